@@ -1,0 +1,71 @@
+"""serve, run and migrate."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.config import MANIFEST_HINT, Settings
+from bot.db import migrate
+
+log = logging.getLogger(__name__)
+
+
+def add_parsers(subparsers) -> None:
+    serve = subparsers.add_parser("serve", help="serve Slack requests over HTTP (gunicorn)")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=None, help="default: $PORT or 3000")
+    serve.set_defaults(handler=cmd_serve)
+
+    run = subparsers.add_parser(
+        "run", help="what `make run` does: migrate, then serve (or explain what is missing)"
+    )
+    run.add_argument("--port", type=int, default=None)
+    run.set_defaults(handler=cmd_run)
+
+    mig = subparsers.add_parser("migrate", help="apply database migrations (alembic upgrade)")
+    mig.add_argument("revision", nargs="?", default="head")
+    mig.set_defaults(handler=cmd_migrate)
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    migrate(settings.database_url, args.revision)
+    print(f"Database at {_safe_url(settings.database_url)} is at revision {args.revision}.")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.web import serve
+
+    if settings.is_sqlite:
+        # A SQLite database is the zero-set-up path: migrate it on start. PostgreSQL is
+        # migrated once per deploy by the Procfile's release process instead.
+        migrate(settings.database_url)
+    if not settings.slack_configured:
+        print(missing_credentials_message(settings), file=sys.stderr)
+    serve(settings, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    migrate(settings.database_url)
+    if not settings.slack_configured:
+        print(missing_credentials_message(settings), file=sys.stderr)
+    args.host = "0.0.0.0"
+    return cmd_serve(settings, args)
+
+
+def missing_credentials_message(settings: Settings) -> str:
+    missing = ", ".join(settings.missing_for_slack())
+    return (
+        f"Slack is not configured: {missing} not set (in the environment or .env).\n"
+        f"{MANIFEST_HINT}\n"
+        "Until then the bot runs offline: /healthz answers, and Slack requests are refused."
+    )
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

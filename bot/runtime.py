@@ -1,0 +1,82 @@
+"""The process-wide objects the app is built from: settings, engine, sessions, Slack client."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent import futures
+from dataclasses import dataclass, field
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.db import create_db_engine, make_session_factory
+
+SLACK_TIMEOUT_SECONDS = 10
+
+
+def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
+    """Every WebClient the app makes goes to SLACK_API_URL and honours 429 Retry-After."""
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=SLACK_TIMEOUT_SECONDS,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)],
+    )
+
+
+class ListenerExecutor(futures.ThreadPoolExecutor):
+    """Runs Bolt listeners after the ack; knows when all of them have finished."""
+
+    def __init__(self, max_workers: int = 8):
+        super().__init__(max_workers=max_workers, thread_name_prefix="listener")
+        self._pending: set[futures.Future] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, fn, /, *args, **kwargs) -> futures.Future:
+        future = super().submit(fn, *args, **kwargs)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, future: futures.Future) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until every listener submitted so far has finished; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                pending = set(self._pending)
+            if not pending:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            # Listeners may submit more work while finishing, so look again afterwards.
+            futures.wait(pending, timeout=remaining)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    listener_executor: ListenerExecutor = field(default_factory=ListenerExecutor)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, engine: Engine | None = None) -> Runtime:
+        engine = engine or create_db_engine(settings.database_url)
+        return cls(settings=settings, engine=engine, session_factory=make_session_factory(engine))
+
+    def web_client(self, token: str | None = None) -> WebClient:
+        return make_web_client(self.settings, token or self.settings.slack_bot_token)
+
+    def close(self) -> None:
+        self.listener_executor.shutdown(wait=True)
+        self.engine.dispose()

@@ -1,0 +1,79 @@
+"""What every listener shares: its database session's lifetime and its error handling."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt.kwargs_injection import build_required_kwargs
+from slack_bolt.request import BoltRequest
+from slack_bolt.util.utils import get_arg_names_of_callable
+
+log = logging.getLogger(__name__)
+
+
+def apology(error_id: str) -> str:
+    return (
+        f":warning: Sorry, something went wrong on our side. It has been logged as error "
+        f"`{error_id}`; please try again, and mention that id if it keeps happening."
+    )
+
+
+def listener(func: Callable[..., Any]) -> Callable[[BoltRequest], Any]:
+    """Wrap a Bolt listener so that it commits its session on success and never fails silently.
+
+    The wrapped function takes Bolt's usual keyword arguments (plus `db`, the request's
+    session, and `runtime`). An exception rolls the session back, is logged with its
+    traceback and an error id, and the user is told that id: in the ack when it has not been
+    sent yet, through the response_url otherwise. Slack always gets its 200.
+    """
+    arg_names = get_arg_names_of_callable(func)
+
+    @functools.wraps(func)
+    def run(request: BoltRequest) -> Any:
+        kwargs = build_required_kwargs(
+            logger=log,
+            required_arg_names=list(arg_names),
+            request=request,
+            response=None,
+            this_func=func,
+            next_keys_required=False,
+        )
+        session = request.context.get("db")
+        try:
+            result = func(**kwargs)
+            if session is not None:
+                session.commit()
+            return result
+        except Exception:
+            if session is not None:
+                session.rollback()
+            error_id = uuid.uuid4().hex[:8]
+            log.exception("listener %s failed (error id %s)", func.__name__, error_id)
+            _tell_user(request, apology(error_id))
+            return None
+        finally:
+            if session is not None:
+                session.close()
+
+    # Bolt reads the argument names through __wrapped__; ours is `request` alone.
+    del run.__wrapped__
+    return run
+
+
+def _tell_user(request: BoltRequest, text: str) -> None:
+    ack = request.context.ack
+    try:
+        if ack is not None and ack.response is None:
+            if "command" in request.body:
+                ack(text=text)
+                return
+            ack()
+        respond = request.context.respond
+        if respond is not None:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+    except Exception:  # the apology itself failed: the log line above is what remains
+        log.exception("could not tell the user about an error")

@@ -1,0 +1,43 @@
+"""SQLAlchemy models: importing this package registers every table on Base.metadata."""
+
+from models.base import Base, utcnow
+from models.checkin import Checkin, CheckinPrompt
+from models.events import ApiToken, AuditEntry, ProcessedEvent
+from models.metric import Metric, MetricReading
+from models.roadmap import (
+    GOAL_STATUSES,
+    Category,
+    Goal,
+    GoalOwner,
+    GoalStatus,
+    Period,
+    Roadmap,
+)
+from models.schedule import SCHEDULE_KINDS, Delivery, RetroItem, RitualSession, Schedule
+from models.workspace import Member, Workspace
+
+__all__ = [
+    "GOAL_STATUSES",
+    "SCHEDULE_KINDS",
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "Category",
+    "Checkin",
+    "CheckinPrompt",
+    "Delivery",
+    "Goal",
+    "GoalOwner",
+    "GoalStatus",
+    "Member",
+    "Metric",
+    "MetricReading",
+    "Period",
+    "ProcessedEvent",
+    "RetroItem",
+    "RitualSession",
+    "Roadmap",
+    "Schedule",
+    "Workspace",
+    "utcnow",
+]

@@ -1,0 +1,57 @@
+"""Check-in prompts the bot posts and the answers people give."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, Timestamps, WorkspaceScoped, utcnow
+
+
+class CheckinPrompt(WorkspaceScoped, Base):
+    """One posted prompt message, so a reaction or reply on it maps back to its goal."""
+
+    __tablename__ = "checkin_prompts"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "channel_id", "message_ts"),
+        UniqueConstraint("goal_id", "cycle", "recipient"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
+    cycle: Mapped[str] = mapped_column(String(32))
+    # A user id for a DM prompt, a channel id for a prompt in the roadmap channel.
+    recipient: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    posted_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Checkin(WorkspaceScoped, Timestamps, Base):
+    """The answer for one goal in one cycle; a later answer in the cycle replaces it."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("goal_id", "cycle"),
+        Index("ix_checkins_workspace_cycle", "workspace_id", "cycle"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
+    cycle: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str | None] = mapped_column(String(16))
+    progress: Mapped[int | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    # reaction, button, modal, command, thread, import
+    source: Mapped[str] = mapped_column(String(16))
+    reaction: Mapped[str | None] = mapped_column(String(64))
+    prompt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("checkin_prompts.id", ondelete="SET NULL")
+    )
+    note_message_ts: Mapped[str | None] = mapped_column(String(32))
+    retracted_at: Mapped[datetime | None]

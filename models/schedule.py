@@ -1,0 +1,93 @@
+"""Schedules (the source of truth for rituals) and the deliveries they produce."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, Timestamps, WorkspaceScoped, utcnow
+
+SCHEDULE_KINDS = (
+    "weekly_digest",
+    "quarterly_digest",
+    "checkin_prompt",
+    "knowledge_sharing",
+    "retrospective",
+    "reminder",
+)
+
+
+class Schedule(WorkspaceScoped, Timestamps, Base):
+    __tablename__ = "schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    rule: Mapped[str] = mapped_column(String(255))  # as the person wrote it
+    cron: Mapped[str | None] = mapped_column(String(128))  # normalised form, when one exists
+    timezone: Mapped[str | None] = mapped_column(String(64))  # None: the workspace's
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str | None] = mapped_column(Text)
+    options: Mapped[dict] = mapped_column(default=dict)
+    # none | next_working_day | skip
+    holiday_policy: Mapped[str] = mapped_column(String(24), default="none")
+    enabled: Mapped[bool] = mapped_column(default=True)
+    paused_reason: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    source: Mapped[str] = mapped_column(String(16), default="user")  # default | import | user
+    created_by: Mapped[str | None] = mapped_column(String(32))
+
+
+class Delivery(WorkspaceScoped, Base):
+    """One occurrence of a schedule; the unique key is what makes a post happen once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "occurrence_key"),
+        Index("ix_deliveries_state_due", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
+    occurrence_key: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime]
+    # pending | claimed | sent | failed | missed | uncertain
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None]
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RitualSession(WorkspaceScoped, Timestamps, Base):
+    """A knowledge-sharing session or retrospective: who presents, the topic, whether held."""
+
+    __tablename__ = "ritual_sessions"
+    __table_args__ = (UniqueConstraint("schedule_id", "session_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    session_date: Mapped[date]
+    presenter_user_id: Mapped[str | None] = mapped_column(String(32))
+    topic: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="planned")  # planned|held|skipped
+    held_at: Mapped[datetime | None]
+
+
+class RetroItem(WorkspaceScoped, Base):
+    __tablename__ = "retro_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # went_well | to_improve | action
+    text: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

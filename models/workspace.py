@@ -1,0 +1,47 @@
+"""A Slack workspace (team) and the people in it the bot keeps state for."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base, Timestamps, WorkspaceScoped
+
+
+class Workspace(Timestamps, Base):
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), unique=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Country (and optional subdivision, e.g. "DE-BY") whose public holidays schedules avoid.
+    holiday_region: Mapped[str | None] = mapped_column(String(16))
+    roadmap_channel_id: Mapped[str | None] = mapped_column(String(32))
+    admin_user_ids: Mapped[list] = mapped_column(default=list)
+    settings: Mapped[dict] = mapped_column(default=dict)
+    installed_at: Mapped[datetime | None]
+    uninstalled_at: Mapped[datetime | None]
+    purge_after: Mapped[datetime | None]
+
+    @classmethod
+    def by_team(cls, session: Session, team_id: str) -> Workspace | None:
+        return session.scalar(select(cls).where(cls.team_id == team_id))
+
+
+class Member(WorkspaceScoped, Timestamps, Base):
+    """What the bot remembers of a person: time zone, admin flag, away dates."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str | None] = mapped_column(String(255))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    is_slack_admin: Mapped[bool] = mapped_column(default=False)
+    away_until: Mapped[date | None]
+    refreshed_at: Mapped[datetime | None]

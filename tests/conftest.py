@@ -1,0 +1,186 @@
+"""Shared fixtures: a migrated database per test (SQLite, and PostgreSQL when
+TEST_DATABASE_URL is set), the fake Slack, and the running app."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.db import create_db_engine, make_session_factory, migrate, normalize_database_url
+from models import Base
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_report_header(config) -> str:
+    if TEST_DATABASE_URL:
+        return f"databases: sqlite and {make_url(TEST_DATABASE_URL).render_as_string()}"
+    return "databases: sqlite only (set TEST_DATABASE_URL to a PostgreSQL URL to test it too)"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> str:
+    """A SQLite file migrated once; every test gets a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate(f"sqlite:///{path}")
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.execute("PRAGMA journal_mode=DELETE")
+    connection.close()
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str:
+    """TEST_DATABASE_URL, emptied and migrated once per test session."""
+    if not TEST_DATABASE_URL:
+        pytest.skip("PostgreSQL not configured: set TEST_DATABASE_URL to run these tests on it")
+    url = normalize_database_url(TEST_DATABASE_URL)
+    engine = create_db_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    except Exception as error:  # pragma: no cover - depends on the machine
+        pytest.fail(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}")
+    finally:
+        engine.dispose()
+    migrate(url)
+    return url
+
+
+def _truncate_all(engine: Engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> Iterator[str]:
+    """A freshly migrated, empty database of each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "roadmap.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("postgres_migrated")
+    engine = create_db_engine(url)
+    _truncate_all(engine)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def engine(database_url) -> Iterator[Engine]:
+    engine = create_db_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine):
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def session(session_factory) -> Iterator[Session]:
+    with session_factory() as session:
+        yield session
+
+
+# --- Slack -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SlackWorld:
+    """A fake Slack workspace: the team, a few people, a channel, and the bot's token."""
+
+    fake: object
+    team_id: str
+    bot_token: str
+    bot_user_id: str
+    alice: str
+    bob: str
+    carol: str
+    admin: str
+    channel: str
+
+
+@pytest.fixture
+def fake_slack():
+    from tests.fakeslack import FakeSlack
+
+    with FakeSlack() as fake:
+        yield fake
+    assert not fake.internal_errors, "the fake Slack itself failed:\n" + "\n".join(
+        fake.internal_errors
+    )
+
+
+@pytest.fixture
+def slack(fake_slack) -> SlackWorld:
+    fake = fake_slack
+    team = fake.add_team(name="Acme", domain="acme")
+    team_id = team["id"]
+    alice = fake.add_user(team_id, name="alice", real_name="Alice Archer", tz="Europe/Berlin")
+    bob = fake.add_user(team_id, name="bob", real_name="Bob Baker", tz="America/New_York")
+    carol = fake.add_user(team_id, name="carol", real_name="Carol Clark", tz="UTC")
+    admin = fake.add_user(team_id, name="dana", real_name="Dana Admin", tz="UTC", is_admin=True)
+    token = fake.install_bot(team_id)
+    bot_user_id = fake.bot_user_id(token)
+    members = [alice["id"], bob["id"], carol["id"], admin["id"]]
+    channel = fake.add_channel(team_id, name="eng-roadmap", members=members)
+    fake.join(channel["id"], bot_user_id)
+    return SlackWorld(
+        fake=fake,
+        team_id=team_id,
+        bot_token=token,
+        bot_user_id=bot_user_id,
+        alice=alice["id"],
+        bob=bob["id"],
+        carol=carol["id"],
+        admin=admin["id"],
+        channel=channel["id"],
+    )
+
+
+@pytest.fixture
+def settings(database_url, slack) -> Settings:
+    return Settings(
+        database_url=database_url,
+        slack_bot_token=slack.bot_token,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.fake.api_url,
+    )
+
+
+@pytest.fixture
+def running_app(settings, slack):
+    """The WSGI app (as `serve` builds it) on 127.0.0.1, and a driver that signs requests."""
+    from bot.app import create_app
+    from bot.runtime import Runtime
+    from bot.web import create_wsgi_app
+    from tests.harness import AppServer, SlackDriver
+
+    runtime = Runtime.from_settings(settings)
+    app = create_app(settings, runtime)
+    with AppServer(create_wsgi_app(app, runtime)) as server:
+        driver = SlackDriver(server.url, SIGNING_SECRET, slack.fake, slack.team_id)
+        driver.runtime = runtime
+        yield driver
+    runtime.close()
+
+
+def with_settings(settings: Settings, **changes) -> Settings:
+    return replace(settings, **changes)
