@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from bot.config import ConfigError, Settings, configure_logging
 
 # Modules that add sub-commands; each has `add_parser(subparsers)` setting `handler`.
-COMMAND_MODULES = ("bot.cli.server",)
+COMMAND_MODULES = ("bot.cli.server", "bot.cli.roadmap")
 
 
 def build_parser() -> argparse.ArgumentParser:

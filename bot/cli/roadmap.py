@@ -1,0 +1,115 @@
+"""import and export."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.config import Settings
+from bot.db import create_db_engine, make_session_factory, migrate
+from bot.services.roadmap_document import RoadmapParseError
+from bot.services.roadmap_export import FORMATS, ExportError, export_roadmap
+from bot.services.roadmap_import import ImportReport, import_roadmap
+from bot.services.workspaces import WorkspaceError, resolve_workspace
+
+
+def add_parsers(subparsers) -> None:
+    imp = subparsers.add_parser("import", help="import a roadmap document (Markdown)")
+    imp.add_argument("file", help="path to the Markdown file, or - for standard input")
+    imp.add_argument("--team", help="Slack team id (optional with a single workspace)")
+    imp.add_argument("--dry-run", action="store_true", help="show the report, write nothing")
+    imp.add_argument(
+        "--archive-missing", action="store_true", help="archive goals not in the document"
+    )
+    imp.set_defaults(handler=cmd_import)
+
+    exp = subparsers.add_parser("export", help="export the roadmap (md, json or csv)")
+    exp.add_argument("--team", help="Slack team id (optional with a single workspace)")
+    exp.add_argument("--format", choices=FORMATS, default="md")
+    exp.add_argument("-o", "--output", help="file to write (default: standard output)")
+    exp.set_defaults(handler=cmd_export)
+
+
+def open_database(settings: Settings):
+    if settings.is_sqlite:
+        migrate(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    return engine, make_session_factory(engine)
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as error:
+        print(f"error: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 1
+    engine, factory = open_database(settings)
+    try:
+        with factory() as session:
+            workspace = resolve_workspace(session=session, team_id=args.team)
+            report = import_roadmap(
+                session=session,
+                workspace_id=workspace.id,
+                text=data,
+                dry_run=args.dry_run,
+                archive_missing=args.archive_missing,
+                actor="cli",
+            )
+            # A dry run leaves no trace at all, not even a newly created local workspace.
+            session.rollback() if args.dry_run else session.commit()
+    except RoadmapParseError as error:
+        print(f"error: {args.file}: {error}", file=sys.stderr)
+        return 1
+    except WorkspaceError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(format_report(report))
+    return 0
+
+
+def format_report(report: ImportReport) -> str:
+    lines = [report.summary()]
+    sections = [
+        ("Added", report.added),
+        ("Updated", report.updated),
+        ("Not in the document", report.missing),
+        ("Archived", report.archived),
+    ]
+    for title, changes in sections:
+        if changes:
+            lines.append(f"{title}:")
+            lines += [f"  {c.describe()}" for c in changes]
+    if report.metrics_added:
+        lines.append("Metrics added: " + ", ".join(report.metrics_added))
+    if report.metrics_updated:
+        lines.append("Metrics updated: " + ", ".join(report.metrics_updated))
+    if report.schedules_proposed:
+        lines.append("Schedules proposed: " + "; ".join(report.schedules_proposed))
+    if report.warnings:
+        lines.append("Warnings:")
+        lines += [f"  {w}" for w in report.warnings]
+    if report.dry_run:
+        lines.append("Dry run: nothing was written.")
+    return "\n".join(lines)
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    engine, factory = open_database(settings)
+    try:
+        with factory() as session:
+            workspace = resolve_workspace(session=session, team_id=args.team, create_local=False)
+            text = export_roadmap(session=session, workspace_id=workspace.id, fmt=args.format)
+    except (ExportError, WorkspaceError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"Wrote {args.output}.", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,350 @@
+"""Export a workspace's roadmap as Markdown (re-importable), JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.services.roadmap_document import (
+    GoalTarget,
+    ParsedCategory,
+    ParsedGoal,
+    ParsedMetric,
+    ParsedPeriod,
+    ParsedRoadmap,
+    render_markdown,
+)
+from models import (
+    Category,
+    Checkin,
+    Goal,
+    Metric,
+    MetricReading,
+    Period,
+    Roadmap,
+    Schedule,
+)
+
+FORMATS = ("md", "json", "csv")
+MEDIA_TYPES = {"md": "text/markdown", "json": "application/json", "csv": "text/csv"}
+
+
+class ExportError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything an export shows, loaded with a fixed number of queries."""
+
+    roadmap: Roadmap | None
+    periods: list[Period]
+    categories: dict[int, Category]
+    goals: list[Goal]
+    metrics: list[Metric]
+    readings: dict[int, list[MetricReading]]
+    schedules: list[Schedule]
+    checkins: list[Checkin]
+
+
+def load_snapshot(*, session: Session, workspace_id: int, include_archived: bool = False):
+    roadmap = session.scalar(
+        select(Roadmap).where(Roadmap.workspace_id == workspace_id).order_by(Roadmap.id)
+    )
+    periods = list(
+        session.scalars(
+            select(Period)
+            .where(Period.workspace_id == workspace_id)
+            .order_by(Period.position, Period.start_date)
+        )
+    )
+    categories = {
+        c.id: c
+        for c in session.scalars(select(Category).where(Category.workspace_id == workspace_id))
+    }
+    goal_query = select(Goal).where(Goal.workspace_id == workspace_id)
+    if not include_archived:
+        goal_query = goal_query.where(Goal.archived.is_(False))
+    goals = list(session.scalars(goal_query.order_by(Goal.position, Goal.number)))
+    metrics = list(
+        session.scalars(
+            select(Metric).where(Metric.workspace_id == workspace_id).order_by(Metric.position)
+        )
+    )
+    readings: dict[int, list[MetricReading]] = {}
+    for reading in session.scalars(
+        select(MetricReading)
+        .where(MetricReading.workspace_id == workspace_id)
+        .order_by(MetricReading.recorded_at, MetricReading.id)
+    ):
+        readings.setdefault(reading.metric_id, []).append(reading)
+    schedules = list(
+        session.scalars(
+            select(Schedule).where(Schedule.workspace_id == workspace_id).order_by(Schedule.id)
+        )
+    )
+    checkins = list(
+        session.scalars(
+            select(Checkin)
+            .where(Checkin.workspace_id == workspace_id, Checkin.retracted_at.is_(None))
+            .order_by(Checkin.created_at, Checkin.id)
+        )
+    )
+    return Snapshot(roadmap, periods, categories, goals, metrics, readings, schedules, checkins)
+
+
+def export_roadmap(*, session: Session, workspace_id: int, fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    snapshot = load_snapshot(session=session, workspace_id=workspace_id)
+    if snapshot.roadmap is None and not snapshot.goals:
+        raise ExportError("this workspace has no roadmap yet; import one first")
+    return {"md": to_markdown, "json": to_json, "csv": to_csv}[fmt](snapshot)
+
+
+def to_document(snapshot: Snapshot) -> ParsedRoadmap:
+    metric_keys = {m.id: m.key for m in snapshot.metrics}
+    periods = []
+    for period in snapshot.periods:
+        by_category: dict[int, ParsedCategory] = {}
+        for goal in (g for g in snapshot.goals if g.period_id == period.id):
+            category = snapshot.categories[goal.category_id]
+            parsed_category = by_category.setdefault(
+                category.id, ParsedCategory(name=category.name, line=0)
+            )
+            parsed_category.goals.append(_goal_document(goal, metric_keys))
+        ordered = sorted(by_category.values(), key=lambda c: _category_position(snapshot, c.name))
+        periods.append(
+            ParsedPeriod(
+                label=period.label,
+                start=period.start_date,
+                end=period.end_date,
+                line=0,
+                categories=ordered,
+            )
+        )
+    roadmap = snapshot.roadmap
+    return ParsedRoadmap(
+        title=roadmap.name if roadmap else None,
+        subtitle=roadmap.subtitle if roadmap else None,
+        year=roadmap.year if roadmap else None,
+        periods=periods,
+        metrics=[_metric_document(m) for m in snapshot.metrics],
+    )
+
+
+def _category_position(snapshot: Snapshot, name: str) -> int:
+    for category in snapshot.categories.values():
+        if category.name == name:
+            return category.position
+    return 0
+
+
+def _goal_document(goal: Goal, metric_keys: dict[int, str]) -> ParsedGoal:
+    target = None
+    if goal.target_value is not None and goal.target_comparator and goal.target_kind:
+        target = GoalTarget(
+            value=goal.target_value,
+            comparator=goal.target_comparator,
+            unit=goal.target_unit,
+            kind=goal.target_kind,
+            metric=metric_keys.get(goal.metric_id) if goal.metric_id else None,
+        )
+    return ParsedGoal(
+        title=goal.title,
+        line=0,
+        owners=[o.owner for o in goal.owners],
+        status=None if goal.status == "not-started" else goal.status,
+        due=goal.due_date,
+        progress=goal.progress or None,
+        target=target,
+    )
+
+
+def _metric_document(metric: Metric) -> ParsedMetric:
+    return ParsedMetric(
+        name=metric.name,
+        key=metric.key,
+        aliases=list(metric.aliases or []),
+        kind=metric.kind,
+        text=metric.text or "",
+        baseline=metric.baseline,
+        target=metric.target,
+        comparator=metric.comparator,
+        unit=metric.unit,
+        cadence=metric.cadence,
+        qualifier=metric.qualifier,
+        typed=metric.typed,
+        line=0,
+    )
+
+
+def to_markdown(snapshot: Snapshot) -> str:
+    return render_markdown(to_document(snapshot))
+
+
+def to_json(snapshot: Snapshot) -> str:
+    periods = {p.id: p for p in snapshot.periods}
+    refs = {g.id: g.ref for g in snapshot.goals}
+    roadmap = snapshot.roadmap
+    data = {
+        "roadmap": {
+            "name": roadmap.name if roadmap else None,
+            "subtitle": roadmap.subtitle if roadmap else None,
+            "year": roadmap.year if roadmap else None,
+        },
+        "periods": [
+            {"label": p.label, "start": p.start_date.isoformat(), "end": p.end_date.isoformat()}
+            for p in snapshot.periods
+        ],
+        "goals": [
+            {
+                "ref": g.ref,
+                "title": g.title,
+                "period": periods[g.period_id].label,
+                "category": snapshot.categories[g.category_id].name,
+                "status": g.status,
+                "progress": g.progress,
+                "owners": [o.owner for o in g.owners],
+                "due": g.due_date.isoformat() if g.due_date else None,
+                "target": _target_json(g, snapshot),
+            }
+            for g in snapshot.goals
+        ],
+        "metrics": [
+            {
+                "name": m.name,
+                "key": m.key,
+                "kind": m.kind,
+                "text": m.text,
+                "baseline": m.baseline,
+                "target": m.target,
+                "comparator": m.comparator,
+                "unit": m.unit,
+                "cadence": m.cadence,
+                "readings": [
+                    {"value": r.value, "at": r.recorded_at.isoformat(), "source": r.source}
+                    for r in snapshot.readings.get(m.id, [])
+                ],
+            }
+            for m in snapshot.metrics
+        ],
+        "schedules": [
+            {
+                "id": s.id,
+                "kind": s.kind,
+                "rule": s.rule,
+                "timezone": s.timezone,
+                "channel": s.channel_id,
+                "enabled": s.enabled,
+                "text": s.text,
+            }
+            for s in snapshot.schedules
+        ],
+        "checkins": [
+            {
+                "goal": refs.get(c.goal_id),
+                "cycle": c.cycle,
+                "user": c.user_id,
+                "status": c.status,
+                "progress": c.progress,
+                "note": c.note,
+                "source": c.source,
+                "at": c.updated_at.isoformat(),
+            }
+            for c in snapshot.checkins
+            if c.goal_id in refs
+        ],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _target_json(goal: Goal, snapshot: Snapshot) -> dict | None:
+    if goal.target_value is None:
+        return None
+    metric = next((m for m in snapshot.metrics if m.id == goal.metric_id), None)
+    return {
+        "metric": metric.name if metric else None,
+        "value": goal.target_value,
+        "comparator": goal.target_comparator,
+        "unit": goal.target_unit,
+        "kind": goal.target_kind,
+    }
+
+
+CSV_COLUMNS = [
+    "record",
+    "ref",
+    "title",
+    "period",
+    "category",
+    "status",
+    "progress",
+    "owners",
+    "due",
+    "value",
+    "unit",
+    "user",
+    "note",
+    "at",
+]
+
+
+def to_csv(snapshot: Snapshot) -> str:
+    """One table: a row per goal, then per metric reading and per check-in (`record` says which)."""
+    periods = {p.id: p.label for p in snapshot.periods}
+    refs = {g.id: g.ref for g in snapshot.goals}
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for g in snapshot.goals:
+        writer.writerow(
+            {
+                "record": "goal",
+                "ref": g.ref,
+                "title": g.title,
+                "period": periods[g.period_id],
+                "category": snapshot.categories[g.category_id].name,
+                "status": g.status,
+                "progress": g.progress,
+                "owners": " ".join(o.owner for o in g.owners),
+                "due": g.due_date.isoformat() if g.due_date else "",
+                "value": g.target_value if g.target_value is not None else "",
+                "unit": g.target_unit or "",
+            }
+        )
+    for m in snapshot.metrics:
+        writer.writerow(
+            {"record": "metric", "title": m.name, "value": m.target or "", "unit": m.unit or ""}
+        )
+        for r in snapshot.readings.get(m.id, []):
+            writer.writerow(
+                {
+                    "record": "reading",
+                    "title": m.name,
+                    "value": r.value,
+                    "unit": m.unit or "",
+                    "user": r.user_id or "",
+                    "at": r.recorded_at.isoformat(),
+                }
+            )
+    for c in snapshot.checkins:
+        if c.goal_id not in refs:
+            continue
+        writer.writerow(
+            {
+                "record": "checkin",
+                "ref": refs[c.goal_id],
+                "status": c.status or "",
+                "progress": "" if c.progress is None else c.progress,
+                "user": c.user_id,
+                "note": c.note or "",
+                "at": c.updated_at.isoformat(),
+            }
+        )
+    return out.getvalue()
