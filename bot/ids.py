@@ -6,8 +6,40 @@ import enum
 
 
 class Action(enum.StrEnum):
+    GOALS_PAGE = "goals_page"  # value: JSON of the list filters and the page to show
+    GOAL_SHOW = "goal_show"  # value: goal ref
+    GOAL_EDIT = "goal_edit"  # value: goal ref
+    GOAL_CHECKIN = "goal_checkin"  # value: "<ref> <status>"
+    GOAL_NOTE = "goal_note"  # value: goal ref ("Add note" on a check-in prompt)
     HOME_REFRESH = "home_refresh"
+    EXPORT_FORMAT = "export_format"
+    IMPORT_CONFIRM = "import_confirm"  # value: file id of a shared roadmap file
+    IMPORT_CANCEL = "import_cancel"
 
 
 class Callback(enum.StrEnum):
-    pass
+    GOAL_ADD = "goal_add"
+    GOAL_EDIT = "goal_edit"  # private_metadata: goal ref
+    METRIC_ADD = "metric_add"
+    IMPORT = "roadmap_import"
+    CHECKIN_NOTE = "checkin_note"  # private_metadata: JSON {ref, prompt}
+
+
+class Field(enum.StrEnum):
+    """Block ids (and action ids) of modal inputs: the keys of view.state.values."""
+
+    TITLE = "title"
+    PERIOD = "period"
+    CATEGORY = "category"
+    OWNERS = "owners"
+    DUE = "due"
+    METRIC_NAME = "metric_name"
+    METRIC_KIND = "metric_kind"
+    METRIC_COMPARATOR = "metric_comparator"
+    METRIC_TARGET = "metric_target"
+    METRIC_UNIT = "metric_unit"
+    DOCUMENT = "document"
+    DRY_RUN = "dry_run"
+    STATUS = "status"
+    PROGRESS = "progress"
+    NOTE = "note"

@@ -6,7 +6,7 @@ from slack_bolt import App
 
 
 def register_all(app: App) -> None:
-    from handlers import commands, home
+    from handlers import actions, checkins, commands, home, messages, modals, roadmap_io
 
-    for module in (commands, home):
+    for module in (commands, modals, actions, checkins, roadmap_io, messages, home):
         module.register(app)

@@ -6,8 +6,8 @@ from slack_bolt import App
 
 from bot.blocks.home import home_view
 from bot.services.dashboard import home_summary
-from bot.services.workspaces import ensure_workspace
 from handlers.common import listener
+from handlers.context import request_context
 
 
 def register(app: App) -> None:
@@ -17,8 +17,15 @@ def register(app: App) -> None:
 def publish_home(event: dict, context, db, client) -> None:
     if event.get("tab", "home") != "home":
         return
-    workspace = ensure_workspace(
-        session=db, team_id=context.team_id, enterprise_id=context.enterprise_id
-    )
-    summary = home_summary(session=db, workspace_id=workspace.id)
-    client.views_publish(user_id=event["user"], view=home_view(summary))
+    publish_home_for(db=db, client=client, context=context, user_id=event["user"])
+
+
+def publish_home_for(*, db, client, context, user_id: str) -> None:
+    ctx = request_context(db=db, context=context, client=client, user_id=user_id)
+    refresh_home(db, client, ctx.workspace, user_id, ctx.now)
+
+
+def refresh_home(db, client, workspace, user_id: str, now) -> None:
+    """Publish `user_id`'s dashboard as it is now."""
+    summary = home_summary(session=db, workspace=workspace, user_id=user_id, now=now)
+    client.views_publish(user_id=user_id, view=home_view(summary))

@@ -55,3 +55,7 @@ class Checkin(WorkspaceScoped, Timestamps, Base):
     )
     note_message_ts: Mapped[str | None] = mapped_column(String(32))
     retracted_at: Mapped[datetime | None]
+    # The goal's status and progress before this cycle's first answer, so a retracted
+    # reaction can put them back.
+    previous_status: Mapped[str | None] = mapped_column(String(16))
+    previous_progress: Mapped[int | None]

@@ -8,9 +8,10 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -184,3 +185,45 @@ def running_app(settings, slack):
 
 def with_settings(settings: Settings, **changes) -> Settings:
     return replace(settings, **changes)
+
+
+# --- a workspace with the sample roadmap -------------------------------------------------------
+
+SAMPLE_ROADMAP = Path(__file__).parent.parent / "examples" / "backend-engineering-2025.md"
+# Inside Q1 2025 (week 10), so "this quarter" is Q1 2025.
+FROZEN_NOW = "2025-03-05 10:00:00+00:00"
+
+
+@pytest.fixture
+def frozen_time():
+    import time_machine
+
+    with time_machine.travel(FROZEN_NOW, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def roadmap(settings, slack):
+    """The sample roadmap imported into the fake team's workspace; G1 and G3 belong to alice,
+    G2 and G3 to bob, carol owns nothing, and dana is a Slack admin."""
+    from bot.services.roadmap_import import import_roadmap
+    from bot.services.workspaces import ensure_workspace
+    from models import Goal, GoalOwner
+
+    engine = create_db_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    with factory() as session, session.begin():
+        workspace = ensure_workspace(session=session, team_id=slack.team_id, name="Acme")
+        import_roadmap(session=session, workspace_id=workspace.id, text=SAMPLE_ROADMAP.read_bytes())
+        owners = {1: [slack.alice], 2: [slack.bob], 3: [slack.alice, slack.bob]}
+        for number, people in owners.items():
+            goal = session.scalar(
+                select(Goal).where(Goal.workspace_id == workspace.id, Goal.number == number)
+            )
+            goal.owners = [
+                GoalOwner(workspace_id=workspace.id, owner=p, position=i)
+                for i, p in enumerate(people)
+            ]
+        workspace_id = workspace.id
+    engine.dispose()
+    return workspace_id

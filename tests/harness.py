@@ -127,3 +127,48 @@ class SlackDriver:
 
     def interaction(self, payload: dict) -> HttpResult:
         return self.post(interaction_body(payload), "application/x-www-form-urlencoded")
+
+
+@dataclass
+class CommandOutcome:
+    """What Slack would show for one slash command: the ack's body and response_url posts."""
+
+    status: int
+    ack: dict | str
+    responses: list[dict]
+
+    @property
+    def messages(self) -> list[dict]:
+        return ([self.ack] if isinstance(self.ack, dict) else []) + self.responses
+
+    @property
+    def text(self) -> str:
+        """All visible text (fallback text and block texts) of every message, joined."""
+        return "\n".join(_all_text(m) for m in self.messages)
+
+    @property
+    def last(self) -> dict:
+        return self.messages[-1]
+
+
+def _all_text(node) -> str:
+    if isinstance(node, dict):
+        return "\n".join(
+            str(v) if k == "text" and isinstance(v, str) else _all_text(v)
+            for k, v in node.items()
+            if k not in ("action_id", "block_id", "value", "type")
+        )
+    if isinstance(node, list):
+        return "\n".join(_all_text(x) for x in node)
+    return ""
+
+
+def run_command(driver: SlackDriver, text: str, *, user_id: str, channel_id: str) -> CommandOutcome:
+    """Send `/roadmap <text>`, wait for the listener to finish, collect what it answered."""
+    result, response_url = driver.command(text, user_id=user_id, channel_id=channel_id)
+    assert driver.runtime.listener_executor.wait_idle(15), "listener did not finish"
+    try:
+        ack = result.json() if result.body else ""
+    except ValueError:
+        ack = result.text
+    return CommandOutcome(result.status, ack, driver.fake.responses(response_url))

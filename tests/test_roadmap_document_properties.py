@@ -228,7 +228,7 @@ def _full_view(roadmap: ParsedRoadmap) -> list[object]:
     return [_goal_view(roadmap), _metric_view(roadmap), targets, keys, rituals, roadmap.title]
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=150)  # the slowest property: keep the suite well under 10 s
 @given(roadmaps())
 def test_generated_roadmaps_survive_render_and_parse(roadmap: ParsedRoadmap) -> None:
     rendered = render_markdown(roadmap)

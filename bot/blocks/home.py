@@ -2,24 +2,91 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 from slack_sdk.models.views import View
 
+from bot.blocks.goals import checkin_buttons, goal_line, progress_bar
+from bot.blocks.message import context, section
+from bot.blocks.replies import metric_line
+from bot.blocks.text import escape_mrkdwn
+from bot.ids import Action
 from bot.services.dashboard import HomeSummary
+
+MAX_VIEW_BLOCKS = 100
+RITUAL_NAMES = {
+    "knowledge_sharing": "Knowledge sharing",
+    "retrospective": "Retrospective",
+    "checkin_prompt": "Check-in",
+}
 
 
 def home_view(summary: HomeSummary) -> View:
-    if summary.goal_count == 0:
-        body = (
-            "No roadmap yet. Import one with `/roadmap import`, or add a goal with `/roadmap add`."
+    blocks: list = [HeaderBlock(text="Roadmap")]
+    if summary.period is None:
+        blocks.append(
+            section(
+                "No roadmap yet. Import one with `/roadmap import` (or share a Markdown file "
+                "with me), then add goals with `/roadmap add`."
+            )
         )
-    else:
-        body = f"*{summary.goal_count}* goals on the roadmap."
-    return View(
-        type="home",
-        blocks=[
-            HeaderBlock(text="Roadmap"),
-            SectionBlock(text=MarkdownTextObject(text=body)),
-            ContextBlock(elements=[MarkdownTextObject(text="Type `/roadmap help` for commands.")]),
-        ],
+        return View(type="home", blocks=blocks)
+    lines = [
+        f"*{escape_mrkdwn(c.name)}*  {progress_bar(c.progress)} {c.progress}% · "
+        f"{c.done}/{c.goals} done"
+        for c in summary.categories
+    ]
+    blocks.append(
+        section(
+            f"*{escape_mrkdwn(summary.period)}* · {summary.goal_count} goals\n" + "\n".join(lines)
+        )
     )
+    blocks.append(DividerBlock())
+    blocks.append(section("*Your goals*"))
+    if not summary.mine:
+        blocks.append(context("You own no goal this period. `/roadmap list` shows them all."))
+    # Each own goal takes two blocks; keep room for the rest within Slack's 100-block limit.
+    for goal in summary.mine[:20]:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=goal_line(goal)),
+                accessory=ButtonElement(
+                    text="Update", action_id=f"{Action.GOAL_EDIT}:{goal.ref}", value=goal.ref
+                ),
+            )
+        )
+        blocks.append(checkin_buttons(goal.ref))
+    if len(summary.mine) > 20:
+        blocks.append(context(f"…and {len(summary.mine) - 20} more: `/roadmap list mine`"))
+    blocks.append(DividerBlock())
+    if summary.attention:
+        text = "*Needs attention*\n" + "\n".join(
+            goal_line(g).replace("\n", " — ") for g in summary.attention[:12]
+        )
+        if len(summary.attention) > 12:
+            text += f"\n…and {len(summary.attention) - 12} more: `/roadmap list at-risk`"
+        blocks.append(section(text))
+    else:
+        blocks.append(section("*Needs attention*\nNothing is at risk, off track or blocked."))
+    if summary.metrics:
+        blocks.append(
+            section("*Metrics*\n" + "\n".join(metric_line(m) for m in summary.metrics[:15]))
+        )
+    if summary.rituals:
+        rows = [
+            f"• {RITUAL_NAMES.get(r.kind, r.kind)}: {escape_mrkdwn(r.rule)}"
+            + (f" in <#{r.channel_id}>" if r.channel_id else "")
+            + ("" if r.enabled else " (paused)")
+            for r in summary.rituals
+        ]
+        blocks.append(section("*Rituals*\n" + "\n".join(rows)))
+    blocks.append(
+        ActionsBlock(elements=[ButtonElement(text="Refresh", action_id=Action.HOME_REFRESH)])
+    )
+    return View(type="home", blocks=blocks[:MAX_VIEW_BLOCKS])

@@ -9,7 +9,12 @@ from collections.abc import Sequence
 from bot.config import ConfigError, Settings, configure_logging
 
 # Modules that add sub-commands; each has `add_parser(subparsers)` setting `handler`.
-COMMAND_MODULES = ("bot.cli.server", "bot.cli.roadmap")
+COMMAND_MODULES = (
+    "bot.cli.server",
+    "bot.cli.roadmap",
+    "bot.cli.checkins",
+    "bot.console",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -51,9 +51,41 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     migrate(settings.database_url)
     if not settings.slack_configured:
-        print(missing_credentials_message(settings), file=sys.stderr)
+        if not sys.stdin.isatty():  # with a terminal, the console's banner says the same
+            print(missing_credentials_message(settings), file=sys.stderr)
+        return run_offline(settings, port=args.port or settings.port)
     args.host = "0.0.0.0"
     return cmd_serve(settings, args)
+
+
+def run_offline(settings: Settings, *, port: int) -> int:
+    """No Slack yet: serve /healthz, and open the console on the sample roadmap when there is
+    a terminal to type in. Ctrl-C (or :quit) stops both."""
+    import threading
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from bot.web import build_wsgi_app
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    server = make_server("127.0.0.1", port, build_wsgi_app(settings), handler_class=QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print(f"Health check: http://127.0.0.1:{port}/healthz", file=sys.stderr)
+    try:
+        if sys.stdin.isatty():
+            from bot.console import run_offline as open_console
+
+            return open_console(settings)
+        print("No terminal to type in: serving /healthz until Ctrl-C.", file=sys.stderr)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("\nStopped.", file=sys.stderr)
+    finally:
+        server.shutdown()
+        server.server_close()
+    return 0
 
 
 def missing_credentials_message(settings: Settings) -> str:
@@ -61,7 +93,8 @@ def missing_credentials_message(settings: Settings) -> str:
     return (
         f"Slack is not configured: {missing} not set (in the environment or .env).\n"
         f"{MANIFEST_HINT}\n"
-        "Until then the bot runs offline: /healthz answers, and Slack requests are refused."
+        "Until then the bot runs offline: /healthz answers, Slack requests are refused, and "
+        "`python -m bot console` (opened by `make run` in a terminal) shows the bot at work."
     )
 
 

@@ -33,7 +33,7 @@ def shares_of(ws: Messages, f: dict[str, Any]) -> dict[str, Any]:
 
 def file_info(ws: Messages, f: dict[str, Any]) -> dict[str, Any]:
     """files.info shape of a stored file."""
-    return render.file_obj(f, ws._teams[f["team_id"]], shares_of(ws, f))
+    return render.file_obj(f, ws._teams[f["team_id"]], shares_of(ws, f), ws.url)
 
 
 @method("files.getUploadURLExternal", "files:write")

@@ -268,13 +268,15 @@ _DROP_IF_EMPTY = {
 }
 
 
-def file_obj(f: dict[str, Any], team: dict[str, Any], shares: dict[str, Any]) -> dict[str, Any]:
-    """files.info `file`."""
+def file_obj(
+    f: dict[str, Any], team: dict[str, Any], shares: dict[str, Any], base_url: str
+) -> dict[str, Any]:
+    """files.info `file`; its private URLs are served by this fake (with the bot's token)."""
     name = f["name"]
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     filetype, pretty = _FILETYPES.get(ext, (ext or "binary", ext.upper() or "Binary"))
     mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    private = f"https://files.slack.com/files-pri/{team['id']}-{f['id']}/{name}"
+    private = f"{base_url}files-pri/{team['id']}-{f['id']}/{name}"
     out = {
         "id": f["id"],
         "created": f["created"],

@@ -216,6 +216,8 @@ class _Handler(BaseHTTPRequestHandler):
                 answer = fake.handle_api(path[len("/api/") :], req)
             elif path.startswith("/upload/") and self.command == "POST":
                 answer = receive_upload(fake, path[len("/upload/") :], body, ctype, boundary)
+            elif path.startswith("/files-pri/") and self.command == "GET":
+                answer = fake.download(path, self.headers.get("Authorization"))
             elif path.startswith("/response/") and self.command == "POST":
                 answer = post_response_url(fake, path[len("/response/") :], body, ctype)
             else:

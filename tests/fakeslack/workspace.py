@@ -227,6 +227,57 @@ class Workspace(Messages):
             )
             return str(msg["ts"])
 
+    def user_share_file(
+        self, channel_id: Ref, user_id: Ref, name: str, content: bytes, text: str = ""
+    ) -> tuple[dict[str, Any], str]:
+        """A human uploads a file into a conversation; returns the file object and the ts of
+        the `file_share` message (the app learns of it from the event the test sends)."""
+        from tests.fakeslack import m_files
+
+        with self.lock:
+            ch = self.channel(channel_id)
+            fid = self.new_id("F")
+            team_id = ch["team_id"]
+            self._files[fid] = {
+                "id": fid,
+                "team_id": team_id,
+                "user": ref(user_id),
+                "name": name,
+                "title": name,
+                "length": len(content),
+                "content": content,
+                "uploaded": True,
+                "completed": True,
+                "channels": [ch["id"]],
+                "initial_comment": None,
+                "thread_ts": None,
+                "created": int(self.now()),
+                "alt_txt": None,
+                "snippet_type": None,
+                "share_ts": {},
+            }
+            file = m_files.file_info(self, self._files[fid])
+            msg = self.store_message(
+                ch["id"], user=ref(user_id), text=text, subtype="file_share", files=[file]
+            )
+            self._files[fid]["share_ts"][ch["id"]] = msg["ts"]
+            return file, str(msg["ts"])
+
+    def download(self, path: str, authorization: str | None):
+        """GET of a file's url_private(_download): needs a token of the file's team, like Slack
+        (without one Slack answers with its sign-in page, here a 302 to it)."""
+
+        token = (authorization or "").removeprefix("Bearer ").strip()
+        # /files-pri/<team>-<file id>/[download/]<name>
+        key = path.split("/")[2] if path.count("/") >= 3 else ""
+        team_id, _, file_id = key.partition("-")
+        with self.lock:
+            info = self._tokens.get(token)
+            f = self._files.get(file_id)
+            if info is None or info.revoked or f is None or info.team_id != team_id:
+                return 302, {"Location": "https://slack.com/signin"}, b""
+            return 200, {"Content-Type": "application/octet-stream"}, bytes(f["content"])
+
     def user_react(self, channel_id: Ref, ts: str, user_id: Ref, name: str) -> None:
         """A human adds a reaction to a message."""
         with self.lock:

@@ -1,0 +1,149 @@
+"""Small replies: metrics, config, help, errors and import reports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import HeaderBlock, MarkdownTextObject, SectionBlock
+
+from bot.blocks.goals import person
+from bot.blocks.message import Message, context, section
+from bot.blocks.text import escape_mrkdwn, truncate
+from bot.services.metrics import MetricView, ReadingResult, format_value
+from bot.services.settings import ConfigView
+
+
+@dataclass(frozen=True)
+class HelpEntry:
+    usage: tuple[str, ...]
+    summary: str
+    group: str
+
+
+def metrics_list(metrics: list[MetricView]) -> Message:
+    if not metrics:
+        return Message(
+            text="No metrics yet.",
+            blocks=[section("No metrics yet. Import a roadmap or `/roadmap metric add`.")],
+        )
+    blocks = [HeaderBlock(text="Success metrics")]
+    lines = []
+    for kind in ("technical", "team"):
+        rows = [m for m in metrics if m.kind == kind]
+        if not rows:
+            continue
+        text = f"*{kind.title()}*\n" + "\n".join(metric_line(m) for m in rows)
+        blocks.append(section(text))
+        lines += [f"{m.name}: {format_value(m.latest, m.unit)}" for m in rows]
+    blocks.append(context("Record a reading: `/roadmap metric uptime 99.95`"))
+    return Message(text="Success metrics: " + escape_mrkdwn("; ".join(lines)), blocks=blocks)
+
+
+def metric_line(metric: MetricView) -> str:
+    mark = {
+        True: ":white_check_mark:",
+        False: ":small_red_triangle_down:",
+        None: ":heavy_minus_sign:",
+    }
+    latest = "no reading yet"
+    if metric.latest is not None:
+        latest = format_value(metric.latest, metric.unit)
+    goal = f" · this period {escape_mrkdwn(metric.milestone)}" if metric.milestone else ""
+    return (
+        f"{mark[metric.on_target]} {escape_mrkdwn(metric.name)}: *{escape_mrkdwn(latest)}* "
+        f"(target {escape_mrkdwn(metric.target_text)}{goal})"
+    )
+
+
+def reading_recorded(result: ReadingResult) -> Message:
+    metric = result.metric
+    value = escape_mrkdwn(format_value(result.value, metric.unit))
+    verdict = {True: " :white_check_mark: on target", False: " — below target", None: ""}[
+        metric.on_target
+    ]
+    if not result.recorded:
+        text = f"That reading of {escape_mrkdwn(metric.name)} was already recorded."
+    else:
+        text = f":bar_chart: Recorded {escape_mrkdwn(metric.name)} = *{value}*{verdict}."
+    return Message(text=text, blocks=[section(text)])
+
+
+def config_message(config: ConfigView) -> Message:
+    admins = " ".join(person(a) for a in config.admins) or "workspace admins only"
+    prompts = "in each owner’s DM" if config.checkins == "dm" else "in the roadmap channel"
+    reactions = ", ".join(f":{name}: {status}" for name, status in config.reactions.items())
+    rows = [
+        f"*Time zone*: {escape_mrkdwn(config.timezone)}",
+        f"*Roadmap channel*: {f'<#{config.channel_id}>' if config.channel_id else 'not set'}",
+        f"*Roadmap admins*: {admins} (plus workspace admins)",
+        f"*Check-in prompts*: {prompts}",
+        f"*Public holidays*: {escape_mrkdwn(config.holidays or 'not observed')}",
+        f"*Mentions in digests*: {config.mentions}",
+        f"*Keep data after uninstall*: {config.retention_days} days",
+        f"*Check-in reactions*: {reactions}",
+    ]
+    text = "\n".join(rows)
+    return Message(
+        text="Roadmap settings",
+        blocks=[
+            HeaderBlock(text="Roadmap settings"),
+            section(text),
+            context("Change one: `/roadmap config timezone Europe/Berlin`"),
+        ],
+    )
+
+
+def help_message(entries: Sequence[HelpEntry], *, intro: str) -> Message:
+    blocks = [HeaderBlock(text="/roadmap"), section(intro)]
+    groups: dict[str, list[HelpEntry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.group, []).append(entry)
+    for group, items in groups.items():
+        lines = [f"`{item.usage[0]}` — {escape_mrkdwn(item.summary)}" for item in items]
+        blocks.append(section(f"*{escape_mrkdwn(group)}*\n" + "\n".join(lines)))
+    blocks.append(
+        context("`/roadmap help <command>` for details · add `share` to post in the channel")
+    )
+    return Message(
+        text="/roadmap commands: " + ", ".join(e.usage[0] for e in entries), blocks=blocks
+    )
+
+
+def command_help(name: str, usage: Sequence[str], text: str, examples: Sequence[str]) -> Message:
+    body = "\n".join(f"`{u}`" for u in usage) + f"\n{escape_mrkdwn(text)}"
+    if examples:
+        body += "\n*Examples*\n" + "\n".join(f"`{e}`" for e in examples)
+    return Message(
+        text=f"/roadmap {name}: {escape_mrkdwn(text)}",
+        blocks=[HeaderBlock(text=f"/roadmap {name}"[:150]), section(body)],
+    )
+
+
+def problem(message: str, *, usage: str | None = None, suggestion: str | None = None) -> Message:
+    """A specific, friendly answer to bad input (always ephemeral)."""
+    text = f":warning: {message}"
+    blocks = [SectionBlock(text=MarkdownTextObject(text=truncate(text, 3000)))]
+    hints = []
+    if suggestion:
+        hints.append(suggestion)
+    if usage:
+        hints.append(f"Usage: `{usage}`")
+    if hints:
+        blocks.append(context(" · ".join(hints)))
+    fallback = (
+        text + (f" {suggestion}" if suggestion else "") + (f" Usage: {usage}" if usage else "")
+    )
+    return Message(text=fallback, blocks=blocks)
+
+
+def import_report(summary: str, sections: Sequence[tuple[str, Sequence[str]]]) -> Message:
+    blocks = [section(escape_mrkdwn(summary))]
+    for title, lines in sections:
+        if not lines:
+            continue
+        shown = "\n".join(f"• {escape_mrkdwn(line)}" for line in lines[:15])
+        if len(lines) > 15:
+            shown += f"\n…and {len(lines) - 15} more"
+        blocks.append(section(f"*{escape_mrkdwn(title)}*\n{shown}"))
+    return Message(text=escape_mrkdwn(summary), blocks=blocks[:45])

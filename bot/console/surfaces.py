@@ -1,0 +1,222 @@
+"""What the console shows: messages, modals and Home tabs, and which buttons are on screen."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from bot.console.render import Renderer, wrap
+from bot.console.slack import BOT_USER_ID, LocalSlack, SlackOutput
+
+FILE_PREVIEW_LINES = 12
+
+
+@dataclass(frozen=True)
+class Surface:
+    """Where a numbered control lives: a message (in a channel) or a view."""
+
+    message: dict[str, Any] | None = None
+    channel: str | None = None
+    ephemeral: bool = False
+    view: dict[str, Any] | None = None
+
+
+class SurfacePrinter:
+    """Prints surfaces and keeps the console's picture of the screen: buttons, modals, Home."""
+
+    def __init__(self, renderer: Renderer, slack: LocalSlack, out: TextIO):
+        self.renderer = renderer
+        self.slack = slack
+        self.out = out
+        self.control_surfaces: list[Surface] = []
+        self.modals: list[dict[str, Any]] = []
+        self.homes_shown = 0
+        self.last_bot_message: tuple[str, str] | None = None
+        self.fresh = True  # the next surface with controls replaces the numbered ones
+
+    def print(self, text: str) -> None:
+        try:
+            self.out.write(text + "\n")
+        except UnicodeEncodeError:  # a terminal that cannot show box-drawing characters
+            encoding = getattr(self.out, "encoding", None) or "ascii"
+            self.out.write(text.encode(encoding, "replace").decode(encoding) + "\n")
+        self.out.flush()
+
+    def error(self, text: str) -> None:
+        self.print(f"! {text}")
+
+    def _frame(self, label: str) -> None:
+        self.print(self.renderer.dim(f"── {label} ──"))
+
+    def _draw(self, surface: Surface, draw: Callable[[], list[str]]) -> None:
+        """Render a surface, numbering its controls after (or instead of) those shown before."""
+        previous = self.renderer.controls
+        if self.fresh:
+            self.renderer.controls = []
+        before = len(self.renderer.controls)
+        lines = draw()
+        added = len(self.renderer.controls) - before
+        if added:
+            if self.fresh:
+                self.control_surfaces = []
+            self.control_surfaces += [surface] * added
+            self.fresh = False
+        elif self.fresh:
+            self.renderer.controls = previous  # nothing new to press: the old buttons stay
+        if lines:
+            self.print(wrap(lines))
+
+    def show_message(
+        self, message: dict[str, Any], label: str, *, channel: str | None, ephemeral: bool
+    ) -> None:
+        self._frame(label)
+        surface = Surface(message=message, channel=channel, ephemeral=ephemeral)
+        self._draw(surface, lambda: self.renderer.message(message))
+
+    def show_view(self, view: dict[str, Any], label: str) -> None:
+        self._frame(label)
+        self._draw(Surface(view=view), lambda: self.renderer.view(view))
+
+    def view_title(self, view: dict[str, Any]) -> str:
+        title = self.renderer.text(view.get("title")) or view.get("callback_id") or "modal"
+        return f"the modal {title!r}"
+
+    def input_keys(self, view: dict[str, Any]) -> list[str]:
+        keys = []
+        for block in view.get("blocks") or []:
+            if block.get("type") == "input":
+                element = block.get("element") or {}
+                keys.append(block.get("block_id") or element.get("action_id") or "?")
+        return keys
+
+    # --- what the app did ----------------------------------------------------------------------
+
+    def show_ack(self, body: str) -> None:
+        """The app's immediate answer to a command or an action: a message, or plain text."""
+        if not body.strip():
+            return
+        try:
+            data = json.loads(body) if body.lstrip().startswith("{") else None
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            self._frame("reply (only you can see this)")
+            self.print(body)
+            return
+        if not {"text", "blocks", "attachments"} & data.keys():
+            self._frame("the app answered")
+            self.print(json.dumps(data, indent=2))
+            return
+        channel = self.slack.channel_id
+        if data.get("response_type") == "in_channel":
+            message = self.slack.add_message(channel, data, user=BOT_USER_ID)
+            self.last_bot_message = (channel, message["ts"])
+            label = f"reply in {self.slack.channel_label(channel)}"
+            self.show_message(message, label, channel=channel, ephemeral=False)
+        else:
+            message = {"ts": self.slack.next_ts(), **data}
+            self.show_message(
+                message, "reply (only you can see this)", channel=channel, ephemeral=True
+            )
+
+    def show_output(self, output: SlackOutput) -> None:
+        """One thing the app made visible through the Web API or a response_url."""
+        data, channel = output.data, output.channel
+        where = self.slack.channel_label(channel)
+        if output.kind == "message":
+            self.last_bot_message = (channel or self.slack.channel_id, data["ts"])
+            thread = " (in a thread)" if data.get("thread_ts") else ""
+            label = f"roadmap posted in {where}{thread}"
+            self.show_message(data, label, channel=channel, ephemeral=False)
+        elif output.kind == "ephemeral":
+            who = self.slack.user_name(output.user or "") or output.user
+            label = f"roadmap, only visible to @{who}, in {where}"
+            self.show_message(data, label, channel=channel, ephemeral=True)
+        elif output.kind == "update":
+            label = f"roadmap updated its message in {where}"
+            self.show_message(data, label, channel=channel, ephemeral=output.user is not None)
+        elif output.kind == "delete":
+            self._frame(f"roadmap deleted its message in {where}")
+            if self.last_bot_message == (channel, data.get("ts")):
+                self.last_bot_message = None
+        elif output.kind == "modal":
+            self._track_modal(data, output.action)
+            self.show_view(data, f"modal ({output.action})")
+        elif output.kind == "home":
+            self.homes_shown += 1
+            who = self.slack.user_name(output.user or "") or output.user
+            self.show_view(data, f"Home tab of @{who}")
+        elif output.kind == "file":
+            self._show_file(data, where)
+        elif output.kind == "reaction":
+            verb = "reacted with" if output.action == "added" else "removed its"
+            self.print(self.renderer.dim(f"(roadmap {verb} :{data.get('name')}: in {where})"))
+        else:
+            self.print(self.renderer.dim(str(data.get("text", output.kind))))
+
+    def _track_modal(self, view: dict[str, Any], action: str) -> None:
+        if action == "open":
+            self.modals = [view]
+        elif action == "push":
+            self.modals.append(view)
+        else:
+            ids = [v.get("id") for v in self.modals]
+            if view.get("id") in ids:
+                self.modals[ids.index(view.get("id"))] = view
+
+    def _show_file(self, data: dict[str, Any], where: str) -> None:
+        self._frame(f"roadmap shared a file in {where}")
+        if data.get("initial_comment"):
+            self.print(wrap(self.renderer.mrkdwn(data["initial_comment"]).splitlines()))
+        self.print(f"📎 {data.get('title')} ({data.get('name')}, {data.get('size', 0)} bytes)")
+        lines = str(data.get("content", "")).splitlines()
+        for line in lines[:FILE_PREVIEW_LINES]:
+            self.print(self.renderer.dim("  │ " + line))
+        if len(lines) > FILE_PREVIEW_LINES:
+            self.print(self.renderer.dim(f"  │ … {len(lines) - FILE_PREVIEW_LINES} more lines"))
+
+    def after_submission(self, view: dict[str, Any], answer: dict[str, Any]) -> None:
+        """Apply a view_submission ack: errors, update, push, clear, or close the modal."""
+        action = answer.get("response_action")
+        if action == "errors":
+            labels = {
+                b.get("block_id"): self.renderer.text(b.get("label"))
+                for b in view.get("blocks") or []
+            }
+            self.print("The modal stays open; the app pointed out:")
+            for key, message in (answer.get("errors") or {}).items():
+                self.print(f"  ✗ {labels.get(key) or key} ({key}): {message}")
+        elif action in ("update", "push"):
+            top = view.get("id") if action == "update" else None
+            shown = self.slack.store_view(answer.get("view") or {}, None, top)
+            self._track_modal(shown, action)
+            self.show_view(shown, f"modal ({action})")
+        elif action == "clear":
+            self.modals = []
+            self.print(self.renderer.dim("(all modals closed)"))
+        else:
+            if view in self.modals:
+                self.modals.remove(view)
+            elif self.modals:
+                self.modals.pop()
+            self.print(self.renderer.dim(f"(submitted and closed {self.view_title(view)})"))
+
+
+def json_body(body: str) -> dict[str, Any]:
+    """An ack body as a JSON object; {} for empty or plain-text bodies."""
+    if not body.strip().startswith("{"):
+        return {}
+    try:
+        decoded = json.loads(body)
+    except ValueError:
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
+
+
+def isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,145 @@
+"""Post a cycle's check-in prompts and the reminders for unanswered ones."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.blocks.checkins import (
+    PROMPT_REACTIONS,
+    chase_message,
+    prompt_message,
+    unowned_goals_message,
+)
+from bot.services.checkin_prompts import claim_chase, due_chases, plan_prompts, reserve_prompt
+from bot.services.checkins import first_time
+from bot.services.goals import goal_view
+from models import CheckinPrompt, Goal, GoalOwner, Member, Workspace
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PromptRun:
+    cycle: str = ""
+    posted: int = 0
+    already: int = 0
+    failed: list[str] = field(default_factory=list)
+    unowned: int = 0
+    skipped_away: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"Check-in {self.cycle}: {self.posted} prompts posted"
+        if self.already:
+            text += f", {self.already} already posted this cycle"
+        if self.skipped_away:
+            text += f", {len(self.skipped_away)} people away"
+        if self.unowned:
+            text += f", {self.unowned} goals without owner listed to the admins"
+        if self.failed:
+            text += f", {len(self.failed)} failed ({'; '.join(self.failed[:3])})"
+        return text + "."
+
+
+def send_prompts(
+    *, factory: sessionmaker[Session], client: WebClient, workspace_id: int, now: datetime
+) -> PromptRun:
+    """Post each owner's prompt once per cycle; safe to run again (and concurrently)."""
+    with factory() as session:
+        workspace = session.get(Workspace, workspace_id)
+        plan = plan_prompts(session=session, workspace=workspace, now=now)
+    run = PromptRun(cycle=plan.cycle, skipped_away=plan.skipped_away, unowned=len(plan.unowned))
+    for target in plan.targets:
+        with factory() as session, session.begin():
+            workspace = session.get(Workspace, workspace_id)
+            prompt = reserve_prompt(session, workspace, target, plan.cycle, now)
+            prompt_id = prompt.id if prompt else None
+        if prompt_id is None:
+            run.already += 1
+            continue
+        message = prompt_message(target.goal, plan.cycle)
+        try:
+            posted = client.chat_postMessage(channel=target.recipient, **message.to_dict())
+        except SlackApiError as error:
+            reason = error.response.get("error", "error")
+            log.warning("prompt for %s to %s failed: %s", target.goal.ref, target.recipient, reason)
+            run.failed.append(f"{target.goal.ref}: {reason}")
+            with factory() as session, session.begin():
+                # Nothing was posted: free the claim so the next run tries again.
+                session.execute(delete(CheckinPrompt).where(CheckinPrompt.id == prompt_id))
+            continue
+        with factory() as session, session.begin():
+            prompt = session.get(CheckinPrompt, prompt_id)
+            prompt.channel_id, prompt.message_ts, prompt.posted_at = (
+                posted["channel"],
+                posted["ts"],
+                now,
+            )
+        run.posted += 1
+        for name, _meaning in PROMPT_REACTIONS:
+            try:
+                client.reactions_add(channel=posted["channel"], timestamp=posted["ts"], name=name)
+            except SlackApiError as error:  # the buttons still work without them
+                log.warning("could not add :%s: to a prompt: %s", name, error.response.get("error"))
+    if plan.unowned:
+        _tell_admins(factory, client, workspace_id, plan, now)
+    return run
+
+
+def _tell_admins(factory, client: WebClient, workspace_id: int, plan, now: datetime) -> None:
+    with factory() as session, session.begin():
+        workspace = session.get(Workspace, workspace_id)
+        admins = list(workspace.admin_user_ids or []) or list(
+            session.scalars(
+                select(Member.user_id).where(
+                    Member.workspace_id == workspace_id, Member.is_slack_admin.is_(True)
+                )
+            )
+        )
+        fresh = [
+            a
+            for a in admins
+            if first_time(session, f"unowned:{workspace_id}:{plan.cycle}:{a}", None, "unowned")
+        ]
+    message = unowned_goals_message(plan.unowned, plan.cycle)
+    for admin in fresh:
+        try:
+            client.chat_postMessage(channel=admin, **message.to_dict())
+        except SlackApiError as error:
+            log.warning("could not tell admin %s about unowned goals: %s", admin, error)
+
+
+def send_chases(
+    *, factory: sessionmaker[Session], client: WebClient, workspace_id: int, now: datetime
+) -> int:
+    """One gentle reminder in the thread of each prompt left unanswered past the deadline."""
+    with factory() as session:
+        workspace = session.get(Workspace, workspace_id)
+        prompt_ids = [p.id for p in due_chases(session=session, workspace=workspace, now=now)]
+    sent = 0
+    for prompt_id in prompt_ids:
+        with factory() as session, session.begin():
+            if not claim_chase(session, prompt_id, now):
+                continue
+            prompt = session.get(CheckinPrompt, prompt_id)
+            goal = session.get(Goal, prompt.goal_id)
+            view = goal_view(session, goal)
+            owners = list(
+                session.scalars(select(GoalOwner.owner).where(GoalOwner.goal_id == goal.id))
+            )
+            channel, ts = prompt.channel_id, prompt.message_ts
+        people = [prompt.recipient] if prompt.recipient[:1] in "UW" else owners
+        try:
+            client.chat_postMessage(
+                channel=channel, thread_ts=ts, **chase_message(view, people).to_dict()
+            )
+            sent += 1
+        except SlackApiError as error:
+            log.warning("reminder for prompt %s failed: %s", prompt_id, error.response.get("error"))
+    return sent

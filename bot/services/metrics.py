@@ -1,0 +1,288 @@
+"""Success metrics: list them against their targets, record readings, add new ones."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.services.actors import Actor, require_admin
+from bot.services.errors import InvalidInput, NotFound
+from bot.services.periods import current_period, periods_of, workspace_today
+from models import AuditEntry, Goal, Metric, MetricReading, Workspace
+from models.base import insert_ignoring_conflicts
+
+COMPARATOR_SYMBOLS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "=": "="}
+# Factors to the base unit of each family, so "45m" can be recorded on an hours metric.
+UNIT_FACTORS = {
+    "ms": ("time", 0.001),
+    "seconds": ("time", 1.0),
+    "minutes": ("time", 60.0),
+    "hours": ("time", 3600.0),
+    "days": ("time", 86400.0),
+}
+UNIT_SYNONYMS = {
+    "s": "seconds",
+    "sec": "seconds",
+    "secs": "seconds",
+    "second": "seconds",
+    "m": "minutes",
+    "min": "minutes",
+    "mins": "minutes",
+    "minute": "minutes",
+    "h": "hours",
+    "hr": "hours",
+    "hrs": "hours",
+    "hour": "hours",
+    "d": "days",
+    "day": "days",
+}
+
+
+@dataclass(frozen=True)
+class MetricView:
+    key: str
+    name: str
+    kind: str
+    target_text: str  # as written in the roadmap: "99.9% → 99.99%"
+    unit: str | None
+    latest: float | None
+    latest_at: datetime | None
+    milestone: str | None  # this period's goal for it, e.g. "≥ 99.95%"
+    on_target: bool | None  # None when unknown
+
+
+@dataclass(frozen=True)
+class ReadingResult:
+    metric: MetricView
+    value: float  # in the metric's unit
+    recorded: bool  # False when an idempotency key had been used already
+
+
+def format_value(value: float | None, unit: str | None) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:g}"
+    if not unit:
+        return text
+    return f"{text}{unit}" if unit in ("%", "ms") or unit.startswith("/") else f"{text} {unit}"
+
+
+def meets(value: float, comparator: str | None, target: float | None) -> bool | None:
+    if comparator is None or target is None:
+        return None
+    return {
+        "<": value < target,
+        "<=": value <= target,
+        ">": value > target,
+        ">=": value >= target,
+        "=": value == target,
+    }[comparator]
+
+
+def latest_readings(session: Session, workspace_id: int) -> dict[int, MetricReading]:
+    """The newest reading of every metric, in one query."""
+    newest = (
+        select(
+            MetricReading.id,
+            func.row_number()
+            .over(
+                partition_by=MetricReading.metric_id,
+                order_by=(MetricReading.recorded_at.desc(), MetricReading.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(MetricReading.workspace_id == workspace_id)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(MetricReading)
+        .join(newest, newest.c.id == MetricReading.id)
+        .where(newest.c.rank == 1)
+    )
+    return {r.metric_id: r for r in rows}
+
+
+def list_metrics(*, session: Session, workspace: Workspace, now: datetime) -> list[MetricView]:
+    metrics = list(
+        session.scalars(
+            select(Metric)
+            .where(Metric.workspace_id == workspace.id, Metric.archived.is_(False))
+            .order_by(Metric.position, Metric.id)
+        )
+    )
+    latest = latest_readings(session, workspace.id)
+    period = current_period(periods_of(session, workspace.id), workspace_today(workspace, now))
+    milestones: dict[int, Goal] = {}
+    if period is not None:
+        for goal in session.scalars(
+            select(Goal).where(
+                Goal.workspace_id == workspace.id,
+                Goal.period_id == period.id,
+                Goal.metric_id.is_not(None),
+                Goal.target_kind == "absolute",
+            )
+        ):
+            milestones.setdefault(goal.metric_id, goal)
+    return [_view(m, latest.get(m.id), milestones.get(m.id)) for m in metrics]
+
+
+def _view(metric: Metric, reading: MetricReading | None, milestone: Goal | None) -> MetricView:
+    milestone_text = None
+    comparator, target = metric.comparator, metric.target
+    if milestone is not None:
+        symbol = COMPARATOR_SYMBOLS.get(milestone.target_comparator or "", "")
+        milestone_text = f"{symbol} {format_value(milestone.target_value, milestone.target_unit)}"
+        comparator, target = milestone.target_comparator, milestone.target_value
+    return MetricView(
+        key=metric.key,
+        name=metric.name,
+        kind=metric.kind,
+        target_text=metric.text or format_value(metric.target, metric.unit),
+        unit=metric.unit,
+        latest=reading.value if reading else None,
+        latest_at=reading.recorded_at if reading else None,
+        milestone=milestone_text,
+        on_target=meets(reading.value, comparator, target) if reading else None,
+    )
+
+
+def find_metric(session: Session, workspace_id: int, name: str) -> Metric:
+    """A metric by key, alias, or an unambiguous prefix of its name or of a word in it."""
+    metrics = list(
+        session.scalars(
+            select(Metric).where(Metric.workspace_id == workspace_id, Metric.archived.is_(False))
+        )
+    )
+    wanted = re.sub(r"[\s_]+", "-", name.strip().lower())
+    words = wanted.replace("-", " ")
+    for test in (
+        lambda m: m.key == wanted or m.name.lower() == words,
+        lambda m: wanted in (m.aliases or []) or words in (m.aliases or []),
+        lambda m: m.key.startswith(wanted) or m.name.lower().startswith(words),
+        lambda m: any(w.startswith(words) for w in m.name.lower().split()),
+    ):
+        found = [m for m in metrics if test(m)]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            names = ", ".join(m.name for m in found)
+            raise InvalidInput(f"'{name}' could be any of: {names}. Type a little more.")
+    known = ", ".join(m.key for m in metrics) or "none yet"
+    raise NotFound(f"There is no metric '{name}'. Metrics: {known}.")
+
+
+def convert(value: float, given: str | None, wanted: str | None) -> float:
+    """`value` in `given` units expressed in `wanted` units (time units convert)."""
+    given = UNIT_SYNONYMS.get(given or "", given)
+    wanted = UNIT_SYNONYMS.get(wanted or "", wanted)
+    if not given or not wanted or given == wanted:
+        return value
+    if given in UNIT_FACTORS and wanted in UNIT_FACTORS:
+        return value * UNIT_FACTORS[given][1] / UNIT_FACTORS[wanted][1]
+    raise InvalidInput(f"This metric is measured in {wanted}, not {given}.")
+
+
+def record_reading(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: Actor | None,
+    name: str,
+    value: float,
+    unit: str | None,
+    at: datetime,
+    source: str = "command",
+    idempotency_key: str | None = None,
+) -> ReadingResult:
+    metric = find_metric(session, workspace.id, name)
+    converted = round(convert(value, unit, metric.unit), 6)
+    if metric.unit == "%" and not 0 <= converted <= 100:
+        raise InvalidInput(f"{metric.name} is a percentage: give a value from 0 to 100.")
+    values = {
+        "workspace_id": workspace.id,
+        "metric_id": metric.id,
+        "value": converted,
+        "recorded_at": at,
+        "user_id": actor.user_id if actor else None,
+        "source": source,
+        "idempotency_key": idempotency_key,
+    }
+    if idempotency_key:
+        recorded = insert_ignoring_conflicts(
+            session, MetricReading, values, ["workspace_id", "idempotency_key"]
+        )
+    else:
+        session.add(MetricReading(**values))
+        recorded = True
+    if recorded:
+        session.add(
+            AuditEntry(
+                workspace_id=workspace.id,
+                actor=actor.user_id if actor else source,
+                action="metric.reading",
+                target=metric.key,
+                details={"value": converted},
+            )
+        )
+    session.flush()
+    view = next(
+        v for v in list_metrics(session=session, workspace=workspace, now=at) if v.key == metric.key
+    )
+    return ReadingResult(metric=view, value=converted, recorded=recorded)
+
+
+def add_metric(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: Actor,
+    name: str,
+    kind: str,
+    target: float | None,
+    comparator: str | None,
+    unit: str | None,
+    cadence: str | None = None,
+) -> MetricView:
+    require_admin(workspace, actor, "add metrics")
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput("A metric needs a name.")
+    if kind not in ("technical", "team"):
+        raise InvalidInput("A metric's kind is technical or team.")
+    if (target is None) != (comparator is None):
+        raise InvalidInput("Give both a comparator and a target, or neither.")
+    key = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64] or "metric"
+    if session.scalar(
+        select(Metric.id).where(Metric.workspace_id == workspace.id, Metric.key == key)
+    ):
+        raise InvalidInput(f"There is already a metric called {name}.")
+    position = session.scalar(
+        select(func.coalesce(func.max(Metric.position), -1) + 1).where(
+            Metric.workspace_id == workspace.id
+        )
+    )
+    symbol = COMPARATOR_SYMBOLS.get(comparator or "", "")
+    text = (
+        f"{symbol}{format_value(target, unit)}" if target is not None else (cadence or "").title()
+    )
+    metric = Metric(
+        workspace_id=workspace.id,
+        key=key,
+        name=name,
+        aliases=[],
+        kind=kind,
+        text=text,
+        target=target,
+        comparator=comparator,
+        unit=unit,
+        cadence=cadence,
+        typed=True,
+        position=position,
+    )
+    session.add(metric)
+    session.flush()
+    return _view(metric, None, None)

@@ -1,0 +1,323 @@
+"""Check-ins over signed HTTP against the fake Slack: prompts, reactions, buttons, replies."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.db import create_db_engine, make_session_factory
+from models import Checkin, CheckinPrompt, Goal, ProcessedEvent
+from tests.harness import run_command
+
+pytestmark = pytest.mark.usefixtures("frozen_time", "roadmap")
+
+
+@pytest.fixture
+def db(settings):
+    engine = create_db_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        yield session
+    engine.dispose()
+
+
+@pytest.fixture
+def prompts(running_app, slack, db):
+    """Run `/roadmap checkin prompt` as the admin; return {(goal number, user): (channel, ts)}."""
+    outcome = run_command(
+        running_app, "checkin prompt", user_id=slack.admin, channel_id=slack.channel
+    )
+    assert "prompts posted" in outcome.text, outcome.text
+    db.rollback()  # end the read snapshot so the app's commits are visible
+    rows = db.execute(
+        select(
+            Goal.number, CheckinPrompt.recipient, CheckinPrompt.channel_id, CheckinPrompt.message_ts
+        ).join(Goal, Goal.id == CheckinPrompt.goal_id)
+    ).all()
+    return {(n, r): (c, t) for n, r, c, t in rows}
+
+
+def checkins(db):
+    db.rollback()  # end the read snapshot so the app's commits are visible
+    return db.scalars(select(Checkin).order_by(Checkin.id)).all()
+
+
+def react(running_app, slack, user, channel, ts, name="large_yellow_circle", **kwargs):
+    if not kwargs.get("retry_num"):  # a retry is Slack re-sending, not the user reacting again
+        slack.fake.user_react(channel, ts, user, name)
+    event = {
+        "type": "reaction_added",
+        "user": user,
+        "reaction": name,
+        "item": {"type": "message", "channel": channel, "ts": ts},
+        "item_user": slack.bot_user_id,
+        "event_ts": ts,
+    }
+    result = running_app.event(event, **kwargs)
+    assert result.status == 200
+    assert running_app.runtime.listener_executor.wait_idle(15)
+    return event
+
+
+def test_prompts_go_to_each_owner_with_reactions_and_buttons(prompts, slack):
+    # G1 alice, G2 bob, G3 alice+bob: four prompts, all in DMs.
+    assert set(prompts) == {(1, slack.alice), (2, slack.bob), (3, slack.alice), (3, slack.bob)}
+    channel, ts = prompts[(1, slack.alice)]
+    assert channel.startswith("D")
+    message = slack.fake.message(channel, ts)
+    names = {r["name"] for r in message["reactions"]}
+    assert {"large_green_circle", "large_yellow_circle", "red_circle", "no_entry"} <= names
+    buttons = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["text"]["text"] for b in buttons][-1] == "Add note"
+    assert "Complete API Gateway Redesign" in json.dumps(message["blocks"])
+
+
+def test_prompting_twice_in_a_cycle_posts_nothing_new(prompts, running_app, slack):
+    before = len(slack.fake.calls_to("chat.postMessage"))
+    outcome = run_command(
+        running_app, "checkin prompt", user_id=slack.admin, channel_id=slack.channel
+    )
+    assert "0 prompts posted, 4 already posted" in outcome.text
+    assert len(slack.fake.calls_to("chat.postMessage")) == before
+
+
+def test_unowned_goals_are_listed_to_the_admins_once(prompts, running_app, slack):
+    dms = [
+        c for c in slack.fake.calls_to("chat.postMessage") if c.params.get("channel") == slack.admin
+    ]
+    assert len(dms) == 1 and "no owner" in json.dumps(dms[0].params)
+    run_command(running_app, "checkin prompt", user_id=slack.admin, channel_id=slack.channel)
+    dms = [
+        c for c in slack.fake.calls_to("chat.postMessage") if c.params.get("channel") == slack.admin
+    ]
+    assert len(dms) == 1
+
+
+def test_reaction_records_once_even_when_slack_retries(prompts, running_app, slack, db):
+    channel, ts = prompts[(1, slack.alice)]
+    updates_before = len(slack.fake.calls_to("chat.update"))
+    react(running_app, slack, slack.alice, channel, ts, event_id="Ev0000000A01")
+    (checkin,) = checkins(db)
+    assert (checkin.status, checkin.source, checkin.user_id) == ("at-risk", "reaction", slack.alice)
+    db.rollback()
+    assert db.scalar(select(Goal.status).where(Goal.number == 1)) == "at-risk"
+    assert len(slack.fake.calls_to("chat.update")) == updates_before + 1
+    assert "Recorded: :large_yellow_circle: at-risk" in json.dumps(slack.fake.message(channel, ts))
+    assert slack.fake.calls_to("views.publish")  # the owner's Home was refreshed
+
+    react(running_app, slack, slack.alice, channel, ts, event_id="Ev0000000A01", retry_num=1)
+    assert len(checkins(db)) == 1
+    assert len(slack.fake.calls_to("chat.update")) == updates_before + 1
+
+
+def test_a_later_answer_replaces_the_earlier_one(prompts, running_app, slack, db):
+    channel, ts = prompts[(1, slack.alice)]
+    react(running_app, slack, slack.alice, channel, ts, "large_yellow_circle")
+    react(running_app, slack, slack.alice, channel, ts, "+1::skin-tone-3")
+    (checkin,) = checkins(db)
+    assert checkin.status == "on-track"
+
+
+def test_removing_the_reaction_retracts_the_answer(prompts, running_app, slack, db):
+    channel, ts = prompts[(1, slack.alice)]
+    react(running_app, slack, slack.alice, channel, ts, "red_circle")
+    db.rollback()
+    assert db.scalar(select(Goal.status).where(Goal.number == 1)) == "off-track"
+    result = running_app.event(
+        {
+            "type": "reaction_removed",
+            "user": slack.alice,
+            "reaction": "red_circle",
+            "item": {"type": "message", "channel": channel, "ts": ts},
+        }
+    )
+    assert result.status == 200 and running_app.runtime.listener_executor.wait_idle(15)
+    (checkin,) = checkins(db)
+    assert checkin.retracted_at is not None and checkin.status is None
+    db.rollback()  # end the read snapshot so the app's commits are visible
+    db.rollback()
+    assert db.scalar(select(Goal.status).where(Goal.number == 1)) == "not-started"
+
+
+def test_non_owner_reaction_is_ignored_and_explained(prompts, running_app, slack, db):
+    channel, ts = prompts[(2, slack.bob)]
+    slack.fake.join(channel, slack.carol) if not channel.startswith("D") else None
+    react(running_app, slack, slack.carol, channel, ts, "tada")
+    assert checkins(db) == []
+    db.rollback()
+    assert db.scalar(select(Goal.status).where(Goal.number == 2)) == "not-started"
+
+
+def test_reactions_on_other_messages_are_ignored(running_app, slack, db):
+    ts = slack.fake.user_post(slack.channel, slack.alice, "lunch?")
+    react(running_app, slack, slack.bob, slack.channel, ts, "+1")
+    assert checkins(db) == []
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(ProcessedEvent)) == 0
+
+
+def test_thread_reply_becomes_the_note_and_an_edit_updates_it(prompts, running_app, slack, db):
+    channel, ts = prompts[(1, slack.alice)]
+    reply_ts = slack.fake.user_post(channel, slack.alice, "vendor is late", thread_ts=ts)
+    event = {
+        "type": "message",
+        "channel": channel,
+        "channel_type": "im",
+        "user": slack.alice,
+        "text": "vendor is late",
+        "ts": reply_ts,
+        "thread_ts": ts,
+    }
+    running_app.event(event)
+    assert running_app.runtime.listener_executor.wait_idle(15)
+    (checkin,) = checkins(db)
+    assert checkin.note == "vendor is late" and checkin.source == "thread"
+    edited = {
+        "type": "message",
+        "subtype": "message_changed",
+        "channel": channel,
+        "message": {**event, "text": "vendor is late; new date 10 March", "edited": {"ts": "1"}},
+    }
+    running_app.event(edited)
+    assert running_app.runtime.listener_executor.wait_idle(15)
+    (checkin,) = checkins(db)
+    assert checkin.note == "vendor is late; new date 10 March"
+
+
+def button_payload(slack, user, channel, ts, value):
+    return {
+        "type": "block_actions",
+        "team": {"id": slack.team_id, "domain": "acme"},
+        "user": {"id": user, "team_id": slack.team_id},
+        "api_app_id": "A0000000001",
+        "trigger_id": slack.fake.trigger_id(slack.team_id, user),
+        "container": {"type": "message", "channel_id": channel, "message_ts": ts},
+        "channel": {"id": channel},
+        "message": {"ts": ts, "text": ""},
+        "response_url": slack.fake.response_url(slack.team_id, channel, user),
+        "actions": [
+            {
+                "action_id": "goal_checkin:" + value.split()[1],
+                "block_id": "checkin:" + value.split()[0],
+                "value": value,
+                "type": "button",
+                "action_ts": "1",
+            }
+        ],
+    }
+
+
+def test_button_and_note_modal_record_check_ins(prompts, running_app, slack, db):
+    channel, ts = prompts[(2, slack.bob)]
+    result = running_app.interaction(button_payload(slack, slack.bob, channel, ts, "G2 blocked"))
+    assert result.status == 200 and running_app.runtime.listener_executor.wait_idle(15)
+    (checkin,) = checkins(db)
+    assert (checkin.status, checkin.source) == ("blocked", "button")
+    assert "blocked" in json.dumps(slack.fake.message(channel, ts))
+
+    prompt_id = db.scalar(select(CheckinPrompt.id).where(CheckinPrompt.message_ts == ts))
+    submission = {
+        "type": "view_submission",
+        "team": {"id": slack.team_id},
+        "user": {"id": slack.bob, "team_id": slack.team_id},
+        "api_app_id": "A0000000001",
+        "view": {
+            "id": "V0000000002",
+            "type": "modal",
+            "callback_id": "checkin_note",
+            "private_metadata": json.dumps({"ref": "G2", "prompt": prompt_id}),
+            "state": {
+                "values": {
+                    "status": {
+                        "status": {
+                            "type": "static_select",
+                            "selected_option": {"value": "on-track"},
+                        }
+                    },
+                    "progress": {"progress": {"type": "plain_text_input", "value": "40"}},
+                    "note": {"note": {"type": "plain_text_input", "value": "unblocked"}},
+                }
+            },
+        },
+    }
+    assert running_app.interaction(submission).status == 200
+    assert running_app.runtime.listener_executor.wait_idle(15)
+    (checkin,) = checkins(db)  # replaced, not added
+    assert (checkin.status, checkin.progress, checkin.note, checkin.source) == (
+        "on-track",
+        40,
+        "unblocked",
+        "modal",
+    )
+
+
+def test_checkin_command_and_history(running_app, slack, db):
+    outcome = run_command(
+        running_app,
+        "checkin G1 at-risk 60% waiting on vendor",
+        user_id=slack.alice,
+        channel_id=slack.channel,
+    )
+    assert "Checked in" in outcome.text
+    (checkin,) = checkins(db)
+    assert (checkin.status, checkin.progress, checkin.note) == ("at-risk", 60, "waiting on vendor")
+    history = run_command(running_app, "history G1", user_id=slack.carol, channel_id=slack.channel)
+    assert "2025-W10" in history.text and "waiting on vendor" in history.text
+
+
+def test_away_owners_are_skipped(running_app, slack, db):
+    run_command(running_app, "away until 2025-03-20", user_id=slack.bob, channel_id=slack.channel)
+    outcome = run_command(
+        running_app, "checkin prompt", user_id=slack.admin, channel_id=slack.channel
+    )
+    assert "2 prompts posted" in outcome.text and "1 people away" in outcome.text
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_concurrent_identical_events_leave_one_check_in(prompts, running_app, slack, db):
+    channel, ts = prompts[(1, slack.alice)]
+    slack.fake.user_react(channel, ts, slack.alice, "tada")
+    event = {
+        "type": "reaction_added",
+        "user": slack.alice,
+        "reaction": "tada",
+        "item": {"type": "message", "channel": channel, "ts": ts},
+    }
+    results = []
+    barrier = threading.Barrier(4)
+
+    def send(n):
+        barrier.wait()
+        results.append(running_app.event(event, event_id="Ev00000RACE", retry_num=n or None))
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert running_app.runtime.listener_executor.wait_idle(15)
+    assert [r.status for r in results] == [200] * 4
+    assert len(checkins(db)) == 1
+
+
+def test_two_different_answers_racing_leave_one_check_in(prompts, running_app, slack, db):
+    channel, ts = prompts[(3, slack.alice)]
+    other_channel, other_ts = prompts[(3, slack.bob)]
+    barrier = threading.Barrier(2)
+
+    def answer(user, ch, t, name):
+        barrier.wait()
+        react(running_app, slack, user, ch, t, name)
+
+    threads = [
+        threading.Thread(target=answer, args=(slack.alice, channel, ts, "+1")),
+        threading.Thread(target=answer, args=(slack.bob, other_channel, other_ts, "warning")),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert running_app.runtime.listener_executor.wait_idle(15)
+    assert len(checkins(db)) == 1

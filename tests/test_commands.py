@@ -1,0 +1,275 @@
+"""/roadmap over signed HTTP: every answer is checked in the ack or the response_url posts."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.db import create_db_engine, make_session_factory
+from models import Goal, GoalOwner, MetricReading, Workspace
+from tests.harness import run_command
+
+pytestmark = pytest.mark.usefixtures("frozen_time", "roadmap")
+
+
+@pytest.fixture
+def ask(running_app, slack):
+    def ask(text: str, user: str | None = None):
+        return run_command(running_app, text, user_id=user or slack.alice, channel_id=slack.channel)
+
+    return ask
+
+
+@pytest.fixture
+def db(settings):
+    engine = create_db_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    with factory() as session:
+        yield session
+    engine.dispose()
+
+
+def goal(db, number: int) -> Goal:
+    db.rollback()  # end the read snapshot so the app's commits are visible
+    return db.scalar(select(Goal).where(Goal.number == number))
+
+
+def test_help_lists_every_command_and_help_for_one(ask):
+    outcome = ask("")
+    assert outcome.status == 200
+    for usage in ("/roadmap list", "/roadmap show", "/roadmap progress", "/roadmap checkin"):
+        assert usage in outcome.text
+    detail = ask("help progress")
+    assert "/roadmap progress G12 60%" in detail.text
+
+
+def test_typo_gets_a_suggestion_and_the_usage(ask):
+    outcome = ask("lsit")
+    assert outcome.status == 200
+    assert "Did you mean `/roadmap list`?" in outcome.text
+    assert outcome.ack["response_type"] == "ephemeral"
+
+
+def test_list_shows_the_current_quarter(ask):
+    outcome = ask("list")
+    assert "Q1 2025" in outcome.text
+    assert "13 goals" in outcome.text
+    assert "G1" in outcome.text and "G14" not in outcome.text
+    assert outcome.last.get("response_type", "ephemeral") == "ephemeral"
+
+
+def test_list_filters_by_period_category_owner_and_status(ask, slack):
+    tech_q2 = ask("list q2 tech")
+    assert "Q2 2025 · Technical Objectives" in tech_q2.text
+    assert "5 goals" in tech_q2.text
+    mine = ask("list mine")
+    assert "G1 " in mine.text and "G3 " in mine.text and "G2 " not in mine.text
+    bobs = ask(f"list <@{slack.bob}|bob>")
+    assert "2 goals" in bobs.text
+    assert "No goals match" in ask("list at-risk").text
+
+
+def test_list_with_unknown_period_or_ambiguous_category_says_which(ask):
+    assert "I can't find the period 'Q4 2030'" in ask("list Q4 2030").text
+    assert "There is no category 'zzz'" in ask("list zzz").text
+
+
+def test_show_by_ref_and_by_fragment(ask):
+    card = ask("show G1")
+    assert "Complete API Gateway Redesign" in card.text
+    assert "Status" in card.text
+    by_words = ask("show gateway")
+    assert "G1 Complete API Gateway Redesign" in by_words.text
+    several = ask("show uptime")
+    assert "Several goals match" in several.text
+    assert "There is no goal G999" in ask("show G999").text
+
+
+def test_add_goal_inline(ask, db, slack):
+    outcome = ask(f'add "Adopt OpenTelemetry" q2 process <@{slack.bob}|bob> due 2025-06-30')
+    assert "added to Q2 2025 / Process Improvements" in outcome.text
+    added = db.scalar(select(Goal).where(Goal.title == "Adopt OpenTelemetry"))
+    assert added.ref == "G37"
+    assert [o.owner for o in added.owners] == [slack.bob]
+    assert added.due_date.isoformat() == "2025-06-30"
+
+
+def test_owner_changes_progress_status_and_done(ask, db, slack):
+    assert "progress 60%" in ask("progress G1 60%").text
+    assert goal(db, 1).progress == 60
+    ask("progress G1 3/5")
+    assert goal(db, 1).progress == 60
+    assert "now at-risk" in ask("status G1 at-risk waiting on the vendor").text
+    assert (goal(db, 1).status, goal(db, 1).status_note) == ("at-risk", "waiting on the vendor")
+    ask("done G1")
+    assert (goal(db, 1).status, goal(db, 1).progress) == ("done", 100)
+    ask(f"assign G1 <@{slack.carol}|carol>")
+    assert [o.owner for o in goal(db, 1).owners] == [slack.carol]
+
+
+def test_non_owner_is_refused_and_told_who_can(ask, db, slack):
+    outcome = ask("progress G2 50%", user=slack.carol)
+    assert "Only its owners" in outcome.text and slack.bob in outcome.text
+    assert goal(db, 2).progress == 0
+    # A Slack admin may change any goal.
+    assert "progress 50%" in ask("progress G2 50%", user=slack.admin).text
+    assert goal(db, 2).progress == 50
+
+
+def test_archive_is_for_admins(ask, db, slack):
+    assert "Only roadmap admins can archive goals" in ask("archive G1").text
+    ask("archive G1", user=slack.admin)
+    assert goal(db, 1).archived
+
+
+def test_metrics_and_readings_with_units(ask, db):
+    assert "System uptime" in ask("metrics").text
+    assert "Recorded System uptime = *99.95%*" in ask("metric uptime 99.95").text
+    ask("metric latency 180ms")
+    ask("metric mttr 45m")
+    readings = {r.value for r in db.scalars(select(MetricReading))}
+    assert readings == {99.95, 180, 0.75}
+    assert "There is no metric 'foo'" in ask("metric foo 3").text
+    assert "could be any of" in ask("metric c 3").text
+
+
+def test_config_is_for_admins(ask, db, slack):
+    assert "Only roadmap admins can change the configuration" in ask("config timezone UTC").text
+    shown = ask("config timezone Europe/Berlin", user=slack.admin)
+    assert "Europe/Berlin" in shown.text
+    ask(f"config admins <@{slack.carol}|carol>", user=slack.admin)
+    db.rollback()  # end the read snapshot so the app's commits are visible
+    workspace = db.scalar(select(Workspace))
+    assert workspace.admin_user_ids == [slack.carol]
+    assert "is not a time zone" in ask("config timezone Mars/Base", user=slack.carol).text
+
+
+def test_share_posts_in_the_channel(ask):
+    outcome = ask("list share")
+    assert outcome.responses[-1]["response_type"] == "in_channel"
+
+
+def test_user_text_cannot_ping_or_link(ask, db):
+    ask('add "<!channel> <@U0123ABCD> <https://evil.example|click>" q1 tech')
+    outcome = ask("list q1 tech")
+    raw = json.dumps(outcome.messages)
+    assert "<!channel>" not in raw
+    assert "<@U0123ABCD>" not in raw
+    assert "<https://evil.example|click>" not in raw
+    assert "&lt;@U0123ABCD&gt;" in raw
+
+
+def test_unknown_goal_everywhere_says_which(ask):
+    for text in ("progress G404 10%", "status G404 done", "done G404", "history G404"):
+        assert "There is no goal G404" in ask(text).text, text
+
+
+def test_unexpected_error_is_answered_with_an_id(ask, monkeypatch):
+    from bot.services import goals
+
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(goals, "list_goals", broken)
+    outcome = ask("list")
+    assert outcome.status == 200
+    assert "Sorry, something went wrong" in outcome.text and "error" in outcome.text
+
+
+def test_add_opens_a_modal_and_acks_fast_even_when_slack_is_slow(running_app, slack, db):
+    slack.fake.fail("views.open", delay=3.5, apply=True)
+    started = time.monotonic()
+    result, _ = running_app.command("add", user_id=slack.alice, channel_id=slack.channel)
+    assert result.status == 200
+    assert time.monotonic() - started < 3
+    assert running_app.runtime.listener_executor.wait_idle(15)
+    (call,) = slack.fake.calls_to("views.open")
+    view = call.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == "goal_add"
+
+
+def test_goal_modal_validation_and_submission(running_app, slack, db):
+    def submit(values):
+        payload = {
+            "type": "view_submission",
+            "team": {"id": slack.team_id},
+            "user": {"id": slack.alice, "team_id": slack.team_id},
+            "api_app_id": "A0000000001",
+            "view": {
+                "id": "V0000000001",
+                "type": "modal",
+                "callback_id": "goal_add",
+                "private_metadata": "",
+                "state": {"values": values},
+            },
+        }
+        return running_app.interaction(payload)
+
+    empty = submit({"title": {"title": {"type": "plain_text_input", "value": "  "}}})
+    assert empty.json() == {
+        "response_action": "errors",
+        "errors": {"title": "A goal needs a title."},
+    }
+    ok = submit(
+        {
+            "title": {"title": {"type": "plain_text_input", "value": "Ship the status page"}},
+            "period": {
+                "period": {"type": "static_select", "selected_option": {"value": "Q2 2025"}}
+            },
+            "category": {
+                "category": {
+                    "type": "static_select",
+                    "selected_option": {"value": "Process Improvements"},
+                }
+            },
+            "owners": {"owners": {"type": "multi_users_select", "selected_users": [slack.bob]}},
+            "due": {"due": {"type": "datepicker", "selected_date": "2025-05-01"}},
+        }
+    )
+    assert ok.status == 200 and ok.body in (b"", b"{}")
+    assert running_app.runtime.listener_executor.wait_idle(15)
+    added = db.scalar(select(Goal).where(Goal.title == "Ship the status page"))
+    assert added is not None and [o.owner for o in added.owners] == [slack.bob]
+    assert slack.fake.calls_to("chat.postMessage")
+
+
+def test_app_home_dashboard(running_app, slack):
+    running_app.event({"type": "app_home_opened", "user": slack.alice, "tab": "home"})
+    assert running_app.runtime.listener_executor.wait_idle(15)
+    view = slack.fake.home_view(slack.alice)
+    text = json.dumps(view)
+    assert "Q1 2025" in text and "Your goals" in text and "Needs attention" in text
+    assert "Complete API Gateway Redesign" in text  # alice owns G1
+    assert len(view["blocks"]) <= 100
+
+
+def test_list_pages_with_buttons(ask, running_app, slack, db):
+    with db.begin():
+        workspace_id = db.scalar(select(Workspace.id))
+        period_id, category_id, roadmap_id = db.execute(
+            select(Goal.period_id, Goal.category_id, Goal.roadmap_id).where(Goal.number == 1)
+        ).one()
+        for n in range(40):
+            db.add(
+                Goal(
+                    workspace_id=workspace_id,
+                    number=100 + n,
+                    roadmap_id=roadmap_id,
+                    period_id=period_id,
+                    category_id=category_id,
+                    title=f"Extra goal {n}",
+                    normalized_title=f"extra goal {n}",
+                )
+            )
+    outcome = ask("list")
+    message = outcome.last
+    assert len(message["blocks"]) <= 50
+    assert "page 1 of 4" in outcome.text
+    buttons = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    (next_button,) = [b for b in buttons if b["text"]["text"].startswith("Next")]
+    assert json.loads(next_button["value"])["page"] == 2
+    assert db.scalar(select(func.count()).select_from(GoalOwner)) >= 4
