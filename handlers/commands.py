@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 
 from slack_bolt import App
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import sessionmaker
 
 from bot.blocks.checkins import checkin_confirmation, history_message
@@ -27,6 +28,7 @@ from bot.services.goals import GoalChoices
 from handlers import grammar as g
 from handlers.common import listener
 from handlers.context import RequestContext, request_context
+from handlers.home import refresh_home
 
 log = logging.getLogger(__name__)
 
@@ -127,10 +129,25 @@ def roadmap_command(ack, command: dict, db, client, context, respond) -> None:
         reply = problem(str(error), usage=spec.usage[0] if spec else None)
         respond(response_type="ephemeral", replace_original=False, **reply.to_dict())
         return
+    db.commit()  # the change is stored before anyone is told about it
     if reply is not None:
-        db.commit()  # the change is stored before anyone is told about it
         response_type = "in_channel" if parsed.share else "ephemeral"
         respond(response_type=response_type, replace_original=False, **reply.to_dict())
+    refresh_homes(ctx)
+
+
+def refresh_homes(ctx: RequestContext) -> None:
+    """Publish the App Home of everyone whose goals changed (and the person who changed them)."""
+    people = {ctx.actor.user_id} if ctx.changed else set()
+    for view in ctx.changed:
+        people |= {o for o in view.owners if o[:1] in "UW"}
+    for user_id in sorted(people):
+        try:
+            refresh_home(ctx.session, ctx.client, ctx.workspace, user_id, ctx.now)
+        except SlackApiError as error:
+            log.warning(
+                "could not refresh the Home of %s: %s", user_id, error.response.get("error")
+            )
 
 
 @handles(g.ListGoals)
@@ -176,6 +193,7 @@ def add_goal(cmd: g.AddGoal, ctx: RequestContext, command: dict) -> Message | No
         owners=list(cmd.owners),
         due=cmd.due,
     )
+    ctx.changed.append(view)
     return goal_changed(view, f"added to {view.period} / {view.category}.")
 
 
@@ -195,6 +213,7 @@ def assign(cmd: g.AssignGoal, ctx: RequestContext, command: dict) -> Message:
         ref=cmd.ref,
         owners=list(cmd.owners),
     )
+    ctx.changed.append(view)
     return goal_changed(view, "owners updated.")
 
 
@@ -207,6 +226,7 @@ def progress(cmd: g.SetProgress, ctx: RequestContext, command: dict) -> Message:
         ref=cmd.ref,
         percent=cmd.percent,
     )
+    ctx.changed.append(view)
     return goal_changed(view, f"progress {view.progress}%.")
 
 
@@ -220,6 +240,7 @@ def status(cmd: g.SetStatus, ctx: RequestContext, command: dict) -> Message:
         status=cmd.status,
         reason=cmd.reason,
     )
+    ctx.changed.append(view)
     return goal_changed(view, f"now {view.status}.")
 
 
@@ -228,6 +249,7 @@ def done(cmd: g.MarkDone, ctx: RequestContext, command: dict) -> Message:
     view = goals.set_status(
         session=ctx.session, workspace=ctx.workspace, actor=ctx.actor, ref=cmd.ref, status="done"
     )
+    ctx.changed.append(view)
     return goal_changed(view, "done! :tada:")
 
 
@@ -236,6 +258,7 @@ def archive(cmd: g.ArchiveGoal, ctx: RequestContext, command: dict) -> Message:
     view = goals.archive_goal(
         session=ctx.session, workspace=ctx.workspace, actor=ctx.actor, ref=cmd.ref
     )
+    ctx.changed.append(view)
     return goal_changed(view, "archived.")
 
 

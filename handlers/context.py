@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from slack_sdk import WebClient
@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.services.actors import Actor
+from bot.services.goals import GoalView
 from bot.services.settings import cached_member, remember_member
 from bot.services.workspaces import ensure_workspace
 from models import Workspace, utcnow
@@ -25,6 +26,8 @@ class RequestContext:
     actor: Actor
     now: datetime
     client: WebClient
+    # Goals a command changed: their owners' App Home is refreshed once the change is stored.
+    changed: list[GoalView] = field(default_factory=list)
 
 
 def request_context(*, db: Session, context, client: WebClient, user_id: str) -> RequestContext:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -18,6 +19,12 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.db import create_db_engine, make_session_factory, migrate, normalize_database_url
 from models import Base
+
+# Property tests are part of a deterministic suite: the same examples on every run.
+hypothesis_settings.register_profile(
+    "deterministic", derandomize=True, deadline=None, database=None
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

@@ -1,0 +1,47 @@
+"""Thousands of random /roadmap texts over signed HTTP: each gets 200 and an answer, none fails."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.harness import run_command
+
+pytestmark = pytest.mark.usefixtures("frozen_time", "roadmap")
+
+WORDS = [
+    "list", "show", "add", "edit", "assign", "progress", "status", "done", "archive",
+    "history", "metrics", "metric", "checkin", "check-in", "away", "back", "schedule",
+    "schedules", "digest", "import", "export", "config", "help", "share", "mine", "q1",
+    "q2", "Q3-Q4 2025", "this quarter", "next quarter", "tech", "team", "process",
+    "at-risk", "on track", "blocked", "done", "G1", "G2", "G36", "G999", "g0", "60%",
+    "3/5", "101%", "uptime", "latency", "180ms", "45m", "99.95", "json", "csv", "md",
+    "timezone", "Europe/Berlin", "admins", "channel", "page", "2", "due", "2025-06-30",
+    "2025-02-30", "until", '"', "“quoted title”", "<@U0123ABCD|alice>", "<#C0123ABCD|eng>",
+    "<!channel>", "&lt;", "@bob", "#eng", "prompt", "weekly", "preview", "-", "ö", "\t",
+]  # fmt: skip
+
+command_texts = st.one_of(
+    st.lists(st.sampled_from(WORDS), max_size=7).map(" ".join),
+    st.text(max_size=80),
+)
+
+
+@settings(
+    max_examples=1000,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(text=command_texts)
+def test_every_command_text_gets_an_answer(running_app, slack, text):
+    slack.fake.clear_faults()
+    views_before = len(slack.fake.calls_to("views.open"))
+    outcome = run_command(running_app, text, user_id=slack.alice, channel_id=slack.channel)
+    assert outcome.status == 200
+    opened_modal = len(slack.fake.calls_to("views.open")) > views_before
+    assert outcome.messages or opened_modal, f"no answer to {text!r}"
+    for message in outcome.messages:
+        assert message.get("text"), f"a message without fallback text for {text!r}"
+    assert "something went wrong" not in json.dumps(outcome.messages), text
