@@ -321,3 +321,78 @@ def test_two_different_answers_racing_leave_one_check_in(prompts, running_app, s
         t.join()
     assert running_app.runtime.listener_executor.wait_idle(15)
     assert len(checkins(db)) == 1
+
+
+def test_unanswered_prompts_get_one_reminder(prompts, running_app, slack, db, frozen_time):
+    from bot.outbound.checkins import send_chases
+    from models import Workspace, utcnow
+
+    factory = make_session_factory(db.get_bind())
+    workspace_id = db.scalar(select(Workspace.id))
+    client = running_app.runtime.web_client()
+    assert send_chases(factory=factory, client=client, workspace_id=workspace_id, now=utcnow()) == 0
+    channel, ts = prompts[(1, slack.alice)]
+    react(running_app, slack, slack.alice, channel, ts, "+1")  # G1 answered: no reminder
+    frozen_time.shift(25 * 3600)
+    sent = send_chases(factory=factory, client=client, workspace_id=workspace_id, now=utcnow())
+    assert sent == 3  # G2 (bob), G3 (alice and bob)
+    replies = [m for m in slack.fake.messages(channel) if m.get("thread_ts") == ts != m["ts"]]
+    assert replies == []
+    other_channel, other_ts = prompts[(2, slack.bob)]
+    (reminder,) = [
+        m for m in slack.fake.messages(other_channel) if m.get("thread_ts") == other_ts != m["ts"]
+    ]
+    assert "gentle reminder" in reminder["text"]
+    assert send_chases(factory=factory, client=client, workspace_id=workspace_id, now=utcnow()) == 0
+
+
+def test_completion_counts_the_cycle(prompts, running_app, slack, db):
+    from bot.services.checkins import completion, cycle_of
+    from models import Workspace, utcnow
+
+    channel, ts = prompts[(1, slack.alice)]
+    react(running_app, slack, slack.alice, channel, ts, "+1")
+    db.rollback()
+    workspace = db.scalar(select(Workspace))
+    done = completion(
+        session=db, workspace=workspace, cycle=cycle_of(workspace, utcnow()), now=utcnow()
+    )
+    assert (done.checked_in, done.total) == (1, 13)
+    assert "G2" in [g.ref for g in done.missing]
+
+
+def test_cli_posts_the_prompts(settings, slack, monkeypatch, tmp_path, capsys, db):
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", settings.slack_bot_token)
+    monkeypatch.setenv("SLACK_API_URL", settings.slack_api_url)
+    assert main(["checkins", "prompt", "--team", slack.team_id]) == 0
+    assert "4 prompts posted" in capsys.readouterr().out
+    assert main(["checkins", "prompt", "--team", slack.team_id]) == 0
+    assert "0 prompts posted, 4 already posted" in capsys.readouterr().out
+
+
+def test_checkins_are_exported(running_app, slack, db):
+    from bot.services.roadmap_export import export_roadmap
+    from models import Workspace
+
+    run_command(
+        running_app,
+        "checkin G1 at-risk 40% vendor late",
+        user_id=slack.alice,
+        channel_id=slack.channel,
+    )
+    db.rollback()
+    workspace_id = db.scalar(select(Workspace.id))
+    data = json.loads(export_roadmap(session=db, workspace_id=workspace_id, fmt="json"))
+    (entry,) = data["checkins"]
+    assert (entry["goal"], entry["status"], entry["progress"], entry["note"]) == (
+        "G1",
+        "at-risk",
+        40,
+        "vendor late",
+    )
+    csv_text = export_roadmap(session=db, workspace_id=workspace_id, fmt="csv")
+    assert "checkin,G1," in csv_text and "vendor late" in csv_text

@@ -273,3 +273,87 @@ def test_list_pages_with_buttons(ask, running_app, slack, db):
     (next_button,) = [b for b in buttons if b["text"]["text"].startswith("Next")]
     assert json.loads(next_button["value"])["page"] == 2
     assert db.scalar(select(func.count()).select_from(GoalOwner)) >= 4
+
+
+def _submission(slack, user, callback_id, values, private_metadata=""):
+    return {
+        "type": "view_submission",
+        "team": {"id": slack.team_id},
+        "user": {"id": user, "team_id": slack.team_id},
+        "api_app_id": "A0000000001",
+        "view": {
+            "id": "V0000000003",
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "state": {"values": values},
+        },
+    }
+
+
+def test_edit_opens_a_prefilled_modal_and_saves(running_app, slack, db):
+    outcome = run_command(running_app, "edit G1", user_id=slack.alice, channel_id=slack.channel)
+    assert outcome.status == 200
+    (call,) = slack.fake.calls_to("views.open")
+    view = call.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == "goal_edit" and view["private_metadata"] == "G1"
+    assert "Complete API Gateway Redesign" in json.dumps(view["blocks"])
+    values = {
+        "title": {"title": {"type": "plain_text_input", "value": "Finish API Gateway Redesign"}},
+        "period": {"period": {"type": "static_select", "selected_option": {"value": "Q2 2025"}}},
+        "category": {
+            "category": {
+                "type": "static_select",
+                "selected_option": {"value": "Technical Objectives"},
+            }
+        },
+        "owners": {"owners": {"type": "multi_users_select", "selected_users": [slack.alice]}},
+        "due": {"due": {"type": "datepicker", "selected_date": None}},
+    }
+    result = running_app.interaction(_submission(slack, slack.alice, "goal_edit", values, "G1"))
+    assert result.status == 200
+    assert running_app.runtime.listener_executor.wait_idle(15)
+    edited = goal(db, 1)
+    assert edited.title == "Finish API Gateway Redesign"
+    # Someone who does not own G2 cannot save it, even by crafting the submission.
+    refused = running_app.interaction(_submission(slack, slack.carol, "goal_edit", values, "G2"))
+    assert refused.json()["response_action"] == "errors"
+    assert goal(db, 2).title == "Begin Database Migration to PostgreSQL"
+
+
+def test_edit_by_a_non_owner_is_refused_before_the_modal(running_app, slack):
+    outcome = run_command(running_app, "edit G2", user_id=slack.carol, channel_id=slack.channel)
+    assert "Only its owners" in outcome.text
+    assert not slack.fake.calls_to("views.open")
+
+
+def test_metric_modal_validates_and_adds(running_app, slack, db):
+    from models import Metric
+
+    run_command(running_app, "metric add", user_id=slack.admin, channel_id=slack.channel)
+    assert slack.fake.calls_to("views.open")
+
+    def values(target):
+        return {
+            "metric_name": {"metric_name": {"type": "plain_text_input", "value": "Error rate"}},
+            "metric_kind": {
+                "metric_kind": {"type": "static_select", "selected_option": {"value": "technical"}}
+            },
+            "metric_comparator": {
+                "metric_comparator": {"type": "static_select", "selected_option": {"value": "<"}}
+            },
+            "metric_target": {"metric_target": {"type": "plain_text_input", "value": target}},
+            "metric_unit": {"metric_unit": {"type": "plain_text_input", "value": "%"}},
+        }
+
+    bad = running_app.interaction(_submission(slack, slack.admin, "metric_add", values("lots")))
+    assert bad.json()["errors"]["metric_target"] == "Give a number, e.g. 85."
+    ok = running_app.interaction(_submission(slack, slack.admin, "metric_add", values("0.5")))
+    assert ok.status == 200
+    assert running_app.runtime.listener_executor.wait_idle(15)
+    db.rollback()
+    metric = db.scalar(select(Metric).where(Metric.key == "error-rate"))
+    assert (metric.target, metric.comparator, metric.unit) == (0.5, "<", "%")
+    refused = running_app.interaction(_submission(slack, slack.alice, "metric_add", values("1")))
+    assert "Only roadmap admins" in refused.json()["errors"]["metric_name"]

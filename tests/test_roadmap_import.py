@@ -362,3 +362,45 @@ def test_cli_malformed_document_exits_non_zero_with_its_line(cli_env, capsys, tm
 def test_cli_dry_run_on_an_empty_database_creates_nothing(cli_env, session):
     assert main(["import", str(SAMPLE_PATH), "--dry-run"]) == 0
     assert all(n == 0 for n in _row_counts(session).values() if n is not None)
+
+
+VARIATIONS = {
+    "deeper headings, other bullets, checkboxes and annotations": (
+        "# Plan\n#### Q2 2026\n##### Platform\n* [x] Ship it\n"
+        "+ [ ] Test it (@alice, due 2026-05-01)\n"
+        "1. Fix it <@U0123ABCD> [at risk]\n"
+    ),
+    "CRLF, BOM, tabs and duplicate lines": (
+        "\ufeff# Plan\r\n## H1 2026\r\n### Ops\r\n-\tShip it\r\n-\tShip it\r\n\r\n- Test it\r\n"
+    ),
+    "a bare quarter takes the document's year": "# Plan 2026\n## Q3\n### Ops\n- Ship it\n",
+    "year first": "# Plan\n## 2026 Q2\n### Ops\n- Ship it\n- Test it\n",
+    "mojibake": (
+        "# Plan\n## Q1 2026\n### Ops\n- Ship it â€“ fast\n## Metrics\n- Uptime: 99% â†’ 99.9%\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", VARIATIONS)
+def test_each_variation_imports_into_the_database(session, workspace_id, name):
+    report = _import(session, workspace_id, VARIATIONS[name].encode("utf-8"))
+    goals = session.scalars(select(Goal).order_by(Goal.number)).all()
+    assert goals and len(report.added) == len(goals)
+    assert all("â" not in g.title and "\t" not in g.title for g in goals)
+    if name.startswith("deeper"):
+        assert [(g.title, g.status) for g in goals] == [
+            ("Ship it", "done"),
+            ("Test it", "not-started"),
+            ("Fix it", "at-risk"),
+        ]
+        assert goals[1].due_date.isoformat() == "2026-05-01"
+        assert [o.owner for o in goals[1].owners] == ["@alice"]
+        assert [o.owner for o in goals[2].owners] == ["U0123ABCD"]
+    if name.startswith("CRLF"):
+        assert [g.title for g in goals] == ["Ship it", "Test it"]
+        assert report.warnings  # the duplicate line is reported
+    if name.startswith("a bare"):
+        period = session.scalar(select(Period))
+        assert (period.label, period.start_date.isoformat()) == ("Q3 2026", "2026-07-01")
+    if name == "mojibake":
+        assert session.scalar(select(Metric.text)) == "99% → 99.9%"
