@@ -292,7 +292,7 @@ def add_metric(cmd: g.AddMetric, ctx: RequestContext, command: dict) -> None:
 
 @handles(g.Config)
 def config(cmd: g.Config, ctx: RequestContext, command: dict) -> Message:
-    if cmd.setting is None:
+    if cmd.setting is None or not cmd.values:  # `config` or `config timezone`: show them
         return config_message(settings.config_view(ctx.workspace))
     view = settings.change_config(
         session=ctx.session,

@@ -113,6 +113,8 @@ def change_config(
         if not raw.isdigit() or not 1 <= int(raw) <= 3650:
             raise InvalidInput("Retention is a number of days from 1 to 3650.")
         _set(workspace, "retention_days", int(raw))
+    elif name == "api-token":
+        raise InvalidInput("The metrics API and its tokens are not available in this version yet.")
     else:
         raise InvalidInput(f"There is no setting '{name}'. Settings: {', '.join(SETTINGS)}.")
     session.add(

@@ -128,7 +128,7 @@ def parse_list(args: Args) -> ListGoals:
     group=GROUP,
 )
 def parse_show(args: Args) -> ShowGoal:
-    """Show a goal: its owners, progress, status and latest check-ins.
+    """Show a goal: its status, progress, owners, period, category, due date and target.
 
     Give its reference (G12) or a few words of its title; `/roadmap G12` is short for
     `/roadmap show G12`.
@@ -318,5 +318,5 @@ def parse_archive(args: Args) -> ArchiveGoal:
     group=GROUP,
 )
 def parse_history(args: Args) -> History:
-    """Show a goal's history: its changes and check-ins, newest first."""
+    """Show a goal's check-ins as a timeline: status, progress, note, who, when and how."""
     return History(_only_ref(args, "history"))
