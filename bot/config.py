@@ -48,6 +48,7 @@ class Settings:
     port: int = 3000
     log_level: str = "INFO"
     web_concurrency: int = 2
+    slack_timeout: float = 10.0  # seconds before a Web API call counts as timed out
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -137,6 +138,7 @@ class Settings:
 
         port = get_int("PORT", 3000, 1, 65535)
         concurrency = get_int("WEB_CONCURRENCY", 2, 1, 64)
+        timeout = get_int("SLACK_TIMEOUT", 10, 1, 120)
         log_level = (get("LOG_LEVEL") or "INFO").upper()
         if log_level not in LOG_LEVELS:
             problems.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}.")
@@ -153,6 +155,7 @@ class Settings:
             port=port,
             log_level=log_level,
             web_concurrency=concurrency,
+            slack_timeout=float(timeout),
             extra={k: v for k, v in env.items() if k.startswith("ROADMAP_")},
         )
         if bool(settings.slack_client_id) != bool(settings.slack_client_secret):

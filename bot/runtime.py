@@ -15,16 +15,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.db import create_db_engine, make_session_factory
 
-SLACK_TIMEOUT_SECONDS = 10
 
+def make_web_client(
+    settings: Settings, token: str | None = None, *, wait_on_rate_limit: bool = True
+) -> WebClient:
+    """Every WebClient the app makes goes to SLACK_API_URL.
 
-def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """Every WebClient the app makes goes to SLACK_API_URL and honours 429 Retry-After."""
+    Interactive code waits out a 429's Retry-After and retries (slack_sdk only does so when
+    asked). The clock passes wait_on_rate_limit=False: it reschedules the delivery instead of
+    sleeping, so one busy channel does not hold up every other workspace.
+    """
+    handlers = [RateLimitErrorRetryHandler(max_retry_count=2)] if wait_on_rate_limit else []
     return WebClient(
         token=token,
         base_url=settings.slack_api_url,
-        timeout=SLACK_TIMEOUT_SECONDS,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)],
+        timeout=settings.slack_timeout,
+        retry_handlers=handlers,
     )
 
 
@@ -74,8 +80,12 @@ class Runtime:
         engine = engine or create_db_engine(settings.database_url)
         return cls(settings=settings, engine=engine, session_factory=make_session_factory(engine))
 
-    def web_client(self, token: str | None = None) -> WebClient:
-        return make_web_client(self.settings, token or self.settings.slack_bot_token)
+    def web_client(self, token: str | None = None, *, wait_on_rate_limit: bool = True) -> WebClient:
+        return make_web_client(
+            self.settings,
+            token or self.settings.slack_bot_token,
+            wait_on_rate_limit=wait_on_rate_limit,
+        )
 
     def close(self) -> None:
         self.listener_executor.shutdown(wait=True)

@@ -121,6 +121,7 @@ def roadmap_command(ack, command: dict, db, client, context, respond) -> None:
         )
         return
     ctx = request_context(db=db, context=context, client=client, user_id=command["user_id"])
+    ctx.respond = respond
     try:
         reply = handler(parsed.command, ctx, command)
     except ServiceError as error:
@@ -370,3 +371,17 @@ def away(cmd: g.Away, ctx: RequestContext, command: dict) -> Message:
 def back(cmd: g.Back, ctx: RequestContext, command: dict) -> Message:
     checkins.set_away(session=ctx.session, workspace=ctx.workspace, actor=ctx.actor, until=None)
     return simple(":wave: Welcome back: check-in prompts will reach you again.")
+
+
+@handles(g.ScheduleCommand)
+def schedule(cmd: g.ScheduleCommand, ctx: RequestContext, command: dict) -> Message:
+    from handlers.schedules import schedule_command
+
+    return schedule_command(cmd, ctx, command)
+
+
+@handles(g.Digest)
+def digest(cmd: g.Digest, ctx: RequestContext, command: dict) -> Message | None:
+    from handlers.digests import digest_command
+
+    return digest_command(cmd, ctx, command, ctx.respond)

@@ -140,12 +140,14 @@ def test_uptime_goals_carry_each_periods_milestone(session, workspace_id):
 
 def test_rituals_become_proposed_schedules(session, workspace_id):
     report = _import(session, workspace_id)
-    kinds = sorted(session.scalars(select(Schedule.kind)))
-    assert kinds == ["knowledge_sharing", "retrospective"]
-    assert all(s.source == "import" for s in session.scalars(select(Schedule)))
+    imported = session.scalars(select(Schedule).where(Schedule.source == "import")).all()
+    assert sorted(s.kind for s in imported) == ["knowledge_sharing", "retrospective"]
     assert len(report.schedules_proposed) == 2
+    # Next to the defaults every new workspace gets.
+    defaults = session.scalars(select(Schedule.kind).where(Schedule.source == "default")).all()
+    assert sorted(defaults) == ["checkin_prompt", "quarterly_digest", "weekly_digest"]
     _import(session, workspace_id)
-    assert _count(session, Schedule) == 2
+    assert _count(session, Schedule) == 5
 
 
 def test_no_mojibake_anywhere_in_the_database(session, workspace_id):

@@ -13,6 +13,8 @@ COMMAND_MODULES = (
     "bot.cli.server",
     "bot.cli.roadmap",
     "bot.cli.checkins",
+    "bot.cli.schedules",
+    "bot.cli.digests",
     "bot.console",
 )
 

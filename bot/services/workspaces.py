@@ -32,7 +32,7 @@ def ensure_workspace(
     if workspace is not None:
         return workspace
     now = utcnow()
-    insert_ignoring_conflicts(
+    created = insert_ignoring_conflicts(
         session,
         Workspace,
         {
@@ -49,6 +49,11 @@ def ensure_workspace(
     )
     workspace = Workspace.by_team(session, team_id)
     assert workspace is not None
+    if created:
+        from bot.services.schedules import ensure_default_schedules
+
+        # A new workspace starts with the weekly check-in and the two digests.
+        ensure_default_schedules(session=session, workspace=workspace, now=now)
     return workspace
 
 

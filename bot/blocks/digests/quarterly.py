@@ -1,0 +1,121 @@
+"""The quarterly progress digest as a short summary message and the details for its thread."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import Block, HeaderBlock
+
+from bot.blocks.digests.style import (
+    LIST_LIMIT,
+    METRIC_LIMIT,
+    Style,
+    cap,
+    day,
+    goal_line,
+    message,
+    sections,
+    style_of,
+)
+from bot.blocks.message import Message, context, section
+from bot.blocks.text import truncate
+from bot.services.digests import QuarterlyDigest
+from bot.services.metrics import format_value
+
+
+def quarterly_title(d: QuarterlyDigest) -> str:
+    if d.period is None:
+        return "Roadmap progress"
+    return f"{d.period} in review" if d.ended else f"{d.period} so far"
+
+
+def headline_lines(d: QuarterlyDigest, st: Style) -> list[str]:
+    if not d.goals:
+        return [f"{d.period} had no goals."]
+    line = f"{st.bold(f'{d.done} of {d.goals} goals done ({d.rate:.0%})')}"
+    p = d.previous
+    if p is not None and p.goals:
+        delta = round((d.rate - p.rate) * 100)
+        trend = "up" if delta > 0 else "down" if delta < 0 else "level"
+        line += f" · {trend} from {p.rate:.0%} in {st.text(p.label)}"
+    lines = [line]
+    if d.missed:
+        carried = f", {d.carried} carried over" if d.carried else ""
+        lines.append(f"{len(d.missed)} not done{carried}")
+    return lines
+
+
+def category_lines(d: QuarterlyDigest, st: Style) -> list[str]:
+    lines = [
+        f"• {st.text(c.name)}: {c.done} of {c.goals} ({c.rate:.0%}) · average {c.progress}%"
+        for c in d.categories
+    ]
+    return cap(lines, LIST_LIMIT, "…and {n} more categories")
+
+
+def milestone_summary(d: QuarterlyDigest, st: Style) -> str | None:
+    """ "Metrics: 1 of 1 milestones met · 1 of 3 targets met", or None with no readings."""
+    parts = []
+    for attribute, noun in (("met_milestone", "milestones"), ("met_target", "targets")):
+        judged = [getattr(m, attribute) for m in d.metrics if getattr(m, attribute) is not None]
+        if judged:
+            parts.append(f"{sum(judged)} of {len(judged)} {noun} met")
+    return f"{st.bold('Metrics')}: " + " · ".join(parts) if parts else None
+
+
+def quarterly_digest_messages(d: QuarterlyDigest) -> tuple[Message, list[Message]]:
+    """A short summary for the channel and the details (achieved, missed, metrics) for its
+    thread; the chart is uploaded beside them."""
+    st = style_of(d, slack=True)
+    title = quarterly_title(d)
+    if d.period is None:
+        text = "No roadmap yet: import one with /roadmap import."
+        return Message(text=text, blocks=[HeaderBlock(text=title), section(text)]), []
+    blocks: list[Block] = [HeaderBlock(text=truncate(title, 150))]
+    blocks.append(section("\n".join(headline_lines(d, st))))
+    if d.categories:
+        blocks.extend(sections(st.bold("By category"), category_lines(d, st)))
+    summary = milestone_summary(d, st)
+    if summary:
+        blocks.append(section(summary))
+    blocks.append(context("Achieved, not done, and the metrics with a chart, in the thread."))
+    fallback = f"{title}: {d.done} of {d.goals} goals done."
+    details = [
+        message("Achieved", [achieved_lines(d, st)]),
+        message("Not done", [missed_lines(d, st)]),
+        message("Metrics", [outcome_lines(d, st)]),
+    ]
+    return Message(text=fallback, blocks=blocks[:8]), [m for m in details if m is not None]
+
+
+def achieved_lines(d: QuarterlyDigest, st: Style) -> list[str]:
+    lines = [goal_line(g, st, note=False) for g in d.achieved]
+    return cap(lines, LIST_LIMIT * 2, "…and {n} more") or ["Nothing was completed."]
+
+
+def missed_lines(d: QuarterlyDigest, st: Style) -> list[str]:
+    lines = []
+    for missed in d.missed:
+        line = goal_line(missed.goal, st, note=False)
+        if missed.carried_to:
+            line += f" → carried over ({st.text(missed.carried_to, 40)})"
+        lines.append(line)
+    return cap(lines, LIST_LIMIT * 2, "…and {n} more") or ["Every goal was done."]
+
+
+def outcome_lines(d: QuarterlyDigest, st: Style) -> list[str]:
+    def mark(met: bool | None) -> str:
+        return "" if met is None else (" ✓" if met else " ✗")
+
+    lines = []
+    for m in d.metrics:
+        if m.value is None and m.milestone is None:
+            continue
+        value = format_value(m.value, m.unit) if m.value is not None else "no reading"
+        line = f"{st.bold(st.text(m.name))} {value}"
+        if m.value_at is not None:
+            line += f" ({day(m.value_at.date())})"
+        if m.milestone is not None:
+            line += f" · milestone {m.milestone.text}{mark(m.met_milestone)}"
+        if m.target_text:
+            line += f" · target {st.text(m.target_text)}{mark(m.met_target)}"
+        lines.append(line)
+    return cap(lines, METRIC_LIMIT, "…and {n} more: /roadmap metrics") or ["No readings."]

@@ -1,0 +1,279 @@
+"""The weekly digest as a short summary message and the details for its thread."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from slack_sdk.models.blocks import Block, HeaderBlock
+
+from bot.blocks.digests.style import (
+    LIST_LIMIT,
+    METRIC_LIMIT,
+    SUMMARY_ATTENTION,
+    Style,
+    cap,
+    day,
+    goal_line,
+    message,
+    sections,
+    signed,
+    style_of,
+)
+from bot.blocks.message import Message, context, section
+from bot.blocks.text import truncate
+from bot.services.digests import ATTENTION_STATUSES, Forecast, MetricStatus, WeeklyDigest
+from bot.services.metrics import format_value
+
+HEADLINE_ORDER = ("on-track", "at-risk", "off-track", "blocked", "not-started")
+
+
+def window_label(d: WeeklyDigest) -> str:
+    """ "This week" for the usual seven days, else "Since 3 Feb"."""
+    span = d.changes.until - d.changes.since
+    if span.days == 7 and not span.seconds:
+        return "This week"
+    return f"Since {day(d.changes.since.date(), d.today)}"
+
+
+def weekly_title(d: WeeklyDigest) -> str:
+    o = d.overview
+    if o.period is None:
+        return "Roadmap weekly"
+    if o.week == 0:
+        return f"Roadmap weekly · {o.period} starts {day(o.start, d.today)}"
+    if d.today > o.end:
+        return f"Roadmap weekly · {o.period} ended {day(o.end, d.today)}"
+    return f"Roadmap weekly · {o.period} · week {o.week} of {o.weeks}"
+
+
+def headline_lines(d: WeeklyDigest, st: Style) -> list[str]:
+    o = d.overview
+    if not o.goals:
+        return [f"No goals in {o.period} yet: add one with /roadmap add."]
+    counts = " · ".join(
+        (f"{st.status(s)} " if st.slack else "") + f"{o.by_status[s]} {s}"
+        for s in HEADLINE_ORDER
+        if o.by_status.get(s)
+    )
+    lines = [f"{st.bold(f'{o.goals} goals')} · {o.done} done · average progress {o.progress}%"]
+    lines.append(counts or "every goal is done")
+    c = d.checkins
+    if c.active:
+        line = f"{st.bold('Check-ins ' + c.cycle)}: {c.checked_in} of {c.total} checked in"
+        if d.attention.silent:
+            line += f" · {len(d.attention.silent)} silent for two cycles"
+        lines.append(line)
+    else:
+        lines.append("No check-ins yet.")
+    return lines
+
+
+def change_counts(d: WeeklyDigest) -> str:
+    ch = d.changes
+    parts = [
+        (len(ch.completed), "completed", "completed"),
+        (len(ch.status_changes), "status change", "status changes"),
+        (len(ch.progress_moves), "progress move", "progress moves"),
+        (len(ch.new_goals), "new goal", "new goals"),
+        (sum(r.readings for r in ch.readings), "metric reading", "metric readings"),
+        (ch.checkins, "check-in", "check-ins"),
+    ]
+    said = [f"{n} {one if n == 1 else many}" for n, one, many in parts if n]
+    return " · ".join(said) if said else f"No changes since {day(ch.since.date())}."
+
+
+def _attention_lines(d: WeeklyDigest, st: Style, limit: int) -> list[str]:
+    goals = d.attention.goals
+    lines = [goal_line(g, st) for g in goals[:limit]]
+    hidden: dict[str, int] = {}
+    for goal in goals[limit:]:
+        hidden[goal.status] = hidden.get(goal.status, 0) + 1
+    for status in ATTENTION_STATUSES:
+        if hidden.get(status):
+            lines.append(f"…and {hidden[status]} more {status}: /roadmap list {status}")
+    return lines
+
+
+def weekly_digest_messages(d: WeeklyDigest) -> tuple[Message, list[Message]]:
+    """A short summary for the channel and the details to post in its thread."""
+    st = style_of(d, slack=True)
+    title = weekly_title(d)
+    if d.overview.period is None:
+        text = "No roadmap yet: import one with /roadmap import."
+        return Message(text=text, blocks=[HeaderBlock(text=title), section(text)]), []
+    blocks: list[Block] = [
+        HeaderBlock(text=truncate(title, 150)),
+        section("\n".join(headline_lines(d, st))),
+    ]
+    blocks.append(section(f"{st.bold(window_label(d))}: {change_counts(d)}"))
+    if d.attention.goals:
+        heading = st.bold(f"Needs attention ({len(d.attention.goals)})")
+        lines = _attention_lines(d, st, SUMMARY_ATTENTION)
+        blocks.extend(sections(heading, lines))
+    outlook = _metric_outlook(d, st)
+    if outlook:
+        blocks.append(section(outlook))
+    blocks.append(
+        context("Details in the thread: what changed, needs attention, metrics, coming up.")
+    )
+    o = d.overview
+    fallback = f"{title}: {o.goals} goals, {o.done} done, {len(d.attention.goals)} need attention."
+    details = [
+        message("Where we are", where_lines(d, st)),
+        message(f"What changed since {day(d.changes.since.date(), d.today)}", change_lines(d, st)),
+        message("Needs attention", needs_lines(d, st)),
+        message("Metrics", metric_lines(d, st)),
+        message("Coming up", coming_lines(d, st)),
+    ]
+    return Message(text=fallback, blocks=blocks[:8]), [m for m in details if m is not None]
+
+
+def _metric_outlook(d: WeeklyDigest, st: Style) -> str | None:
+    measured = [m for m in d.metrics if m.latest is not None]
+    if not measured:
+        return None
+    judged = [m for m in measured if m.on_target is not None]
+    on = sum(bool(m.on_target) for m in judged)
+    return f"{st.bold('Metrics')}: {on} of {len(judged)} on target" if judged else None
+
+
+def where_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:
+    o = d.overview
+    categories = [
+        f"• {st.text(c.name)}: {c.goals} goals · {c.done} done · {c.progress}%"
+        for c in o.categories
+    ]
+    groups = [[st.bold("By category"), *cap(categories, LIST_LIMIT, "…and {n} more categories")]]
+    c = d.checkins
+    if not c.active:
+        groups.append(["No check-ins yet in the last two cycles."])
+        return groups
+    lines = [f"{st.bold('Check-ins ' + c.cycle)}: {c.checked_in} of {c.total} checked in"]
+    if c.missing_people:
+        names = [st.who(p) for p in c.missing_people]
+        lines.append("Waiting on: " + ", ".join(cap(names, 20, "and {n} more")))
+    unowned = [g.ref for g in c.missing if not g.owners]
+    if unowned:
+        lines.append("No owner to ask: " + ", ".join(cap(unowned, 20, "and {n} more")))
+    groups.append(lines)
+    return groups
+
+
+def change_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:
+    ch, here = d.changes, d.overview.period
+    more = "…and {n} more"
+    groups = []
+    if ch.completed:
+        lines = [goal_line(g, st, note=False, period=here) for g in ch.completed]
+        groups.append([st.bold("Completed"), *cap(lines, LIST_LIMIT, more)])
+    if ch.status_changes:
+        lines = [
+            f"{st.status(c.after)} {st.bold(c.goal.ref)} {st.text(c.goal.title)}: "
+            + (f"{c.before} → {c.after}" if c.before else f"now {c.after}")
+            for c in ch.status_changes
+        ]
+        groups.append([st.bold("Status changes"), *cap(lines, LIST_LIMIT, more)])
+    if ch.progress_moves:
+        lines = [
+            f"{st.bold(m.goal.ref)} {st.text(m.goal.title)}: "
+            + (
+                f"{m.before}% → {m.after}% ({signed(m.after - m.before)})"
+                if m.before is not None
+                else f"now {m.after}%"
+            )
+            for m in ch.progress_moves
+        ]
+        groups.append([st.bold("Progress"), *cap(lines, LIST_LIMIT, more)])
+    if ch.new_goals:
+        lines = [goal_line(g, st, note=False, period=here) for g in ch.new_goals]
+        groups.append([st.bold("New goals"), *cap(lines, LIST_LIMIT, more)])
+    if ch.readings:
+        lines = [
+            f"{st.text(r.name)}: "
+            + (f"{format_value(r.before, r.unit)} → " if r.before is not None else "")
+            + f"{format_value(r.after, r.unit)} ({r.readings} reading{'s' * (r.readings != 1)})"
+            for r in ch.readings
+        ]
+        groups.append([st.bold("Metric readings"), *cap(lines, LIST_LIMIT, more)])
+    if ch.checkins:
+        groups.append([f"{ch.checkins} goal{'s' * (ch.checkins != 1)} checked in."])
+    return groups or [[change_counts(d)]]
+
+
+def needs_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:
+    groups = []
+    if d.attention.goals:
+        groups.append(
+            [st.bold("At risk, off track or blocked"), *_attention_lines(d, st, LIST_LIMIT)]
+        )
+    silent = d.attention.silent
+    if silent:
+        cycles = " and ".join(d.attention.cycles)
+        lines = [goal_line(g, st, note=False) for g in silent]
+        groups.append(
+            [
+                st.bold(f"No check-in in {cycles} ({len(silent)})"),
+                *cap(lines, LIST_LIMIT, "…and {n} more: /roadmap list"),
+            ]
+        )
+    return groups or [
+        ["Nothing needs attention. :tada:" if st.slack else "Nothing needs attention."]
+    ]
+
+
+def forecast_text(f: Forecast, unit: str | None, st: Style, today: date) -> str:
+    goal = f"{f.goal_kind} {f.goal.text}"
+    if f.state == "met":
+        return f"meets its {goal}"
+    if f.state == "away":
+        return f"moving away from its {goal} ({signed(f.slope_per_week)} a week)"
+    if f.state == "flat":
+        return f"not moving toward its {goal}"
+    when = day(f.on, today)
+    after = ", after the period ends" if f.after_period else ""
+    return f"at this rate reaches {format_value(f.goal.value, unit)} around {when}{after}"
+
+
+def metric_line(m: MetricStatus, st: Style, today: date) -> str:
+    line = f"{st.bold(st.text(m.name))} {format_value(m.latest, m.unit)}"
+    if m.on_target is not None:
+        line += " ✓" if m.on_target else " ✗"
+    facts = [f"target {st.text(m.target_text)}"] if m.target_text else []
+    if m.milestone is not None:
+        facts.append(f"milestone {m.milestone.text}")
+    if m.change is not None:
+        arrow = "↑" if m.change > 0 else "↓" if m.change < 0 else "→"
+        facts.append(f"{arrow} {signed(m.change)} since last week")
+    if m.forecast is not None:
+        facts.append(forecast_text(m.forecast, m.unit, st, today))
+    return line + (" · " + " · ".join(facts) if facts else "")
+
+
+def metric_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:
+    measured = [metric_line(m, st, d.today) for m in d.metrics if m.latest is not None]
+    silent = [st.text(m.name) for m in d.metrics if m.latest is None]
+    groups = []
+    if measured:
+        groups.append(cap(measured, METRIC_LIMIT, "…and {n} more: /roadmap metrics"))
+    if silent:
+        groups.append(["No readings yet: " + ", ".join(cap(silent, 20, "and {n} more"))])
+    return groups or [["No metrics yet."]]
+
+
+def coming_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:
+    up = d.coming_up
+    lines = []
+    for kind, label in (
+        ("knowledge_sharing", "Knowledge sharing"),
+        ("retrospective", "Retrospective"),
+    ):
+        planned = getattr(up, kind)
+        schedule = up.schedule(kind)
+        if planned is not None:
+            who = f": {st.who(planned.presenter)}" if planned.presenter else ""
+            topic = f" — {st.text(planned.topic)}" if planned.topic else ""
+            lines.append(f"{st.bold(label)} {day(planned.on, d.today)}{who}{topic}")
+        elif schedule is not None:
+            paused = "" if schedule.enabled else " (paused)"
+            lines.append(f"{st.bold(label)}: {st.text(schedule.rule)}{paused}")
+    return [lines or ["Nothing scheduled."]]

@@ -1,0 +1,46 @@
+"""Schedules as Block Kit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import HeaderBlock
+
+from bot.blocks.message import Message, context, section
+from bot.blocks.text import escape_mrkdwn
+from bot.services.schedules import KIND_NAMES, ScheduleView
+
+
+def schedule_line(view: ScheduleView, *, runs: int = 1) -> str:
+    where = f" in <#{view.channel_id}>" if view.channel_id else " (no channel yet)"
+    head = f"*#{view.id} {KIND_NAMES.get(view.kind, view.kind)}*{where}: {escape_mrkdwn(view.rule)}"
+    if view.described.lower() != view.rule.lower():
+        head += f" — _{escape_mrkdwn(view.described)}_"
+    if view.text and view.kind == "reminder":
+        head += f"\n“{escape_mrkdwn(view.text)}”"
+    if not view.enabled:
+        return head + f"\n:double_vertical_bar: paused ({escape_mrkdwn(view.paused_reason or '')})"
+    zone = ZoneInfo(view.timezone)
+    nexts = ", ".join(f"{w.astimezone(zone):%a %d %b %H:%M}" for w in view.next_runs[:runs])
+    return head + f"\nnext: {nexts or 'none'} ({view.timezone})"
+
+
+def schedules_message(views: Sequence[ScheduleView], *, runs: int = 1) -> Message:
+    blocks = [HeaderBlock(text="Schedules")]
+    if not views:
+        blocks.append(
+            section(
+                "No schedules yet, e.g. `/roadmap schedule add reminder "
+                '"every monday 09:00" #eng Update your goals`'
+            )
+        )
+    for view in views[:45]:
+        blocks.append(section(schedule_line(view, runs=runs)))
+    blocks.append(context("`/roadmap schedule pause|resume|delete|test <id>`"))
+    return Message(text=f"{len(views)} schedules", blocks=blocks)
+
+
+def schedule_saved(view: ScheduleView, what: str) -> Message:
+    text = f":white_check_mark: Schedule {what}.\n{schedule_line(view, runs=3)}"
+    return Message(text=f"Schedule #{view.id} {what}.", blocks=[section(text)])

@@ -1,0 +1,69 @@
+"""Claim deliveries so that exactly one worker sends each: SKIP LOCKED on PostgreSQL,
+BEGIN IMMEDIATE on SQLite."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import Delivery
+
+# A claim older than this belongs to a worker that died; its delivery is checked, not resent.
+STALE_CLAIM = timedelta(minutes=5)
+
+
+def _claimable(now: datetime):
+    return (
+        select(Delivery)
+        .where(
+            Delivery.state == "pending",
+            Delivery.due_at <= now,
+            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+        )
+        .order_by(Delivery.due_at, Delivery.id)
+        .limit(1)
+    )
+
+
+def claim_next(factory: sessionmaker[Session], worker: str, now: datetime) -> int | None:
+    """Mark the next due delivery as ours and return its id (None when nothing is due)."""
+    engine = factory.kw["bind"]
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        # SQLite has no row locks: take the database's write lock before reading.
+        engine = engine.execution_options(sqlite_immediate=True)
+    with Session(bind=engine, expire_on_commit=False) as session, session.begin():
+        query = _claimable(now)
+        if not sqlite:
+            query = query.with_for_update(skip_locked=True)
+        delivery = session.scalar(query)
+        if delivery is None:
+            return None
+        delivery.state = "claimed"
+        delivery.claimed_by = worker
+        delivery.claimed_at = now
+        delivery.attempts += 1
+        return delivery.id
+
+
+def stale_claims(session: Session, now: datetime) -> list[Delivery]:
+    """Deliveries whose worker vanished mid-send, and those whose post timed out."""
+    return list(
+        session.scalars(
+            select(Delivery).where(
+                or_(
+                    (Delivery.state == "claimed") & (Delivery.claimed_at < now - STALE_CLAIM),
+                    (Delivery.state == "uncertain")
+                    & or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+                )
+            )
+        )
+    )
+
+
+def release(session: Session, delivery_id: int, *, state: str, **values) -> None:
+    session.execute(
+        update(Delivery).where(Delivery.id == delivery_id).values(state=state, **values)
+    )

@@ -1,0 +1,144 @@
+"""Turn schedules into deliveries: one row per (schedule, occurrence), made unique by the
+database, so any number of clocks and ticks plan the same occurrence once."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.services.schedule_rules import occurrence_key, occurrences_with_holidays
+from bot.services.schedules import rule_of, schedule_zone
+from models import Delivery, Schedule, Workspace
+from models.base import insert_ignoring_conflicts
+
+# How late an occurrence may still be sent after downtime; older ones are recorded as missed.
+GRACE = {
+    "weekly_digest": timedelta(hours=24),
+    "quarterly_digest": timedelta(hours=24),
+    "checkin_prompt": timedelta(hours=24),
+    "reminder": timedelta(hours=1),
+}
+# Rituals are announced ahead of the event; a reminder is useful only before the event.
+RITUAL_KINDS = ("knowledge_sharing", "retrospective")
+DEFAULT_REMIND_BEFORE = {"knowledge_sharing": [7, 0], "retrospective": [7]}  # days
+LOOKBACK = timedelta(days=7)  # downtime longer than this is not caught up at all
+MAX_OCCURRENCES_PER_PASS = 500
+
+
+@dataclass
+class PlanReport:
+    pending: list[tuple[int, str]] = field(default_factory=list)  # (schedule id, key)
+    missed: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PlannedDelivery:
+    key: str
+    due_at: datetime
+    event_at: datetime  # the occurrence itself (for rituals, the session; else = due_at)
+
+
+def offsets_of(schedule: Schedule) -> list[int]:
+    """Days before the occurrence at which a ritual is announced (0 = on the day)."""
+    if schedule.kind not in RITUAL_KINDS:
+        return [0]
+    days = (schedule.options or {}).get("remind_days_before")
+    return sorted({int(d) for d in (days or DEFAULT_REMIND_BEFORE[schedule.kind])}, reverse=True)
+
+
+def deliveries_between(
+    schedule: Schedule, workspace: Workspace, start: datetime, end: datetime
+) -> list[PlannedDelivery]:
+    """The deliveries of `schedule` due in (start, end], in order."""
+    rule = rule_of(schedule)
+    zone = schedule_zone(schedule, workspace)
+    offsets = offsets_of(schedule)
+    lookahead = timedelta(days=max(offsets))
+    planned = []
+    for event_at in occurrences_with_holidays(
+        rule,
+        start,
+        zone,
+        workspace.holiday_region,
+        schedule.holiday_policy,
+        limit=MAX_OCCURRENCES_PER_PASS,
+        until=end + lookahead,
+    ):
+        base = occurrence_key(event_at)
+        for days in offsets:
+            due = event_at - timedelta(days=days)
+            if start < due <= end:
+                key = base if days == 0 else f"{base}-{days}d"
+                planned.append(PlannedDelivery(key, due, event_at))
+    return sorted(planned, key=lambda p: p.due_at)
+
+
+def still_useful(schedule: Schedule, planned: PlannedDelivery, now: datetime) -> bool:
+    if schedule.kind in RITUAL_KINDS:
+        return now < planned.event_at + timedelta(hours=1)
+    return now - planned.due_at <= GRACE.get(schedule.kind, timedelta(hours=1))
+
+
+def plan(session: Session, now: datetime) -> PlanReport:
+    """Record every occurrence that has come due since the last pass, once.
+
+    After downtime only the latest occurrence that is still useful is sent (late, once);
+    the others are recorded as missed, so a week offline never produces a burst of posts.
+    """
+    report = PlanReport()
+    rows = session.execute(
+        select(Schedule, Workspace)
+        .join(Workspace, Workspace.id == Schedule.workspace_id)
+        .where(Schedule.enabled.is_(True), Workspace.uninstalled_at.is_(None))
+        .order_by(Schedule.id)
+    ).all()
+    for schedule, workspace in rows:
+        options = dict(schedule.options or {})
+        watermark = options.get("planned_until")
+        start = datetime.fromisoformat(watermark) if watermark else schedule.created_at
+        start = max(start, now - LOOKBACK)
+        if start >= now:
+            continue
+        due = deliveries_between(schedule, workspace, start, now)
+        useful = [p for p in due if still_useful(schedule, p, now)]
+        send = {useful[-1].key} if useful else set()
+        for planned in due:
+            state = "pending" if planned.key in send else "missed"
+            inserted = insert_ignoring_conflicts(
+                session,
+                Delivery,
+                {
+                    "workspace_id": workspace.id,
+                    "schedule_id": schedule.id,
+                    "occurrence_key": planned.key,
+                    "due_at": planned.due_at,
+                    "state": state,
+                    "attempts": 0,
+                    "created_at": now,
+                    "error": None if state == "pending" else "too late after downtime",
+                },
+                ["schedule_id", "occurrence_key"],
+            )
+            if inserted:
+                (report.pending if state == "pending" else report.missed).append(
+                    (schedule.id, planned.key)
+                )
+        options["planned_until"] = now.isoformat()
+        schedule.options = options
+    session.flush()
+    return report
+
+
+_KEY = re.compile(r"^(?P<base>.+?)(?:-(?P<days>\d+)d)?$")
+
+
+def parse_occurrence_key(key: str) -> tuple[datetime, int]:
+    """The occurrence (aware UTC) and the days-before offset a delivery key stands for."""
+    match = _KEY.match(key)
+    base = match.group("base")
+    when = datetime.fromisoformat(base.replace("Z", "+00:00"))
+    return when.astimezone(UTC), int(match.group("days") or 0)

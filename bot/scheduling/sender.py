@@ -1,0 +1,306 @@
+"""Send claimed deliveries to Slack, once: paced, 429-aware, and careful after timeouts."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import urllib.error
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.blocks.message import Message, section
+from bot.scheduling import compose
+from bot.scheduling.claims import claim_next, release, stale_claims
+from bot.scheduling.pacing import Pacer
+from bot.scheduling.planner import parse_occurrence_key
+from bot.services.schedules import KIND_NAMES, schedule_zone
+from models import AuditEntry, Delivery, Member, Schedule, Workspace
+
+log = logging.getLogger(__name__)
+
+# Errors that no retry will fix: the delivery fails with its reason.
+PERMANENT_ERRORS = {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "token_revoked",
+    "account_inactive",
+    "invalid_auth",
+    "missing_scope",
+    "no_permission",
+    "restricted_action",
+    "team_access_not_granted",
+    "msg_too_long",
+    "invalid_blocks",
+}
+FAILURES_BEFORE_PAUSE = 3
+MAX_ATTEMPTS = 5
+METADATA_TYPE = "roadmap_delivery"
+
+
+@dataclass
+class SendReport:
+    sent: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    uncertain: list[int] = field(default_factory=list)
+    recovered: list[int] = field(default_factory=list)
+
+
+class Uncertain(Exception):
+    """The request may have reached Slack: we cannot tell whether it posted."""
+
+
+def _metadata(delivery_id: int) -> dict:
+    return {"event_type": METADATA_TYPE, "event_payload": {"delivery_id": delivery_id}}
+
+
+def post(client: WebClient, channel: str, message: Message, delivery_id: int) -> dict:
+    """chat.postMessage tagged with the delivery id, so a lost answer can be looked up later."""
+    try:
+        return client.chat_postMessage(
+            channel=channel, metadata=_metadata(delivery_id), **message.to_dict()
+        ).data
+    except TimeoutError as error:
+        raise Uncertain(str(error)) from error
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, TimeoutError | socket.timeout):
+            raise Uncertain(str(error)) from error
+        raise
+
+
+def find_posted(client: WebClient, channel: str, delivery_id: int, since: datetime) -> str | None:
+    """The ts of the message a delivery posted, found by its metadata, or None."""
+    response = client.conversations_history(
+        channel=channel,
+        oldest=f"{since.timestamp() - 120:.6f}",
+        include_all_metadata=True,
+        limit=200,
+    )
+    for message in response.get("messages", []):
+        meta = message.get("metadata") or {}
+        if (
+            meta.get("event_type") == METADATA_TYPE
+            and (meta.get("event_payload") or {}).get("delivery_id") == delivery_id
+        ):
+            return message["ts"]
+    return None
+
+
+class Sender:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        client_for: Callable[[Workspace], WebClient],
+        worker: str,
+        pacer: Pacer | None = None,
+    ):
+        self.factory = factory
+        self.client_for = client_for
+        self.worker = worker
+        self.pacer = pacer or Pacer()
+
+    def run(self, now: datetime, *, limit: int | None = None) -> SendReport:
+        """Recover abandoned deliveries, then claim and send due ones until none are left."""
+        report = SendReport()
+        self.recover(now, report)
+        while limit is None or len(report.sent) + len(report.failed) < limit:
+            delivery_id = claim_next(self.factory, self.worker, now)
+            if delivery_id is None:
+                break
+            self.send(delivery_id, now, report)
+        return report
+
+    def recover(self, now: datetime, report: SendReport) -> None:
+        with self.factory() as session:
+            abandoned = [(d.id, d.channel_id, d.claimed_at) for d in stale_claims(session, now)]
+        for delivery_id, channel, claimed_at in abandoned:
+            with self.factory() as session, session.begin():
+                delivery = session.get(Delivery, delivery_id)
+                workspace = session.get(Workspace, delivery.workspace_id)
+                client = self.client_for(workspace)
+                ts = None
+                if channel:
+                    try:
+                        ts = find_posted(client, channel, delivery_id, claimed_at or now)
+                    except SlackApiError as error:
+                        log.warning("cannot check delivery %s: %s", delivery_id, error)
+                        continue
+                if ts:
+                    release(session, delivery_id, state="sent", message_ts=ts, sent_at=now)
+                else:
+                    # Nothing reached the channel: send it again (once more).
+                    release(session, delivery_id, state="pending", next_attempt_at=None)
+                report.recovered.append(delivery_id)
+
+    def send(self, delivery_id: int, now: datetime, report: SendReport) -> None:
+        with self.factory() as session:
+            delivery = session.get(Delivery, delivery_id)
+            schedule = session.get(Schedule, delivery.schedule_id)
+            workspace = session.get(Workspace, delivery.workspace_id)
+            channel = schedule.channel_id or workspace.roadmap_channel_id
+            kind = schedule.kind
+        client = self.client_for(workspace)
+        if kind == "checkin_prompt":
+            self._send_prompts(delivery_id, workspace, client, now, report)
+            return
+        if not channel:
+            self._fail(delivery_id, "no channel: set one with /roadmap config channel", now, report)
+            return
+        with self.factory() as session, session.begin():
+            release(session, delivery_id, state="claimed", channel_id=channel)
+        self.pacer.wait(channel, workspace.team_id)
+        try:
+            if kind in ("weekly_digest", "quarterly_digest"):
+                ts = self._send_digest(kind, delivery_id, workspace, channel, client, now)
+            else:
+                message = self._compose(delivery_id)
+                ts = post(client, channel, message, delivery_id)["ts"]
+        except Uncertain as error:
+            with self.factory() as session, session.begin():
+                release(
+                    session,
+                    delivery_id,
+                    state="uncertain",
+                    error=f"timed out; checking before any retry ({error})",
+                    next_attempt_at=now + timedelta(minutes=1),
+                )
+            report.uncertain.append(delivery_id)
+            return
+        except SlackApiError as error:
+            self._slack_error(delivery_id, channel, workspace, error, now, report)
+            return
+        except (urllib.error.URLError, ConnectionError) as error:
+            self._retry_later(delivery_id, f"connection: {error}", now, report)
+            return
+        with self.factory() as session, session.begin():
+            release(session, delivery_id, state="sent", message_ts=ts, sent_at=now, error=None)
+            schedule = session.get(Schedule, schedule.id)
+            schedule.consecutive_failures = 0
+        report.sent.append(delivery_id)
+
+    def _compose(self, delivery_id: int) -> Message:
+        with self.factory() as session:
+            delivery = session.get(Delivery, delivery_id)
+            schedule = session.get(Schedule, delivery.schedule_id)
+            workspace = session.get(Workspace, delivery.workspace_id)
+            zone = schedule_zone(schedule, workspace)
+            event_at, days_before = parse_occurrence_key(delivery.occurrence_key)
+            if schedule.kind == "knowledge_sharing":
+                return compose.knowledge_sharing_message(
+                    session, schedule, event_at, zone, days_before
+                )
+            if schedule.kind == "retrospective":
+                return compose.retrospective_message(session, schedule, workspace, event_at, zone)
+            return compose.reminder_message(schedule)
+
+    def _send_digest(self, kind, delivery_id, workspace, channel, client, now) -> str | None:
+        from bot.outbound import digests
+
+        poster = (
+            digests.post_weekly_digest if kind == "weekly_digest" else digests.post_quarterly_digest
+        )
+        posted = poster(
+            session_factory=self.factory,
+            client=client,
+            workspace_id=workspace.id,
+            channel_id=channel,
+            now=now,
+            metadata=_metadata(delivery_id),
+        )
+        return posted.ts
+
+    def _send_prompts(self, delivery_id, workspace, client, now, report) -> None:
+        from bot.outbound.checkins import send_prompts
+
+        run = send_prompts(factory=self.factory, client=client, workspace_id=workspace.id, now=now)
+        with self.factory() as session, session.begin():
+            release(session, delivery_id, state="sent", sent_at=now, error=run.summary())
+        report.sent.append(delivery_id)
+
+    def _retry_later(self, delivery_id: int, reason: str, now: datetime, report: SendReport):
+        with self.factory() as session, session.begin():
+            delivery = session.get(Delivery, delivery_id)
+            if delivery.attempts >= MAX_ATTEMPTS:
+                delivery.state, delivery.error = (
+                    "failed",
+                    f"gave up after {delivery.attempts} tries: {reason}",
+                )
+                report.failed.append((delivery_id, reason))
+                return
+            delivery.state = "pending"
+            delivery.error = reason
+            delivery.next_attempt_at = now + timedelta(seconds=30 * 2 ** (delivery.attempts - 1))
+        report.retrying.append(delivery_id)
+
+    def _slack_error(self, delivery_id, channel, workspace, error, now, report) -> None:
+        code = error.response.get("error") or f"http {error.response.status_code}"
+        if error.response.status_code == 429:
+            retry_after = int(error.response.headers.get("Retry-After", 1) or 1)
+            self.pacer.hold(channel, workspace.team_id, retry_after)
+            with self.factory() as session, session.begin():
+                release(
+                    session,
+                    delivery_id,
+                    state="pending",
+                    error="ratelimited",
+                    next_attempt_at=now + timedelta(seconds=retry_after),
+                )
+            report.retrying.append(delivery_id)
+            return
+        if code in PERMANENT_ERRORS:
+            self._fail(delivery_id, code, now, report)
+            return
+        self._retry_later(delivery_id, code, now, report)
+
+    def _fail(self, delivery_id: int, reason: str, now: datetime, report: SendReport) -> None:
+        """A delivery that cannot succeed: record why; pause its schedule if this keeps up."""
+        with self.factory() as session, session.begin():
+            delivery = session.get(Delivery, delivery_id)
+            delivery.state, delivery.error = "failed", reason
+            schedule = session.get(Schedule, delivery.schedule_id)
+            schedule.consecutive_failures += 1
+            pause = schedule.enabled and schedule.consecutive_failures >= FAILURES_BEFORE_PAUSE
+            if pause:
+                schedule.enabled = False
+                schedule.paused_reason = (
+                    f"paused after {schedule.consecutive_failures} failures: {reason}"
+                )
+                session.add(
+                    AuditEntry(
+                        workspace_id=schedule.workspace_id,
+                        action="schedule.paused",
+                        target=str(schedule.id),
+                        details={"reason": reason},
+                    )
+                )
+            workspace = session.get(Workspace, delivery.workspace_id)
+            admins = list(workspace.admin_user_ids or []) or list(
+                session.scalars(
+                    select(Member.user_id).where(
+                        Member.workspace_id == workspace.id, Member.is_slack_admin.is_(True)
+                    )
+                )
+            )
+            what = f"{KIND_NAMES.get(schedule.kind, schedule.kind)} (schedule {schedule.id})"
+        report.failed.append((delivery_id, reason))
+        if pause:
+            self._tell_admins(workspace, admins, what, reason)
+
+    def _tell_admins(self, workspace, admins, what, reason) -> None:
+        text = (
+            f":warning: I paused the {what} after repeated failures: `{reason}`. Fix it (e.g. "
+            "invite me to the channel), then `/roadmap schedule resume` it."
+        )
+        client = self.client_for(workspace)
+        for admin in admins:
+            try:
+                client.chat_postMessage(channel=admin, text=text, blocks=[section(text).to_dict()])
+            except SlackApiError as error:
+                log.warning("could not tell %s about a paused schedule: %s", admin, error)

@@ -1,0 +1,92 @@
+"""One pass of the clock: plan what came due, then send it. `python -m bot tick` runs one."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.runtime import Runtime
+from bot.scheduling.pacing import Pacer
+from bot.scheduling.planner import plan
+from bot.scheduling.sender import Sender, SendReport
+from models import Delivery, Schedule, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickReport:
+    now: datetime
+    dry_run: bool
+    planned: int = 0
+    missed: int = 0
+    due: list[str] = field(default_factory=list)  # dry run: what would be sent
+    sent: SendReport = field(default_factory=SendReport)
+
+    def summary(self) -> str:
+        if self.dry_run:
+            listed = "".join(f"\n  would send {d}" for d in self.due)
+            return (
+                f"Dry run at {self.now.isoformat()}: {len(self.due)} deliveries due, "
+                f"{self.missed} would be recorded as missed.{listed}"
+            )
+        s = self.sent
+        return (
+            f"Tick at {self.now.isoformat()}: {self.planned} planned, {self.missed} missed, "
+            f"{len(s.sent)} sent, {len(s.failed)} failed, {len(s.retrying)} to retry, "
+            f"{len(s.uncertain)} uncertain, {len(s.recovered)} recovered."
+        )
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def writer_sessions(runtime: Runtime) -> sessionmaker[Session]:
+    """Sessions for the clock's read-then-write transactions. On SQLite they take the write
+    lock at BEGIN: a reader that later writes could otherwise fail at once with "database is
+    locked" when another clock got there first, whatever the busy timeout."""
+    engine = runtime.engine
+    if engine.dialect.name == "sqlite":
+        engine = engine.execution_options(sqlite_immediate=True)
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def tick(
+    runtime: Runtime,
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    pacer: Pacer | None = None,
+) -> TickReport:
+    now = now or utcnow()
+    report = TickReport(now=now, dry_run=dry_run)
+    factory = writer_sessions(runtime)
+    with factory() as session:
+        planned = plan(session, now)
+        report.planned, report.missed = len(planned.pending), len(planned.missed)
+        if dry_run:
+            due = session.execute(
+                select(Schedule.kind, Schedule.id, Delivery.occurrence_key)
+                .join(Schedule, Schedule.id == Delivery.schedule_id)
+                .where(Delivery.state == "pending", Delivery.due_at <= now)
+                .order_by(Delivery.due_at)
+            ).all()
+            report.due = [f"{kind} (schedule {sid}) for {key}" for kind, sid, key in due]
+            session.rollback()
+            return report
+        session.commit()
+    sender = Sender(
+        factory,
+        client_for=lambda workspace: runtime.web_client(wait_on_rate_limit=False),
+        worker=worker_name(),
+        pacer=pacer,
+    )
+    report.sent = sender.run(now)
+    return report

@@ -1,0 +1,75 @@
+"""Where a metric is heading: a least-squares line through its readings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.services.digests.model import Forecast, Target
+from bot.services.metrics import meets
+
+MIN_READINGS = 3
+MIN_SPAN_DAYS = 7.0
+HORIZON_DAYS = 3 * 365  # a crossing further away than this is "flat", not a date
+DAY = 86400.0
+
+
+def fit(points: Sequence[tuple[datetime, float]]) -> tuple[float, float, datetime] | None:
+    """(intercept, slope per day, origin) of value over time, or None for a vertical spread."""
+    origin = points[0][0]
+    xs = [(at - origin).total_seconds() / DAY for at, _ in points]
+    ys = [value for _, value in points]
+    n = len(points)
+    mean_x, mean_y = sum(xs) / n, sum(ys) / n
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    if spread == 0:
+        return None
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+    return mean_y - slope * mean_x, slope, origin
+
+
+def _towards(goal: Target, latest: float, slope: float) -> bool:
+    if goal.comparator in (">", ">="):
+        return slope > 0
+    if goal.comparator in ("<", "<="):
+        return slope < 0
+    return slope != 0 and (goal.value - latest) * slope > 0
+
+
+def forecast(
+    points: Sequence[tuple[datetime, float]],
+    goal: Target,
+    goal_kind: str,
+    *,
+    now: datetime,
+    period_end: date | None,
+    timezone: str = "UTC",
+) -> Forecast | None:
+    """When the line through `points` (oldest first) meets `goal`; None without enough data:
+    at least three readings spanning at least a week."""
+    if goal.comparator is None or len(points) < MIN_READINGS:
+        return None
+    days = (points[-1][0] - points[0][0]).total_seconds() / DAY
+    if days < MIN_SPAN_DAYS:
+        return None
+    line = fit(points)
+    if line is None:
+        return None
+    intercept, slope, origin = line
+    latest = points[-1][1]
+    common = {"goal": goal, "goal_kind": goal_kind, "readings": len(points), "days": days}
+    common["slope_per_week"] = round(slope * 7, 6)
+    if meets(latest, goal.comparator, goal.value):
+        return Forecast(state="met", **common)
+    if slope == 0:
+        return Forecast(state="flat", **common)
+    if not _towards(goal, latest, slope):
+        return Forecast(state="away", **common)
+    crossing = origin + timedelta(days=(goal.value - intercept) / slope)
+    crossing = max(crossing, now)  # a line already past the goal says "about now"
+    if (crossing - now).total_seconds() / DAY > HORIZON_DAYS:
+        return Forecast(state="flat", **common)
+    on = crossing.astimezone(ZoneInfo(timezone)).date()
+    after = period_end is not None and on > period_end
+    return Forecast(state="reaches", on=on, after_period=after, **common)

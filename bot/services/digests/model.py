@@ -1,0 +1,287 @@
+"""The digests as plain data: what the builders render and the CLI prints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.services.metrics import COMPARATOR_SYMBOLS, format_value
+
+ATTENTION_STATUSES = ("blocked", "off-track", "at-risk")  # most urgent first
+
+
+@dataclass(frozen=True)
+class Target:
+    """A value to reach, e.g. `> 85%`."""
+
+    value: float
+    comparator: str | None
+    unit: str | None
+
+    @property
+    def text(self) -> str:
+        symbol = COMPARATOR_SYMBOLS.get(self.comparator or "", "")
+        return f"{symbol} {format_value(self.value, self.unit)}".strip()
+
+
+@dataclass(frozen=True)
+class GoalItem:
+    """A goal as a digest shows it; `owners` are Slack user ids or handles."""
+
+    ref: str
+    title: str
+    status: str
+    progress: int
+    owners: tuple[str, ...] = ()
+    category: str = ""
+    period: str = ""
+    note: str | None = None  # the status note, else the latest check-in note
+    due: date | None = None
+
+
+@dataclass(frozen=True)
+class CategorySummary:
+    name: str
+    goals: int
+    done: int
+    progress: int  # average, percent
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.goals if self.goals else 0.0
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Where the period stands: week N of M (7-day blocks from the period's first day)."""
+
+    period: str | None
+    start: date | None = None
+    end: date | None = None
+    week: int = 0  # 0 before the period starts
+    weeks: int = 0
+    goals: int = 0
+    done: int = 0
+    progress: int = 0  # average over the period's goals, percent
+    by_status: dict[str, int] = field(default_factory=dict)  # every status, in GOAL_STATUSES order
+    categories: list[CategorySummary] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CheckinSummary:
+    """Answers in one weekly cycle, counted as bot.services.checkins.completion counts them."""
+
+    cycle: str
+    checked_in: int = 0
+    total: int = 0
+    missing: list[GoalItem] = field(default_factory=list)
+    missing_people: tuple[str, ...] = ()
+    active: bool = False  # any prompt or answer in the last two cycles
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    goal: GoalItem
+    before: str | None  # None when no earlier status is on record
+    after: str
+
+
+@dataclass(frozen=True)
+class ProgressMove:
+    goal: GoalItem
+    before: int | None
+    after: int
+
+
+@dataclass(frozen=True)
+class ReadingChange:
+    key: str
+    name: str
+    unit: str | None
+    readings: int  # how many in the window
+    before: float | None  # the latest reading at or before the window's start
+    after: float  # the latest reading in the window
+
+
+@dataclass(frozen=True)
+class Changes:
+    since: datetime
+    until: datetime
+    completed: list[GoalItem] = field(default_factory=list)
+    status_changes: list[StatusChange] = field(default_factory=list)
+    progress_moves: list[ProgressMove] = field(default_factory=list)
+    new_goals: list[GoalItem] = field(default_factory=list)
+    readings: list[ReadingChange] = field(default_factory=list)
+    checkins: int = 0  # answers recorded in the window
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.completed
+            or self.status_changes
+            or self.progress_moves
+            or self.new_goals
+            or self.readings
+            or self.checkins
+        )
+
+
+@dataclass(frozen=True)
+class Attention:
+    goals: list[GoalItem] = field(default_factory=list)  # blocked, off-track, at-risk
+    silent: list[GoalItem] = field(default_factory=list)  # no answer in either of `cycles`
+    cycles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A least-squares line through the readings, and where it meets the goal value.
+
+    state: "met" (the latest reading meets it), "reaches" (the line crosses it on `on`),
+    "away" (the line moves away from it) or "flat" (not moving, or decades away).
+    """
+
+    state: str
+    goal: Target
+    goal_kind: str  # "milestone" or "target"
+    on: date | None = None
+    after_period: bool = False
+    slope_per_week: float = 0.0
+    readings: int = 0
+    days: float = 0.0
+
+
+@dataclass(frozen=True)
+class MetricStatus:
+    key: str
+    name: str
+    unit: str | None
+    target_text: str  # as the roadmap wrote it, e.g. ">85%"
+    target: Target | None = None
+    milestone: Target | None = None  # this period's goal for the metric
+    latest: float | None = None
+    latest_at: datetime | None = None
+    week_ago: float | None = None  # the latest reading at or before a week before now
+    on_target: bool | None = None  # against the milestone when there is one
+    forecast: Forecast | None = None
+
+    @property
+    def change(self) -> float | None:
+        if self.latest is None or self.week_ago is None:
+            return None
+        return round(self.latest - self.week_ago, 6)
+
+
+@dataclass(frozen=True)
+class UpcomingSession:
+    kind: str  # knowledge_sharing | retrospective
+    on: date
+    presenter: str | None = None
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduledRitual:
+    kind: str
+    rule: str
+    enabled: bool = True
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class ComingUp:
+    knowledge_sharing: UpcomingSession | None = None
+    retrospective: UpcomingSession | None = None
+    schedules: list[ScheduledRitual] = field(default_factory=list)
+
+    def schedule(self, kind: str) -> ScheduledRitual | None:
+        return next((s for s in self.schedules if s.kind == kind), None)
+
+
+@dataclass(frozen=True)
+class WeeklyDigest:
+    workspace_name: str | None
+    now: datetime
+    today: date
+    overview: Overview
+    checkins: CheckinSummary
+    changes: Changes
+    attention: Attention
+    metrics: list[MetricStatus] = field(default_factory=list)
+    coming_up: ComingUp = field(default_factory=ComingUp)
+    people: dict[str, str] = field(default_factory=dict)  # user id -> display name
+    mentions: bool = False  # the workspace's "mentions" setting is "on"
+
+
+@dataclass(frozen=True)
+class MissedGoal:
+    goal: GoalItem
+    carried_to: str | None = None  # the goal's ref in the next period, when carried over
+
+
+@dataclass(frozen=True)
+class MetricOutcome:
+    """A metric at the end of a period: its value then against the milestone and target."""
+
+    key: str
+    name: str
+    unit: str | None
+    target_text: str
+    value: float | None = None
+    value_at: datetime | None = None
+    milestone: Target | None = None
+    met_milestone: bool | None = None
+    target: Target | None = None
+    met_target: bool | None = None
+
+
+@dataclass(frozen=True)
+class PeriodComparison:
+    label: str
+    goals: int
+    done: int
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.goals if self.goals else 0.0
+
+
+@dataclass(frozen=True)
+class MetricSeries:
+    """One metric's readings over a period, for the chart."""
+
+    key: str
+    name: str
+    unit: str | None
+    points: tuple[tuple[datetime, float], ...]
+    target: float | None = None
+    milestone: float | None = None
+
+
+@dataclass(frozen=True)
+class QuarterlyDigest:
+    workspace_name: str | None
+    now: datetime
+    period: str | None
+    start: date | None = None
+    end: date | None = None
+    ended: bool = False
+    goals: int = 0
+    done: int = 0
+    categories: list[CategorySummary] = field(default_factory=list)
+    achieved: list[GoalItem] = field(default_factory=list)
+    missed: list[MissedGoal] = field(default_factory=list)
+    metrics: list[MetricOutcome] = field(default_factory=list)
+    previous: PeriodComparison | None = None
+    next_period: str | None = None
+    series: list[MetricSeries] = field(default_factory=list)
+    people: dict[str, str] = field(default_factory=dict)
+    mentions: bool = False
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.goals if self.goals else 0.0
+
+    @property
+    def carried(self) -> int:
+        return sum(m.carried_to is not None for m in self.missed)

@@ -1,0 +1,196 @@
+"""The quarterly progress digest: how a period ended, against its goals and metrics."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_
+from sqlalchemy.orm import Session
+
+from bot.services.digests import queries as q
+from bot.services.digests.common import (
+    category_summaries,
+    item,
+    metric_target,
+    milestones,
+    start_of,
+)
+from bot.services.digests.model import (
+    MetricOutcome,
+    MetricSeries,
+    MissedGoal,
+    PeriodComparison,
+    QuarterlyDigest,
+)
+from bot.services.metrics import meets
+from bot.services.periods import current_period, periods_of, resolve_period, workspace_today
+from bot.services.settings import setting
+from models import AuditEntry, Goal, Period, Workspace
+
+# Audit actions that record a goal carried into a later period: target is the old goal's ref
+# and details["to"] the new one's; or a new goal whose details["carried_from"] is the old ref.
+CARRY_ACTIONS = ("goal.carry", "goal.carried", "goal.carry_over")
+
+
+def pick_period(periods: list[Period], label: str | None, today) -> Period | None:
+    """The period asked for; by default the one that ended most recently, else the current."""
+    if not periods:
+        return None
+    if label:
+        return resolve_period(periods, label, today)
+    ended = [p for p in periods if p.end_date < today]
+    if ended:
+        return max(ended, key=lambda p: (p.end_date, -(p.end_date - p.start_date).days))
+    return current_period(periods, today)
+
+
+def quarterly_digest(
+    *, session: Session, workspace: Workspace, period_label: str | None, now: datetime
+) -> QuarterlyDigest:
+    """How a period went (default: the one that ended most recently as of `now`, or the
+    current one when none has ended), in a fixed number of queries."""
+    today = workspace_today(workspace, now)
+    periods = periods_of(session, workspace.id)
+    period = pick_period(periods, period_label, today)
+    mentions = setting(workspace, "mentions") == "on"
+    if period is None:
+        return QuarterlyDigest(
+            workspace_name=workspace.name, now=now, period=None, mentions=mentions
+        )
+    previous = max(
+        (p for p in periods if p.end_date < period.start_date),
+        key=lambda p: (p.end_date, p.start_date),
+        default=None,
+    )
+    following = min(
+        (p for p in periods if p.start_date > period.end_date),
+        key=lambda p: (p.start_date, p.end_date),
+        default=None,
+    )
+    ids = [p.id for p in (previous, period, following) if p is not None]
+    rows = q.goals_where(session, workspace.id, Goal.period_id.in_(ids))
+    owners = q.owners_where(session, workspace.id, Goal.period_id == period.id)
+    categories = q.category_names(session, workspace.id)
+    carry_log = q.audit_of(
+        session,
+        workspace.id,
+        or_(
+            AuditEntry.action.in_(CARRY_ACTIONS),
+            (AuditEntry.action == "goal.add")
+            & (AuditEntry.at >= start_of(period.start_date, workspace)),
+        ),
+    )
+    labels = {p.id: p.label for p in periods}
+    these = [r for r in rows if r.period_id == period.id]
+    later = [r for r in rows if following is not None and r.period_id == following.id]
+    carried = _carried(these, later, carry_log)
+    achieved = [item(r, owners, categories, labels) for r in these if r.status == "done"]
+    missed = [
+        MissedGoal(item(r, owners, categories, labels), carried.get(r.ref))
+        for r in these
+        if r.status != "done"
+    ]
+    comparison = None
+    if previous is not None:
+        before = [r for r in rows if r.period_id == previous.id]
+        comparison = PeriodComparison(
+            previous.label, len(before), sum(r.status == "done" for r in before)
+        )
+    ended = period.end_date < today
+    outcomes, series = _metrics(session, workspace, period, rows, ended, now)
+    return QuarterlyDigest(
+        workspace_name=workspace.name,
+        now=now,
+        period=period.label,
+        start=period.start_date,
+        end=period.end_date,
+        ended=ended,
+        goals=len(these),
+        done=len(achieved),
+        categories=category_summaries(these, categories),
+        achieved=achieved,
+        missed=missed,
+        metrics=outcomes,
+        previous=comparison,
+        next_period=following.label if following is not None else None,
+        series=series,
+        people=q.member_names(session, workspace.id),
+        mentions=mentions,
+    )
+
+
+def _carried(these, later, log: list[q.AuditRow]) -> dict[str, str]:
+    """Old ref -> new ref, for goals carried into the next period: a goal there with the same
+    normalized title, or an audit entry that says so."""
+    by_title = {}
+    for row in later:
+        by_title.setdefault(row.normalized_title, row.ref)
+    refs = {r.ref for r in these}
+    carried = {r.ref: by_title[r.normalized_title] for r in these if r.normalized_title in by_title}
+    for entry in log:
+        if entry.action in CARRY_ACTIONS and entry.target in refs:
+            carried.setdefault(entry.target, str(entry.details.get("to") or "next period"))
+        source = entry.details.get("carried_from")
+        if source in refs and entry.target:
+            carried.setdefault(source, entry.target)
+    return carried
+
+
+def _metrics(session, workspace, period, rows, ended: bool, now: datetime):
+    """Each metric's value at the end of the period (the latest reading on or before its last
+    day) against its milestone and target, and its readings over the period."""
+    metrics = q.active_metrics(session, workspace.id)
+    if ended:
+        until, inclusive = start_of(period.end_date + timedelta(days=1), workspace), False
+    else:
+        until, inclusive = now, True
+    latest = q.latest_readings_until(session, workspace.id, until, inclusive=inclusive)
+    series = q.readings_since(
+        session,
+        workspace.id,
+        start=start_of(period.start_date, workspace),
+        until=until,
+        inclusive=inclusive,
+    )
+    goals = milestones(rows, period.id)
+    outcomes, charts = [], []
+    for metric in metrics:
+        target = metric_target(metric)
+        milestone = goals.get(metric.id)
+        if milestone is not None and milestone.unit is None:
+            milestone = replace(milestone, unit=metric.unit)
+        at, value = latest.get(metric.id, (None, None))
+
+        def met(goal, value=value):
+            return (
+                None if goal is None or value is None else meets(value, goal.comparator, goal.value)
+            )
+
+        outcomes.append(
+            MetricOutcome(
+                key=metric.key,
+                name=metric.name,
+                unit=metric.unit,
+                target_text=metric.text or (target.text if target else ""),
+                value=value,
+                value_at=at,
+                milestone=milestone,
+                met_milestone=met(milestone),
+                target=target,
+                met_target=met(target),
+            )
+        )
+        points = series.get(metric.id)
+        if points:
+            charts.append(
+                MetricSeries(
+                    key=metric.key,
+                    name=metric.name,
+                    unit=metric.unit,
+                    points=tuple(points),
+                    target=target.value if target else None,
+                    milestone=milestone.value if milestone else None,
+                )
+            )
+    return outcomes, charts

@@ -1,0 +1,242 @@
+"""Schedules: the team's rituals, stored per workspace, as people write them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.services.actors import Actor, require_admin
+from bot.services.errors import InvalidInput, NotFound
+from bot.services.schedule_rules import RuleError, parse_rule
+from models import SCHEDULE_KINDS, AuditEntry, Schedule, Workspace
+
+# What a new workspace starts with (the roadmap's own rituals are added by its import).
+DEFAULT_SCHEDULES = (
+    ("checkin_prompt", "every monday 10:00"),
+    ("weekly_digest", "every friday 15:00"),
+    ("quarterly_digest", "first monday of the quarter 10:00"),
+)
+KIND_NAMES = {
+    "weekly_digest": "Weekly digest",
+    "quarterly_digest": "Quarterly digest",
+    "checkin_prompt": "Check-in prompts",
+    "knowledge_sharing": "Knowledge sharing",
+    "retrospective": "Retrospective",
+    "reminder": "Reminder",
+}
+HOLIDAY_POLICIES = ("none", "next_working_day", "skip")
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    id: int
+    kind: str
+    rule: str
+    described: str
+    timezone: str
+    channel_id: str | None
+    text: str | None
+    enabled: bool
+    paused_reason: str | None
+    next_runs: tuple[datetime, ...]  # aware UTC
+
+
+def schedule_zone(schedule: Schedule, workspace: Workspace) -> ZoneInfo:
+    return ZoneInfo(schedule.timezone or workspace.timezone or "UTC")
+
+
+def rule_of(schedule: Schedule):
+    anchor = (schedule.options or {}).get("anchor")
+    from datetime import date
+
+    return parse_rule(schedule.rule, anchor=date.fromisoformat(anchor) if anchor else None)
+
+
+def view_of(
+    schedule: Schedule, workspace: Workspace, now: datetime, count: int = 3
+) -> ScheduleView:
+    from bot.services.schedule_rules import occurrences_with_holidays
+
+    rule = rule_of(schedule)
+    zone = schedule_zone(schedule, workspace)
+    runs = []
+    if schedule.enabled:
+        for when in occurrences_with_holidays(
+            rule,
+            now,
+            zone,
+            workspace.holiday_region,
+            schedule.holiday_policy,
+            limit=count,
+            until=None,
+        ):
+            runs.append(when)
+            if len(runs) == count:
+                break
+    return ScheduleView(
+        id=schedule.id,
+        kind=schedule.kind,
+        rule=schedule.rule,
+        described=rule.describe(),
+        timezone=zone.key,
+        channel_id=schedule.channel_id or workspace.roadmap_channel_id,
+        text=schedule.text,
+        enabled=schedule.enabled,
+        paused_reason=schedule.paused_reason,
+        next_runs=tuple(runs),
+    )
+
+
+def list_schedules(*, session: Session, workspace: Workspace, now: datetime) -> list[ScheduleView]:
+    schedules = session.scalars(
+        select(Schedule).where(Schedule.workspace_id == workspace.id).order_by(Schedule.id)
+    )
+    return [view_of(s, workspace, now) for s in schedules]
+
+
+def get_schedule(session: Session, workspace_id: int, schedule_id: int) -> Schedule:
+    schedule = session.scalar(
+        select(Schedule).where(Schedule.workspace_id == workspace_id, Schedule.id == schedule_id)
+    )
+    if schedule is None:
+        raise NotFound(f"There is no schedule {schedule_id} in this workspace.")
+    return schedule
+
+
+def _check_rule(rule: str, now: datetime) -> str:
+    try:
+        parse_rule(rule, anchor=now.date())
+    except RuleError as error:
+        raise InvalidInput(str(error)) from error
+    return rule
+
+
+def _audit(session, workspace_id, actor, action, schedule, **details) -> None:
+    session.add(
+        AuditEntry(
+            workspace_id=workspace_id,
+            actor=actor.user_id if actor else None,
+            action=action,
+            target=str(schedule.id),
+            details=details,
+        )
+    )
+
+
+def add_schedule(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: Actor | None,
+    now: datetime,
+    kind: str,
+    rule: str,
+    channel_id: str | None = None,
+    text: str | None = None,
+    timezone: str | None = None,
+    source: str = "user",
+) -> ScheduleView:
+    if actor is not None:
+        require_admin(workspace, actor, "add schedules")
+    if kind not in SCHEDULE_KINDS:
+        raise InvalidInput(f"'{kind}' is not a kind of schedule: {', '.join(SCHEDULE_KINDS)}.")
+    if kind == "reminder" and not (text or "").strip():
+        raise InvalidInput("A reminder needs its text, e.g. Update your goals.")
+    schedule = Schedule(
+        workspace_id=workspace.id,
+        kind=kind,
+        rule=_check_rule(rule, now),
+        timezone=timezone,
+        channel_id=channel_id,
+        text=(text or "").strip() or None,
+        options={"anchor": now.date().isoformat()},
+        enabled=True,
+        source=source,
+        created_by=actor.user_id if actor else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(schedule)
+    session.flush()
+    _audit(session, workspace.id, actor, "schedule.add", schedule, kind=kind, rule=rule)
+    return view_of(schedule, workspace, now)
+
+
+def edit_schedule(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: Actor,
+    now: datetime,
+    schedule_id: int,
+    rule: str | None = None,
+    channel_id: str | None = None,
+    text: str | None = None,
+) -> ScheduleView:
+    require_admin(workspace, actor, "change schedules")
+    schedule = get_schedule(session, workspace.id, schedule_id)
+    if rule:
+        schedule.rule = _check_rule(rule, now)
+    if channel_id:
+        schedule.channel_id = channel_id
+    if text:
+        schedule.text = text
+    _audit(session, workspace.id, actor, "schedule.edit", schedule)
+    session.flush()
+    return view_of(schedule, workspace, now)
+
+
+def set_enabled(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: Actor,
+    now: datetime,
+    schedule_id: int,
+    enabled: bool,
+) -> ScheduleView:
+    require_admin(workspace, actor, "pause or resume schedules")
+    schedule = get_schedule(session, workspace.id, schedule_id)
+    schedule.enabled = enabled
+    schedule.paused_reason = None if enabled else f"paused by <@{actor.user_id}>"
+    schedule.consecutive_failures = 0
+    _audit(
+        session, workspace.id, actor, "schedule.resume" if enabled else "schedule.pause", schedule
+    )
+    session.flush()
+    return view_of(schedule, workspace, now)
+
+
+def delete_schedule(
+    *, session: Session, workspace: Workspace, actor: Actor, schedule_id: int
+) -> str:
+    require_admin(workspace, actor, "delete schedules")
+    schedule = get_schedule(session, workspace.id, schedule_id)
+    described = f"{KIND_NAMES.get(schedule.kind, schedule.kind)} ({schedule.rule})"
+    _audit(session, workspace.id, actor, "schedule.delete", schedule)
+    session.delete(schedule)
+    session.flush()
+    return described
+
+
+def ensure_default_schedules(*, session: Session, workspace: Workspace, now: datetime) -> int:
+    """Give a workspace the default schedules it does not have yet; returns how many added."""
+    kinds = set(session.scalars(select(Schedule.kind).where(Schedule.workspace_id == workspace.id)))
+    added = 0
+    for kind, rule in DEFAULT_SCHEDULES:
+        if kind not in kinds:
+            add_schedule(
+                session=session,
+                workspace=workspace,
+                actor=None,
+                now=now,
+                kind=kind,
+                rule=rule,
+                source="default",
+            )
+            added += 1
+    return added

@@ -1,0 +1,89 @@
+"""/roadmap schedule … : list, next, add, edit, pause, resume, delete, test."""
+
+from __future__ import annotations
+
+from bot.blocks.message import Message, simple
+from bot.blocks.schedules import schedule_saved, schedules_message
+from bot.services import schedules
+from bot.services.actors import require_admin
+from bot.services.errors import InvalidInput
+from handlers.context import RequestContext
+
+
+def schedule_command(cmd, ctx: RequestContext, command: dict) -> Message:
+    common = dict(session=ctx.session, workspace=ctx.workspace, now=ctx.now)
+    action = cmd.action
+    if action in ("list", "next"):
+        views = schedules.list_schedules(**common)
+        return schedules_message(views, runs=3 if action == "next" else 1)
+    if action == "add":
+        view = schedules.add_schedule(
+            **common,
+            actor=ctx.actor,
+            kind=cmd.kind,
+            rule=cmd.rule,
+            channel_id=cmd.channel or command.get("channel_id"),
+            text=cmd.text,
+        )
+        return schedule_saved(view, "added")
+    if cmd.schedule_id is None:
+        raise InvalidInput(f"Which schedule? Give its number, e.g. /roadmap schedule {action} 3.")
+    if action == "edit":
+        view = schedules.edit_schedule(
+            **common,
+            actor=ctx.actor,
+            schedule_id=cmd.schedule_id,
+            rule=cmd.rule,
+            channel_id=cmd.channel,
+            text=cmd.text,
+        )
+        return schedule_saved(view, "changed")
+    if action in ("pause", "resume"):
+        view = schedules.set_enabled(
+            **common, actor=ctx.actor, schedule_id=cmd.schedule_id, enabled=action == "resume"
+        )
+        return schedule_saved(view, "resumed" if action == "resume" else "paused")
+    if action == "delete":
+        described = schedules.delete_schedule(
+            session=ctx.session,
+            workspace=ctx.workspace,
+            actor=ctx.actor,
+            schedule_id=cmd.schedule_id,
+        )
+        return simple(f":wastebasket: Deleted {described}.")
+    if action == "test":
+        require_admin(ctx.workspace, ctx.actor, "test schedules")
+        return preview(ctx, cmd.schedule_id)
+    raise InvalidInput(f"Unknown schedule action '{action}'.")
+
+
+def preview(ctx: RequestContext, schedule_id: int) -> Message:
+    """What the schedule's next delivery would post, shown only to the person asking."""
+    from bot.scheduling import compose
+    from bot.services.schedules import get_schedule, schedule_zone, view_of
+
+    schedule = get_schedule(ctx.session, ctx.workspace.id, schedule_id)
+    zone = schedule_zone(schedule, ctx.workspace)
+    view = view_of(schedule, ctx.workspace, ctx.now)
+    event_at = view.next_runs[0] if view.next_runs else ctx.now
+    if schedule.kind == "knowledge_sharing":
+        message = compose.knowledge_sharing_message(ctx.session, schedule, event_at, zone, 0)
+    elif schedule.kind == "retrospective":
+        message = compose.retrospective_message(
+            ctx.session, schedule, ctx.workspace, event_at, zone
+        )
+    elif schedule.kind == "reminder":
+        message = compose.reminder_message(schedule)
+    else:
+        return simple(
+            f"Schedule #{schedule.id} posts the {schedule.kind.replace('_', ' ')}; preview it with "
+            + (
+                "`/roadmap digest weekly preview`."
+                if "digest" in schedule.kind
+                else "`/roadmap checkin prompt`."
+            )
+        )
+    message.blocks.insert(
+        0, compose.context(f"Preview of schedule #{schedule.id} (only you see this):")
+    )
+    return message
