@@ -1,0 +1,93 @@
+"""/roadmap schedule and /roadmap digest over signed HTTP, and their command-line twins."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli import main
+from models import Schedule
+from tests.harness import run_command
+
+pytestmark = pytest.mark.usefixtures("frozen_time", "roadmap")
+
+
+@pytest.fixture
+def ask(running_app, slack):
+    def ask(text: str, user: str | None = None):
+        return run_command(running_app, text, user_id=user or slack.admin, channel_id=slack.channel)
+
+    return ask
+
+
+def test_new_workspaces_have_default_schedules_listed_with_next_runs(ask):
+    listed = ask("schedule list")
+    for name in ("Check-in prompts", "Weekly digest", "Quarterly digest", "Knowledge sharing"):
+        assert name in listed.text
+    assert "next: Mon 10 Mar 10:00" in listed.text  # check-ins, every monday 10:00 (UTC)
+
+
+def test_add_pause_resume_test_and_delete(ask, slack, session):
+    added = ask(
+        f'schedule add reminder "every monday 09:00" <#{slack.channel}|eng> Update your goals'
+    )
+    assert "Schedule added" in added.text and "every Monday at 09:00" in added.text
+    session.rollback()
+    reminder = session.scalar(select(Schedule).where(Schedule.kind == "reminder"))
+    assert (reminder.text, reminder.channel_id) == ("Update your goals", slack.channel)
+    reminder_id = reminder.id
+    assert "paused" in ask(f"schedule pause {reminder.id}").text
+    assert "resumed" in ask(f"schedule resume {reminder.id}").text
+    preview = ask(f"schedule test {reminder.id}")
+    assert "Preview of schedule" in preview.text and "Update your goals" in preview.text
+    assert not [m for m in slack.fake.messages(slack.channel) if m.get("bot_id")]
+    assert "Deleted Reminder" in ask(f"schedule delete {reminder.id}").text
+    session.rollback()
+    assert session.get(Schedule, reminder_id) is None
+
+
+def test_schedule_changes_are_for_admins_and_rules_are_checked(ask, slack):
+    refused = ask('schedule add reminder "every monday 09:00" hi', user=slack.alice)
+    assert "Only roadmap admins can add schedules" in refused.text
+    bad = ask('schedule add reminder "whenever" hi')
+    assert "I don't understand 'whenever'" in bad.text
+    assert "There is no schedule 999" in ask("schedule pause 999").text
+
+
+def test_digest_preview_is_private_and_posting_is_for_admins(ask, slack):
+    preview = ask("digest weekly preview", user=slack.alice)
+    assert "Q1 2025 · week 10 of 13" in preview.text
+    assert all(m.get("response_type", "ephemeral") == "ephemeral" for m in preview.messages)
+    assert "Only roadmap admins can post a digest" in ask("digest weekly", user=slack.alice).text
+    posted = ask("digest weekly")
+    assert "Posted the weekly digest" in posted.text
+    summaries = [
+        m
+        for m in slack.fake.messages(slack.channel)
+        if m.get("bot_id") and m.get("thread_ts") in (None, m["ts"])
+    ]
+    assert len(summaries) == 1
+    thread = [
+        m
+        for m in slack.fake.messages(slack.channel)
+        if m.get("thread_ts") == summaries[0]["ts"] != m["ts"]
+    ]
+    assert thread
+
+
+def test_cli_schedules_tick_and_digest(settings, slack, monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", settings.slack_bot_token)
+    monkeypatch.setenv("SLACK_API_URL", settings.slack_api_url)
+    assert main(["schedules", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {s["kind"] for s in listed} >= {"weekly_digest", "checkin_prompt", "retrospective"}
+    assert all(s["next"] for s in listed)
+    assert main(["tick", "--now", "2025-03-10T10:00:30Z", "--dry-run"]) == 0
+    assert "would send checkin_prompt" in capsys.readouterr().out
+    assert main(["digest", "weekly", "--preview", "--as-of", "2025-03-05"]) == 0
+    assert "Roadmap weekly · Q1 2025 · week 10 of 13" in capsys.readouterr().out
+    assert main(["tick", "--now", "not a time"]) == 2
