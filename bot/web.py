@@ -61,9 +61,21 @@ def build_wsgi_app(settings: Settings) -> WSGIApp:
     return create_wsgi_app(create_app(settings, runtime), runtime)
 
 
-def serve(settings: Settings, *, host: str = "0.0.0.0", port: int | None = None) -> None:
-    """Run under gunicorn: pre-forked workers with threads, graceful restarts, Ctrl-C safe."""
+def serve(
+    settings: Settings,
+    *,
+    host: str = "0.0.0.0",
+    port: int | None = None,
+    app_factory: Callable[[Settings], WSGIApp] | None = None,
+) -> None:
+    """Run under gunicorn: pre-forked workers with threads, graceful restarts, Ctrl-C safe.
+
+    `app_factory` (default: the bot) lets the benchmarks serve a baseline app with the very
+    same server configuration.
+    """
     from gunicorn.app.base import BaseApplication
+
+    factory = app_factory or build_wsgi_app
 
     class RoadmapServer(BaseApplication):
         def load_config(self) -> None:
@@ -84,6 +96,6 @@ def serve(settings: Settings, *, host: str = "0.0.0.0", port: int | None = None)
 
         def load(self) -> WSGIApp:
             # Called in each worker after the fork, so no connection crosses processes.
-            return build_wsgi_app(settings)
+            return factory(settings)
 
     RoadmapServer().run()

@@ -1,0 +1,20 @@
+"""`make bench`: every benchmark in turn (each also runs alone: python -m bench.<name>)."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import footprint, import_roadmap, requests
+
+
+def main() -> int:
+    status = 0
+    for module in (import_roadmap, requests, footprint):
+        print(f"\n=== {module.__name__} ===", flush=True)
+        sys.argv = [module.__name__]
+        status |= module.main()
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
