@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot.blocks.digests import quarterly_digest_messages, weekly_digest_messages
 from bot.blocks.message import Message, simple
+from bot.blocks.replies import problem
+from bot.outbound.posting import NotInChannel
 from bot.services.actors import require_admin
 from bot.services.digests import quarterly_digest, weekly_digest
 from handlers.context import RequestContext
@@ -34,13 +36,16 @@ def digest_command(cmd, ctx: RequestContext, command: dict, respond) -> Message 
     ctx.session.commit()
     factory = sessionmaker(bind=ctx.session.get_bind(), expire_on_commit=False)
     poster = post_weekly_digest if cmd.kind == "weekly" else post_quarterly_digest
-    posted = poster(
-        session_factory=factory,
-        client=ctx.client,
-        workspace_id=ctx.workspace.id,
-        channel_id=channel,
-        now=ctx.now,
-    )
+    try:
+        posted = poster(
+            session_factory=factory,
+            client=ctx.client,
+            workspace_id=ctx.workspace.id,
+            channel_id=channel,
+            now=ctx.now,
+        )
+    except NotInChannel as error:
+        return problem(str(error))
     return simple(
         f":newspaper: Posted the {cmd.kind} digest in <#{posted.channel}> "
         f"with {posted.thread_count} messages in its thread."

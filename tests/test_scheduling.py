@@ -258,7 +258,8 @@ def test_permanent_errors_fail_then_pause_and_tell_the_admins(runtime, workspace
     schedule_id = schedule(
         runtime, workspace_id, "every day 09:00", tz="UTC", created="2025-03-02T00:00:00+00:00"
     )
-    slack.fake.fail("chat.postMessage", error="not_in_channel", times=3)
+    # Every post fails, even after the bot joins the (public) channel.
+    slack.fake.fail("chat.postMessage", error="not_in_channel", times=100)
     for day in (3, 4, 5):
         tick(runtime, now=at(f"2025-03-0{day}T09:00:30+00:00"), pacer=NO_PACING)
     failed = deliveries(runtime, state="failed")
@@ -393,3 +394,17 @@ def test_the_clock_process_posts_a_due_reminder(runtime, workspace_id, slack, se
         process.send_signal(signal.SIGTERM)
         _out, err = process.communicate(timeout=20)
     assert process.returncode == 0, err
+
+
+def test_the_bot_joins_a_public_channel_it_is_not_in(runtime, workspace_id, slack):
+    public = slack.fake.add_channel(slack.team_id, name="announcements", members=[slack.alice])
+    private = slack.fake.add_channel(
+        slack.team_id, name="leads", members=[slack.alice], is_private=True
+    )
+    schedule(runtime, workspace_id, "every monday 09:00", tz="UTC", channel=public["id"])
+    schedule(runtime, workspace_id, "every monday 09:00", tz="UTC", channel=private["id"])
+    tick(runtime, now=at("2025-03-03T09:00:30+00:00"), pacer=NO_PACING)
+    assert slack.fake.calls_to("conversations.join")
+    assert len(posts(slack, public["id"])) == 1
+    (failed,) = deliveries(runtime, state="failed")
+    assert failed.error in ("not_in_channel", "channel_not_found")

@@ -17,6 +17,7 @@ from bot.blocks.checkins import (
     prompt_message,
     unowned_goals_message,
 )
+from bot.outbound.posting import NotInChannel, post_message
 from bot.services.checkin_prompts import claim_chase, due_chases, plan_prompts, reserve_prompt
 from bot.services.checkins import first_time
 from bot.services.goals import goal_view
@@ -65,9 +66,9 @@ def send_prompts(
             continue
         message = prompt_message(target.goal, plan.cycle)
         try:
-            posted = client.chat_postMessage(channel=target.recipient, **message.to_dict())
-        except SlackApiError as error:
-            reason = error.response.get("error", "error")
+            posted = post_message(client, channel=target.recipient, **message.to_dict())
+        except (SlackApiError, NotInChannel) as error:
+            reason = getattr(error, "response", {}).get("error", "not_in_channel")
             log.warning("prompt for %s to %s failed: %s", target.goal.ref, target.recipient, reason)
             run.failed.append(f"{target.goal.ref}: {reason}")
             with factory() as session, session.begin():

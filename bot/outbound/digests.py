@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.digests import quarterly_digest_messages, weekly_digest_messages
 from bot.blocks.message import Message
+from bot.outbound.posting import post_message
 from bot.services.charts import metrics_chart
 from bot.services.digests import QuarterlyDigest, quarterly_digest, weekly_digest
 from models import Workspace
@@ -79,7 +80,7 @@ def post_weekly_digest(
     summary, details = weekly_digest_messages(digest)
     pacer = _Pacer(sleep)
     # `metadata` lets the clock find this post again if Slack's answer is lost.
-    posted = client.chat_postMessage(channel=channel_id, metadata=metadata, **summary.to_dict())
+    posted = post_message(client, channel=channel_id, metadata=metadata, **summary.to_dict())
     channel, ts = posted["channel"], posted["ts"]
     count, failed = _post_thread(client, channel, ts, details, pacer)
     return PostedDigest(channel=channel, ts=ts, thread_count=count, failed=tuple(failed))
@@ -119,7 +120,7 @@ def post_quarterly_digest(
     summary, details = quarterly_digest_messages(digest)
     pacer = _Pacer(sleep)
     # `metadata` lets the clock find this post again if Slack's answer is lost.
-    posted = client.chat_postMessage(channel=channel_id, metadata=metadata, **summary.to_dict())
+    posted = post_message(client, channel=channel_id, metadata=metadata, **summary.to_dict())
     channel, ts = posted["channel"], posted["ts"]
     count, failed = _post_thread(client, channel, ts, details, pacer)
     png = chart_png(digest)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-import socket
 import urllib.error
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.message import Message, section
+from bot.outbound.posting import NotInChannel, post_message
 from bot.scheduling import compose
 from bot.scheduling.claims import claim_next, release, stale_claims
 from bot.scheduling.pacing import Pacer
@@ -61,18 +62,29 @@ def _metadata(delivery_id: int) -> dict:
     return {"event_type": METADATA_TYPE, "event_payload": {"delivery_id": delivery_id}}
 
 
-def post(client: WebClient, channel: str, message: Message, delivery_id: int) -> dict:
-    """chat.postMessage tagged with the delivery id, so a lost answer can be looked up later."""
+@contextmanager
+def timeouts_are_uncertain():
+    """A timed-out request may have been carried out by Slack: say so instead of failing."""
     try:
-        return client.chat_postMessage(
-            channel=channel, metadata=_metadata(delivery_id), **message.to_dict()
-        ).data
+        yield
     except TimeoutError as error:
         raise Uncertain(str(error)) from error
     except urllib.error.URLError as error:
-        if isinstance(error.reason, TimeoutError | socket.timeout):
+        if isinstance(error.reason, TimeoutError):
             raise Uncertain(str(error)) from error
         raise
+
+
+def post(client: WebClient, channel: str, message: Message, delivery_id: int) -> dict:
+    """chat.postMessage tagged with the delivery id, so a lost answer can be looked up later.
+    A public channel the bot is not in yet is joined first."""
+    with timeouts_are_uncertain():
+        try:
+            return post_message(
+                client, channel=channel, metadata=_metadata(delivery_id), **message.to_dict()
+            )
+        except NotInChannel as error:  # a private channel nobody invited the bot to
+            raise SlackApiError(str(error), {"ok": False, "error": "not_in_channel"}) from error
 
 
 def find_posted(client: WebClient, channel: str, delivery_id: int, since: datetime) -> str | None:
@@ -206,14 +218,18 @@ class Sender:
         poster = (
             digests.post_weekly_digest if kind == "weekly_digest" else digests.post_quarterly_digest
         )
-        posted = poster(
-            session_factory=self.factory,
-            client=client,
-            workspace_id=workspace.id,
-            channel_id=channel,
-            now=now,
-            metadata=_metadata(delivery_id),
-        )
+        with timeouts_are_uncertain():
+            try:
+                posted = poster(
+                    session_factory=self.factory,
+                    client=client,
+                    workspace_id=workspace.id,
+                    channel_id=channel,
+                    now=now,
+                    metadata=_metadata(delivery_id),
+                )
+            except NotInChannel as error:
+                raise SlackApiError(str(error), {"ok": False, "error": "not_in_channel"}) from error
         return posted.ts
 
     def _send_prompts(self, delivery_id, workspace, client, now, report) -> None:
