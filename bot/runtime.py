@@ -78,7 +78,13 @@ class Runtime:
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine | None = None) -> Runtime:
         engine = engine or create_db_engine(settings.database_url)
-        return cls(settings=settings, engine=engine, session_factory=make_session_factory(engine))
+        bind = engine
+        if engine.dialect.name == "sqlite":
+            # A SQLite transaction that reads and then writes fails at once ("database is
+            # locked") when another writer got in between, whatever the busy timeout; taking
+            # the write lock at BEGIN makes concurrent requests wait their turn instead.
+            bind = engine.execution_options(sqlite_immediate=True)
+        return cls(settings=settings, engine=engine, session_factory=make_session_factory(bind))
 
     def web_client(self, token: str | None = None, *, wait_on_rate_limit: bool = True) -> WebClient:
         return make_web_client(

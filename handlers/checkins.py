@@ -34,7 +34,7 @@ def register(app: App) -> None:
     app.view(Callback.CHECKIN_NOTE)(listener(submit_note))
 
 
-def _first_delivery(body: dict, db) -> bool:
+def first_delivery(body: dict, db) -> bool:
     """Slack retries events; the event id stored in the database makes the second a no-op."""
     event = body.get("event", {})
     return checkins.first_time(db, body["event_id"], body.get("team_id"), event.get("type", ""))
@@ -73,7 +73,7 @@ def reaction_added(body: dict, event: dict, db, client, context) -> None:
     if item.get("type") != "message" or event.get("user") == context.bot_user_id:
         return
     prompt = _prompt_for(db, context, item.get("channel"), item.get("ts"))
-    if prompt is None or not _first_delivery(body, db):
+    if prompt is None or not first_delivery(body, db):
         return
     ctx = request_context(db=db, context=context, client=client, user_id=event["user"])
     status = checkins.status_for_reaction(ctx.workspace, event["reaction"])
@@ -104,7 +104,7 @@ def reaction_removed(body: dict, event: dict, db, client, context) -> None:
     if item.get("type") != "message":
         return
     prompt = _prompt_for(db, context, item.get("channel"), item.get("ts"))
-    if prompt is None or not _first_delivery(body, db):
+    if prompt is None or not first_delivery(body, db):
         return
     ctx = request_context(db=db, context=context, client=client, user_id=event["user"])
     result = checkins.retract_reaction(
@@ -133,7 +133,7 @@ def message_posted(body: dict, event: dict, db, client, context) -> None:
     prompt = _prompt_for(db, context, event.get("channel"), thread_ts)
     if prompt is None or not (message.get("text") or "").strip():
         return
-    if not _first_delivery(body, db):
+    if not first_delivery(body, db):
         return
     ctx = request_context(db=db, context=context, client=client, user_id=user)
     try:

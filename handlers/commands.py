@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
@@ -360,8 +361,9 @@ def history(cmd: g.History, ctx: RequestContext, command: dict) -> Message:
 
 @handles(g.Away)
 def away(cmd: g.Away, ctx: RequestContext, command: dict) -> Message:
+    # No date means away until /roadmap back: the furthest date there is.
     checkins.set_away(
-        session=ctx.session, workspace=ctx.workspace, actor=ctx.actor, until=cmd.until
+        session=ctx.session, workspace=ctx.workspace, actor=ctx.actor, until=cmd.until or date.max
     )
     until = f" until {cmd.until:%d %b %Y}" if cmd.until else " until you say `/roadmap back`"
     return simple(f":palm_tree: You're away{until}: no check-in prompts for you till then.")

@@ -72,6 +72,12 @@ def _tell_user(request: BoltRequest, text: str) -> None:
                 ack(text=text)
                 return
             ack()
+        if request.body.get("type") == "view_submission":
+            # A modal has no response_url: tell the person in their DM instead.
+            user = (request.body.get("user") or {}).get("id")
+            if user and request.context.client is not None:
+                request.context.client.chat_postMessage(channel=user, text=text)
+            return
         respond = request.context.respond
         if respond is not None:
             respond(text=text, response_type="ephemeral", replace_original=False)

@@ -16,11 +16,12 @@ def register(app: App) -> None:
 
 def message_event(body: dict, event: dict, db, client, context) -> None:
     if event.get("subtype") == "file_share" and event.get("channel_type") == "im":
-        roadmap_io.file_shared(event, db, client, context)
+        if checkins.first_delivery(body, db):
+            roadmap_io.file_shared(event, db, client, context)
         return
     checkins.message_posted(body, event, db, client, context)
 
 
-def mention_event(event: dict, db, client, context) -> None:
-    if event.get("files"):
+def mention_event(body: dict, event: dict, db, client, context) -> None:
+    if event.get("files") and checkins.first_delivery(body, db):
         roadmap_io.file_shared(event, db, client, context)

@@ -55,24 +55,28 @@ def open_import(ctx: RequestContext, trigger_id: str) -> None:
 
 
 def submit_import(ack, body: dict, view: dict, db, client, context) -> None:
+    """Check the document and the permission, close the modal, then import and report by DM
+    (the import itself may take longer than the three seconds an ack has)."""
+    from bot.services.roadmap_document import parse_roadmap
+
     ctx = request_context(db=db, context=context, client=client, user_id=body["user"]["id"])
     document = field_value(view, Field.DOCUMENT) or ""
     dry_run = "dry" in (field_value(view, Field.DRY_RUN) or [])
     try:
         require_admin(ctx.workspace, ctx.actor, "import a roadmap")
-        report = import_roadmap(
-            session=db,
-            workspace_id=ctx.workspace.id,
-            text=document,
-            dry_run=dry_run,
-            actor=ctx.actor.user_id,
-        )
+        parse_roadmap(document)
     except (RoadmapParseError, ServiceError) as error:
-        db.rollback()
         ack(response_action="errors", errors={Field.DOCUMENT: str(error)[:150]})
         return
-    db.commit()
     ack()
+    report = import_roadmap(
+        session=db,
+        workspace_id=ctx.workspace.id,
+        text=document,
+        dry_run=dry_run,
+        actor=ctx.actor.user_id,
+    )
+    db.commit()
     client.chat_postMessage(channel=ctx.actor.user_id, **report_message(report).to_dict())
 
 
@@ -134,7 +138,7 @@ def file_shared(event: dict, db, client, context) -> None:
         )
     except (RoadmapParseError, ServiceError, ValueError) as error:
         db.rollback()
-        text = f"I could not import {file.get('name')}: {error}"
+        text = f"I could not import {escape_mrkdwn(file.get('name') or 'that file')}: {error}"
         client.chat_postMessage(
             channel=channel, thread_ts=event.get("ts"), **problem(text).to_dict()
         )

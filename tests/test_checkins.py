@@ -267,6 +267,19 @@ def test_checkin_command_and_history(running_app, slack, db):
     assert "2025-W10" in history.text and "waiting on vendor" in history.text
 
 
+def test_away_without_a_date_lasts_until_back(running_app, slack, db):
+    run_command(running_app, "away", user_id=slack.bob, channel_id=slack.channel)
+    outcome = run_command(
+        running_app, "checkin prompt", user_id=slack.admin, channel_id=slack.channel
+    )
+    assert "2 prompts posted" in outcome.text
+    run_command(running_app, "back", user_id=slack.bob, channel_id=slack.channel)
+    again = run_command(
+        running_app, "checkin prompt", user_id=slack.admin, channel_id=slack.channel
+    )
+    assert "2 prompts posted, 2 already posted" in again.text
+
+
 def test_away_owners_are_skipped(running_app, slack, db):
     run_command(running_app, "away until 2025-03-20", user_id=slack.bob, channel_id=slack.channel)
     outcome = run_command(
@@ -300,6 +313,11 @@ def test_two_concurrent_identical_events_leave_one_check_in(prompts, running_app
     assert running_app.runtime.listener_executor.wait_idle(15)
     assert [r.status for r in results] == [200] * 4
     assert len(checkins(db)) == 1
+    # Only the first delivery ran: one processed event, one prompt update, one audit entry.
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(ProcessedEvent)) == 1
+    updates = [c for c in slack.fake.calls_to("chat.update") if c.params.get("ts") == ts]
+    assert len(updates) == 1
 
 
 def test_two_different_answers_racing_leave_one_check_in(prompts, running_app, slack, db):

@@ -162,6 +162,13 @@ def test_user_text_cannot_ping_or_link(ask, db):
     assert "&lt;@U0123ABCD&gt;" in raw
 
 
+def test_error_replies_cannot_ping_either(ask):
+    # Slack sends a typed <!channel> escaped; the reply quotes it back, inert.
+    outcome = ask("status G1 &lt;!channel&gt;")
+    raw = json.dumps(outcome.messages)
+    assert "<!channel>" not in raw and "&lt;!channel&gt;" in raw
+
+
 def test_unknown_goal_everywhere_says_which(ask):
     for text in ("progress G404 10%", "status G404 done", "done G404", "history G404"):
         assert "There is no goal G404" in ask(text).text, text

@@ -63,14 +63,14 @@ def home_view(summary: HomeSummary) -> View:
         )
         blocks.append(checkin_buttons(goal.ref))
     if len(summary.mine) > 20:
-        blocks.append(context(f"…and {len(summary.mine) - 20} more: `/roadmap list mine`"))
+        blocks.append(context("…and more: `/roadmap list mine`"))
     blocks.append(DividerBlock())
     if summary.attention:
         text = "*Needs attention*\n" + "\n".join(
             goal_line(g).replace("\n", " — ") for g in summary.attention[:12]
         )
-        if len(summary.attention) > 12:
-            text += f"\n…and {len(summary.attention) - 12} more: `/roadmap list at-risk`"
+        if summary.attention_total > 12:
+            text += f"\n…and {summary.attention_total - 12} more: `/roadmap list at-risk`"
         blocks.append(section(text))
     else:
         blocks.append(section("*Needs attention*\nNothing is at risk, off track or blocked."))

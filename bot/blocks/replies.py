@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -120,9 +121,26 @@ def command_help(name: str, usage: Sequence[str], text: str, examples: Sequence[
     )
 
 
+def neutralise(text: str) -> str:
+    """Escape everything Slack would act on except user and channel mentions."""
+    kept = re.compile(r"[@#][UWC][A-Z0-9]+(?:\|[^<>&]*)?")
+    out, position = [], 0
+    for match in re.finditer(r"<([^<>]*)>", text):
+        out.append(escape_mrkdwn(text[position : match.start()]))
+        inner = match.group(1)
+        out.append(f"<{inner}>" if kept.fullmatch(inner) else escape_mrkdwn(match.group(0)))
+        position = match.end()
+    out.append(escape_mrkdwn(text[position:]))
+    return "".join(out)
+
+
 def problem(message: str, *, usage: str | None = None, suggestion: str | None = None) -> Message:
-    """A specific, friendly answer to bad input (always ephemeral)."""
-    text = f":warning: {message}"
+    """A specific, friendly answer to bad input (always ephemeral).
+
+    Messages quote people's words back: `<!channel>`-style mentions and `<url|label>` links
+    in them are neutralised. User mentions (`<@U…>`) stay: services name owners with them.
+    """
+    text = f":warning: {neutralise(message)}"
     blocks = [SectionBlock(text=MarkdownTextObject(text=truncate(text, 3000)))]
     hints = []
     if suggestion:

@@ -34,6 +34,7 @@ class PromptRun:
     failed: list[str] = field(default_factory=list)
     unowned: int = 0
     skipped_away: list[str] = field(default_factory=list)
+    admins_told: int = 0
 
     def summary(self) -> str:
         text = f"Check-in {self.cycle}: {self.posted} prompts posted"
@@ -41,8 +42,10 @@ class PromptRun:
             text += f", {self.already} already posted this cycle"
         if self.skipped_away:
             text += f", {len(self.skipped_away)} people away"
-        if self.unowned:
+        if self.unowned and self.admins_told:
             text += f", {self.unowned} goals without owner listed to the admins"
+        elif self.unowned:
+            text += f", {self.unowned} goals have no owner (no admin known to tell)"
         if self.failed:
             text += f", {len(self.failed)} failed ({'; '.join(self.failed[:3])})"
         return text + "."
@@ -67,7 +70,12 @@ def send_prompts(
         message = prompt_message(target.goal, plan.cycle)
         try:
             posted = post_message(client, channel=target.recipient, **message.to_dict())
-        except (SlackApiError, NotInChannel) as error:
+        except TimeoutError:
+            # Slack may have posted it: keep the claim (never twice) and say so.
+            log.warning("prompt for %s to %s timed out", target.goal.ref, target.recipient)
+            run.failed.append(f"{target.goal.ref}: timed out")
+            continue
+        except (SlackApiError, NotInChannel, OSError) as error:
             reason = getattr(error, "response", {}).get("error", "not_in_channel")
             log.warning("prompt for %s to %s failed: %s", target.goal.ref, target.recipient, reason)
             run.failed.append(f"{target.goal.ref}: {reason}")
@@ -89,11 +97,11 @@ def send_prompts(
             except SlackApiError as error:  # the buttons still work without them
                 log.warning("could not add :%s: to a prompt: %s", name, error.response.get("error"))
     if plan.unowned:
-        _tell_admins(factory, client, workspace_id, plan, now)
+        run.admins_told = _tell_admins(factory, client, workspace_id, plan, now)
     return run
 
 
-def _tell_admins(factory, client: WebClient, workspace_id: int, plan, now: datetime) -> None:
+def _tell_admins(factory, client: WebClient, workspace_id: int, plan, now: datetime) -> int:
     with factory() as session, session.begin():
         workspace = session.get(Workspace, workspace_id)
         admins = list(workspace.admin_user_ids or []) or list(
@@ -109,11 +117,14 @@ def _tell_admins(factory, client: WebClient, workspace_id: int, plan, now: datet
             if first_time(session, f"unowned:{workspace_id}:{plan.cycle}:{a}", None, "unowned")
         ]
     message = unowned_goals_message(plan.unowned, plan.cycle)
+    told = 0
     for admin in fresh:
         try:
             client.chat_postMessage(channel=admin, **message.to_dict())
+            told += 1
         except SlackApiError as error:
             log.warning("could not tell admin %s about unowned goals: %s", admin, error)
+    return told
 
 
 def send_chases(

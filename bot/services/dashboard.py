@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from bot.services.goals import GoalView, goal_views
@@ -39,58 +39,76 @@ class HomeSummary:
     goal_count: int
     categories: list[CategoryProgress] = field(default_factory=list)
     mine: list[GoalView] = field(default_factory=list)
-    attention: list[GoalView] = field(default_factory=list)
+    attention: list[GoalView] = field(default_factory=list)  # the first few
+    attention_total: int = 0
     metrics: list[MetricView] = field(default_factory=list)
     rituals: list[Ritual] = field(default_factory=list)
+
+
+MAX_MINE = 20
+MAX_ATTENTION = 12
 
 
 def home_summary(
     *, session: Session, workspace: Workspace, user_id: str, now: datetime
 ) -> HomeSummary:
+    """The viewer's dashboard for the current period, in a fixed number of queries that do
+    not load every goal: counts are aggregated in SQL and the lists are bounded."""
     periods = periods_of(session, workspace.id)
     period = current_period(periods, workspace_today(workspace, now))
     if period is None:
         return HomeSummary(workspace_name=workspace.name, period=None, goal_count=0)
-    goals = list(
+    in_period = (
+        Goal.workspace_id == workspace.id,
+        Goal.period_id == period.id,
+        Goal.archived.is_(False),
+    )
+    per_category = session.execute(
+        select(
+            Category.name,
+            func.count(Goal.id),
+            func.sum(case((Goal.status == "done", 1), else_=0)),
+            func.avg(Goal.progress),
+        )
+        .join(Goal, Goal.category_id == Category.id)
+        .where(*in_period)
+        .group_by(Category.id, Category.name, Category.position)
+        .order_by(Category.position)
+    ).all()
+    categories = [
+        CategoryProgress(name=name, goals=count, done=int(done or 0), progress=round(avg or 0))
+        for name, count, done, avg in per_category
+    ]
+    ordered = (Goal.position, Goal.number)
+    mine = list(
         session.scalars(
             select(Goal)
             .where(
-                Goal.workspace_id == workspace.id,
-                Goal.period_id == period.id,
-                Goal.archived.is_(False),
+                *in_period,
+                Goal.id.in_(
+                    select(GoalOwner.goal_id).where(
+                        GoalOwner.workspace_id == workspace.id, GoalOwner.owner == user_id
+                    )
+                ),
             )
-            .order_by(Goal.position, Goal.number)
+            .order_by(*ordered)
+            .limit(MAX_MINE + 1)
         )
     )
-    names = dict(
-        session.execute(
-            select(Category.id, Category.name)
-            .where(Category.workspace_id == workspace.id)
-            .order_by(Category.position)
-        ).all()
-    )
-    categories = []
-    for category_id, name in names.items():
-        members = [g for g in goals if g.category_id == category_id]
-        if members:
-            categories.append(
-                CategoryProgress(
-                    name=name,
-                    goals=len(members),
-                    done=sum(g.status == "done" for g in members),
-                    progress=round(sum(g.progress for g in members) / len(members)),
-                )
-            )
-    owned = set(
+    attention = list(
         session.scalars(
-            select(GoalOwner.goal_id).where(
-                GoalOwner.workspace_id == workspace.id, GoalOwner.owner == user_id
-            )
+            select(Goal)
+            .where(*in_period, Goal.status.in_(ATTENTION))
+            .order_by(*ordered)
+            .limit(MAX_ATTENTION + 1)
         )
     )
-    views = {v.ref: v for v in goal_views(session, goals)}
-    mine = [views[g.ref] for g in goals if g.id in owned]
-    attention = [views[g.ref] for g in goals if g.status in ATTENTION]
+    attention_total = session.scalar(
+        select(func.count()).select_from(Goal).where(*in_period, Goal.status.in_(ATTENTION))
+    )
+    views = {
+        v.ref: v for v in goal_views(session, list({g.id: g for g in mine + attention}.values()))
+    }
     rituals = [
         Ritual(kind=s.kind, rule=s.rule, channel_id=s.channel_id, enabled=s.enabled)
         for s in session.scalars(
@@ -105,10 +123,11 @@ def home_summary(
     return HomeSummary(
         workspace_name=workspace.name,
         period=period.label,
-        goal_count=len(goals),
+        goal_count=sum(c.goals for c in categories),
         categories=categories,
-        mine=mine,
-        attention=attention,
+        mine=[views[g.ref] for g in mine],
+        attention=[views[g.ref] for g in attention],
+        attention_total=attention_total or 0,
         metrics=list_metrics(session=session, workspace=workspace, now=now),
         rituals=rituals,
     )

@@ -224,16 +224,23 @@ def list_goals(
             raise InvalidInput(f"'{status}' is not a status: {', '.join(GOAL_STATUSES)}.")
         query = query.where(Goal.status == status)
         title_parts.append(status)
-    goals = list(session.scalars(query.order_by(Goal.position, Goal.number)))
-    pages = max(1, -(-len(goals) // PAGE_SIZE))
+    # Count and page in SQL: a period may hold thousands of goals, a page shows fifteen.
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
-    shown = goals[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    shown = list(
+        session.scalars(
+            query.order_by(Goal.position, Goal.number)
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
+    )
     return GoalPage(
         title=" · ".join(title_parts) or "Goals",
         goals=goal_views(session, shown),
         page=page,
         pages=pages,
-        total=len(goals),
+        total=total,
         filters={
             "period": chosen.label if chosen else None,
             "category": category,
