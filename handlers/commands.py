@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import date
 
 from slack_bolt import App
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import sessionmaker
 
 from bot.blocks.checkins import checkin_confirmation, history_message
@@ -29,7 +28,7 @@ from bot.services.goals import GoalChoices
 from handlers import grammar as g
 from handlers.common import listener
 from handlers.context import RequestContext, request_context
-from handlers.home import refresh_home
+from handlers.home import refresh_homes
 
 log = logging.getLogger(__name__)
 
@@ -136,20 +135,6 @@ def roadmap_command(ack, command: dict, db, client, context, respond) -> None:
         response_type = "in_channel" if parsed.share else "ephemeral"
         respond(response_type=response_type, replace_original=False, **reply.to_dict())
     refresh_homes(ctx)
-
-
-def refresh_homes(ctx: RequestContext) -> None:
-    """Publish the App Home of everyone whose goals changed (and the person who changed them)."""
-    people = {ctx.actor.user_id} if ctx.changed else set()
-    for view in ctx.changed:
-        people |= {o for o in view.owners if o[:1] in "UW"}
-    for user_id in sorted(people):
-        try:
-            refresh_home(ctx.session, ctx.client, ctx.workspace, user_id, ctx.now)
-        except SlackApiError as error:
-            log.warning(
-                "could not refresh the Home of %s: %s", user_id, error.response.get("error")
-            )
 
 
 @handles(g.ListGoals)

@@ -17,6 +17,7 @@ from bot.services.errors import ServiceError
 from bot.services.periods import current_period, periods_of, workspace_today
 from handlers.common import listener
 from handlers.context import RequestContext, request_context
+from handlers.home import refresh_homes
 from models import Category
 
 
@@ -107,6 +108,8 @@ def submit_goal(ack, body: dict, view: dict, db, client, context) -> None:
     db.commit()
     ack()
     client.chat_postMessage(channel=ctx.actor.user_id, **goal_changed(result, what).to_dict())
+    ctx.changed.append(result)
+    refresh_homes(ctx)
 
 
 def _number(text: str | None) -> float | None:
