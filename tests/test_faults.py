@@ -1,0 +1,211 @@
+"""Fault tests: retried-event storms, the database going away under the web app, and a fake
+Slack failing at random during a fan-out. Loopback only, bounded in time, deterministic."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import socket
+import threading
+import time
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from bot.runtime import Runtime
+from bot.scheduling.tick import tick
+from models import Checkin, CheckinPrompt, Delivery, Goal, ProcessedEvent
+from tests.harness import http_request, run_command
+from tests.test_scheduling import NO_PACING, at, posts, schedule
+
+
+@pytest.mark.usefixtures("frozen_time", "roadmap")
+def test_a_storm_of_retried_events_counts_each_once(running_app, slack, session):
+    """Ten answers, each delivered four times (retries 1-3), shuffled and concurrent."""
+    outcome = run_command(
+        running_app, "checkin prompt", user_id=slack.admin, channel_id=slack.channel
+    )
+    assert "prompts posted" in outcome.text
+    session.rollback()
+    prompts = session.execute(
+        select(CheckinPrompt.channel_id, CheckinPrompt.message_ts, CheckinPrompt.recipient)
+    ).all()
+    events = []
+    for n, (channel, ts, user) in enumerate(prompts):
+        slack.fake.user_react(channel, ts, user, "tada")
+        event = {
+            "type": "reaction_added",
+            "user": user,
+            "reaction": "tada",
+            "item": {"type": "message", "channel": channel, "ts": ts},
+        }
+        events += [(event, f"EvSTORM{n:05d}", retry) for retry in (None, 1, 2, 3)]
+    random.Random(7).shuffle(events)
+    results = []
+
+    def send(batch):
+        for event, event_id, retry in batch:
+            results.append(running_app.event(event, event_id=event_id, retry_num=retry).status)
+
+    threads = [threading.Thread(target=send, args=(events[i::4],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert running_app.runtime.listener_executor.wait_idle(30)
+    assert results == [200] * len(events)
+    session.rollback()
+    reactions = select(func.count()).where(ProcessedEvent.event_type == "reaction_added")
+    assert session.scalar(reactions) == len(prompts)
+    # G3 has two owners and so two prompts; one answer per goal and cycle.
+    goals = {
+        session.scalar(select(CheckinPrompt.goal_id).where(CheckinPrompt.message_ts == ts))
+        for _, ts, _ in prompts
+    }
+    assert session.scalar(select(func.count()).select_from(Checkin)) == len(goals)
+    assert set(session.scalars(select(Goal.status).where(Goal.id.in_(goals)))) == {"done"}
+
+
+class Cuttable:
+    """A TCP proxy to PostgreSQL that a test can cut, as a database restart would."""
+
+    def __init__(self, target: tuple[str, int]):
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.up = threading.Event()
+        self.up.set()
+        self.sockets: list[socket.socket] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.up.is_set():
+                client.close()
+                continue
+            server = socket.create_connection(self.target)
+            with self.lock:
+                self.sockets += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def cut(self):
+        self.up.clear()
+        with self.lock:
+            for s in self.sockets:
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+                    s.close()
+            self.sockets.clear()
+
+    def restore(self):
+        self.up.set()
+
+    def close(self):
+        self.cut()
+        self.listener.close()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.usefixtures("frozen_time", "roadmap")
+def test_the_web_app_rides_out_a_database_restart(settings, slack):
+    from bot.app import create_app
+    from bot.web import create_wsgi_app
+    from tests.conftest import SIGNING_SECRET
+    from tests.harness import AppServer, SlackDriver
+
+    url = make_url(settings.database_url)
+    proxy = Cuttable((url.host or "127.0.0.1", url.port or 5432))
+    proxied = replace(
+        settings, database_url=url.set(host="127.0.0.1", port=proxy.port).render_as_string(False)
+    )
+    runtime = Runtime.from_settings(proxied)
+    try:
+        with AppServer(create_wsgi_app(create_app(proxied, runtime), runtime)) as server:
+            driver = SlackDriver(server.url, SIGNING_SECRET, slack.fake, slack.team_id)
+            driver.runtime = runtime
+            ok = run_command(driver, "list", user_id=slack.alice, channel_id=slack.channel)
+            assert "Q1 2025" in ok.text
+            proxy.cut()  # the database goes away, and every pooled connection with it
+            assert http_request(f"{server.url}/healthz").status == 503
+            during = run_command(driver, "list", user_id=slack.alice, channel_id=slack.channel)
+            assert during.status == 200
+            assert "Sorry, something went wrong" in during.text and "error" in during.text
+            proxy.restore()
+            after = run_command(driver, "list", user_id=slack.alice, channel_id=slack.channel)
+            assert "Q1 2025" in after.text  # no restart of the app: pre-ping found new ones
+            assert http_request(f"{server.url}/healthz").status == 200
+    finally:
+        runtime.close()
+        proxy.close()
+
+
+def test_random_slack_faults_during_a_fan_out_deliver_each_once_or_fail(
+    settings, slack, runtime_for_faults
+):
+    runtime, workspace_id = runtime_for_faults
+    channels = [
+        slack.fake.add_channel(slack.team_id, name=f"f-{n}", members=[slack.bot_user_id])["id"]
+        for n in range(24)
+    ]
+    for channel in channels:
+        schedule(runtime, workspace_id, "every monday 09:00", tz="UTC", channel=channel)
+    rng = random.Random(11)
+    faults = ["429", "500", "timeout", "ok", "ok", "ok"]
+    now = at("2025-03-03T09:00:30+00:00")
+    for step in range(12):
+        for _ in range(6):
+            kind = rng.choice(faults)
+            if kind == "429":
+                slack.fake.fail("chat.postMessage", status=429, retry_after=5, times=1)
+            elif kind == "500":
+                slack.fake.fail("chat.postMessage", status=500, times=1)
+            elif kind == "timeout":
+                slack.fake.fail("chat.postMessage", delay=1.3, apply=rng.random() < 0.5, times=1)
+        tick(runtime, now=now + timedelta(minutes=2 * step), pacer=NO_PACING)
+        slack.fake.clear_faults()
+        time.sleep(0.4)  # let delayed posts land in the fake before the next check
+    tick(runtime, now=now + timedelta(minutes=40), pacer=NO_PACING)
+    tick(runtime, now=now + timedelta(minutes=50), pacer=NO_PACING)
+    counts = [len(posts(slack, c)) for c in channels]
+    assert max(counts) == 1  # nothing twice
+    with runtime.session_factory() as session:
+        states = session.execute(select(Delivery.state, Delivery.error)).all()
+    assert all(state in ("sent", "failed") for state, _ in states), states
+    assert all(error for state, error in states if state == "failed")
+    sent = sum(1 for state, _ in states if state == "sent")
+    assert sent == sum(counts)  # every post recorded, every recorded post made
+
+
+@pytest.fixture
+def runtime_for_faults(settings, slack):
+    from bot.services.workspaces import ensure_workspace
+    from models import Schedule, Workspace
+
+    runtime = Runtime.from_settings(replace(settings, slack_timeout=1.0))
+    with runtime.session_factory() as session, session.begin():
+        workspace = ensure_workspace(session=session, team_id=slack.team_id)
+        session.execute(Schedule.__table__.delete())
+        workspace_id = session.get(Workspace, workspace.id).id
+    yield runtime, workspace_id
+    runtime.close()
