@@ -6,7 +6,7 @@ from slack_bolt import App
 
 
 def register_all(app: App) -> None:
-    from handlers import actions, checkins, commands, home, messages, modals, roadmap_io
+    from handlers import actions, checkins, commands, home, messages, modals, rituals, roadmap_io
 
-    for module in (commands, modals, actions, checkins, roadmap_io, messages, home):
+    for module in (commands, modals, actions, checkins, roadmap_io, messages, home, rituals):
         module.register(app)

@@ -206,7 +206,12 @@ class Sender:
             event_at, days_before = parse_occurrence_key(delivery.occurrence_key)
             if schedule.kind == "knowledge_sharing":
                 return compose.knowledge_sharing_message(
-                    session, schedule, event_at, zone, days_before
+                    session,
+                    schedule,
+                    event_at,
+                    zone,
+                    days_before,
+                    client=self.client_for(workspace),  # to rotate through a channel's members
                 )
             if schedule.kind == "retrospective":
                 return compose.retrospective_message(session, schedule, workspace, event_at, zone)

@@ -1,0 +1,405 @@
+"""Knowledge-sharing sessions: who presents (a rotation through the team), on what topic, and
+whether the session was held, skipped or handed to someone else.
+
+The rotation is `Schedule.options["presenters"]` (user ids, in order) or the members of
+`options["presenters_channel"]`. Services never call Slack: whoever knows the channel's members
+passes them in, and they are remembered in `options["presenters_channel_members"]` for the
+clock, which creates each session when its first reminder goes out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.services.actors import Actor, admins_phrase, is_roadmap_admin
+from bot.services.errors import InvalidInput, NotFound, PermissionDenied
+from bot.services.metrics import record_reading
+from bot.services.periods import workspace_today
+from bot.services.schedules import schedule_zone
+from models import AuditEntry, Member, Metric, RitualSession, Schedule, Workspace
+from models.base import insert_ignoring_conflicts
+
+KIND = "knowledge_sharing"
+ROSTER_CACHE = "presenters_channel_members"
+HELD_METRIC = "knowledge-sharing-sessions"  # the sample roadmap's "Knowledge sharing sessions"
+MAX_TOPIC = 200
+LOOK_BACK_SESSIONS = 50  # enough history to find where the rotation stands
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """One knowledge-sharing session as people see it."""
+
+    id: int
+    schedule_id: int
+    session_date: date
+    presenter: str | None  # a Slack user id
+    topic: str | None
+    state: str  # planned | held | skipped
+    held_at: datetime | None
+    timezone: str  # the schedule's zone, for showing its time
+
+
+@dataclass(frozen=True)
+class SessionChange:
+    """What one button or modal did to a session, for the message and the people told."""
+
+    session: SessionView
+    action: str  # volunteer | swap | skip | topic | held
+    by: str
+    previous_presenter: str | None = None
+    tell: str | None = None  # someone to tell by DM (the new presenter of a swap)
+    reading_recorded: bool = False  # held: a reading of the knowledge-sharing metric
+
+
+def _view(ritual: RitualSession, timezone: str) -> SessionView:
+    return SessionView(
+        id=ritual.id,
+        schedule_id=ritual.schedule_id,
+        session_date=ritual.session_date,
+        presenter=ritual.presenter_user_id,
+        topic=ritual.topic,
+        state=ritual.state,
+        held_at=ritual.held_at,
+        timezone=timezone,
+    )
+
+
+def uses_channel_roster(schedule: Schedule) -> str | None:
+    """The channel whose members present, when the schedule rotates through one."""
+    options = schedule.options or {}
+    if options.get("presenters"):
+        return None
+    return options.get("presenters_channel") or None
+
+
+def presenter_pool(schedule: Schedule) -> list[str]:
+    """The people who take turns, in order, without duplicates."""
+    options = schedule.options or {}
+    listed = options.get("presenters") or []
+    if not listed and options.get("presenters_channel"):
+        listed = options.get(ROSTER_CACHE) or []
+    return [str(u) for u in dict.fromkeys(listed) if u]
+
+
+def remember_roster(schedule: Schedule, members: Sequence[str]) -> None:
+    """Store a channel's members as the rotation (written only when it changed)."""
+    members = [m for m in dict.fromkeys(members) if m]
+    options = dict(schedule.options or {})
+    if options.get(ROSTER_CACHE) != members:
+        options[ROSTER_CACHE] = members
+        schedule.options = options
+
+
+def next_presenter(
+    session: Session, workspace_id: int, schedule_id: int, pool: list[str], day: date
+) -> str | None:
+    """The one after the last session's presenter (before `day`), skipping people away."""
+    if not pool:
+        return None
+    earlier = session.scalars(
+        select(RitualSession.presenter_user_id)
+        .where(
+            RitualSession.workspace_id == workspace_id,
+            RitualSession.schedule_id == schedule_id,
+            RitualSession.session_date < day,
+            RitualSession.presenter_user_id.is_not(None),
+        )
+        .order_by(RitualSession.session_date.desc())
+        .limit(LOOK_BACK_SESSIONS)
+    )
+    start = 0
+    for presenter in earlier:
+        if presenter in pool:
+            start = pool.index(presenter) + 1
+            break
+    away = set(
+        session.scalars(
+            select(Member.user_id).where(
+                Member.workspace_id == workspace_id,
+                Member.user_id.in_(pool),
+                Member.away_until.is_not(None),
+                Member.away_until >= day,
+            )
+        )
+    )
+    for step in range(len(pool)):
+        candidate = pool[(start + step) % len(pool)]
+        if candidate not in away:
+            return candidate
+    return None
+
+
+def prepare_session(
+    *,
+    session: Session,
+    workspace: Workspace,
+    schedule: Schedule,
+    session_date: date,
+    channel_members: Sequence[str] | None = None,
+) -> SessionView:
+    """The session on `session_date`, created (once) with the next presenter in the rotation.
+
+    `channel_members`: the presenters channel's members, when the caller could ask Slack.
+    """
+    zone = schedule_zone(schedule, workspace).key
+    if channel_members is not None and uses_channel_roster(schedule):
+        remember_roster(schedule, channel_members)
+    existing = _find(session, schedule.id, session_date)
+    if existing is not None:
+        return _view(existing, zone)
+    presenter = next_presenter(
+        session, workspace.id, schedule.id, presenter_pool(schedule), session_date
+    )
+    insert_ignoring_conflicts(
+        session,
+        RitualSession,
+        {
+            "workspace_id": workspace.id,
+            "schedule_id": schedule.id,
+            "kind": KIND,
+            "session_date": session_date,
+            "presenter_user_id": presenter,
+            "state": "planned",
+        },
+        ["schedule_id", "session_date"],
+    )
+    return _view(_find(session, schedule.id, session_date), zone)
+
+
+def _find(session: Session, schedule_id: int, day: date) -> RitualSession | None:
+    return session.scalar(
+        select(RitualSession).where(
+            RitualSession.schedule_id == schedule_id, RitualSession.session_date == day
+        )
+    )
+
+
+def _load(session: Session, workspace: Workspace, session_id: int) -> tuple[RitualSession, str]:
+    """The session (locked for the change) and its schedule's zone, within the workspace."""
+    row = session.execute(
+        select(RitualSession, Schedule)
+        .join(Schedule, Schedule.id == RitualSession.schedule_id)
+        .where(
+            RitualSession.workspace_id == workspace.id,
+            RitualSession.id == session_id,
+            RitualSession.kind == KIND,
+        )
+        .with_for_update(of=RitualSession)
+    ).first()
+    if row is None:
+        raise NotFound("That knowledge-sharing session no longer exists.")
+    ritual, schedule = row
+    return ritual, schedule_zone(schedule, workspace).key
+
+
+def get_session(*, session: Session, workspace: Workspace, session_id: int) -> SessionView:
+    ritual, zone = _load(session, workspace, session_id)
+    return _view(ritual, zone)
+
+
+def roster_channel(*, session: Session, workspace: Workspace, session_id: int) -> str | None:
+    """The channel whose members rotate for this session's schedule, if any."""
+    schedule = session.scalar(
+        select(Schedule)
+        .join(RitualSession, RitualSession.schedule_id == Schedule.id)
+        .where(RitualSession.id == session_id, RitualSession.workspace_id == workspace.id)
+    )
+    return uses_channel_roster(schedule) if schedule is not None else None
+
+
+def refresh_roster(
+    *, session: Session, workspace: Workspace, session_id: int, members: Sequence[str]
+) -> None:
+    """Remember the presenters channel's current members for the next sessions."""
+    schedule = session.scalar(
+        select(Schedule)
+        .join(RitualSession, RitualSession.schedule_id == Schedule.id)
+        .where(RitualSession.id == session_id, RitualSession.workspace_id == workspace.id)
+    )
+    if schedule is not None and uses_channel_roster(schedule):
+        remember_roster(schedule, members)
+        session.flush()
+
+
+def _manages(workspace: Workspace, actor: Actor, ritual: RitualSession) -> bool:
+    return is_roadmap_admin(workspace, actor) or actor.user_id == ritual.presenter_user_id
+
+
+def _require_manager(workspace: Workspace, actor: Actor, ritual: RitualSession, what: str) -> None:
+    if _manages(workspace, actor, ritual):
+        return
+    who = f"<@{ritual.presenter_user_id}> (presenting) or " if ritual.presenter_user_id else ""
+    raise PermissionDenied(f"Only {who}{admins_phrase(workspace)} can {what}.")
+
+
+def _require_open(ritual: RitualSession) -> None:
+    if ritual.state == "held":
+        raise InvalidInput("That session has already been held.")
+
+
+def _audit(
+    session: Session,
+    workspace: Workspace,
+    actor: Actor,
+    action: str,
+    ritual: RitualSession,
+    **details: object,
+) -> None:
+    session.add(
+        AuditEntry(
+            workspace_id=workspace.id,
+            actor=actor.user_id,
+            action=f"ritual.{action}",
+            target=f"session {ritual.id}",
+            details=details,
+        )
+    )
+
+
+def _hand_over(ritual: RitualSession, presenter: str) -> str | None:
+    """A new presenter; the topic was the previous presenter's, so it goes with them."""
+    previous = ritual.presenter_user_id
+    if previous != presenter:
+        ritual.topic = None
+    ritual.presenter_user_id = presenter
+    ritual.state = "planned"
+    return previous
+
+
+def volunteer(
+    *, session: Session, workspace: Workspace, actor: Actor, session_id: int
+) -> SessionChange:
+    """The person who pressed "I'll present" presents (a skipped session is back on)."""
+    ritual, zone = _load(session, workspace, session_id)
+    _require_open(ritual)
+    if ritual.presenter_user_id == actor.user_id and ritual.state == "planned":
+        raise InvalidInput("You are already presenting this one: set your topic with Set topic.")
+    previous = _hand_over(ritual, actor.user_id)
+    _audit(session, workspace, actor, "volunteer", ritual, previous=previous)
+    session.flush()
+    return SessionChange(
+        _view(ritual, zone),
+        "volunteer",
+        actor.user_id,
+        previous_presenter=previous,
+        tell=previous if previous and previous != actor.user_id else None,
+    )
+
+
+def swap(
+    *, session: Session, workspace: Workspace, actor: Actor, session_id: int, to_user: str
+) -> SessionChange:
+    """Hand the session to `to_user` (the presenter or an admin may; anyone while unassigned)."""
+    ritual, zone = _load(session, workspace, session_id)
+    _require_open(ritual)
+    if ritual.presenter_user_id:
+        _require_manager(workspace, actor, ritual, "hand this session to someone else")
+    if not to_user:
+        raise InvalidInput("Pick the person who takes over the session.")
+    if to_user == ritual.presenter_user_id and ritual.state == "planned":
+        raise InvalidInput(f"<@{to_user}> is already presenting this one.")
+    previous = _hand_over(ritual, to_user)
+    _audit(session, workspace, actor, "swap", ritual, previous=previous, to=to_user)
+    session.flush()
+    return SessionChange(
+        _view(ritual, zone),
+        "swap",
+        actor.user_id,
+        previous_presenter=previous,
+        tell=to_user if to_user != actor.user_id else None,
+    )
+
+
+def skip(*, session: Session, workspace: Workspace, actor: Actor, session_id: int) -> SessionChange:
+    """No session this month; the next one goes to the person after this one's presenter."""
+    ritual, zone = _load(session, workspace, session_id)
+    _require_open(ritual)
+    if ritual.state == "skipped":
+        raise InvalidInput("This month's session is already skipped.")
+    _require_manager(workspace, actor, ritual, "skip this month's session")
+    ritual.state = "skipped"
+    _audit(session, workspace, actor, "skip", ritual)
+    session.flush()
+    return SessionChange(_view(ritual, zone), "skip", actor.user_id)
+
+
+def topic_form(
+    *, session: Session, workspace: Workspace, actor: Actor, session_id: int
+) -> SessionView:
+    """The session whose topic `actor` is about to set (the presenter, an admin, or anyone
+    while nobody presents: setting a topic then volunteers them)."""
+    ritual, zone = _load(session, workspace, session_id)
+    _require_open(ritual)
+    if ritual.presenter_user_id:
+        _require_manager(workspace, actor, ritual, "set this session's topic")
+    return _view(ritual, zone)
+
+
+def set_topic(
+    *, session: Session, workspace: Workspace, actor: Actor, session_id: int, topic: str
+) -> SessionChange:
+    cleaned = " ".join((topic or "").split())
+    if not cleaned:
+        raise InvalidInput("Give the session a topic.")
+    if len(cleaned) > MAX_TOPIC:
+        raise InvalidInput(f"A topic can be at most {MAX_TOPIC} characters.")
+    ritual, zone = _load(session, workspace, session_id)
+    _require_open(ritual)
+    previous = ritual.presenter_user_id
+    if previous:
+        _require_manager(workspace, actor, ritual, "set this session's topic")
+    else:
+        _hand_over(ritual, actor.user_id)
+    ritual.topic = cleaned
+    if ritual.state == "skipped":
+        ritual.state = "planned"
+    _audit(session, workspace, actor, "topic", ritual, topic=cleaned)
+    session.flush()
+    return SessionChange(_view(ritual, zone), "topic", actor.user_id, previous_presenter=previous)
+
+
+def mark_held(
+    *, session: Session, workspace: Workspace, actor: Actor, session_id: int, now: datetime
+) -> SessionChange:
+    """Record the session held and, when the workspace tracks it, a reading of 1 for the
+    knowledge-sharing metric (once per session, whatever the clicks)."""
+    ritual, zone = _load(session, workspace, session_id)
+    if ritual.state == "held":
+        raise InvalidInput("That session is already recorded as held.")
+    _require_manager(workspace, actor, ritual, "mark this session as held")
+    if ritual.session_date > workspace_today(workspace, now):
+        raise InvalidInput(
+            f"That session is on {ritual.session_date:%A %d %B}: mark it held on the day."
+        )
+    ritual.state = "held"
+    ritual.held_at = now
+    _audit(session, workspace, actor, "held", ritual)
+    session.flush()
+    recorded = False
+    tracked = session.scalar(
+        select(Metric.id).where(
+            Metric.workspace_id == workspace.id,
+            Metric.key == HELD_METRIC,
+            Metric.archived.is_(False),
+        )
+    )
+    if tracked is not None:
+        result = record_reading(
+            session=session,
+            workspace=workspace,
+            actor=actor,
+            name=HELD_METRIC,
+            value=1,
+            unit=None,
+            at=now,
+            source="ritual",
+            idempotency_key=f"ritual-session:{ritual.id}",
+        )
+        recorded = result.recorded
+    return SessionChange(_view(ritual, zone), "held", actor.user_id, reading_recorded=recorded)

@@ -1,0 +1,439 @@
+"""Knowledge-sharing sessions and retrospectives, over signed HTTP against the fake Slack:
+frozen-time ticks post the reminders; their buttons and modals change sessions and goals."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.db import create_db_engine, make_session_factory
+from bot.runtime import Runtime
+from bot.scheduling.pacing import Pacer
+from bot.scheduling.tick import tick
+from bot.services.digests import quarterly_digest
+from models import (
+    AuditEntry,
+    Goal,
+    Member,
+    Metric,
+    MetricReading,
+    Period,
+    RetroItem,
+    RitualSession,
+    Schedule,
+    Workspace,
+)
+
+pytestmark = pytest.mark.usefixtures("frozen_time", "roadmap")
+
+NO_PACING = Pacer(per_channel=0, per_workspace=0, sleep=lambda seconds: None)
+# The sample roadmap's schedules, in Europe/Berlin: knowledge sharing on the first Thursday
+# of the month at 15:00 (3 April 2025 15:00 CEST = 13:00Z, reminded a week before, on
+# 27 March), the retrospective on the last Friday of the quarter at 14:00 (28 March,
+# reminded on 21 March 14:00 CET = 13:00Z).
+SHARING_WEEK_BEFORE = "2025-03-27T13:00:30+00:00"
+SHARING_MAY_WEEK_BEFORE = "2025-04-24T13:00:30+00:00"  # for 1 May
+RETRO_WEEK_BEFORE = "2025-03-21T13:00:30+00:00"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+@pytest.fixture
+def db(settings):
+    engine = create_db_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        yield session
+    engine.dispose()
+
+
+@pytest.fixture
+def runtime(settings):
+    runtime = Runtime.from_settings(settings)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def team(db, slack, roadmap):
+    """Rituals only, in Berlin time, posted in the roadmap channel; alice presented in March,
+    and the rotation is alice, bob, carol."""
+    workspace = db.get(Workspace, roadmap)
+    workspace.timezone = "Europe/Berlin"
+    workspace.roadmap_channel_id = slack.channel
+    for schedule in db.scalars(select(Schedule).where(Schedule.workspace_id == roadmap)):
+        schedule.timezone = "Europe/Berlin"
+        schedule.enabled = schedule.kind in ("knowledge_sharing", "retrospective")
+        options = dict(schedule.options or {})
+        if schedule.kind == "knowledge_sharing":
+            options["presenters"] = [slack.alice, slack.bob, slack.carol]
+            db.add(
+                RitualSession(
+                    workspace_id=roadmap,
+                    schedule_id=schedule.id,
+                    kind="knowledge_sharing",
+                    session_date=date(2025, 3, 6),
+                    presenter_user_id=slack.alice,
+                    state="held",
+                )
+            )
+        schedule.options = options
+    db.commit()
+    return roadmap
+
+
+def bot_posts(slack) -> list[dict]:
+    return [m for m in slack.fake.messages(slack.channel) if m.get("bot_id")]
+
+
+def text_of(message: dict) -> str:
+    return json.dumps(message["blocks"], ensure_ascii=False)
+
+
+def post_at(runtime, slack, when: str) -> dict:
+    """Tick at `when` (as if the clock had ticked a minute before); the one message posted."""
+    with runtime.session_factory() as session, session.begin():
+        for schedule in session.scalars(select(Schedule)):
+            planned = (at(when) - timedelta(minutes=1)).isoformat()
+            schedule.options = dict(schedule.options or {}, planned_until=planned)
+    before = {m["ts"] for m in bot_posts(slack)}
+    report = tick(runtime, now=at(when), pacer=NO_PACING)
+    assert len(report.sent.sent) == 1, report.summary()
+    (message,) = [m for m in bot_posts(slack) if m["ts"] not in before]
+    return message
+
+
+def element(message: dict, action_id: str) -> tuple[dict, dict]:
+    """The block and element of `message` with this action id (or action id prefix)."""
+    for block in message["blocks"]:
+        found = block.get("elements", []) + ([block["accessory"]] if "accessory" in block else [])
+        for e in found:
+            if e.get("action_id", "").startswith(action_id):
+                return block, e
+    raise AssertionError(f"no {action_id} in {text_of(message)}")
+
+
+def click(app, slack, user: str, message: dict, action_id: str, **extra) -> dict:
+    """Press a button (or pick in a select) on a message in the channel; the message after."""
+    block, e = element(message, action_id)
+    action = {
+        "action_id": e["action_id"],
+        "block_id": block["block_id"],
+        "type": e["type"],
+        "action_ts": "1",
+        **({"value": e["value"]} if "value" in e else {}),
+        **extra,
+    }
+    payload = {
+        "type": "block_actions",
+        "team": {"id": slack.team_id, "domain": "acme"},
+        "user": {"id": user, "team_id": slack.team_id},
+        "api_app_id": "A0000000001",
+        "trigger_id": slack.fake.trigger_id(slack.team_id, user),
+        "container": {"type": "message", "channel_id": slack.channel, "message_ts": message["ts"]},
+        "channel": {"id": slack.channel},
+        "message": {"ts": message["ts"], "text": message.get("text", "")},
+        "response_url": slack.fake.response_url(slack.team_id, slack.channel, user),
+        "actions": [action],
+    }
+    assert app.interaction(payload).status == 200
+    assert app.runtime.listener_executor.wait_idle(15)
+    return slack.fake.message(slack.channel, message["ts"])
+
+
+def submit(app, slack, user: str, callback_id: str, values: dict) -> None:
+    """Submit the modal last opened for `user` with these plain values."""
+    (opened,) = [
+        v for v in slack.fake.views if v.get("user") == user and v.get("callback_id") == callback_id
+    ][-1:]
+    state = {}
+    for field, value in values.items():
+        if isinstance(value, dict):
+            state[field] = {field: value}
+        else:
+            state[field] = {field: {"type": "plain_text_input", "value": value}}
+    body = {
+        "type": "view_submission",
+        "team": {"id": slack.team_id},
+        "user": {"id": user, "team_id": slack.team_id},
+        "api_app_id": "A0000000001",
+        "view": {
+            "id": opened.get("id", "V0000000001"),
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": opened["private_metadata"],
+            "state": {"values": state},
+        },
+    }
+    result = app.interaction(body)
+    assert result.status == 200, result.text
+    assert app.runtime.listener_executor.wait_idle(15)
+    assert not result.body or "errors" not in result.json(), result.text
+
+
+def ephemeral_texts(slack, user: str) -> str:
+    return "\n".join(json.dumps(e) for e in slack.fake.ephemerals if e.get("user") == user)
+
+
+def fresh(db) -> None:
+    """End the read snapshot and forget loaded rows, so the app's commits are visible."""
+    db.rollback()
+    db.expire_all()
+
+
+def sessions(db) -> dict[date, RitualSession]:
+    fresh(db)
+    return {s.session_date: s for s in db.scalars(select(RitualSession))}
+
+
+def dms_to(slack, user: str) -> list[dict]:
+    channel = slack.fake.dm_channel(slack.team_id, slack.bot_user_id, user)
+    return slack.fake.messages(channel) if channel else []
+
+
+# --- knowledge sharing -----------------------------------------------------------------------
+
+
+def test_the_week_before_reminder_names_the_next_presenter(team, runtime, slack, db):
+    message = post_at(runtime, slack, SHARING_WEEK_BEFORE)
+    assert "In 7 days: knowledge-sharing session" in message["text"]
+    assert "Thursday 03 April at 15:00 (Europe/Berlin)" in message["text"]
+    assert f"<@{slack.bob}>" in text_of(message)  # alice presented in March
+    assert "topic to be announced" in text_of(message)
+    april = sessions(db)[date(2025, 4, 3)]
+    assert (april.presenter_user_id, april.state) == (slack.bob, "planned")
+    assert tick(runtime, now=at(SHARING_WEEK_BEFORE), pacer=NO_PACING).sent.sent == []
+
+
+def test_people_away_are_skipped_by_the_rotation(team, runtime, slack, db):
+    db.add(Member(workspace_id=team, user_id=slack.bob, away_until=date(2025, 4, 10)))
+    db.commit()
+    message = post_at(runtime, slack, SHARING_WEEK_BEFORE)
+    assert f"<@{slack.carol}>" in text_of(message)
+    assert sessions(db)[date(2025, 4, 3)].presenter_user_id == slack.carol
+
+
+def test_volunteer_topic_swap_and_held(team, runtime, running_app, slack, db, frozen_time):
+    message = post_at(runtime, slack, SHARING_WEEK_BEFORE)
+
+    message = click(running_app, slack, slack.carol, message, "ks_volunteer")
+    april = sessions(db)[date(2025, 4, 3)]
+    assert april.presenter_user_id == slack.carol
+    assert f"<@{slack.carol}> volunteered to present instead of <@{slack.bob}>" in text_of(message)
+    assert "off the hook" in json.dumps(dms_to(slack, slack.bob))
+
+    click(running_app, slack, slack.carol, message, "ks_topic")
+    submit(running_app, slack, slack.carol, "ks_topic", {"topic": "Postgres <!channel> tricks"})
+    assert sessions(db)[date(2025, 4, 3)].topic == "Postgres <!channel> tricks"
+    message = slack.fake.message(slack.channel, message["ts"])
+    assert "Postgres &lt;!channel&gt; tricks" in text_of(message)
+
+    message = click(running_app, slack, slack.carol, message, "ks_swap", selected_user=slack.alice)
+    april = sessions(db)[date(2025, 4, 3)]
+    assert (april.presenter_user_id, april.topic) == (slack.alice, None)
+    assert f"handed the session to <@{slack.alice}>" in text_of(message)
+    assert "handed you the knowledge-sharing session" in json.dumps(dms_to(slack, slack.alice))
+
+    # bob neither presents nor administers: he is told why, privately, and nothing changes.
+    click(running_app, slack, slack.bob, message, "ks_skip")
+    assert sessions(db)[date(2025, 4, 3)].state == "planned"
+    assert "can skip" in ephemeral_texts(slack, slack.bob)
+
+    click(running_app, slack, slack.alice, message, "ks_held")  # 5 March: not yet
+    assert sessions(db)[date(2025, 4, 3)].state == "planned"
+    assert "mark it held on the day" in ephemeral_texts(slack, slack.alice)
+
+    frozen_time.move_to("2025-04-03 14:30:00+00:00")
+    message = click(running_app, slack, slack.alice, message, "ks_held")
+    april = sessions(db)[date(2025, 4, 3)]
+    assert (april.state, april.held_at is not None) == ("held", True)
+    assert ":white_check_mark: Held" in text_of(message)
+    assert not [b for b in message["blocks"] if b["type"] == "actions"]
+    assert "counts toward the knowledge-sharing sessions metric" in text_of(message)
+    reading = db.scalar(
+        select(MetricReading)
+        .join(Metric, Metric.id == MetricReading.metric_id)
+        .where(Metric.key == "knowledge-sharing-sessions")
+    )
+    assert (reading.value, reading.user_id) == (1, slack.alice)
+
+
+def test_skipping_moves_the_rotation_on(team, runtime, running_app, slack, db):
+    message = post_at(runtime, slack, SHARING_WEEK_BEFORE)
+    message = click(running_app, slack, slack.bob, message, "ks_skip")
+    assert sessions(db)[date(2025, 4, 3)].state == "skipped"
+    assert "Skipped this month" in text_of(message)
+    buttons = [
+        e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert buttons == ["ks_volunteer"]  # a skipped session can still find a volunteer
+    may = post_at(runtime, slack, SHARING_MAY_WEEK_BEFORE)
+    assert f"<@{slack.carol}>" in text_of(may)  # after bob, whose April session was skipped
+
+
+def test_the_schedule_preview_shows_the_session_with_its_buttons(team, running_app, slack, db):
+    from tests.harness import run_command
+
+    db.execute(RitualSession.__table__.delete())  # no March session yet: the rotation starts
+    db.commit()
+    schedule_id = db.scalar(select(Schedule.id).where(Schedule.kind == "knowledge_sharing"))
+    outcome = run_command(
+        running_app, f"schedule test {schedule_id}", user_id=slack.admin, channel_id=slack.channel
+    )
+    assert "Preview of schedule" in outcome.text
+    assert "Today: knowledge-sharing session" in outcome.text  # 6 March, the next one
+    assert f"<@{slack.alice}>" in outcome.text and "I'll present" in outcome.text
+    assert sessions(db)[date(2025, 3, 6)].presenter_user_id == slack.alice
+
+
+def _rotate_through_channel(db, channel: str) -> Schedule:
+    schedule = db.scalar(select(Schedule).where(Schedule.kind == "knowledge_sharing"))
+    options = {k: v for k, v in schedule.options.items() if k != "presenters"}
+    schedule.options = {**options, "presenters_channel": channel}
+    db.commit()
+    return schedule
+
+
+def test_a_channel_roster_is_remembered_from_clicks(team, runtime, running_app, slack, db):
+    schedule = _rotate_through_channel(db, slack.channel)
+    # The clock asks Slack for the channel's members: the first one in turn presents.
+    message = post_at(runtime, slack, SHARING_WEEK_BEFORE)
+    assert "No presenter yet" not in text_of(message)
+    assert any(f"<@{u}>" in text_of(message) for u in (slack.alice, slack.bob, slack.admin))
+    click(running_app, slack, slack.carol, message, "ks_volunteer")
+    fresh(db)
+    roster = db.get(Schedule, schedule.id).options["presenters_channel_members"]
+    assert roster == [slack.alice, slack.bob, slack.carol, slack.admin]  # not the bot
+    may = post_at(runtime, slack, SHARING_MAY_WEEK_BEFORE)
+    assert f"<@{slack.admin}>" in text_of(may)  # the one after carol
+
+
+def test_the_clock_asks_slack_for_the_members_when_it_can(team, runtime, slack, db):
+    from bot.scheduling import compose
+
+    schedule = _rotate_through_channel(db, slack.channel)
+    message = compose.knowledge_sharing_message(
+        db,
+        schedule,
+        at("2025-04-03T13:00:00+00:00"),
+        ZoneInfo("Europe/Berlin"),
+        7,
+        client=runtime.web_client(),
+    )
+    assert f"<@{slack.bob}>" in json.dumps(message.to_dict())
+    assert sessions(db)[date(2025, 4, 3)].presenter_user_id == slack.bob
+
+
+# --- retrospectives --------------------------------------------------------------------------
+
+
+def _set_goal(db, workspace_id: int, number: int, status: str, progress: int) -> None:
+    goal = db.scalar(select(Goal).where(Goal.workspace_id == workspace_id, Goal.number == number))
+    goal.status, goal.progress = status, progress
+    db.commit()
+
+
+def goals_in(db, label: str) -> list[Goal]:
+    fresh(db)
+    return list(
+        db.scalars(
+            select(Goal).join(Period, Period.id == Goal.period_id).where(Period.label == label)
+        )
+    )
+
+
+def test_the_retrospective_reminder_lists_the_outcomes(team, runtime, slack, db):
+    _set_goal(db, team, 1, "done", 100)
+    _set_goal(db, team, 2, "at-risk", 40)
+    message = post_at(runtime, slack, RETRO_WEEK_BEFORE)
+    body = text_of(message)
+    assert "Retrospective" in message["text"] and "Q1 2025" in message["text"]
+    assert "Friday 28 March at 14:00 (Europe/Berlin)" in body
+    done, not_done = body.index("*Done*"), body.index("*Not done*")
+    assert done < body.index("Complete API Gateway Redesign") < not_done
+    assert body.index("Begin Database Migration to PostgreSQL") > not_done
+    assert "1 of 13 goals done" in body and "40%" in body
+    assert "*Metrics*" in body and "System uptime" in body
+    buttons = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert {e["text"]["text"] for e in buttons} >= {
+        "Went well",
+        "To improve",
+        "Action",
+        "Carry over unfinished goals to Q2 2025",
+    }
+
+
+def test_items_actions_and_carry_over(team, runtime, running_app, slack, db):
+    _set_goal(db, team, 1, "done", 100)
+    message = post_at(runtime, slack, RETRO_WEEK_BEFORE)
+
+    for user, kind, text in (
+        (slack.alice, "went_well", "Gateway shipped early"),
+        (slack.carol, "to_improve", "Too many <!here> pings"),
+        (slack.bob, "action", "Write the on-call runbook"),
+    ):
+        click(running_app, slack, user, message, f"retro_add:{kind}")
+        submit(
+            running_app,
+            slack,
+            user,
+            "retro_item",
+            {
+                "retro_kind": {"type": "static_select", "selected_option": {"value": kind}},
+                "retro_text": text,
+            },
+        )
+    fresh(db)
+    items = db.scalars(select(RetroItem).order_by(RetroItem.id)).all()
+    assert [(i.kind, i.user_id) for i in items] == [
+        ("went_well", slack.alice),
+        ("to_improve", slack.carol),
+        ("action", slack.bob),
+    ]
+    message = slack.fake.message(slack.channel, message["ts"])
+    body = text_of(message)
+    assert "Gateway shipped early" in body and "Too many &lt;!here&gt; pings" in body
+    assert "Write the on-call runbook" in body
+
+    # Only the action's author (or an admin) makes it a goal of the next period.
+    click(running_app, slack, slack.carol, message, "retro_promote")
+    assert "can make this action a goal" in ephemeral_texts(slack, slack.carol)
+    message = click(running_app, slack, slack.bob, message, "retro_promote")
+    (goal,) = [g for g in goals_in(db, "Q2 2025") if g.title == "Write the on-call runbook"]
+    assert [o.owner for o in goal.owners] == [slack.bob]
+    fresh(db)
+    assert db.scalar(select(RetroItem.goal_id).where(RetroItem.kind == "action")) == goal.id
+    assert f"→ *{goal.ref}*" in text_of(message)
+
+    # carol owns nothing: she is told who may; alice carries her own; the admin the rest.
+    q2_before = len(goals_in(db, "Q2 2025"))
+    click(running_app, slack, slack.carol, message, "retro_carry")
+    assert "can carry goals over" in ephemeral_texts(slack, slack.carol)
+    click(running_app, slack, slack.alice, message, "retro_carry")
+    assert len(goals_in(db, "Q2 2025")) == q2_before + 1  # G3 (G1 is done)
+    message = click(running_app, slack, slack.admin, message, "retro_carry")
+    assert "Carried 11 unfinished goals" in ephemeral_texts(slack, slack.admin)
+    q2 = goals_in(db, "Q2 2025")
+    assert len(q2) == q2_before + 12
+    copied = {g.title: g for g in q2}
+    g3 = copied["Implement comprehensive monitoring platform"]
+    assert sorted(o.owner for o in g3.owners) == sorted([slack.alice, slack.bob])
+    assert "carried over" in text_of(message)
+
+    click(running_app, slack, slack.admin, message, "retro_carry")  # twice: nothing new
+    assert len(goals_in(db, "Q2 2025")) == q2_before + 12
+    assert "Nothing new to carry over" in ephemeral_texts(slack, slack.admin)
+    added = db.scalars(select(AuditEntry.details).where(AuditEntry.action == "goal.add")).all()
+    assert sum("carried_from" in details for details in added) == 12
+
+    fresh(db)
+    workspace = db.get(Workspace, team)
+    digest = quarterly_digest(
+        session=db, workspace=workspace, period_label="Q1 2025", now=at("2025-04-02T09:00:00Z")
+    )
+    assert digest.carried == 12
