@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "bot.cli.checkins",
     "bot.cli.schedules",
     "bot.cli.digests",
+    "bot.cli.socket",
     "bot.console",
 )
 

@@ -54,6 +54,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         if not sys.stdin.isatty():  # with a terminal, the console's banner says the same
             print(missing_credentials_message(settings), file=sys.stderr)
         return run_offline(settings, port=args.port or settings.port)
+    if settings.socket_mode:  # an app-level token: no public URL needed
+        from bot.socket_mode import run_socket_mode
+
+        return run_socket_mode(settings)
     args.host = "0.0.0.0"
     return cmd_serve(settings, args)
 

@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import m_chat, m_conv, m_files, m_views
+from . import m_apps, m_chat, m_conv, m_files, m_views
 from .api import METHODS, Ctx, MethodSpec
 from .faults import Fault, Faults, RateLimiter, Response, json_response, ratelimited, text_response
 from .hooks import post_response_url, receive_upload
@@ -18,7 +18,7 @@ from .state import Call, SlackError
 from .wire import Request, parse_request
 from .workspace import Workspace
 
-_REGISTERED = (m_chat, m_conv, m_files, m_views)  # importing them registers the methods
+_REGISTERED = (m_apps, m_chat, m_conv, m_files, m_views)  # importing them registers the methods
 
 
 class FakeSlack(Workspace):
