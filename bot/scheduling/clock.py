@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from datetime import UTC
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
@@ -45,9 +46,9 @@ def run_chases(runtime: Runtime) -> None:
         log.exception("check-in reminders failed")
 
 
-def build_scheduler(runtime: Runtime) -> BlockingScheduler:
+def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
     # An in-memory job store of its own: APScheduler job stores must never be shared.
-    scheduler = BlockingScheduler(
+    scheduler = BackgroundScheduler(
         timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 50},
     )
@@ -60,15 +61,20 @@ def build_scheduler(runtime: Runtime) -> BlockingScheduler:
 
 
 def run_clock(runtime: Runtime) -> int:
-    scheduler = build_scheduler(runtime)
+    """Tick once at once (catching up after a restart), then every minute until SIGTERM/SIGINT."""
+    stopping = threading.Event()
 
     def stop(signum, _frame) -> None:
         log.info("clock stopping (signal %s)", signum)
-        scheduler.shutdown(wait=False)
+        stopping.set()  # only a flag: the main thread shuts the scheduler down
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    scheduler = build_scheduler(runtime)
     log.info("clock started: ticking every minute")
-    run_tick(runtime, scheduler.get_job("tick").args[1])  # catch up at once after a restart
+    run_tick(runtime, scheduler.get_job("tick").args[1])
     scheduler.start()
+    while not stopping.wait(0.5):
+        pass
+    scheduler.shutdown(wait=True)  # let a running tick finish its delivery
     return 0
