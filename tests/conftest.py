@@ -50,22 +50,28 @@ def sqlite_template(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_migrated() -> str:
+def postgres_migrated() -> Iterator[str]:
     """TEST_DATABASE_URL, emptied and migrated once per test session."""
     if not TEST_DATABASE_URL:
         pytest.skip("PostgreSQL not configured: set TEST_DATABASE_URL to run these tests on it")
-    url = normalize_database_url(TEST_DATABASE_URL)
-    engine = create_db_engine(url)
+    # A schema of this test run's own, so that runs sharing the database (two developers,
+    # a CI job and a local run) never truncate each other's tables.
+    schema = f"roadmap_test_{os.getpid()}"
+    base = make_url(normalize_database_url(TEST_DATABASE_URL))
+    engine = create_db_engine(base.render_as_string(hide_password=False))
     try:
         with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception as error:  # pragma: no cover - depends on the machine
         pytest.fail(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}")
-    finally:
-        engine.dispose()
+    url = base.update_query_dict({"options": f"-csearch_path={schema}"})
+    url = url.render_as_string(hide_password=False)
     migrate(url)
-    return url
+    yield url
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
 
 
 def _truncate_all(engine: Engine) -> None:
