@@ -22,15 +22,24 @@ _OFFLINE_TOKEN = "xoxb-offline"
 def create_app(settings: Settings, runtime: Runtime | None = None) -> App:
     """Build the Bolt app: signature verification on, Web API calls to SLACK_API_URL."""
     runtime = runtime or Runtime.from_settings(settings)
+    if settings.oauth_enabled:
+        # Many workspaces: tokens come from the installation store, per request.
+        from bot.oauth.flow import oauth_app_arguments
+
+        mode = oauth_app_arguments(runtime)
+    else:
+        # Startup must not need Slack: the token is checked lazily by the first API call.
+        mode = {
+            "client": runtime.web_client(settings.slack_bot_token or _OFFLINE_TOKEN),
+            "token_verification_enabled": False,
+        }
     app = App(
-        client=runtime.web_client(settings.slack_bot_token or _OFFLINE_TOKEN),
         signing_secret=settings.slack_signing_secret or _OFFLINE_SECRET,
         request_verification_enabled=True,
-        # Startup must not need Slack: the token is checked lazily by the first API call.
-        token_verification_enabled=False,
         raise_error_for_unhandled_request=True,
         listener_executor=runtime.listener_executor,
         logger=logging.getLogger("slack_bolt"),
+        **mode,
     )
     app.runtime = runtime  # type: ignore[attr-defined]
 

@@ -160,6 +160,11 @@ class Settings:
         )
         if bool(settings.slack_client_id) != bool(settings.slack_client_secret):
             problems.append("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET must be set together.")
+        if settings.oauth_enabled:
+            from bot.oauth.crypto import encryption_key_problems
+
+            # Tokens of many workspaces are stored: never in plain text.
+            problems += encryption_key_problems(settings.encryption_key)
         if problems:
             raise ConfigError(problems)
         return settings

@@ -6,6 +6,7 @@ import threading
 import time
 from concurrent import futures
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -14,6 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.db import create_db_engine, make_session_factory
+
+if TYPE_CHECKING:
+    from bot.oauth.store import BotTokens, EncryptedInstallationStore
+    from models import Workspace
 
 
 def make_web_client(
@@ -74,17 +79,32 @@ class Runtime:
     engine: Engine
     session_factory: sessionmaker[Session]
     listener_executor: ListenerExecutor = field(default_factory=ListenerExecutor)
+    # OAuth mode only: every workspace's tokens (encrypted), and their refresh for the clock.
+    installation_store: EncryptedInstallationStore | None = None
+    bot_tokens: BotTokens | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine | None = None) -> Runtime:
+        """Raises ConfigError in OAuth mode without a usable ROADMAP_ENCRYPTION_KEY."""
         engine = engine or create_db_engine(settings.database_url)
+        store, bot_tokens = None, None
+        if settings.oauth_enabled:
+            from bot.oauth.flow import build_installation_store
+
+            store, bot_tokens = build_installation_store(settings, engine)
         bind = engine
         if engine.dialect.name == "sqlite":
             # A SQLite transaction that reads and then writes fails at once ("database is
             # locked") when another writer got in between, whatever the busy timeout; taking
             # the write lock at BEGIN makes concurrent requests wait their turn instead.
             bind = engine.execution_options(sqlite_immediate=True)
-        return cls(settings=settings, engine=engine, session_factory=make_session_factory(bind))
+        return cls(
+            settings=settings,
+            engine=engine,
+            session_factory=make_session_factory(bind),
+            installation_store=store,
+            bot_tokens=bot_tokens,
+        )
 
     def web_client(self, token: str | None = None, *, wait_on_rate_limit: bool = True) -> WebClient:
         return make_web_client(
@@ -92,6 +112,16 @@ class Runtime:
             token or self.settings.slack_bot_token,
             wait_on_rate_limit=wait_on_rate_limit,
         )
+
+    def client_for(self, workspace: Workspace, *, wait_on_rate_limit: bool = True) -> WebClient:
+        """A client acting in `workspace`: its own bot token in OAuth mode (refreshed when
+        about to expire; None once uninstalled), SLACK_BOT_TOKEN otherwise."""
+        if self.bot_tokens is None:
+            return self.web_client(wait_on_rate_limit=wait_on_rate_limit)
+        token = None
+        if workspace.uninstalled_at is None:
+            token = self.bot_tokens.for_workspace(workspace.team_id, workspace.enterprise_id)
+        return make_web_client(self.settings, token, wait_on_rate_limit=wait_on_rate_limit)
 
     def close(self) -> None:
         self.listener_executor.shutdown(wait=True)

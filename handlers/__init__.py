@@ -10,3 +10,6 @@ def register_all(app: App) -> None:
 
     for module in (commands, modals, actions, checkins, roadmap_io, messages, home, rituals):
         module.register(app)
+    from handlers import lifecycle  # app_uninstalled / tokens_revoked
+
+    lifecycle.register(app)

@@ -1,5 +1,6 @@
 """SQLAlchemy models: importing this package registers every table on Base.metadata."""
 
+from models import installation  # noqa: F401  (slack_sdk's OAuth tables)
 from models.base import Base, utcnow
 from models.checkin import Checkin, CheckinPrompt
 from models.events import ApiToken, AuditEntry, ProcessedEvent

@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "bot.cli.schedules",
     "bot.cli.digests",
     "bot.cli.socket",
+    "bot.cli.installs",
     "bot.console",
 )
 

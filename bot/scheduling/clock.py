@@ -16,6 +16,7 @@ from bot.outbound.checkins import send_chases
 from bot.runtime import Runtime
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.tick import tick
+from bot.services.installations import purge_expired
 from models import Workspace, utcnow
 
 log = logging.getLogger(__name__)
@@ -32,18 +33,28 @@ def run_tick(runtime: Runtime, pacer: Pacer) -> None:
 def run_chases(runtime: Runtime) -> None:
     try:
         with runtime.session_factory() as session:
-            ids = list(
-                session.scalars(select(Workspace.id).where(Workspace.uninstalled_at.is_(None)))
+            workspaces = list(
+                session.scalars(select(Workspace).where(Workspace.uninstalled_at.is_(None)))
             )
-        for workspace_id in ids:
+        for workspace in workspaces:
             send_chases(
                 factory=runtime.session_factory,
-                client=runtime.web_client(),
-                workspace_id=workspace_id,
+                client=runtime.client_for(workspace),  # its own token in OAuth mode
+                workspace_id=workspace.id,
                 now=utcnow(),
             )
     except Exception:
         log.exception("check-in reminders failed")
+
+
+def run_purge(runtime: Runtime) -> None:
+    """Delete the data of workspaces uninstalled longer ago than their retention."""
+    try:
+        purged = purge_expired(runtime.session_factory, utcnow())
+        if purged:
+            log.info("purged %d uninstalled workspace(s): %s", len(purged), ", ".join(purged))
+    except Exception:
+        log.exception("purge failed")
 
 
 def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
@@ -57,6 +68,9 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
         run_tick, CronTrigger(second=0, timezone=UTC), args=(runtime, pacer), id="tick"
     )
     scheduler.add_job(run_chases, CronTrigger(minute=17, timezone=UTC), args=(runtime,), id="chase")
+    scheduler.add_job(
+        run_purge, CronTrigger(hour=3, minute=41, timezone=UTC), args=(runtime,), id="purge"
+    )
     return scheduler
 
 

@@ -133,10 +133,11 @@ class Sender:
         with self.factory() as session:
             abandoned = [(d.id, d.channel_id, d.claimed_at) for d in stale_claims(session, now)]
         for delivery_id, channel, claimed_at in abandoned:
+            with self.factory() as session:
+                workspace = session.get(Workspace, session.get(Delivery, delivery_id).workspace_id)
+            # Before the write transaction: a token refresh must not wait on our own lock.
+            client = self.client_for(workspace)
             with self.factory() as session, session.begin():
-                delivery = session.get(Delivery, delivery_id)
-                workspace = session.get(Workspace, delivery.workspace_id)
-                client = self.client_for(workspace)
                 ts = None
                 if channel:
                     try:
@@ -158,6 +159,10 @@ class Sender:
             workspace = session.get(Workspace, delivery.workspace_id)
             channel = schedule.channel_id or workspace.roadmap_channel_id
             kind = schedule.kind
+        if workspace.uninstalled_at is not None:
+            with self.factory() as session, session.begin():
+                release(session, delivery_id, state="missed", error="the app was uninstalled")
+            return
         client = self.client_for(workspace)
         if kind == "checkin_prompt":
             self._send_prompts(delivery_id, workspace, client, now, report)

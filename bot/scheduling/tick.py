@@ -84,7 +84,7 @@ def tick(
         session.commit()
     sender = Sender(
         factory,
-        client_for=lambda workspace: runtime.web_client(wait_on_rate_limit=False),
+        client_for=lambda workspace: runtime.client_for(workspace, wait_on_rate_limit=False),
         worker=worker_name(),
         pacer=pacer,
     )

@@ -14,6 +14,7 @@ from . import m_apps, m_chat, m_conv, m_files, m_views
 from .api import METHODS, Ctx, MethodSpec
 from .faults import Fault, Faults, RateLimiter, Response, json_response, ratelimited, text_response
 from .hooks import post_response_url, receive_upload
+from .m_oauth import oauth_v2_access  # noqa: F401 (importing registers oauth.v2.access)
 from .state import Call, SlackError
 from .wire import Request, parse_request
 from .workspace import Workspace
