@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.api import create_api_app
 from bot.config import Settings
 from bot.db import current_revision, ping
 from bot.runtime import Runtime
@@ -27,8 +28,9 @@ def _json_response(start_response, status: str, payload: dict) -> list[bytes]:
 
 
 def create_wsgi_app(app: App, runtime: Runtime) -> WSGIApp:
-    """Route `/healthz` ourselves and everything else (`/slack/...`) to Bolt."""
+    """Route `/healthz` and `/api/...` ourselves and everything else (`/slack/...`) to Bolt."""
     slack = SlackRequestHandler(app, path="/slack/events")
+    api = create_api_app(runtime)
 
     def health(start_response) -> list[bytes]:
         if ping(runtime.engine):
@@ -49,6 +51,8 @@ def create_wsgi_app(app: App, runtime: Runtime) -> WSGIApp:
         path = environ.get("PATH_INFO", "")
         if path == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             return health(start_response)
+        if path.startswith("/api/"):
+            return api(environ, start_response)
         return slack(environ, start_response)
 
     return wsgi

@@ -132,7 +132,7 @@ def roadmap_command(ack, command: dict, db, client, context, respond) -> None:
         return
     db.commit()  # the change is stored before anyone is told about it
     if reply is not None:
-        response_type = "in_channel" if parsed.share else "ephemeral"
+        response_type = "in_channel" if parsed.share and not ctx.private else "ephemeral"
         respond(response_type=response_type, replace_original=False, **reply.to_dict())
     refresh_homes(ctx)
 
@@ -279,6 +279,12 @@ def add_metric(cmd: g.AddMetric, ctx: RequestContext, command: dict) -> None:
 
 @handles(g.Config)
 def config(cmd: g.Config, ctx: RequestContext, command: dict) -> Message:
+    if cmd.setting == "api-token" and cmd.values:
+        from handlers.api_tokens import api_token_command
+
+        # Always private: the reply to `create` shows the token, once.
+        ctx.private = True
+        return api_token_command(ctx, cmd.values)
     if cmd.setting is None or not cmd.values:  # `config` or `config timezone`: show them
         return config_message(settings.config_view(ctx.workspace))
     view = settings.change_config(

@@ -29,6 +29,7 @@ class RequestContext:
     # Goals a command changed: their owners' App Home is refreshed once the change is stored.
     changed: list[GoalView] = field(default_factory=list)
     respond: object = None  # the response_url poster of a slash command, when there is one
+    private: bool = False  # the reply must stay ephemeral even with `share` (it holds a secret)
 
 
 def request_context(*, db: Session, context, client: WebClient, user_id: str) -> RequestContext:

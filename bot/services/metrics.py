@@ -229,10 +229,36 @@ def record_reading(
             )
         )
     session.flush()
-    view = next(
-        v for v in list_metrics(session=session, workspace=workspace, now=at) if v.key == metric.key
+    return ReadingResult(
+        metric=metric_view(session, workspace, metric, at), value=converted, recorded=recorded
     )
-    return ReadingResult(metric=view, value=converted, recorded=recorded)
+
+
+def metric_view(
+    session: Session, workspace: Workspace, metric: Metric, now: datetime
+) -> MetricView:
+    """One metric's view in two small queries (its latest reading, this period's goal for it),
+    so recording a reading costs the same however long the history."""
+    latest = session.scalar(
+        select(MetricReading)
+        .where(MetricReading.metric_id == metric.id, MetricReading.workspace_id == workspace.id)
+        .order_by(MetricReading.recorded_at.desc(), MetricReading.id.desc())
+        .limit(1)
+    )
+    period = current_period(periods_of(session, workspace.id), workspace_today(workspace, now))
+    milestone = None
+    if period is not None:
+        milestone = session.scalar(
+            select(Goal)
+            .where(
+                Goal.workspace_id == workspace.id,
+                Goal.period_id == period.id,
+                Goal.metric_id == metric.id,
+                Goal.target_kind == "absolute",
+            )
+            .limit(1)
+        )
+    return _view(metric, latest, milestone)
 
 
 def add_metric(
