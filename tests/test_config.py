@@ -72,8 +72,17 @@ def test_modes():
         {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, env_file=None
     )
     assert socket.slack_configured and socket.socket_mode
-    oauth = Settings.from_env({"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "x"}, env_file=None)
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key().decode()
+    oauth = Settings.from_env(
+        {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "x", "ROADMAP_ENCRYPTION_KEY": key},
+        env_file=None,
+    )
     assert oauth.oauth_enabled and oauth.missing_for_slack() == ["SLACK_SIGNING_SECRET"]
+    # Many workspaces' tokens are never stored in plain text: no key, no start.
+    with pytest.raises(ConfigError, match="ROADMAP_ENCRYPTION_KEY is not set"):
+        Settings.from_env({"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "x"}, env_file=None)
 
 
 @pytest.mark.parametrize(
