@@ -251,6 +251,7 @@ def test_app_home_dashboard(running_app, slack):
     text = json.dumps(view)
     assert "Q1 2025" in text and "Your goals" in text and "Needs attention" in text
     assert "Complete API Gateway Redesign" in text  # alice owns G1
+    assert "Knowledge sharing: next Thu 06 Mar 15:00" in text  # the next ritual, with its date
     assert len(view["blocks"]) <= 100
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
@@ -80,7 +82,13 @@ def home_view(summary: HomeSummary) -> View:
         )
     if summary.rituals:
         rows = [
-            f"• {RITUAL_NAMES.get(r.kind, r.kind)}: {escape_mrkdwn(r.rule)}"
+            f"• {RITUAL_NAMES.get(r.kind, r.kind)}: "
+            + (
+                f"next {r.next_at.astimezone(ZoneInfo(r.timezone)):%a %d %b %H:%M} · "
+                if r.next_at and r.enabled
+                else ""
+            )
+            + escape_mrkdwn(r.rule)
             + (f" in <#{r.channel_id}>" if r.channel_id else "")
             + ("" if r.enabled else " (paused)")
             for r in summary.rituals

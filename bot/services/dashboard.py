@@ -30,6 +30,8 @@ class Ritual:
     rule: str
     channel_id: str | None
     enabled: bool
+    next_at: datetime | None = None  # aware UTC
+    timezone: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,24 @@ class HomeSummary:
 
 MAX_MINE = 20
 MAX_ATTENTION = 12
+
+
+def _ritual(schedule: Schedule, workspace: Workspace, now: datetime) -> Ritual:
+    from bot.services.schedules import view_of
+
+    try:
+        view = view_of(schedule, workspace, now, count=1)
+        next_at, zone = (view.next_runs[0] if view.next_runs else None), view.timezone
+    except ValueError:  # a rule that no longer parses: show it as written
+        next_at, zone = None, workspace.timezone or "UTC"
+    return Ritual(
+        kind=schedule.kind,
+        rule=schedule.rule,
+        channel_id=schedule.channel_id,
+        enabled=schedule.enabled,
+        next_at=next_at,
+        timezone=zone,
+    )
 
 
 def home_summary(
@@ -110,7 +130,7 @@ def home_summary(
         v.ref: v for v in goal_views(session, list({g.id: g for g in mine + attention}.values()))
     }
     rituals = [
-        Ritual(kind=s.kind, rule=s.rule, channel_id=s.channel_id, enabled=s.enabled)
+        _ritual(s, workspace, now)
         for s in session.scalars(
             select(Schedule)
             .where(
