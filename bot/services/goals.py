@@ -81,10 +81,9 @@ def goal_views(session: Session, goals: list[Goal]) -> list[GoalView]:
             select(Category.id, Category.name).where(Category.id.in_(category_ids))
         ).all()
     )
-    metrics = (
-        dict(session.execute(select(Metric.id, Metric.name).where(Metric.id.in_(metric_ids))).all())
-        if metric_ids
-        else {}
+    # Always one query, even for none: a request's cost should not depend on what it shows.
+    metrics = dict(
+        session.execute(select(Metric.id, Metric.name).where(Metric.id.in_(metric_ids))).all()
     )
     return [
         GoalView(
