@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.blocks.message import Message, simple
+from bot.blocks.message import Message, context, simple
 from bot.blocks.schedules import schedule_saved, schedules_message
 from bot.services import schedules
 from bot.services.actors import require_admin
@@ -83,7 +83,5 @@ def preview(ctx: RequestContext, schedule_id: int) -> Message:
                 else "`/roadmap checkin prompt`."
             )
         )
-    message.blocks.insert(
-        0, compose.context(f"Preview of schedule #{schedule.id} (only you see this):")
-    )
+    message.blocks.insert(0, context(f"Preview of schedule #{schedule.id} (only you see this):"))
     return message

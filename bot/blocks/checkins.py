@@ -17,7 +17,7 @@ from bot.blocks.goals import STATUS_EMOJI, checkin_buttons, goal_line, person
 from bot.blocks.message import Message, context, section
 from bot.blocks.text import escape_mrkdwn, truncate
 from bot.ids import Callback, Field
-from bot.services.checkins import CheckinResult, Completion, HistoryEntry
+from bot.services.checkins import CheckinResult, HistoryEntry
 from bot.services.goals import GoalView
 
 # The reactions the bot puts on every prompt, one per answer, so people can just click.
@@ -120,10 +120,6 @@ def history_message(goal: GoalView, entries: Sequence[HistoryEntry]) -> Message:
     if chunk:
         blocks.append(section("\n".join(chunk)))
     return Message(text=f"Check-in history of {goal.ref}", blocks=blocks[:50])
-
-
-def completion_line(done: Completion) -> str:
-    return f"{done.checked_in} of {done.total} goals checked in ({done.cycle})"
 
 
 def note_modal(ref: str, prompt_id: int | None, statuses: Sequence[str]) -> View:

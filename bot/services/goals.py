@@ -21,7 +21,6 @@ from models import (
     GoalOwner,
     Metric,
     Period,
-    Roadmap,
     Workspace,
 )
 from models.roadmap import next_goal_number
@@ -430,13 +429,3 @@ def archive_goal(*, session, workspace, actor, ref: str) -> GoalView:
     _audit(session, workspace.id, actor, "goal.archive", goal)
     session.flush()
     return goal_view(session, goal)
-
-
-def owners_of(session: Session, workspace_id: int, ref: str) -> list[str]:
-    return [o.owner for o in get_goal(session, workspace_id, ref).owners]
-
-
-def roadmap_exists(session: Session, workspace_id: int) -> bool:
-    return (
-        session.scalar(select(Roadmap.id).where(Roadmap.workspace_id == workspace_id)) is not None
-    )
