@@ -5,20 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 from slack_bolt import App
-from sqlalchemy import select
 
 from bot.blocks.goals import goal_changed
 from bot.blocks.modals import goal_modal, import_modal, metric_modal
 from bot.blocks.text import escape_mrkdwn
 from bot.ids import Callback, Field
 from bot.services import goals, metrics
-from bot.services.actors import require_goal_change
 from bot.services.errors import ServiceError
-from bot.services.periods import current_period, periods_of, workspace_today
 from handlers.common import listener
 from handlers.context import RequestContext, request_context
 from handlers.home import refresh_homes
-from models import Category
 
 
 def register(app: App) -> None:
@@ -28,25 +24,14 @@ def register(app: App) -> None:
 
 
 def open_goal_modal(ctx: RequestContext, *, trigger_id: str, ref: str | None) -> None:
-    periods = periods_of(ctx.session, ctx.workspace.id)
-    categories = list(
-        ctx.session.scalars(
-            select(Category.name)
-            .where(Category.workspace_id == ctx.workspace.id)
-            .order_by(Category.position)
-        )
+    form = goals.goal_form(
+        session=ctx.session, workspace=ctx.workspace, actor=ctx.actor, now=ctx.now, ref=ref
     )
-    view = None
-    if ref:
-        goal = goals.get_goal(ctx.session, ctx.workspace.id, ref)
-        require_goal_change(ctx.workspace, ctx.actor, goal)
-        view = goals.goal_view(ctx.session, goal)
-    current = current_period(periods, workspace_today(ctx.workspace, ctx.now))
     modal = goal_modal(
-        periods=[p.label for p in periods],
-        categories=categories or ["General"],
-        goal=view,
-        default_period=current.label if current else None,
+        periods=form.periods,
+        categories=form.categories,
+        goal=form.goal,
+        default_period=form.default_period,
         owners=[ctx.actor.user_id],
     )
     ctx.client.views_open(trigger_id=trigger_id, view=modal)

@@ -429,3 +429,39 @@ def archive_goal(*, session, workspace, actor, ref: str) -> GoalView:
     _audit(session, workspace.id, actor, "goal.archive", goal)
     session.flush()
     return goal_view(session, goal)
+
+
+@dataclass(frozen=True)
+class GoalForm:
+    """What the add/edit goal modal offers: periods, categories, and the goal being edited."""
+
+    periods: list[str]
+    categories: list[str]
+    default_period: str | None
+    goal: GoalView | None
+
+
+def goal_form(
+    *, session: Session, workspace: Workspace, actor: Actor, now: datetime, ref: str | None
+) -> GoalForm:
+    """The choices for the goal modal; editing checks that the actor may change the goal."""
+    periods = periods_of(session, workspace.id)
+    categories = list(
+        session.scalars(
+            select(Category.name)
+            .where(Category.workspace_id == workspace.id)
+            .order_by(Category.position)
+        )
+    )
+    view = None
+    if ref:
+        goal = get_goal(session, workspace.id, ref)
+        require_goal_change(workspace, actor, goal)
+        view = goal_view(session, goal)
+    current = current_period(periods, workspace_today(workspace, now))
+    return GoalForm(
+        periods=[p.label for p in periods],
+        categories=categories or ["General"],
+        default_period=current.label if current else None,
+        goal=view,
+    )
