@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from sqlalchemy import event, insert, select
 
 from bot.blocks.digests import digest_text, quarterly_digest_messages, weekly_digest_messages
+from bot.scheduling.pacing import POST_GAP, Pacer
 from bot.services import checkins, goals, metrics
 from bot.services.actors import Actor
 from bot.services.charts import metrics_chart
@@ -700,6 +701,20 @@ def test_rendering_stays_within_slack_limits(session):
 # --- posting ----------------------------------------------------------------------------------
 
 
+class PacingClock:
+    """A clock that moves only when the pacer sleeps."""
+
+    def __init__(self):
+        self.now, self.slept = 0.0, []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 3))
+        self.now += seconds
+
+
 @pytest.fixture
 def client(slack) -> WebClient:
     return WebClient(token=slack.bot_token, base_url=slack.fake.api_url)
@@ -708,21 +723,21 @@ def client(slack) -> WebClient:
 def test_post_weekly_digest(session_factory, session, acme, slack, client):
     from bot.outbound.digests import post_weekly_digest
 
-    pauses: list[float] = []
+    clock = PacingClock()
     posted = post_weekly_digest(
         session_factory=session_factory,
         client=client,
         workspace_id=acme.id,
         channel_id=slack.channel,
         now=NOW,
-        sleep=pauses.append,
+        pacer=Pacer(per_workspace=0, clock=clock, sleep=clock.sleep),
     )
     messages = slack.fake.messages(slack.channel)
     (summary,) = [m for m in messages if m["ts"] == posted.ts]
     assert "week 10 of 13" in summary["text"] and posted.channel == slack.channel
     replies = [m for m in messages if m.get("thread_ts") == posted.ts and m["ts"] != posted.ts]
     assert len(replies) == posted.thread_count == 5 and posted.failed == ()
-    assert len(pauses) == 5 and all(0 < p <= 1.0 for p in pauses)
+    assert clock.slept == [POST_GAP] * 5  # one post a second in the channel
 
 
 def test_post_quarterly_digest_uploads_the_chart(session_factory, quarter_ended, slack, client):
@@ -734,7 +749,7 @@ def test_post_quarterly_digest_uploads_the_chart(session_factory, quarter_ended,
         workspace_id=quarter_ended.id,
         channel_id=slack.channel,
         now=at("2025-04-07 10:00"),
-        sleep=lambda seconds: None,
+        pacer=Pacer(per_channel=0, per_workspace=0),
     )
     assert slack.fake.calls_to("files.getUploadURLExternal")
     assert slack.fake.calls_to("files.completeUploadExternal")

@@ -408,3 +408,31 @@ def test_the_bot_joins_a_public_channel_it_is_not_in(runtime, workspace_id, slac
     assert len(posts(slack, public["id"])) == 1
     (failed,) = deliveries(runtime, state="failed")
     assert failed.error in ("not_in_channel", "channel_not_found")
+
+
+@pytest.mark.parametrize("landed", [True, False], ids=["part-landed", "part-lost"])
+def test_a_digest_cut_mid_thread_resumes_without_repeating_a_part(
+    settings, roadmap, workspace_id, slack, landed
+):
+    from dataclasses import replace
+
+    runtime = Runtime.from_settings(replace(settings, slack_timeout=1.0))
+    try:
+        schedule(runtime, workspace_id, "every monday 09:00", kind="weekly_digest", text=None)
+        # The summary and two details go out; the third detail times out (posted or not).
+        slack.fake.fail("chat.postMessage", delay=1.6, apply=landed, after=3)
+        now = at("2025-03-03T08:00:30+00:00")  # 09:00 in Berlin
+        assert tick(runtime, now=now, pacer=NO_PACING).sent.uncertain
+        (delivery,) = deliveries(runtime)
+        assert delivery.state == "uncertain" and delivery.message_ts  # the summary is known
+        time.sleep(0.8)  # let the fake finish storing the slow post (the delay above)
+        report = tick(runtime, now=now + timedelta(minutes=2), pacer=NO_PACING)
+        assert report.sent.recovered == [delivery.id] and report.sent.sent == [delivery.id]
+    finally:
+        runtime.close()
+    (summary,) = [m for m in posts(slack) if m.get("thread_ts") in (None, m["ts"])]
+    replies = [m for m in slack.fake.messages(slack.channel) if m.get("thread_ts") == summary["ts"]]
+    parts = [m["metadata"]["event_payload"]["part"] for m in replies if m["ts"] != summary["ts"]]
+    assert sorted(parts) == [1, 2, 3, 4, 5]  # each detail once, none repeated or lost
+    (sent,) = deliveries(runtime, state="sent")
+    assert sent.message_ts == summary["ts"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks.digests import quarterly_digest_messages, weekly_digest_messages
 from bot.blocks.message import Message
 from bot.outbound.posting import post_message
+from bot.scheduling.dispatch import Call, Job, run_calls
+from bot.scheduling.pacing import Pacer
 from bot.services.charts import metrics_chart
 from bot.services.digests import QuarterlyDigest, quarterly_digest, weekly_digest
 from models import Workspace
 
 log = logging.getLogger(__name__)
-THREAD_PACE_SECONDS = 1.0  # Slack allows about one message per second per channel
 
 
 @dataclass(frozen=True)
@@ -33,36 +34,101 @@ class PostedDigest:
     failed: tuple[str, ...] = field(default_factory=tuple)
 
 
-class _Pacer:
-    """Waits so that posts to one channel are at least `interval` seconds apart."""
-
-    def __init__(self, sleep: Callable[[float], None], interval: float = THREAD_PACE_SECONDS):
-        self.sleep, self.interval, self.last = sleep, interval, time.monotonic()
-
-    def wait(self) -> None:
-        remaining = self.interval - (time.monotonic() - self.last)
-        if remaining > 0:
-            self.sleep(remaining)
-        self.last = time.monotonic()
+def _part_metadata(metadata: dict | None, part: int) -> dict | None:
+    """The summary's metadata, numbered for one thread part: a resumed digest skips those found."""
+    if metadata is None:
+        return None
+    payload = {**metadata.get("event_payload", {}), "part": part}
+    return {**metadata, "event_payload": payload}
 
 
-def _post_thread(
-    client: WebClient, channel: str, ts: str, details: list[Message], pacer: _Pacer
-) -> tuple[int, list[str]]:
-    posted, failed = 0, []
-    for detail in details:
-        pacer.wait()
+def _posted_parts(replies: dict, metadata: dict | None, chart_name: str | None) -> set[int | str]:
+    """Which thread parts (and whether the chart) a resumed digest already posted."""
+    parts: set[int | str] = set()
+    wanted = (metadata or {}).get("event_payload", {})
+    for reply in replies.get("messages", []):
+        payload = (reply.get("metadata") or {}).get("event_payload") or {}
+        if wanted and all(payload.get(k) == v for k, v in wanted.items()) and "part" in payload:
+            parts.add(payload["part"])
+        if chart_name and any(f.get("name") == chart_name for f in reply.get("files", [])):
+            parts.add("chart")
+    return parts
+
+
+def digest_calls(
+    *,
+    client: WebClient,
+    channel_id: str,
+    team_id: str,
+    summary: Message,
+    details: list[Message],
+    chart: dict | None = None,
+    metadata: dict | None = None,
+    posted_ts: str | None = None,
+    on_posted: Callable[[str], None] | None = None,
+) -> Job:
+    """The Slack calls of one digest: the summary (unless `posted_ts` says it is out), then
+    each detail and the chart in its thread, skipping parts a crashed run already posted.
+    Returns a PostedDigest; a detail that fails is reported, the rest still go out."""
+    if posted_ts is None:
+        posted = yield Call(
+            channel_id,
+            team_id,
+            lambda: post_message(
+                client, channel=channel_id, metadata=metadata, **summary.to_dict()
+            ),
+        )
+        channel, ts = posted["channel"], posted["ts"]
+        if on_posted:
+            on_posted(ts)
+        done: set[int | str] = set()
+    else:
+        channel, ts = channel_id, posted_ts
+        replies = yield Call(
+            None,
+            team_id,
+            lambda: (
+                client.conversations_replies(
+                    channel=channel, ts=ts, include_all_metadata=True, limit=200
+                ).data
+            ),
+        )
+        done = _posted_parts(replies, metadata, chart and chart["filename"])
+    count, failed = len(done), []
+    parts: list[tuple[int | str, str, Callable[[], Any]]] = [
+        (
+            number,
+            detail.text,
+            lambda d=detail, n=number: client.chat_postMessage(
+                channel=channel, thread_ts=ts, metadata=_part_metadata(metadata, n), **d.to_dict()
+            ),
+        )
+        for number, detail in enumerate(details, start=1)
+    ]
+    if chart:
+        parts.append(
+            (
+                "chart",
+                "chart",
+                lambda: client.files_upload_v2(channel=channel, thread_ts=ts, **chart),
+            )
+        )
+    for number, label, send in parts:
+        if number in done:
+            continue
         try:
-            client.chat_postMessage(channel=channel, thread_ts=ts, **detail.to_dict())
-            posted += 1
+            yield Call(channel, team_id, send)
+            count += 1
         except SlackApiError as error:  # the summary is out; say what is missing, go on
+            if error.response.status_code == 429:
+                raise  # still limited: the delivery is retried later and resumes here
             reason = error.response.get("error", "error")
-            log.warning("digest thread message %r failed: %s", detail.text, reason)
-            failed.append(f"{detail.text}: {reason}")
-    return posted, failed
+            log.warning("digest thread part %r failed: %s", label, reason)
+            failed.append(f"{label}: {reason}")
+    return PostedDigest(channel=channel, ts=ts, thread_count=count, failed=tuple(failed))
 
 
-def post_weekly_digest(
+def weekly_digest_calls(
     *,
     session_factory: sessionmaker[Session],
     client: WebClient,
@@ -70,20 +136,29 @@ def post_weekly_digest(
     channel_id: str,
     now: datetime,
     since: datetime | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-    metadata: dict | None = None,
-) -> PostedDigest:
-    """Post the weekly summary with chat.postMessage, then each detail in its thread."""
+    **options,
+) -> Job:
+    """Compose the weekly digest, then make its calls (see digest_calls for the options)."""
     with session_factory() as session:
         workspace = session.get(Workspace, workspace_id)
+        team_id = workspace.team_id
         digest = weekly_digest(session=session, workspace=workspace, now=now, since=since)
     summary, details = weekly_digest_messages(digest)
-    pacer = _Pacer(sleep)
-    # `metadata` lets the clock find this post again if Slack's answer is lost.
-    posted = post_message(client, channel=channel_id, metadata=metadata, **summary.to_dict())
-    channel, ts = posted["channel"], posted["ts"]
-    count, failed = _post_thread(client, channel, ts, details, pacer)
-    return PostedDigest(channel=channel, ts=ts, thread_count=count, failed=tuple(failed))
+    return (
+        yield from digest_calls(
+            client=client,
+            channel_id=channel_id,
+            team_id=team_id,
+            summary=summary,
+            details=details,
+            **options,
+        )
+    )
+
+
+def post_weekly_digest(*, pacer: Pacer | None = None, **arguments) -> PostedDigest:
+    """Post the weekly summary, then each detail in its thread, one a second."""
+    return run_calls(weekly_digest_calls(**arguments), pacer or Pacer(per_workspace=0))
 
 
 def chart_filename(period: str | None) -> str:
@@ -100,7 +175,7 @@ def chart_png(digest: QuarterlyDigest) -> bytes | None:
     return metrics_chart(digest.series, title=title, span=span)
 
 
-def post_quarterly_digest(
+def quarterly_digest_calls(
     *,
     session_factory: sessionmaker[Session],
     client: WebClient,
@@ -108,36 +183,38 @@ def post_quarterly_digest(
     channel_id: str,
     now: datetime,
     period_label: str | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-    metadata: dict | None = None,
-) -> PostedDigest:
-    """Post the quarterly summary, its details in the thread, then the metrics chart there."""
+    **options,
+) -> Job:
+    """Compose the quarterly digest and its chart, then make its calls."""
     with session_factory() as session:
         workspace = session.get(Workspace, workspace_id)
+        team_id = workspace.team_id
         digest = quarterly_digest(
             session=session, workspace=workspace, period_label=period_label, now=now
         )
     summary, details = quarterly_digest_messages(digest)
-    pacer = _Pacer(sleep)
-    # `metadata` lets the clock find this post again if Slack's answer is lost.
-    posted = post_message(client, channel=channel_id, metadata=metadata, **summary.to_dict())
-    channel, ts = posted["channel"], posted["ts"]
-    count, failed = _post_thread(client, channel, ts, details, pacer)
     png = chart_png(digest)
+    chart = None
     if png is not None:
-        pacer.wait()
-        try:
-            client.files_upload_v2(
-                channel=channel,
-                thread_ts=ts,
-                content=png,
-                filename=chart_filename(digest.period),
-                title=f"{digest.period}: metrics against their targets",
-                alt_txt=f"Readings of {len(digest.series)} metrics over {digest.period}",
-            )
-            count += 1
-        except SlackApiError as error:
-            reason = error.response.get("error", "error")
-            log.warning("digest chart upload failed: %s", reason)
-            failed.append(f"chart: {reason}")
-    return PostedDigest(channel=channel, ts=ts, thread_count=count, failed=tuple(failed))
+        chart = {
+            "content": png,
+            "filename": chart_filename(digest.period),
+            "title": f"{digest.period}: metrics against their targets",
+            "alt_txt": f"Readings of {len(digest.series)} metrics over {digest.period}",
+        }
+    return (
+        yield from digest_calls(
+            client=client,
+            channel_id=channel_id,
+            team_id=team_id,
+            summary=summary,
+            details=details,
+            chart=chart,
+            **options,
+        )
+    )
+
+
+def post_quarterly_digest(*, pacer: Pacer | None = None, **arguments) -> PostedDigest:
+    """Post the quarterly summary, its details in the thread, then the metrics chart there."""
+    return run_calls(quarterly_digest_calls(**arguments), pacer or Pacer(per_workspace=0))

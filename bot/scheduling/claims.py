@@ -14,7 +14,7 @@ from models import Delivery
 STALE_CLAIM = timedelta(minutes=5)
 
 
-def _claimable(now: datetime):
+def _claimable(now: datetime, limit: int):
     return (
         select(Delivery)
         .where(
@@ -23,29 +23,35 @@ def _claimable(now: datetime):
             or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
         )
         .order_by(Delivery.due_at, Delivery.id)
-        .limit(1)
+        .limit(limit)
     )
 
 
-def claim_next(factory: sessionmaker[Session], worker: str, now: datetime) -> int | None:
-    """Mark the next due delivery as ours and return its id (None when nothing is due)."""
+def claim_due(
+    factory: sessionmaker[Session],
+    worker: str,
+    now: datetime,
+    limit: int = 1,
+    *,
+    claimed_at: datetime | None = None,
+) -> list[int]:
+    """Mark up to `limit` due deliveries as ours and return their ids ([] when none is due)."""
     engine = factory.kw["bind"]
     sqlite = engine.dialect.name == "sqlite"
     if sqlite:
         # SQLite has no row locks: take the database's write lock before reading.
         engine = engine.execution_options(sqlite_immediate=True)
     with Session(bind=engine, expire_on_commit=False) as session, session.begin():
-        query = _claimable(now)
+        query = _claimable(now, limit)
         if not sqlite:
             query = query.with_for_update(skip_locked=True)
-        delivery = session.scalar(query)
-        if delivery is None:
-            return None
-        delivery.state = "claimed"
-        delivery.claimed_by = worker
-        delivery.claimed_at = now
-        delivery.attempts += 1
-        return delivery.id
+        deliveries = list(session.scalars(query))
+        for delivery in deliveries:
+            delivery.state = "claimed"
+            delivery.claimed_by = worker
+            delivery.claimed_at = claimed_at or now
+            delivery.attempts += 1
+        return [delivery.id for delivery in deliveries]
 
 
 def stale_claims(session: Session, now: datetime) -> list[Delivery]:

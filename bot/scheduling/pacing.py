@@ -6,14 +6,18 @@ import threading
 import time
 from collections.abc import Callable
 
+# Slack allows about one post a second; it counts arrivals and we count departures, so leave
+# a little room for a request that travels faster than the one before it.
+POST_GAP = 1.05
+
 
 class Pacer:
     """Waits before a post until its channel and its workspace have had a second's rest."""
 
     def __init__(
         self,
-        per_channel: float = 1.0,
-        per_workspace: float = 1.0,
+        per_channel: float = POST_GAP,
+        per_workspace: float = POST_GAP,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ):
@@ -24,18 +28,35 @@ class Pacer:
         self._next: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def wait(self, channel: str, workspace: str) -> float:
-        """Sleep as needed, then book the slot; returns how long it waited."""
+    def book(self, channel: str, workspace: str) -> float:
+        """Reserve the earliest slot the channel and workspace allow; returns its clock time.
+        Nothing sleeps: the caller decides how to wait for it."""
         keys = (("c", channel, self.per_channel), ("w", workspace, self.per_workspace))
         with self._lock:
             now = self.clock()
             start = max([now] + [self._next.get(f"{kind}:{key}", now) for kind, key, _ in keys])
             for kind, key, gap in keys:
                 self._next[f"{kind}:{key}"] = start + gap
-        delay = start - now
+        return start
+
+    def wait(self, channel: str, workspace: str) -> float:
+        """Book the slot, then sleep until it comes; returns how long it waited."""
+        delay = self.book(channel, workspace) - self.clock()
         if delay > 0:
             self.sleep(delay)
         return max(delay, 0.0)
+
+    def started(self, channel: str, workspace: str) -> None:
+        """A booked call actually went out now: later slots count from here, so a call
+        delayed by a busy machine does not bring its successor too close to it."""
+        with self._lock:
+            now = self.clock()
+            for kind, key, gap in (
+                ("c", channel, self.per_channel),
+                ("w", workspace, self.per_workspace),
+            ):
+                name = f"{kind}:{key}"
+                self._next[name] = max(self._next.get(name, 0.0), now + gap)
 
     def hold(self, channel: str, workspace: str, seconds: float) -> None:
         """After a 429, keep the channel and workspace quiet for Retry-After seconds."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import urllib.error
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -17,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks.message import Message, section
 from bot.outbound.posting import NotInChannel, post_message
 from bot.scheduling import compose
-from bot.scheduling.claims import claim_next, release, stale_claims
+from bot.scheduling.claims import claim_due, release, stale_claims
+from bot.scheduling.dispatch import Call, Dispatcher, Job
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.planner import parse_occurrence_key
 from bot.services.schedules import KIND_NAMES, schedule_zone
@@ -43,6 +45,7 @@ PERMANENT_ERRORS = {
 FAILURES_BEFORE_PAUSE = 3
 MAX_ATTEMPTS = 5
 METADATA_TYPE = "roadmap_delivery"
+DIGEST_KINDS = ("weekly_digest", "quarterly_digest")
 
 
 @dataclass
@@ -97,68 +100,99 @@ def find_posted(client: WebClient, channel: str, delivery_id: int, since: dateti
     )
     for message in response.get("messages", []):
         meta = message.get("metadata") or {}
+        payload = meta.get("event_payload") or {}
         if (
             meta.get("event_type") == METADATA_TYPE
-            and (meta.get("event_payload") or {}).get("delivery_id") == delivery_id
+            and payload.get("delivery_id") == delivery_id
+            and "part" not in payload  # a digest's thread part, not the delivery's own post
         ):
             return message["ts"]
     return None
 
 
 class Sender:
+    """Claims due deliveries and sends them concurrently: a few threads, many channels paced
+    side by side, each delivery a generator of Slack calls (see bot.scheduling.dispatch)."""
+
     def __init__(
         self,
         factory: sessionmaker[Session],
         client_for: Callable[[Workspace], WebClient],
         worker: str,
         pacer: Pacer | None = None,
+        *,
+        threads: int = 8,
+        in_flight: int = 1000,
     ):
         self.factory = factory
         self.client_for = client_for
         self.worker = worker
         self.pacer = pacer or Pacer()
+        self.threads = threads
+        self.in_flight = in_flight
 
     def run(self, now: datetime, *, limit: int | None = None) -> SendReport:
         """Recover abandoned deliveries, then claim and send due ones until none are left."""
         report = SendReport()
         self.recover(now, report)
-        while limit is None or len(report.sent) + len(report.failed) < limit:
-            delivery_id = claim_next(self.factory, self.worker, now)
-            if delivery_id is None:
-                break
-            self.send(delivery_id, now, report)
+        started = time.monotonic()
+        claimed = 0
+
+        def jobs(room: int) -> list[Job]:
+            nonlocal claimed
+            if limit is not None:
+                room = min(room, limit - claimed)
+            if room <= 0:
+                return []
+            # Claimed at the tick's time plus what has elapsed: a long fan-out's late claims
+            # must not look abandoned to the next tick.
+            claimed_at = now + timedelta(seconds=time.monotonic() - started)
+            ids = claim_due(self.factory, self.worker, now, room, claimed_at=claimed_at)
+            claimed += len(ids)
+            return [self.send(delivery_id, now, report) for delivery_id in ids]
+
+        Dispatcher(self.pacer, threads=self.threads, in_flight=self.in_flight).run(jobs)
         return report
 
     def recover(self, now: datetime, report: SendReport) -> None:
+        """Settle deliveries whose sender died or timed out: posted ones are found by their
+        metadata; a digest found posted goes back to the queue to finish its thread."""
         with self.factory() as session:
-            abandoned = [(d.id, d.channel_id, d.claimed_at) for d in stale_claims(session, now)]
-        for delivery_id, channel, claimed_at in abandoned:
+            abandoned = [
+                (d.id, d.channel_id, d.claimed_at, d.message_ts) for d in stale_claims(session, now)
+            ]
+        for delivery_id, channel, claimed_at, known_ts in abandoned:
             with self.factory() as session:
-                workspace = session.get(Workspace, session.get(Delivery, delivery_id).workspace_id)
+                delivery = session.get(Delivery, delivery_id)
+                workspace = session.get(Workspace, delivery.workspace_id)
+                kind = session.get(Schedule, delivery.schedule_id).kind
             # Before the write transaction: a token refresh must not wait on our own lock.
             client = self.client_for(workspace)
+            ts = known_ts
+            if channel and ts is None:
+                try:
+                    ts = find_posted(client, channel, delivery_id, claimed_at or now)
+                except SlackApiError as error:
+                    log.warning("cannot check delivery %s: %s", delivery_id, error)
+                    continue
             with self.factory() as session, session.begin():
-                ts = None
-                if channel:
-                    try:
-                        ts = find_posted(client, channel, delivery_id, claimed_at or now)
-                    except SlackApiError as error:
-                        log.warning("cannot check delivery %s: %s", delivery_id, error)
-                        continue
-                if ts:
+                if ts and kind not in DIGEST_KINDS:
                     release(session, delivery_id, state="sent", message_ts=ts, sent_at=now)
                 else:
-                    # Nothing reached the channel: send it again (once more).
-                    release(session, delivery_id, state="pending", next_attempt_at=None)
+                    # Not posted: send it again (once more). A digest resumes its thread.
+                    release(
+                        session, delivery_id, state="pending", message_ts=ts, next_attempt_at=None
+                    )
                 report.recovered.append(delivery_id)
 
-    def send(self, delivery_id: int, now: datetime, report: SendReport) -> None:
+    def send(self, delivery_id: int, now: datetime, report: SendReport) -> Job:
+        """The job of one claimed delivery: its Slack calls, then its outcome recorded."""
         with self.factory() as session:
             delivery = session.get(Delivery, delivery_id)
             schedule = session.get(Schedule, delivery.schedule_id)
             workspace = session.get(Workspace, delivery.workspace_id)
             channel = schedule.channel_id or workspace.roadmap_channel_id
-            kind = schedule.kind
+            kind, schedule_id, posted_ts = schedule.kind, schedule.id, delivery.message_ts
         if workspace.uninstalled_at is not None:
             with self.factory() as session, session.begin():
                 release(session, delivery_id, state="missed", error="the app was uninstalled")
@@ -172,13 +206,20 @@ class Sender:
             return
         with self.factory() as session, session.begin():
             release(session, delivery_id, state="claimed", channel_id=channel)
-        self.pacer.wait(channel, workspace.team_id)
         try:
-            if kind in ("weekly_digest", "quarterly_digest"):
-                ts = self._send_digest(kind, delivery_id, workspace, channel, client, now)
+            if kind in DIGEST_KINDS:
+                ts = yield from self._digest_calls(
+                    kind, delivery_id, workspace, channel, client, now, posted_ts
+                )
             else:
                 message = self._compose(delivery_id)
-                ts = post(client, channel, message, delivery_id)["ts"]
+                with timeouts_are_uncertain():
+                    posted = yield Call(
+                        channel,
+                        workspace.team_id,
+                        lambda: post(client, channel, message, delivery_id),
+                    )
+                ts = posted["ts"]
         except Uncertain as error:
             with self.factory() as session, session.begin():
                 release(
@@ -198,8 +239,7 @@ class Sender:
             return
         with self.factory() as session, session.begin():
             release(session, delivery_id, state="sent", message_ts=ts, sent_at=now, error=None)
-            schedule = session.get(Schedule, schedule.id)
-            schedule.consecutive_failures = 0
+            session.get(Schedule, schedule_id).consecutive_failures = 0
         report.sent.append(delivery_id)
 
     def _compose(self, delivery_id: int) -> Message:
@@ -222,24 +262,37 @@ class Sender:
                 return compose.retrospective_message(session, schedule, workspace, event_at, zone)
             return compose.reminder_message(schedule)
 
-    def _send_digest(self, kind, delivery_id, workspace, channel, client, now) -> str | None:
+    def _digest_calls(self, kind, delivery_id, workspace, channel, client, now, posted_ts) -> Job:
         from bot.outbound import digests
 
-        poster = (
-            digests.post_weekly_digest if kind == "weekly_digest" else digests.post_quarterly_digest
+        calls = (
+            digests.weekly_digest_calls
+            if kind == "weekly_digest"
+            else digests.quarterly_digest_calls
         )
+
+        def record_ts(ts: str) -> None:  # before the thread: a crash then resumes, not reposts
+            with self.factory() as session, session.begin():
+                release(session, delivery_id, state="claimed", message_ts=ts)
+
         with timeouts_are_uncertain():
             try:
-                posted = poster(
+                posted = yield from calls(
                     session_factory=self.factory,
                     client=client,
                     workspace_id=workspace.id,
                     channel_id=channel,
                     now=now,
                     metadata=_metadata(delivery_id),
+                    posted_ts=posted_ts,
+                    on_posted=record_ts,
                 )
             except NotInChannel as error:
                 raise SlackApiError(str(error), {"ok": False, "error": "not_in_channel"}) from error
+        if posted.failed:
+            log.warning(
+                "delivery %s: thread parts failed: %s", delivery_id, "; ".join(posted.failed)
+            )
         return posted.ts
 
     def _send_prompts(self, delivery_id, workspace, client, now, report) -> None:
@@ -267,9 +320,8 @@ class Sender:
 
     def _slack_error(self, delivery_id, channel, workspace, error, now, report) -> None:
         code = error.response.get("error") or f"http {error.response.status_code}"
-        if error.response.status_code == 429:
+        if error.response.status_code == 429:  # still limited after the dispatcher's retries
             retry_after = int(error.response.headers.get("Retry-After", 1) or 1)
-            self.pacer.hold(channel, workspace.team_id, retry_after)
             with self.factory() as session, session.begin():
                 release(
                     session,

@@ -68,13 +68,12 @@ class Faults:
     """Per-method queues of pending faults."""
 
     def __init__(self) -> None:
-        self._queues: dict[str, deque[Fault]] = {}
+        self._queues: dict[str, deque[Fault | None]] = {}
 
-    def add(self, method: str, fault: Fault, times: int) -> None:
-        """Queue `times` copies of a fault for the method."""
+    def add(self, method: str, fault: Fault, times: int, *, after: int = 0) -> None:
+        """Queue `after` normal calls, then `times` copies of a fault, for the method."""
         queue = self._queues.setdefault(method, deque())
-        for _ in range(times):
-            queue.append(fault)
+        queue.extend([None] * after + [fault] * times)
 
     def take(self, method: str) -> Fault | None:
         """Pop the next fault for this method, if any."""

@@ -86,16 +86,19 @@ class FakeSlack(Workspace):
         retry_after: int | None = None,
         delay: float = 0.0,
         times: int = 1,
+        after: int = 0,
         apply: bool = False,
         body: str | dict[str, Any] | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` fail (or be slow); see Fault."""
+        """Make `times` calls of `method` fail (or be slow), once `after` more have passed
+        normally; see Fault."""
         if error is None and status is None and not delay and body is None:
             raise ValueError("fail() needs error, status, body or delay")
         if status == 429 and retry_after is None:
             retry_after = 1
         with self.lock:
-            self._faults.add(method, Fault(error, status, retry_after, delay, apply, body), times)
+            fault = Fault(error, status, retry_after, delay, apply, body)
+            self._faults.add(method, fault, times, after=after)
 
     def clear_faults(self) -> None:
         """Drop pending faults."""

@@ -66,6 +66,16 @@ def test_fail_429_has_retry_after(env: Env) -> None:
     assert env.fake.messages(env.chan) == []
 
 
+def test_fail_after_lets_calls_pass_first(env: Env) -> None:
+    env.fake.fail("chat.postMessage", "is_archived", after=2)
+    assert env.client.chat_postMessage(channel=env.chan, text="1")["ok"]
+    assert env.client.chat_postMessage(channel=env.chan, text="2")["ok"]
+    err = error_of(env.client.chat_postMessage, channel=env.chan, text="3")
+    assert err.response["error"] == "is_archived"
+    assert env.client.chat_postMessage(channel=env.chan, text="4")["ok"]
+    assert [m["text"] for m in env.fake.messages(env.chan)] == ["1", "2", "4"]
+
+
 def test_fail_500_json_and_text(env: Env) -> None:
     env.fake.fail("users.info", status=500)
     err = error_of(env.client.users_info, user=env.alice["id"])

@@ -1,0 +1,282 @@
+"""Digest fan-out: 1,000 workspaces whose weekly digests fall due in the same minute, sent by
+two `python -m bot clock` processes to the fake Slack, which enforces one post per second per
+channel and a per-workspace cap (429 + Retry-After beyond them).
+
+Reports the time from the first post to the last against the minimum the rate limits allow
+(each digest is a summary and five thread replies in one channel: five one-second gaps),
+the same fan-out with the fake's limits off (what the two cores can do at all), duplicates,
+losses and the 429s received. PostgreSQL when configured (several clocks are what it is for),
+else SQLite. BENCH_FANOUT_WORKSPACES changes the 1,000."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from slack_sdk.oauth.installation_store import Installation
+from sqlalchemy import func, select
+
+from bench.common import (
+    SAMPLE,
+    databases,
+    print_table,
+    python,
+    reset_database,
+    write_results,
+)
+from bot.db import create_db_engine, make_session_factory
+from bot.oauth.crypto import TokenCipher
+from bot.oauth.store import EncryptedInstallationStore
+from bot.services.roadmap_import import import_roadmap
+from bot.services.schedules import add_schedule
+from bot.services.workspaces import ensure_workspace
+from models import Delivery
+from tests.fakeslack import FakeSlack
+
+WORKSPACES = int(os.environ.get("BENCH_FANOUT_WORKSPACES", "1000"))
+CLOCKS = 2
+PER_CHANNEL_PER_SECOND = 1
+PER_TEAM_PER_MINUTE = 60  # the fake's workspace cap; the bot paces one post a second per team
+POSTS_PER_DIGEST = 6  # the summary and its five thread replies
+CLIENT_ID, CLIENT_SECRET = "1111.2222", "bench-secret"
+DEADLINE_SECONDS = 240
+
+
+def seed(url: str, fake: FakeSlack, key: str, count: int) -> list[str]:
+    """`count` installed workspaces with the sample roadmap and a roadmap channel each;
+    returns the channel ids."""
+    reset_database(url)
+    engine = create_db_engine(url)
+    factory = make_session_factory(engine)
+    store = EncryptedInstallationStore(
+        client_id=CLIENT_ID, engine=engine, cipher=TokenCipher.from_setting(key)
+    )
+    sample = SAMPLE.read_bytes()
+    channels = []
+    for n in range(count):
+        team = fake.add_team(name=f"Team {n}")
+        lead = fake.add_user(team["id"], name="lead", is_admin=True)["id"]
+        token = fake.install_bot(team["id"])
+        bot_user = fake.bot_user_id(token)
+        channel = fake.add_channel(team["id"], name="roadmap", members=[lead, bot_user])["id"]
+        channels.append(channel)
+        store.save(
+            Installation(
+                app_id="A0BENCH0001",
+                team_id=team["id"],
+                bot_token=token,
+                bot_id=f"B{n:09d}",
+                bot_user_id=bot_user,
+                bot_scopes=["chat:write", "channels:history", "channels:join"],
+                user_id=lead,
+            )
+        )
+        with factory() as session, session.begin():
+            workspace = ensure_workspace(session=session, team_id=team["id"], name=team["name"])
+            workspace.roadmap_channel_id = channel
+            import_roadmap(session=session, workspace_id=workspace.id, text=sample)
+    engine.dispose()
+    return channels
+
+
+def schedule_digests(url: str) -> None:
+    """A weekly digest in every workspace, due this very minute (UTC)."""
+    from models import Workspace
+
+    engine = create_db_engine(url)
+    factory = make_session_factory(engine)
+    now = datetime.now(UTC)
+    with factory() as session, session.begin():
+        for workspace in session.scalars(select(Workspace)):
+            add_schedule(
+                session=session,
+                workspace=workspace,
+                actor=None,
+                now=now - timedelta(days=1),
+                kind="weekly_digest",
+                rule=f"every day {now:%H:%M}",
+                text=None,
+                timezone="UTC",
+            )
+    engine.dispose()
+
+
+def settled(url: str) -> dict[str, int]:
+    engine = create_db_engine(url)
+    with engine.connect() as connection:
+        states = dict(
+            connection.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).all()
+        )
+    engine.dispose()
+    return states
+
+
+@contextmanager
+def clock_process(env: dict, cwd: Path, log: Path):
+    """`python -m bot clock`, its log in a file, stopped with SIGTERM like a deploy would."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [python(), "-m", "bot", "clock"],
+            env={**os.environ, **env},
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def run_clocks(url: str, fake: FakeSlack, key: str, count: int, tmp: Path) -> dict:
+    """Start the clocks, wait until every digest is settled, stop them; returns timings."""
+    env = {
+        "DATABASE_URL": url,
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+        "SLACK_SIGNING_SECRET": "bench",
+        "ROADMAP_ENCRYPTION_KEY": key,
+        "SLACK_API_URL": fake.api_url,
+        "LOG_LEVEL": "WARNING",
+    }
+    fake.reset_calls()
+    schedule_digests(url)
+    logs = [tmp / f"clock-{n}.log" for n in range(CLOCKS)]
+    started = time.monotonic()
+    with ExitStack() as stack:
+        for log in logs:
+            stack.enter_context(clock_process(env, tmp, log))
+        while time.monotonic() - started < DEADLINE_SECONDS:
+            states = settled(url)
+            if sum(states.values()) >= count and not (
+                states.keys() & {"pending", "claimed", "uncertain"}
+            ):
+                break
+            time.sleep(0.25)  # polling the database for the clocks' progress
+        waited = time.monotonic() - started
+    errors = [log.read_text(errors="replace")[-2000:] for log in logs]
+    posts = fake.calls_to("chat.postMessage")
+    return {"waited": waited, "states": settled(url), "posts": posts, "stderr": errors}
+
+
+def check(fake: FakeSlack, channels: list[str]) -> dict:
+    """Duplicates and losses, message by message: every digest is one summary and parts
+    1-5 in its thread, each exactly once."""
+    duplicates = losses = 0
+    stored = []
+    for channel in channels:
+        messages = [m for m in fake.messages(channel) if m.get("bot_id")]
+        stored += messages
+        tops = [m for m in messages if m.get("thread_ts") in (None, m["ts"])]
+        parts = Counter(
+            (m.get("metadata") or {}).get("event_payload", {}).get("part")
+            for m in messages
+            if m not in tops
+        )
+        duplicates += max(0, len(tops) - 1) + sum(c - 1 for c in parts.values() if c > 1)
+        losses += (0 if tops else 1) + sum(1 for p in range(1, 6) if parts[p] == 0)
+    times = sorted(float(m["ts"]) for m in stored)
+    return {
+        "duplicates": duplicates,
+        "losses": losses,
+        "stored": len(stored),
+        "first_to_last_s": round(times[-1] - times[0], 2) if times else None,
+    }
+
+
+def one_run(name: str, url: str, limits: bool) -> dict:
+    key = Fernet.generate_key().decode()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
+    with FakeSlack() as fake:
+        seeding = time.monotonic()
+        channels = seed(url, fake, key, WORKSPACES)
+        seeding = time.monotonic() - seeding
+        if limits:
+            fake.rate_limit("chat.postMessage", PER_CHANNEL_PER_SECOND, PER_TEAM_PER_MINUTE)
+        run = run_clocks(url, fake, key, WORKSPACES, tmp)
+        outcome = check(fake, channels)
+        minimum = (POSTS_PER_DIGEST - 1) / PER_CHANNEL_PER_SECOND
+        result = {
+            "database": name,
+            "workspaces": WORKSPACES,
+            "clocks": CLOCKS,
+            "limits": limits,
+            "seed_s": round(seeding, 1),
+            "clock_start_to_settled_s": round(run["waited"], 2),
+            "first_to_last_post_s": outcome["first_to_last_s"],
+            "rate_limit_minimum_s": minimum,
+            "posts_attempted": len(run["posts"]),
+            "messages_stored": outcome["stored"],
+            "rate_limited_429": fake.rate_limited_count,
+            "duplicates": outcome["duplicates"],
+            "losses": outcome["losses"],
+            "states": run["states"],
+        }
+        if outcome["losses"] or outcome["duplicates"]:
+            result["clock_stderr"] = run["stderr"]
+    return result
+
+
+def main() -> int:
+    found = dict(databases())
+    name = "postgresql" if "postgresql" in found else "sqlite"
+    if name == "sqlite":
+        print("PostgreSQL not configured (TEST_DATABASE_URL/BENCH_POSTGRES_URL): using SQLite.")
+    url = found[name]
+    results = [one_run(name, url, limits=True), one_run(name, url, limits=False)]
+    rows = [
+        [
+            r["database"],
+            "on" if r["limits"] else "off",
+            r["workspaces"],
+            r["first_to_last_post_s"],
+            r["clock_start_to_settled_s"],
+            r["rate_limit_minimum_s"] if r["limits"] else "-",
+            round(r["first_to_last_post_s"] / r["rate_limit_minimum_s"], 1)
+            if r["limits"] and r["first_to_last_post_s"]
+            else "-",
+            r["posts_attempted"],
+            r["rate_limited_429"],
+            r["duplicates"],
+            r["losses"],
+        ]
+        for r in results
+    ]
+    print_table(
+        f"Digest fan-out: {WORKSPACES} workspaces, {CLOCKS} clock processes, "
+        f"{POSTS_PER_DIGEST} posts per digest",
+        [
+            "db",
+            "limits",
+            "workspaces",
+            "first→last post s",
+            "clock start→all settled s",
+            "rate-limit min s",
+            "ratio",
+            "posts tried",
+            "429s",
+            "duplicates",
+            "losses",
+        ],
+        rows,
+    )
+    path = write_results("fanout", {"runs": results})
+    print(f"\nresults: {path}")
+    bad = any(r["duplicates"] or r["losses"] for r in results)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""Run many deliveries at once. Each delivery is a generator of Slack calls; the dispatcher
+books every call a slot on the pacer and runs it on a small thread pool when the slot comes,
+so a channel waiting out its one-post-per-second gap never holds a thread.
+
+A delivery generator yields `Call`s and receives each call's result (or has its exception
+thrown in), which keeps the sending logic plain sequential code while a thousand channels
+are paced side by side."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import queue
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.scheduling.pacing import Pacer
+
+log = logging.getLogger(__name__)
+
+# A 429 means Slack did not post: the call waits out a short Retry-After and goes again, this
+# often. A longer one goes back to the job, whose delivery is retried by a later tick.
+RATE_LIMIT_RETRIES = 3
+LONGEST_INLINE_WAIT = 5.0
+
+
+@dataclass
+class Call:
+    """One Slack call a delivery wants made. Calls with a channel are paced per channel and
+    workspace; reads (channel None) run as soon as a thread is free."""
+
+    channel: str | None
+    workspace: str
+    run: Callable[[], Any]
+    rate_limited: int = 0
+
+
+Job = Generator[Call, Any, Any]
+
+
+def run_calls(job: Job, pacer: Pacer) -> Any:
+    """Drive one job in this thread, sleeping for the pacer: for commands and the CLI."""
+    outcome: tuple[bool, Any] = (True, None)
+    while True:
+        try:
+            call = job.send(outcome[1]) if outcome[0] else job.throw(outcome[1])
+        except StopIteration as done:
+            return done.value
+        while True:
+            if call.channel:
+                pacer.wait(call.channel, call.workspace)
+            try:
+                outcome = (True, call.run())
+            except Exception as error:
+                if _hold_after_429(pacer, call, error):
+                    continue
+                outcome = (False, error)
+            break
+
+
+def _hold_after_429(pacer: Pacer, call: Call, error: Exception) -> bool:
+    """On a 429, keep the channel quiet for Retry-After; True when the call should go again."""
+    if not (isinstance(error, SlackApiError) and error.response.status_code == 429):
+        return False
+    if not call.channel or call.rate_limited >= RATE_LIMIT_RETRIES:
+        return False
+    retry_after = float(error.response.headers.get("Retry-After", 1) or 1)
+    if retry_after > LONGEST_INLINE_WAIT:
+        return False
+    call.rate_limited += 1
+    pacer.hold(call.channel, call.workspace, retry_after)
+    return True
+
+
+class Dispatcher:
+    """Runs jobs concurrently: at most `in_flight` at a time, their calls on `threads` threads."""
+
+    def __init__(self, pacer: Pacer, *, threads: int = 8, in_flight: int = 1000):
+        self.pacer = pacer
+        self.threads = threads
+        self.in_flight = in_flight
+        self._done: queue.SimpleQueue = queue.SimpleQueue()
+        self._order = itertools.count()
+
+    def run(self, jobs: Callable[[int], list[Job]]) -> None:
+        """`jobs(n)` returns up to n new jobs (claiming their deliveries), [] when none are
+        left. It is asked only while a thread is idle: a busy process leaves the rest of the
+        queue to the other clocks instead of hoarding claims it cannot serve yet."""
+        ready: list[tuple[float, int, Job, Call]] = []  # (slot time, order, job, call)
+        running = busy = 0  # jobs begun and not ended; tasks on the pool
+        exhausted = False
+        with ThreadPoolExecutor(self.threads, thread_name_prefix="sender") as pool:
+            while True:
+                now = self.pacer.clock()
+                while ready and ready[0][0] <= now:
+                    _, _, job, call = heapq.heappop(ready)
+                    busy += 1
+                    pool.submit(self._call, job, call)
+                if not exhausted and running < self.in_flight and busy < self.threads:
+                    fresh = jobs(min(self.threads - busy, self.in_flight - running))
+                    exhausted = not fresh
+                    for job in fresh:
+                        running += 1
+                        busy += 1
+                        pool.submit(self._advance, job, (True, None))
+                if running == 0 and exhausted:
+                    return
+                timeout = max(0.0, ready[0][0] - now) if ready else None
+                try:
+                    job, call = self._done.get(timeout=timeout)
+                except queue.Empty:
+                    continue
+                busy -= 1
+                if call is None:
+                    running -= 1
+                else:
+                    slot = self.pacer.book(call.channel, call.workspace) if call.channel else now
+                    heapq.heappush(ready, (slot, next(self._order), job, call))
+
+    def _call(self, job: Job, call: Call) -> None:
+        if call.channel:
+            self.pacer.started(call.channel, call.workspace)
+        try:
+            outcome: tuple[bool, Any] = (True, call.run())
+        except Exception as error:
+            if _hold_after_429(self.pacer, call, error):
+                self._done.put((job, call))  # booked again, after the hold
+                return
+            outcome = (False, error)
+        self._advance(job, outcome)
+
+    def _advance(self, job: Job, outcome: tuple[bool, Any]) -> None:
+        """Resume the job with a call's outcome, up to its next call (or its end)."""
+        try:
+            call = job.send(outcome[1]) if outcome[0] else job.throw(outcome[1])
+        except StopIteration:
+            call = None
+        except Exception:  # a job's own failure: its delivery stays claimed, recovery finds it
+            log.exception("delivery job failed")
+            call = None
+        self._done.put((job, call))
+
+
+def iterate(jobs: Iterator[Job]) -> Callable[[int], list[Job]]:
+    """Adapt a plain iterator of jobs into the dispatcher's `jobs`."""
+
+    def take(n: int) -> list[Job]:
+        return list(itertools.islice(jobs, n))
+
+    return take
