@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -436,3 +437,77 @@ def test_a_digest_cut_mid_thread_resumes_without_repeating_a_part(
     assert sorted(parts) == [1, 2, 3, 4, 5]  # each detail once, none repeated or lost
     (sent,) = deliveries(runtime, state="sent")
     assert sent.message_ts == summary["ts"]
+
+
+def digest_parts(slack, channel) -> tuple[int, Counter]:
+    """How many digest summaries a channel holds, and how often each thread part was posted."""
+    messages = posts(slack, channel)
+    tops = [m for m in messages if m.get("thread_ts") in (None, m["ts"])]
+    parts = Counter(
+        m["metadata"]["event_payload"]["part"] for m in messages if m not in tops and m["metadata"]
+    )
+    return len(tops), parts
+
+
+@pytest.mark.slow
+def test_a_clock_killed_mid_fan_out_and_restarted_sends_everything_once(
+    runtime, roadmap, workspace_id, slack, settings, tmp_path
+):
+    channels = [
+        slack.fake.add_channel(slack.team_id, name=f"digest-{n}", members=[slack.bot_user_id])["id"]
+        for n in range(4)
+    ]
+    now = datetime.now(UTC)
+    for channel in channels:
+        schedule(
+            runtime,
+            workspace_id,
+            f"every day {now - timedelta(minutes=1):%H:%M}",
+            kind="weekly_digest",
+            text=None,
+            tz="UTC",
+            channel=channel,
+            created=(now - timedelta(days=1)).isoformat(),
+        )
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "SLACK_BOT_TOKEN": settings.slack_bot_token,
+        "SLACK_SIGNING_SECRET": "x",
+        "SLACK_API_URL": settings.slack_api_url,
+    }
+
+    def start_clock():
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "clock"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    first = start_clock()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(slack.fake.calls_to("chat.postMessage")) < 8:
+        time.sleep(0.02)  # waiting for the clock to be mid-fan-out, not for a schedule
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    stored = sum(len(posts(slack, c)) for c in channels)
+    assert 8 <= stored < 24, "the kill should land in the middle of the fan-out"
+    # Five minutes on, the dead clock's claims count as abandoned (see STALE_CLAIM).
+    with runtime.session_factory() as session, session.begin():
+        for delivery in session.scalars(select(Delivery).where(Delivery.state == "claimed")):
+            delivery.claimed_at -= timedelta(minutes=6)
+    second = start_clock()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(deliveries(runtime, state="sent")) < 4:
+            time.sleep(0.1)  # polling for the restarted clock's progress
+    finally:
+        second.send_signal(signal.SIGTERM)
+        _out, err = second.communicate(timeout=30)
+    assert second.returncode == 0, err
+    for channel in channels:
+        summaries, parts = digest_parts(slack, channel)
+        assert summaries == 1 and parts == Counter({1: 1, 2: 1, 3: 1, 4: 1, 5: 1}), channel
+    assert len(deliveries(runtime, state="sent")) == 4

@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlalchemy import event, insert, select
 
-from models import Checkin, Goal, GoalOwner, Workspace
+from models import Checkin, CheckinPrompt, Goal, GoalOwner, Workspace
 from tests.harness import run_command
 
 pytestmark = pytest.mark.usefixtures("frozen_time", "roadmap")
@@ -68,7 +68,35 @@ def grow(session, slack, extra: int) -> None:
     session.commit()
 
 
-def counts(running_app, slack, percent: int) -> dict[str, int]:
+def react(running_app, slack, prompt: tuple[str, str], name: str) -> None:
+    channel, ts = prompt
+    slack.fake.user_react(channel, ts, slack.alice, name)
+    event = {
+        "type": "reaction_added",
+        "user": slack.alice,
+        "reaction": name,
+        "item": {"type": "message", "channel": channel, "ts": ts},
+        "item_user": slack.bot_user_id,
+        "event_ts": ts,
+    }
+    assert running_app.event(event).status == 200
+    assert running_app.runtime.listener_executor.wait_idle(15)
+
+
+def g1_prompt(running_app, slack, session) -> tuple[str, str]:
+    """Ask for check-ins once; the channel and ts of alice's prompt for G1."""
+    run_command(running_app, "checkin prompt", user_id=slack.admin, channel_id=slack.channel)
+    session.rollback()  # see the app's commits
+    channel, ts = session.execute(
+        select(CheckinPrompt.channel_id, CheckinPrompt.message_ts)
+        .join(Goal, Goal.id == CheckinPrompt.goal_id)
+        .where(Goal.number == 1, CheckinPrompt.recipient == slack.alice)
+    ).one()
+    session.rollback()  # no read snapshot left open: grow() writes later
+    return channel, ts
+
+
+def counts(running_app, slack, percent: int, prompt, reaction: str) -> dict[str, int]:
     counter = StatementCounter(running_app.runtime.engine)
 
     def command(text):
@@ -86,13 +114,19 @@ def counts(running_app, slack, percent: int) -> dict[str, int]:
         "progress": counter.measure(command(f"progress G1 {percent}%")),
         "metrics": counter.measure(command("metrics")),
         "home": counter.measure(home),
+        # a check-in by reaction, changing the status alice gave before
+        "reaction": counter.measure(lambda: react(running_app, slack, prompt, reaction)),
     }
 
 
 def test_statement_counts_do_not_grow_with_the_roadmap(running_app, slack, session):
     # One goal needing attention already, so both runs show every section of the App Home.
     run_command(running_app, "status G2 at-risk", user_id=slack.admin, channel_id=slack.channel)
-    small = counts(running_app, slack, 50)
+    prompt = g1_prompt(running_app, slack, session)
+    react(running_app, slack, prompt, "large_yellow_circle")  # alice's first answer
+    small = counts(running_app, slack, 50, prompt, "large_green_circle")
     grow(session, slack, 300)
-    large = counts(running_app, slack, 60)  # a change again, as in the first run
+    large = counts(running_app, slack, 60, prompt, "red_circle")  # a change again
+    session.rollback()
+    assert session.scalar(select(Goal.status).where(Goal.number == 1)) == "off-track"
     assert large == small
