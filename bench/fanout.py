@@ -22,7 +22,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 from slack_sdk.oauth.installation_store import Installation
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bench.common import (
     SAMPLE,
@@ -38,7 +38,7 @@ from bot.oauth.store import EncryptedInstallationStore
 from bot.services.roadmap_import import import_roadmap
 from bot.services.schedules import add_schedule
 from bot.services.workspaces import ensure_workspace
-from models import Delivery
+from models import Delivery, Schedule
 from tests.fakeslack import FakeSlack
 
 WORKSPACES = int(os.environ.get("BENCH_FANOUT_WORKSPACES", "1000"))
@@ -50,9 +50,8 @@ CLIENT_ID, CLIENT_SECRET = "1111.2222", "bench-secret"
 DEADLINE_SECONDS = 240
 
 
-def seed(url: str, fake: FakeSlack, key: str, count: int) -> list[str]:
-    """`count` installed workspaces with the sample roadmap and a roadmap channel each;
-    returns the channel ids."""
+def seed(url: str, fake: FakeSlack, key: str, count: int) -> list[tuple[str, list[str]]]:
+    """`count` installed workspaces with the sample roadmap; returns (team id, members) each."""
     reset_database(url)
     engine = create_db_engine(url)
     factory = make_session_factory(engine)
@@ -60,14 +59,13 @@ def seed(url: str, fake: FakeSlack, key: str, count: int) -> list[str]:
         client_id=CLIENT_ID, engine=engine, cipher=TokenCipher.from_setting(key)
     )
     sample = SAMPLE.read_bytes()
-    channels = []
+    teams = []
     for n in range(count):
         team = fake.add_team(name=f"Team {n}")
         lead = fake.add_user(team["id"], name="lead", is_admin=True)["id"]
         token = fake.install_bot(team["id"])
         bot_user = fake.bot_user_id(token)
-        channel = fake.add_channel(team["id"], name="roadmap", members=[lead, bot_user])["id"]
-        channels.append(channel)
+        teams.append((team["id"], [lead, bot_user]))
         store.save(
             Installation(
                 app_id="A0BENCH0001",
@@ -81,10 +79,25 @@ def seed(url: str, fake: FakeSlack, key: str, count: int) -> list[str]:
         )
         with factory() as session, session.begin():
             workspace = ensure_workspace(session=session, team_id=team["id"], name=team["name"])
-            workspace.roadmap_channel_id = channel
             import_roadmap(session=session, workspace_id=workspace.id, text=sample)
     engine.dispose()
-    return channels
+    return teams
+
+
+def fresh_channels(url: str, fake: FakeSlack, teams: list[tuple[str, list[str]]], run: str):
+    """A new roadmap channel in every workspace, so each run starts from empty channels."""
+    from models import Workspace
+
+    channels = {
+        team: fake.add_channel(team, name=f"roadmap-{run}", members=members)["id"]
+        for team, members in teams
+    }
+    engine = create_db_engine(url)
+    with make_session_factory(engine)() as session, session.begin():
+        for workspace in session.scalars(select(Workspace)):
+            workspace.roadmap_channel_id = channels[workspace.team_id]
+    engine.dispose()
+    return list(channels.values())
 
 
 def schedule_digests(url: str) -> None:
@@ -95,6 +108,7 @@ def schedule_digests(url: str) -> None:
     factory = make_session_factory(engine)
     now = datetime.now(UTC)
     with factory() as session, session.begin():
+        session.execute(delete(Schedule))  # and, with them, the last run's deliveries
         for workspace in session.scalars(select(Workspace)):
             add_schedule(
                 session=session,
@@ -155,9 +169,9 @@ def run_clocks(url: str, fake: FakeSlack, key: str, count: int, tmp: Path) -> di
     schedule_digests(url)
     logs = [tmp / f"clock-{n}.log" for n in range(CLOCKS)]
     started = time.monotonic()
+    own_cpu = time.process_time()  # the fake Slack's work, mostly
     with ExitStack() as stack:
-        for log in logs:
-            stack.enter_context(clock_process(env, tmp, log))
+        clocks = [stack.enter_context(clock_process(env, tmp, log)) for log in logs]
         while time.monotonic() - started < DEADLINE_SECONDS:
             states = settled(url)
             if sum(states.values()) >= count and not (
@@ -166,9 +180,34 @@ def run_clocks(url: str, fake: FakeSlack, key: str, count: int, tmp: Path) -> di
                 break
             time.sleep(0.25)  # polling the database for the clocks' progress
         waited = time.monotonic() - started
+        clock_cpu = sum(cpu_seconds(c.pid) for c in clocks)
+        clock_peak_kb = max(peak_rss_kb(c.pid) for c in clocks)
+    own_cpu = time.process_time() - own_cpu
     errors = [log.read_text(errors="replace")[-2000:] for log in logs]
     posts = fake.calls_to("chat.postMessage")
-    return {"waited": waited, "states": settled(url), "posts": posts, "stderr": errors}
+    return {
+        "waited": waited,
+        "states": settled(url),
+        "posts": posts,
+        "stderr": errors,
+        "clock_cpu_s": round(clock_cpu, 1),
+        "clock_peak_rss_mib": round(clock_peak_kb / 1024),
+        "fake_cpu_s": round(own_cpu, 1),
+    }
+
+
+def peak_rss_kb(pid: int) -> int:
+    """The most resident memory a running process has held (VmHWM), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a running process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def check(fake: FakeSlack, channels: list[str]) -> dict:
@@ -196,36 +235,35 @@ def check(fake: FakeSlack, channels: list[str]) -> dict:
     }
 
 
-def one_run(name: str, url: str, limits: bool) -> dict:
-    key = Fernet.generate_key().decode()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
-    with FakeSlack() as fake:
-        seeding = time.monotonic()
-        channels = seed(url, fake, key, WORKSPACES)
-        seeding = time.monotonic() - seeding
-        if limits:
-            fake.rate_limit("chat.postMessage", PER_CHANNEL_PER_SECOND, PER_TEAM_PER_MINUTE)
-        run = run_clocks(url, fake, key, WORKSPACES, tmp)
-        outcome = check(fake, channels)
-        minimum = (POSTS_PER_DIGEST - 1) / PER_CHANNEL_PER_SECOND
-        result = {
-            "database": name,
-            "workspaces": WORKSPACES,
-            "clocks": CLOCKS,
-            "limits": limits,
-            "seed_s": round(seeding, 1),
-            "clock_start_to_settled_s": round(run["waited"], 2),
-            "first_to_last_post_s": outcome["first_to_last_s"],
-            "rate_limit_minimum_s": minimum,
-            "posts_attempted": len(run["posts"]),
-            "messages_stored": outcome["stored"],
-            "rate_limited_429": fake.rate_limited_count,
-            "duplicates": outcome["duplicates"],
-            "losses": outcome["losses"],
-            "states": run["states"],
-        }
-        if outcome["losses"] or outcome["duplicates"]:
-            result["clock_stderr"] = run["stderr"]
+def one_run(name: str, url: str, fake: FakeSlack, key: str, teams, limits: bool) -> dict:
+    channels = fresh_channels(url, fake, teams, "limited" if limits else "unlimited")
+    if limits:
+        fake.rate_limit("chat.postMessage", PER_CHANNEL_PER_SECOND, PER_TEAM_PER_MINUTE)
+    else:
+        fake.rate_limit("chat.postMessage", None, None)
+    limited_before = fake.rate_limited_count
+    run = run_clocks(url, fake, key, len(teams), Path(tempfile.mkdtemp(prefix="bench-fanout-")))
+    outcome = check(fake, channels)
+    result = {
+        "database": name,
+        "workspaces": len(teams),
+        "clocks": CLOCKS,
+        "limits": limits,
+        "clock_start_to_settled_s": round(run["waited"], 2),
+        "first_to_last_post_s": outcome["first_to_last_s"],
+        "rate_limit_minimum_s": (POSTS_PER_DIGEST - 1) / PER_CHANNEL_PER_SECOND,
+        "posts_attempted": len(run["posts"]),
+        "messages_stored": outcome["stored"],
+        "rate_limited_429": fake.rate_limited_count - limited_before,
+        "duplicates": outcome["duplicates"],
+        "losses": outcome["losses"],
+        "clocks_cpu_s": run["clock_cpu_s"],
+        "fake_slack_cpu_s": run["fake_cpu_s"],
+        "clock_peak_rss_mib": run["clock_peak_rss_mib"],
+        "states": run["states"],
+    }
+    if outcome["losses"] or outcome["duplicates"]:
+        result["clock_logs"] = run["stderr"]
     return result
 
 
@@ -235,7 +273,12 @@ def main() -> int:
     if name == "sqlite":
         print("PostgreSQL not configured (TEST_DATABASE_URL/BENCH_POSTGRES_URL): using SQLite.")
     url = found[name]
-    results = [one_run(name, url, limits=True), one_run(name, url, limits=False)]
+    key = Fernet.generate_key().decode()
+    with FakeSlack() as fake:
+        started = time.monotonic()
+        teams = seed(url, fake, key, WORKSPACES)
+        print(f"seeded {WORKSPACES} workspaces in {time.monotonic() - started:.0f} s", flush=True)
+        results = [one_run(name, url, fake, key, teams, limits) for limits in (True, False)]
     rows = [
         [
             r["database"],
@@ -251,6 +294,9 @@ def main() -> int:
             r["rate_limited_429"],
             r["duplicates"],
             r["losses"],
+            r["clocks_cpu_s"],
+            r["fake_slack_cpu_s"],
+            r["clock_peak_rss_mib"],
         ]
         for r in results
     ]
@@ -269,6 +315,9 @@ def main() -> int:
             "429s",
             "duplicates",
             "losses",
+            "clocks CPU s",
+            "fake CPU s",
+            "clock peak MiB",
         ],
         rows,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -110,6 +111,24 @@ def test_reaction_records_once_even_when_slack_retries(prompts, running_app, sla
     react(running_app, slack, slack.alice, channel, ts, event_id="Ev0000000A01", retry_num=1)
     assert len(checkins(db)) == 1
     assert len(slack.fake.calls_to("chat.update")) == updates_before + 1
+
+
+def test_event_ids_are_forgotten_once_slack_can_no_longer_retry(prompts, running_app, slack, db):
+    from bot.services.installations import purge_expired
+
+    channel, ts = prompts[(1, slack.alice)]
+    react(running_app, slack, slack.alice, channel, ts, event_id="Ev0000000B01")
+    db.rollback()
+    received = db.get(ProcessedEvent, "Ev0000000B01").received_at
+    received = received if received.tzinfo else received.replace(tzinfo=UTC)
+    factory = running_app.runtime.session_factory
+    purge_expired(factory, received + timedelta(hours=2))  # Slack may still retry
+    db.rollback()
+    assert db.get(ProcessedEvent, "Ev0000000B01") is not None
+    purge_expired(factory, received + timedelta(days=2))  # the clock's daily job
+    db.rollback()
+    assert db.get(ProcessedEvent, "Ev0000000B01") is None
+    assert len(checkins(db)) == 1  # the check-in itself stays
 
 
 def test_a_later_answer_replaces_the_earlier_one(prompts, running_app, slack, db):

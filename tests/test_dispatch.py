@@ -143,3 +143,22 @@ def test_a_long_429_goes_back_to_the_job():
     out: list = []
     run_calls(job(out), Pacer(per_channel=0, per_workspace=0))
     assert out == ["60"]  # its delivery is retried by a later tick instead
+
+
+def test_a_failing_claim_lets_the_deliveries_in_hand_finish():
+    done = []
+
+    def job(n):
+        yield Call(f"C{n}", "T1", lambda: None)
+        done.append(n)
+
+    batches = iter([[job(1), job(2)]])
+
+    def jobs(room):
+        batch = next(batches, None)
+        if batch is None:
+            raise ConnectionError("the database went away")
+        return batch
+
+    Dispatcher(Pacer(per_channel=0, per_workspace=0), threads=2).run(jobs)
+    assert sorted(done) == [1, 2]

@@ -102,7 +102,11 @@ class Dispatcher:
                     busy += 1
                     pool.submit(self._call, job, call)
                 if not exhausted and running < self.in_flight and busy < self.threads:
-                    fresh = jobs(min(self.threads - busy, self.in_flight - running))
+                    try:
+                        fresh = jobs(min(self.threads - busy, self.in_flight - running))
+                    except Exception:  # e.g. the database went away: finish what we hold
+                        log.exception("claiming deliveries failed")
+                        fresh = []
                     exhausted = not fresh
                     for job in fresh:
                         running += 1

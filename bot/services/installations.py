@@ -15,6 +15,7 @@ from models import AuditEntry, Delivery, ProcessedEvent, Schedule, Workspace
 from models.installation import SlackBot, SlackInstallation, SlackOAuthState
 
 log = logging.getLogger(__name__)
+EVENT_IDS_KEPT = timedelta(days=1)
 
 # An uninstall event older than the latest install (a retry arriving after a quick
 # re-install) must not undo that install; Slack's event_time has a one-second resolution.
@@ -194,7 +195,8 @@ def purge_workspace(*, session: Session, team_id: str) -> PurgeOutcome:
 
 def purge_expired(session_factory: sessionmaker[Session], now: datetime) -> list[str]:
     """The clock's daily job: purge workspaces uninstalled longer than their retention, and
-    drop OAuth states that expired unused. Returns the purged team ids."""
+    drop OAuth states that expired unused and event ids too old to be retried. Returns the
+    purged team ids."""
     with session_factory() as session:
         due = list(
             session.scalars(
@@ -219,4 +221,8 @@ def purge_expired(session_factory: sessionmaker[Session], now: datetime) -> list
         # slack_sdk stores naive UTC datetimes.
         naive_now = now.astimezone(UTC).replace(tzinfo=None)
         session.execute(delete(SlackOAuthState).where(SlackOAuthState.expire_at < naive_now))
+        # Slack stops retrying an event within the hour; a day's margin, then forget its id.
+        session.execute(
+            delete(ProcessedEvent).where(ProcessedEvent.received_at < now - EVENT_IDS_KEPT)
+        )
     return purged
