@@ -511,3 +511,25 @@ def test_a_clock_killed_mid_fan_out_and_restarted_sends_everything_once(
         summaries, parts = digest_parts(slack, channel)
         assert summaries == 1 and parts == Counter({1: 1, 2: 1, 3: 1, 4: 1, 5: 1}), channel
     assert len(deliveries(runtime, state="sent")) == 4
+
+
+def test_a_stopping_clock_finishes_what_it_holds_and_claims_nothing_more(
+    runtime, workspace_id, slack
+):
+    channels = [
+        slack.fake.add_channel(slack.team_id, name=f"stop-{n}", members=[slack.bot_user_id])["id"]
+        for n in range(20)
+    ]
+    for channel in channels:
+        schedule(runtime, workspace_id, "every monday 09:00", tz="UTC", channel=channel)
+    slack.fake.fail("chat.postMessage", delay=0.5, apply=True, times=20)  # posts in flight
+    stopping = threading.Event()
+    threading.Timer(0.2, stopping.set).start()  # SIGTERM arrives while the first posts are out
+    report = tick(runtime, now=at("2025-03-03T09:00:30+00:00"), pacer=NO_PACING, stopping=stopping)
+    sent = len(report.sent.sent)
+    assert 0 < sent < 20  # the posts in flight finished...
+    assert len(deliveries(runtime, state="pending")) == 20 - sent  # ...the rest wait, unclaimed
+    assert sum(len(posts(slack, c)) for c in channels) == sent
+    later = tick(runtime, now=at("2025-03-03T09:01:30+00:00"), pacer=NO_PACING)
+    assert len(later.sent.sent) == 20 - sent
+    assert [len(posts(slack, c)) for c in channels] == [1] * 20

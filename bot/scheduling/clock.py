@@ -22,9 +22,9 @@ from models import Workspace, utcnow
 log = logging.getLogger(__name__)
 
 
-def run_tick(runtime: Runtime, pacer: Pacer) -> None:
+def run_tick(runtime: Runtime, pacer: Pacer, stopping: threading.Event) -> None:
     try:
-        report = tick(runtime, pacer=pacer)
+        report = tick(runtime, pacer=pacer, stopping=stopping)
         log.info(report.summary())
     except Exception:  # nothing may stop the clock; the next minute tries again
         log.exception("tick failed")
@@ -57,7 +57,7 @@ def run_purge(runtime: Runtime) -> None:
         log.exception("purge failed")
 
 
-def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
+def build_scheduler(runtime: Runtime, stopping: threading.Event) -> BackgroundScheduler:
     # An in-memory job store of its own: APScheduler job stores must never be shared.
     scheduler = BackgroundScheduler(
         timezone=UTC,
@@ -65,7 +65,10 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
     )
     pacer = Pacer()
     scheduler.add_job(
-        run_tick, CronTrigger(second=0, timezone=UTC), args=(runtime, pacer), id="tick"
+        run_tick,
+        CronTrigger(second=0, timezone=UTC),
+        args=(runtime, pacer, stopping),
+        id="tick",
     )
     scheduler.add_job(run_chases, CronTrigger(minute=17, timezone=UTC), args=(runtime,), id="chase")
     scheduler.add_job(
@@ -84,11 +87,13 @@ def run_clock(runtime: Runtime) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    scheduler = build_scheduler(runtime)
+    scheduler = build_scheduler(runtime, stopping)
     log.info("clock started: ticking every minute")
-    run_tick(runtime, scheduler.get_job("tick").args[1])
+    run_tick(runtime, scheduler.get_job("tick").args[1], stopping)
     scheduler.start()
     while not stopping.wait(0.5):
         pass
-    scheduler.shutdown(wait=True)  # let a running tick finish its delivery
+    # A running tick claims nothing more and finishes the deliveries in hand (seconds, even
+    # mid-fan-out); what it leaves stays pending for the next clock.
+    scheduler.shutdown(wait=True)
     return 0

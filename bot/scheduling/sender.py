@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import urllib.error
 from collections.abc import Callable
@@ -123,6 +124,7 @@ class Sender:
         *,
         threads: int = 8,
         in_flight: int = 1000,
+        stopping: threading.Event | None = None,
     ):
         self.factory = factory
         self.client_for = client_for
@@ -130,6 +132,7 @@ class Sender:
         self.pacer = pacer or Pacer()
         self.threads = threads
         self.in_flight = in_flight
+        self.stopping = stopping or threading.Event()
 
     def run(self, now: datetime, *, limit: int | None = None) -> SendReport:
         """Recover abandoned deliveries, then claim and send due ones until none are left."""
@@ -142,8 +145,8 @@ class Sender:
             nonlocal claimed
             if limit is not None:
                 room = min(room, limit - claimed)
-            if room <= 0:
-                return []
+            if room <= 0 or self.stopping.is_set():
+                return []  # shutting down: finish what is in hand, leave the rest pending
             # Claimed at the tick's time plus what has elapsed: a long fan-out's late claims
             # must not look abandoned to the next tick.
             claimed_at = now + timedelta(seconds=time.monotonic() - started)

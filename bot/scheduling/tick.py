@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -64,7 +65,10 @@ def tick(
     now: datetime | None = None,
     dry_run: bool = False,
     pacer: Pacer | None = None,
+    stopping: threading.Event | None = None,
 ) -> TickReport:
+    """Plan, then send what is due. Once `stopping` is set no new delivery is claimed: the
+    ones in hand finish and the rest stay pending for the next tick (or another clock)."""
     now = now or utcnow()
     report = TickReport(now=now, dry_run=dry_run)
     factory = writer_sessions(runtime)
@@ -87,6 +91,7 @@ def tick(
         client_for=lambda workspace: runtime.client_for(workspace, wait_on_rate_limit=False),
         worker=worker_name(),
         pacer=pacer,
+        stopping=stopping,
     )
     report.sent = sender.run(now)
     return report
