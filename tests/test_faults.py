@@ -1,15 +1,22 @@
-"""Fault tests: retried-event storms, the database going away under the web app, and a fake
-Slack failing at random during a fan-out. Loopback only, bounded in time, deterministic."""
+"""Fault tests: retried-event storms, the database going away under the web app (connections
+cut, and a real PostgreSQL restart), and a fake Slack failing at random during a fan-out.
+Loopback only, bounded in time, deterministic."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import random
+import shutil
 import socket
+import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -128,7 +135,7 @@ class Cuttable:
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 @pytest.mark.usefixtures("frozen_time", "roadmap")
-def test_the_web_app_rides_out_a_database_restart(settings, slack):
+def test_the_web_app_rides_out_its_database_connections_being_cut(settings, slack):
     from bot.app import create_app
     from bot.web import create_wsgi_app
     from tests.conftest import SIGNING_SECRET
@@ -158,6 +165,93 @@ def test_the_web_app_rides_out_a_database_restart(settings, slack):
     finally:
         runtime.close()
         proxy.close()
+
+
+def server_binary(name: str) -> str | None:
+    """A PostgreSQL server program: on PATH, or where Debian puts it."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    return str(candidates[-1]) if candidates else None
+
+
+@pytest.fixture
+def restartable_postgres():
+    """A PostgreSQL server of the test's own (initdb, loopback, trust), so that the test can
+    really stop and start it without touching the machine's server."""
+    initdb, pg_ctl = server_binary("initdb"), server_binary("pg_ctl")
+    if not (initdb and pg_ctl):
+        pytest.skip("initdb/pg_ctl not found: the PostgreSQL server programs are needed")
+    # PostgreSQL refuses to run as root: run it as the postgres user then.
+    as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    root = Path(tempfile.mkdtemp(prefix="pg-restart-"))
+    if as_owner:
+        shutil.chown(root, "postgres")
+    data, log = root / "data", root / "server.log"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+
+    def run(*args):
+        subprocess.run([*as_owner, *args], check=True, capture_output=True, timeout=60)
+
+    def start():
+        run(pg_ctl, "-D", str(data), "-o", options, "-l", str(log), "-w", "start")
+
+    def stop(mode="fast"):
+        run(pg_ctl, "-D", str(data), "-m", mode, "-w", "stop")
+
+    run(initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
+    start()
+    try:
+        yield SimpleNamespace(
+            url=f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", start=start, stop=stop
+        )
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            stop("immediate")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.usefixtures("frozen_time")
+def test_the_web_app_rides_out_a_real_postgresql_restart(settings, slack, restartable_postgres):
+    from bot.app import create_app
+    from bot.db import create_db_engine, make_session_factory, migrate
+    from bot.services.roadmap_import import import_roadmap
+    from bot.services.workspaces import ensure_workspace
+    from bot.web import create_wsgi_app
+    from tests.conftest import SAMPLE_ROADMAP, SIGNING_SECRET
+    from tests.harness import AppServer, SlackDriver
+
+    own = replace(settings, database_url=restartable_postgres.url)
+    migrate(own.database_url)
+    engine = create_db_engine(own.database_url)
+    with make_session_factory(engine)() as session, session.begin():
+        workspace = ensure_workspace(session=session, team_id=slack.team_id, name="Acme")
+        import_roadmap(session=session, workspace_id=workspace.id, text=SAMPLE_ROADMAP.read_bytes())
+    engine.dispose()
+    runtime = Runtime.from_settings(own)
+    try:
+        with AppServer(create_wsgi_app(create_app(own, runtime), runtime)) as server:
+            driver = SlackDriver(server.url, SIGNING_SECRET, slack.fake, slack.team_id)
+            driver.runtime = runtime
+
+            def roadmap_list():
+                return run_command(driver, "list", user_id=slack.alice, channel_id=slack.channel)
+
+            assert "Q1 2025" in roadmap_list().text  # the pool now holds live connections
+            restartable_postgres.stop()  # a real shutdown: every connection is closed
+            assert http_request(f"{server.url}/healthz").status == 503
+            during = roadmap_list()
+            assert during.status == 200 and "Sorry, something went wrong" in during.text
+            restartable_postgres.start()
+            assert "Q1 2025" in roadmap_list().text  # no app restart: pre-ping replaced them
+            assert http_request(f"{server.url}/healthz").status == 200
+    finally:
+        runtime.close()
 
 
 def test_random_slack_faults_during_a_fan_out_deliver_each_once_or_fail(
