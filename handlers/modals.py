@@ -61,6 +61,21 @@ def field_value(view: dict, field: Field):
     return element.get("value")
 
 
+# Which input block shows a service's complaint about a field (the first one otherwise).
+GOAL_FIELDS = {
+    "title": Field.TITLE,
+    "period": Field.PERIOD,
+    "category": Field.CATEGORY,
+    "owners": Field.OWNERS,
+    "due": Field.DUE,
+}
+METRIC_FIELDS = {
+    "name": Field.METRIC_NAME,
+    "kind": Field.METRIC_KIND,
+    "target": Field.METRIC_TARGET,
+}
+
+
 def submit_goal(ack, body: dict, view: dict, db, client, context) -> None:
     ctx = request_context(db=db, context=context, client=client, user_id=body["user"]["id"])
     title = (field_value(view, Field.TITLE) or "").strip()
@@ -88,7 +103,8 @@ def submit_goal(ack, body: dict, view: dict, db, client, context) -> None:
             what = f"added to {result.period} / {result.category}."
     except ServiceError as error:
         db.rollback()
-        ack(response_action="errors", errors={Field.TITLE: str(error)[:150]})
+        block = GOAL_FIELDS.get(error.field or "", Field.TITLE)
+        ack(response_action="errors", errors={block: str(error)[:150]})
         return
     db.commit()
     ack()
@@ -123,7 +139,8 @@ def submit_metric(ack, body: dict, view: dict, db, client, context) -> None:
         )
     except ServiceError as error:
         db.rollback()
-        ack(response_action="errors", errors={Field.METRIC_NAME: str(error)[:150]})
+        block = METRIC_FIELDS.get(error.field or "", Field.METRIC_NAME)
+        ack(response_action="errors", errors={block: str(error)[:150]})
         return
     db.commit()
     ack()

@@ -365,3 +365,32 @@ def test_metric_modal_validates_and_adds(running_app, slack, db):
     assert (metric.target, metric.comparator, metric.unit) == (0.5, "<", "%")
     refused = running_app.interaction(_submission(slack, slack.alice, "metric_add", values("1")))
     assert "Only roadmap admins" in refused.json()["errors"]["metric_name"]
+
+
+def test_a_modal_shows_each_complaint_under_the_field_at_fault(running_app, slack):
+    def goal_values(title, period):
+        return {
+            "title": {"title": {"type": "plain_text_input", "value": title}},
+            "period": {"period": {"type": "static_select", "selected_option": {"value": period}}},
+            "owners": {"owners": {"type": "multi_users_select", "selected_users": []}},
+            "due": {"due": {"type": "datepicker", "selected_date": None}},
+        }
+
+    def submit(callback, values):
+        return running_app.interaction(_submission(slack, slack.admin, callback, values)).json()
+
+    # A crafted submission naming a period the roadmap does not have.
+    wrong_period = submit("goal_add", goal_values("Ship it", "Q9 2031"))
+    assert list(wrong_period["errors"]) == ["period"]
+    assert "can't find the period 'Q9 2031'" in wrong_period["errors"]["period"]
+    duplicate = submit("goal_add", goal_values("Complete API Gateway Redesign", "Q1 2025"))
+    assert list(duplicate["errors"]) == ["title"] and "already has that title" in str(duplicate)
+    half_target = {
+        "metric_name": {"metric_name": {"type": "plain_text_input", "value": "Latency"}},
+        "metric_kind": {
+            "metric_kind": {"type": "static_select", "selected_option": {"value": "technical"}}
+        },
+        "metric_target": {"metric_target": {"type": "plain_text_input", "value": "200"}},
+    }
+    refused = submit("metric_add", half_target)
+    assert list(refused["errors"]) == ["metric_target"]

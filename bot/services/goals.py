@@ -178,8 +178,12 @@ def resolve_category(session: Session, workspace_id: int, prefix: str) -> Catego
         return matches[0]
     names = ", ".join(c.name for c in (matches or categories))
     if matches:
-        raise InvalidInput(f"'{prefix}' could be any of: {names}. Type a little more.")
-    raise NotFound(f"There is no category '{prefix}'. Categories: {names or 'none yet'}.")
+        raise InvalidInput(
+            f"'{prefix}' could be any of: {names}. Type a little more.", field="category"
+        )
+    raise NotFound(
+        f"There is no category '{prefix}'. Categories: {names or 'none yet'}.", field="category"
+    )
 
 
 def list_goals(
@@ -263,9 +267,9 @@ def _audit(session: Session, workspace_id: int, actor: Actor, action: str, goal:
 def _clean_title(title: str) -> str:
     cleaned = " ".join(title.split())
     if not cleaned:
-        raise InvalidInput("A goal needs a title.")
+        raise InvalidInput("A goal needs a title.", field="title")
     if len(cleaned) > MAX_TITLE:
-        raise InvalidInput(f"A goal's title can be at most {MAX_TITLE} characters.")
+        raise InvalidInput(f"A goal's title can be at most {MAX_TITLE} characters.", field="title")
     return cleaned
 
 
@@ -317,7 +321,9 @@ def add_goal(
         )
     )
     if duplicate is not None:
-        raise InvalidInput(f"{duplicate.ref} already has that title in {chosen.label}.")
+        raise InvalidInput(
+            f"{duplicate.ref} already has that title in {chosen.label}.", field="title"
+        )
     goal = Goal(
         workspace_id=workspace.id,
         number=next_goal_number(session, workspace.id),

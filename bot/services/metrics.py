@@ -276,16 +276,16 @@ def add_metric(
     require_admin(workspace, actor, "add metrics")
     name = " ".join(name.split())
     if not name:
-        raise InvalidInput("A metric needs a name.")
+        raise InvalidInput("A metric needs a name.", field="name")
     if kind not in ("technical", "team"):
-        raise InvalidInput("A metric's kind is technical or team.")
+        raise InvalidInput("A metric's kind is technical or team.", field="kind")
     if (target is None) != (comparator is None):
-        raise InvalidInput("Give both a comparator and a target, or neither.")
+        raise InvalidInput("Give both a comparator and a target, or neither.", field="target")
     key = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64] or "metric"
     if session.scalar(
         select(Metric.id).where(Metric.workspace_id == workspace.id, Metric.key == key)
     ):
-        raise InvalidInput(f"There is already a metric called {name}.")
+        raise InvalidInput(f"There is already a metric called {name}.", field="name")
     position = session.scalar(
         select(func.coalesce(func.max(Metric.position), -1) + 1).where(
             Metric.workspace_id == workspace.id

@@ -73,5 +73,7 @@ def resolve_period(periods: list[Period], query: str, today: date) -> Period:
                 )
     if found is None:
         known = ", ".join(p.label for p in periods)
-        raise NotFound(f"I can't find the period '{query}'. The roadmap has: {known}.")
+        raise NotFound(
+            f"I can't find the period '{query}'. The roadmap has: {known}.", field="period"
+        )
     return found
