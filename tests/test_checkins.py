@@ -384,6 +384,42 @@ def test_unanswered_prompts_get_one_reminder(prompts, running_app, slack, db, fr
     assert send_chases(factory=factory, client=client, workspace_id=workspace_id, now=utcnow()) == 0
 
 
+def test_a_prompt_posted_late_on_sunday_is_chased_in_the_new_week(
+    running_app, slack, db, frozen_time
+):
+    from bot.outbound.checkins import send_chases
+    from models import Workspace, utcnow
+
+    frozen_time.move_to("2025-03-09 19:00:00+00:00")  # Sunday 20:00 in Berlin, week 10
+    outcome = run_command(
+        running_app, "checkin prompt", user_id=slack.admin, channel_id=slack.channel
+    )
+    assert "prompts posted" in outcome.text
+    factory = make_session_factory(db.get_bind())
+    workspace_id = db.scalar(select(Workspace.id))
+    client = running_app.runtime.web_client()
+    frozen_time.move_to("2025-03-10 20:00:00+00:00")  # Monday evening: week 11, 25 h later
+    chased = send_chases(factory=factory, client=client, workspace_id=workspace_id, now=utcnow())
+    assert chased == 4  # G1 alice, G2 bob, G3 alice and bob: none answered in week 10
+    assert send_chases(factory=factory, client=client, workspace_id=workspace_id, now=utcnow()) == 0
+
+
+def test_a_newer_prompt_supersedes_the_old_one_for_reminders(running_app, slack, db, frozen_time):
+    from bot.outbound.checkins import send_chases
+    from models import Workspace, utcnow
+
+    frozen_time.move_to("2025-03-09 19:00:00+00:00")  # Sunday, week 10
+    run_command(running_app, "checkin prompt", user_id=slack.admin, channel_id=slack.channel)
+    frozen_time.move_to("2025-03-10 08:00:00+00:00")  # Monday morning, week 11: new prompts
+    run_command(running_app, "checkin prompt", user_id=slack.admin, channel_id=slack.channel)
+    factory = make_session_factory(db.get_bind())
+    workspace_id = db.scalar(select(Workspace.id))
+    client = running_app.runtime.web_client()
+    frozen_time.move_to("2025-03-10 20:00:00+00:00")  # week 10's prompts are 25 h old
+    chased = send_chases(factory=factory, client=client, workspace_id=workspace_id, now=utcnow())
+    assert chased == 0  # the week-11 prompts are what people should answer now
+
+
 def test_completion_counts_the_cycle(prompts, running_app, slack, db):
     from bot.services.checkins import completion, cycle_of
     from models import Workspace, utcnow

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session, aliased
 
-from bot.services.checkins import cycle_of
+from bot.services.checkins import cycle_of, previous_cycle
 from bot.services.goals import GoalView, goal_views
 from bot.services.periods import current_period, periods_of, workspace_today
 from bot.services.settings import setting
@@ -106,24 +106,35 @@ def reserve_prompt(
 
 
 def due_chases(*, session: Session, workspace: Workspace, now: datetime) -> list[CheckinPrompt]:
-    """Prompts past the deadline with no answer this cycle and no reminder yet."""
+    """Prompts past the deadline with no answer in their cycle and no reminder yet: this
+    cycle's, and last cycle's too (a prompt posted late on Sunday falls due in the new week)
+    unless a newer prompt for the same goal has reached the same person since."""
     hours = int(setting(workspace, "chase_after_hours"))
     cycle = cycle_of(workspace, now)
-    answered = select(Checkin.goal_id).where(
+    newer = aliased(CheckinPrompt)
+    answered = exists().where(
         Checkin.workspace_id == workspace.id,
-        Checkin.cycle == cycle,
+        Checkin.goal_id == CheckinPrompt.goal_id,
+        Checkin.cycle == CheckinPrompt.cycle,
         Checkin.retracted_at.is_(None),
         Checkin.status.is_not(None),
+    )
+    superseded = exists().where(
+        newer.workspace_id == workspace.id,
+        newer.goal_id == CheckinPrompt.goal_id,
+        newer.recipient == CheckinPrompt.recipient,
+        newer.cycle > CheckinPrompt.cycle,  # "2025-W10" names sort in time order
     )
     return list(
         session.scalars(
             select(CheckinPrompt).where(
                 CheckinPrompt.workspace_id == workspace.id,
-                CheckinPrompt.cycle == cycle,
+                CheckinPrompt.cycle.in_((cycle, previous_cycle(cycle))),
                 CheckinPrompt.message_ts.is_not(None),
                 CheckinPrompt.reminded_at.is_(None),
                 CheckinPrompt.posted_at <= now - timedelta(hours=hours),
-                CheckinPrompt.goal_id.not_in(answered),
+                ~answered,
+                ~superseded,
             )
         )
     )
