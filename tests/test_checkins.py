@@ -420,6 +420,54 @@ def test_a_newer_prompt_supersedes_the_old_one_for_reminders(running_app, slack,
     assert chased == 0  # the week-11 prompts are what people should answer now
 
 
+def test_a_team_maps_its_own_emoji_to_a_status(prompts, running_app, slack, db):
+    def config(text):
+        return run_command(
+            running_app, f"config {text}", user_id=slack.admin, channel_id=slack.channel
+        ).text
+
+    channel, ts = prompts[(1, slack.alice)]
+    react(running_app, slack, slack.alice, channel, ts, "rocket")
+    assert checkins(db) == []  # not an answer emoji yet
+    assert ":rocket: done" in config("reactions :rocket: done")
+    slack.fake.user_unreact(channel, ts, slack.alice, "rocket")  # and react again
+    react(running_app, slack, slack.alice, channel, ts, "rocket")
+    (checkin,) = checkins(db)
+    assert checkin.status == "done"
+    assert ":rocket:" not in config("reactions :rocket: off")
+    assert "one of the reactions on every prompt" in config("reactions :red_circle: done")
+    assert ":rocket:" not in config("reactions reset") and ":tada: done" in config("reactions")
+    refused = run_command(
+        running_app, "config reactions :rocket: done", user_id=slack.carol, channel_id=slack.channel
+    )
+    assert "Only roadmap admins" in refused.text
+
+
+def test_reminders_follow_the_chase_setting(prompts, running_app, slack, db, frozen_time):
+    from bot.outbound.checkins import send_chases
+    from models import Workspace, utcnow
+
+    def config(text):
+        return run_command(
+            running_app, f"config {text}", user_id=slack.admin, channel_id=slack.channel
+        ).text
+
+    factory = make_session_factory(db.get_bind())
+    workspace_id = db.scalar(select(Workspace.id))
+    client = running_app.runtime.web_client()
+
+    def chase():
+        return send_chases(factory=factory, client=client, workspace_id=workspace_id, now=utcnow())
+
+    assert "after 24 hours" in config("chase")
+    assert "Reminder for unanswered prompts*: off" in config("chase off")
+    frozen_time.shift(30 * 3600)
+    assert chase() == 0  # reminders are off
+    assert "after 2 hours" in config("chase 2")
+    assert chase() == 4  # 30 h unanswered, 2 h allowed: every prompt gets its one reminder
+    assert chase() == 0
+
+
 def test_completion_counts_the_cycle(prompts, running_app, slack, db):
     from bot.services.checkins import completion, cycle_of
     from models import Workspace, utcnow

@@ -53,7 +53,8 @@ KINDS = (
     "weekly_digest, quarterly_digest, checkin_prompt, knowledge_sharing, retrospective, reminder."
 )
 SETTINGS = (
-    "timezone, channel, admins, checkins, holidays, reactions, api-token, mentions, retention."
+    "timezone, channel, admins, checkins, holidays, reactions, chase, api-token, mentions, "
+    "retention."
 )
 
 
@@ -849,6 +850,13 @@ def test_import_and_export() -> None:
         ("config holidays us-ca", Config("holidays", ("US-CA",))),
         ("config holidays off", Config("holidays", ("off",))),
         ("config reactions", Config("reactions")),
+        ("config reactions :rocket: done", Config("reactions", ("rocket", "done"))),
+        ("config emoji :+1::skin-tone-3: at risk", Config("reactions", ("+1", "at-risk"))),
+        ("config reactions :rocket: off", Config("reactions", ("rocket", "off"))),
+        ("config reactions reset", Config("reactions", ("reset",))),
+        ("config chase 48", Config("chase", ("48",))),
+        ("config reminders 12h", Config("chase", ("12",))),
+        ("config chase off", Config("chase", ("off",))),
         ("config api-token", Config("api-token")),
         ("config api-token create", Config("api-token", ("create",))),
         ("config api-token create ci-bot", Config("api-token", ("create", "ci-bot"))),
@@ -923,11 +931,24 @@ def test_config(text: str, expected: Config) -> None:
             "/roadmap config api-token create [name] | revoke <name>",
         ),
         (
-            "config reactions :tada: done",
-            "`/roadmap config reactions` takes nothing: it shows the emoji for each status; "
-            "I don't know what to do with `:tada: done`.",
+            "config reactions :rocket: shipped",
+            "`shipped` is not a status. Use one of: "
+            "not-started, on-track, at-risk, off-track, blocked, done.",
             None,
-            "/roadmap config reactions",
+            "/roadmap config reactions [:emoji: <status>|off | reset]",
+        ),
+        (
+            "config reactions rocket",
+            "What should :rocket: mean? Give a status, or off.",
+            None,
+            "/roadmap config reactions [:emoji: <status>|off | reset]",
+        ),
+        (
+            "config chase 500",
+            "`500` is not a number of hours; remind after 1 to 168 hours, e.g. "
+            "`/roadmap config chase 24`, or `off`.",
+            None,
+            "/roadmap config chase <hours>|off",
         ),
         (
             "config admins alice",

@@ -19,14 +19,12 @@ from bot.blocks.text import escape_mrkdwn, truncate
 from bot.ids import Callback, Field
 from bot.services.checkins import CheckinResult, HistoryEntry
 from bot.services.goals import GoalView
+from bot.services.settings import DEFAULT_REACTIONS
+from bot.services.settings import PROMPT_REACTIONS as PROMPT_REACTION_NAMES
 
 # The reactions the bot puts on every prompt, one per answer, so people can just click.
-PROMPT_REACTIONS = (
-    ("large_green_circle", "on track"),
-    ("large_yellow_circle", "at risk"),
-    ("red_circle", "off track"),
-    ("no_entry", "blocked"),
-    ("white_check_mark", "done"),
+PROMPT_REACTIONS = tuple(
+    (name, DEFAULT_REACTIONS[name].replace("-", " ")) for name in PROMPT_REACTION_NAMES
 )
 SOURCE_WORDS = {
     "reaction": "with a reaction",

@@ -83,6 +83,8 @@ def config_message(config: ConfigView) -> Message:
         f"*Mentions in digests*: {config.mentions}",
         f"*Keep data after uninstall*: {config.retention_days} days",
         f"*Check-in reactions*: {reactions}",
+        "*Reminder for unanswered prompts*: "
+        + (f"after {config.chase_after_hours} hours" if config.chase_after_hours else "off"),
     ]
     text = "\n".join(rows)
     return Message(

@@ -109,7 +109,9 @@ def due_chases(*, session: Session, workspace: Workspace, now: datetime) -> list
     """Prompts past the deadline with no answer in their cycle and no reminder yet: this
     cycle's, and last cycle's too (a prompt posted late on Sunday falls due in the new week)
     unless a newer prompt for the same goal has reached the same person since."""
-    hours = int(setting(workspace, "chase_after_hours"))
+    hours = setting(workspace, "chase_after_hours")
+    if hours is None:  # reminders are off
+        return []
     cycle = cycle_of(workspace, now)
     newer = aliased(CheckinPrompt)
     answered = exists().where(
@@ -132,7 +134,7 @@ def due_chases(*, session: Session, workspace: Workspace, now: datetime) -> list
                 CheckinPrompt.cycle.in_((cycle, previous_cycle(cycle))),
                 CheckinPrompt.message_ts.is_not(None),
                 CheckinPrompt.reminded_at.is_(None),
-                CheckinPrompt.posted_at <= now - timedelta(hours=hours),
+                CheckinPrompt.posted_at <= now - timedelta(hours=int(hours)),
                 ~answered,
                 ~superseded,
             )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.services.actors import Actor, require_admin
 from bot.services.errors import InvalidInput
 from bot.services.workspaces import validate_timezone
-from models import AuditEntry, Member, Workspace
+from models import GOAL_STATUSES, AuditEntry, Member, Workspace
 from models.base import insert_ignoring_conflicts
 
 DEFAULT_REACTIONS = {
@@ -29,11 +29,29 @@ DEFAULTS = {
     "checkins": "dm",  # where prompts go: each owner's DM, or the roadmap channel
     "mentions": "off",  # whether digests @-mention people
     "retention_days": 30,  # how long an uninstalled workspace's data is kept
-    "chase_after_hours": 24,
+    "chase_after_hours": 24,  # None: no reminders
     "reactions": DEFAULT_REACTIONS,
 }
 MEMBER_CACHE = timedelta(hours=24)
-SETTINGS = ("timezone", "channel", "admins", "checkins", "holidays", "mentions", "retention")
+SETTINGS = (
+    "timezone",
+    "channel",
+    "admins",
+    "checkins",
+    "holidays",
+    "mentions",
+    "retention",
+    "reactions",
+    "chase",
+)
+# The reactions every prompt carries: their meaning is printed on the prompt, so it is fixed.
+PROMPT_REACTIONS = (
+    "large_green_circle",
+    "large_yellow_circle",
+    "red_circle",
+    "no_entry",
+    "white_check_mark",
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +64,7 @@ class ConfigView:
     mentions: str
     retention_days: int
     reactions: dict
+    chase_after_hours: int | None
 
 
 def setting(workspace: Workspace, name: str):
@@ -62,6 +81,7 @@ def config_view(workspace: Workspace) -> ConfigView:
         mentions=setting(workspace, "mentions"),
         retention_days=int(setting(workspace, "retention_days")),
         reactions=dict(setting(workspace, "reactions")),
+        chase_after_hours=setting(workspace, "chase_after_hours"),
     )
 
 
@@ -113,6 +133,16 @@ def change_config(
         if not raw.isdigit() or not 1 <= int(raw) <= 3650:
             raise InvalidInput("Retention is a number of days from 1 to 3650.")
         _set(workspace, "retention_days", int(raw))
+    elif name == "reactions":
+        _set(workspace, "reactions", _reactions(setting(workspace, "reactions"), values))
+    elif name == "chase":
+        raw = _one(values, "chase 24|off").lower()
+        if raw == "off":
+            _set(workspace, "chase_after_hours", None)
+        elif raw.isdigit() and 1 <= int(raw) <= 168:
+            _set(workspace, "chase_after_hours", int(raw))
+        else:
+            raise InvalidInput("Remind after 1 to 168 hours, or off.")
     elif name == "api-token":
         raise InvalidInput("The metrics API and its tokens are not available in this version yet.")
     else:
@@ -127,6 +157,30 @@ def change_config(
     )
     session.flush()
     return config_view(workspace)
+
+
+def _reactions(current: dict, values: tuple[str, ...]) -> dict:
+    """The reaction mapping after `reset`, `<emoji> <status>` or `<emoji> off`."""
+    if values == ("reset",):
+        return dict(DEFAULT_REACTIONS)
+    if len(values) != 2:
+        raise InvalidInput("Usage: /roadmap config reactions :emoji: <status>|off")
+    emoji, status = values
+    if emoji in PROMPT_REACTIONS:
+        raise InvalidInput(
+            f":{emoji}: is one of the reactions on every prompt, which say what they mean; "
+            "map another emoji."
+        )
+    mapping = dict(current)
+    if status == "off":
+        if emoji not in mapping:
+            raise InvalidInput(f":{emoji}: does not set a status now.")
+        del mapping[emoji]
+    elif status in GOAL_STATUSES:
+        mapping[emoji] = status
+    else:
+        raise InvalidInput(f"'{status}' is not a status: {', '.join(GOAL_STATUSES)}.")
+    return mapping
 
 
 def _holiday_region(value: str) -> str | None:

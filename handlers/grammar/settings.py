@@ -11,7 +11,7 @@ from handlers.grammar.commands import Config
 from handlers.grammar.errors import CommandError, closest, shown, too_many
 from handlers.grammar.registry import command
 from handlers.grammar.tokens import Args, Token
-from handlers.grammar.values import as_channel, as_person, unique
+from handlers.grammar.values import as_channel, as_person, bad_status, match_status, unique
 
 GROUP = "Settings"
 _USAGE = {
@@ -20,7 +20,8 @@ _USAGE = {
     "admins": "/roadmap config admins @person…",
     "checkins": "/roadmap config checkins dm|channel",
     "holidays": "/roadmap config holidays <country code>|off",
-    "reactions": "/roadmap config reactions",
+    "reactions": "/roadmap config reactions [:emoji: <status>|off | reset]",
+    "chase": "/roadmap config chase <hours>|off",
     "api-token": "/roadmap config api-token create [name] | revoke <name>",
     "mentions": "/roadmap config mentions on|off",
     "retention": "/roadmap config retention <days>",
@@ -44,6 +45,9 @@ _SETTING_ALIASES = {
     "token": "api-token",
     "tokens": "api-token",
     "mention": "mentions",
+    "chases": "chase",
+    "reminders": "chase",
+    "reminder": "chase",
 }
 _CHECKIN_PLACES = {"dm": "dm", "dms": "dm", "direct": "dm", "channel": "channel"}
 _SWITCH = {"on": "on", "yes": "on", "true": "on", "enable": "on", "enabled": "on"}
@@ -55,6 +59,9 @@ _MAX_RETENTION_DAYS = 3650
 _TOKEN_NAME = re.compile(r"[\w][\w.\-]{0,63}")
 _TOKEN_ACTIONS = ("create", "revoke", "list")
 _ADMIN_FILLER = frozenset({"and", "&", ","})
+_EMOJI = re.compile(r":?(?P<name>[a-z0-9_+\-']{1,64}(?:::skin-tone-[2-6])?):?")
+_HOURS = re.compile(r"(?P<hours>[0-9]{1,3})\s*(?:h|hours?)?", re.IGNORECASE)
+_MAX_CHASE_HOURS = 168
 
 Validator = Callable[[Args], tuple[str, ...]]
 
@@ -140,7 +147,37 @@ def _holidays(args: Args) -> tuple[str, ...]:
 
 
 def _reactions(args: Args) -> tuple[str, ...]:
-    raise too_many(args.text(), "config reactions", "nothing: it shows the emoji for each status")
+    """`reset`, or an emoji and the status it means (`off` forgets the emoji)."""
+    tokens = args.tokens
+    if tokens[0].key == "reset":
+        if len(tokens) > 1:
+            raise too_many(args.text(1), "config reactions reset", "nothing")
+        return ("reset",)
+    match = _EMOJI.fullmatch(tokens[0].text.casefold()) if tokens[0].kind == "word" else None
+    if match is None:
+        raise CommandError(f"`{shown(tokens[0].text)}` is not an emoji; type it like :rocket:.")
+    emoji = match["name"].split("::", 1)[0]  # skin tones count as the plain emoji
+    if len(tokens) == 1:
+        raise CommandError(f"What should :{emoji}: mean? Give a status, or off.")
+    if len(tokens) == 2 and tokens[1].key in _OFF:
+        return (emoji, "off")
+    found = match_status(tokens, 1)
+    if found is None or 1 + found[1] != len(tokens):
+        raise bad_status(tokens[1])
+    return (emoji, found[0])
+
+
+def _chase(args: Args) -> tuple[str, ...]:
+    token = _one(args, "chase", "one number of hours, or off")
+    if token.key in _OFF:
+        return ("off",)
+    match = _HOURS.fullmatch(args.text())
+    if not match or not 1 <= int(match["hours"]) <= _MAX_CHASE_HOURS:
+        raise CommandError(
+            f"`{shown(args.text())}` is not a number of hours; remind after 1 to "
+            f"{_MAX_CHASE_HOURS} hours, e.g. `/roadmap config chase 24`, or `off`."
+        )
+    return (str(int(match["hours"])),)
 
 
 def _api_token(args: Args) -> tuple[str, ...]:
@@ -185,6 +222,7 @@ _VALIDATORS: dict[str, Validator] = {
     "checkins": _choice("checkins", _CHECKIN_PLACES, "dm or channel"),
     "holidays": _holidays,
     "reactions": _reactions,
+    "chase": _chase,
     "api-token": _api_token,
     "mentions": _choice("mentions", _SWITCH, "on or off"),
     "retention": _retention,
@@ -203,6 +241,8 @@ _VALIDATORS: dict[str, Validator] = {
         "/roadmap config checkins dm",
         "/roadmap config holidays DE",
         "/roadmap config reactions",
+        "/roadmap config reactions :rocket: done",
+        "/roadmap config chase 48",
         "/roadmap config api-token create ci-bot",
         "/roadmap config api-token revoke ci-bot",
         "/roadmap config mentions off",
@@ -215,8 +255,10 @@ def parse_config(args: Args) -> Config:
 
     Settings: timezone, channel (where digests go), admins, checkins (prompt by dm or in the
     channel), holidays (a country code, or off: no prompts on public holidays), reactions (the
-    emoji that set a status), api-token (create or revoke tokens for the HTTP API), mentions
-    (on or off) and retention (days of history to keep). A setting without a value shows it.
+    emoji that set a status: add one with a status, forget one with off, or reset), chase (hours
+    before an unanswered prompt gets one reminder, or off), api-token (create or revoke tokens
+    for the HTTP API), mentions (on or off) and retention (days of history to keep). A setting
+    without a value shows it.
     """
     if not args.tokens:
         return Config()
