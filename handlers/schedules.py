@@ -51,6 +51,11 @@ def schedule_command(cmd, ctx: RequestContext, command: dict) -> Message:
             schedule_id=cmd.schedule_id,
         )
         return simple(f":wastebasket: Deleted {described}.")
+    if action == "holidays":
+        view = schedules.set_holiday_policy(
+            **common, actor=ctx.actor, schedule_id=cmd.schedule_id, policy=cmd.holidays
+        )
+        return schedule_saved(view, "changed")
     if action == "test":
         require_admin(ctx.workspace, ctx.actor, "test schedules")
         return preview(ctx, cmd.schedule_id)

@@ -48,7 +48,7 @@ from handlers.grammar.values import parse_date
 PROGRESS_HINT = "use a whole percentage like 60%, or a fraction like 3/5."
 OUT_OF_RANGE = "progress goes from 0% to 100%."
 VALUE_HINT = "give a number like 99.95, 180ms or 87.2%."
-ACTIONS = "list, next, add, edit, pause, resume, delete, test."
+ACTIONS = "list, next, add, edit, pause, resume, delete, test, holidays."
 KINDS = (
     "weekly_digest, quarterly_digest, checkin_prompt, knowledge_sharing, retrospective, reminder."
 )

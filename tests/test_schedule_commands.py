@@ -56,6 +56,28 @@ def test_schedule_changes_are_for_admins_and_rules_are_checked(ask, slack):
     assert "There is no schedule 999" in ask("schedule pause 999").text
 
 
+def test_a_schedule_moves_or_skips_public_holidays(ask, slack, session):
+    added = ask('schedule add reminder "the 1st of every month 09:00" Monthly numbers')
+    schedule_id = added.text.split("*#", 1)[1].split(" ", 1)[0]
+    refused = ask(f"schedule holidays {schedule_id} skip")
+    assert "/roadmap config holidays DE" in refused.text  # whose holidays? not said yet
+    ask("config holidays DE")
+    skipped = ask("schedule next")
+    assert "Tue 01 Apr 09:00, Thu 01 May 09:00" in skipped.text  # no policy: goes ahead
+    moved = ask(f"schedule holidays {schedule_id} move")
+    assert "Tue 01 Apr 09:00, Fri 02 May 09:00" in moved.text  # 1 May is Labour Day
+    assert "moves past DE public holidays" in moved.text
+    skipped = ask(f"schedule holidays {schedule_id} skip")
+    assert "Tue 01 Apr 09:00, Sun 01 Jun 09:00" in skipped.text
+    assert (
+        "Only roadmap admins" in ask(f"schedule holidays {schedule_id} off", user=slack.alice).text
+    )
+    bad = ask(f"schedule holidays {schedule_id} later")
+    assert "not a holiday choice" in bad.text
+    session.rollback()
+    assert session.get(Schedule, int(schedule_id)).holiday_policy == "skip"
+
+
 def test_digest_preview_is_private_and_posting_is_for_admins(ask, slack):
     preview = ask("digest weekly preview", user=slack.alice)
     assert "Q1 2025 · week 10 of 13" in preview.text

@@ -23,7 +23,13 @@ def schedule_line(view: ScheduleView, *, runs: int = 1) -> str:
         return head + f"\n:double_vertical_bar: paused ({escape_mrkdwn(view.paused_reason or '')})"
     zone = ZoneInfo(view.timezone)
     nexts = ", ".join(f"{w.astimezone(zone):%a %d %b %H:%M}" for w in view.next_runs[:runs])
-    return head + f"\nnext: {nexts or 'none'} ({view.timezone})"
+    line = head + f"\nnext: {nexts or 'none'} ({view.timezone})"
+    if view.holiday_region and view.holiday_policy in HOLIDAY_WORDS:
+        line += f"; {HOLIDAY_WORDS[view.holiday_policy]} {view.holiday_region} public holidays"
+    return line
+
+
+HOLIDAY_WORDS = {"next_working_day": "moves past", "skip": "skips"}
 
 
 def schedules_message(views: Sequence[ScheduleView], *, runs: int = 1) -> Message:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.services.actors import Actor, require_admin
 from bot.services.errors import InvalidInput, NotFound
-from bot.services.schedule_rules import RuleError, parse_rule
+from bot.services.schedule_rules import POLICIES, RuleError, parse_rule
 from models import SCHEDULE_KINDS, AuditEntry, Schedule, Workspace
 
 # What a new workspace starts with (the roadmap's own rituals are added by its import).
@@ -43,6 +43,8 @@ class ScheduleView:
     enabled: bool
     paused_reason: str | None
     next_runs: tuple[datetime, ...]  # aware UTC
+    holiday_policy: str = "none"
+    holiday_region: str | None = None
 
 
 def schedule_zone(schedule: Schedule, workspace: Workspace) -> ZoneInfo:
@@ -88,6 +90,8 @@ def view_of(
         enabled=schedule.enabled,
         paused_reason=schedule.paused_reason,
         next_runs=tuple(runs),
+        holiday_policy=schedule.holiday_policy or "none",
+        holiday_region=workspace.holiday_region,
     )
 
 
@@ -186,6 +190,32 @@ def edit_schedule(
     if text:
         schedule.text = text
     _audit(session, workspace.id, actor, "schedule.edit", schedule)
+    session.flush()
+    return view_of(schedule, workspace, now)
+
+
+def set_holiday_policy(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: Actor,
+    now: datetime,
+    schedule_id: int,
+    policy: str,
+) -> ScheduleView:
+    """What a schedule does on the workspace's public holidays: go ahead (none), move to the
+    next working day, or skip."""
+    require_admin(workspace, actor, "change schedules")
+    if policy not in POLICIES:
+        raise InvalidInput(f"A holiday policy is one of: {', '.join(POLICIES)}.")
+    if policy != "none" and not workspace.holiday_region:
+        raise InvalidInput(
+            "Say whose public holidays first, e.g. /roadmap config holidays DE; then this "
+            "schedule can move or skip them."
+        )
+    schedule = get_schedule(session, workspace.id, schedule_id)
+    schedule.holiday_policy = policy
+    _audit(session, workspace.id, actor, "schedule.holidays", schedule)
     session.flush()
     return view_of(schedule, workspace, now)
 

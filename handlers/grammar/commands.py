@@ -160,6 +160,7 @@ class ScheduleCommand:
     rule: str | None = None
     channel: str | None = None
     text: str | None = None
+    holidays: str | None = None  # action "holidays": none | next_working_day | skip
 
 
 @dataclass(frozen=True)

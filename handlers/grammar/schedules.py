@@ -21,8 +21,19 @@ SCHEDULE_KINDS: tuple[str, ...] = (
 )
 _KIND_ALIASES = {"check_in_prompt": "checkin_prompt", "retro": "retrospective"}
 SCHEDULE_ACTIONS: tuple[str, ...] = ("list", "next", "add", "edit", "pause", "resume", "delete")
-SCHEDULE_ACTIONS += ("test",)
+SCHEDULE_ACTIONS += ("test", "holidays")
 _ACTION_ALIASES = {"ls": "list", "new": "add", "remove": "delete", "rm": "delete", "try": "test"}
+_ACTION_ALIASES["holiday"] = "holidays"
+_HOLIDAY_POLICIES = {
+    "move": "next_working_day",
+    "next": "next_working_day",
+    "next-working-day": "next_working_day",
+    "next_working_day": "next_working_day",
+    "skip": "skip",
+    "off": "none",
+    "none": "none",
+    "ignore": "none",
+}
 _ID_ACTIONS = frozenset({"pause", "resume", "delete", "test"})
 _SCHEDULE_ID = re.compile(r"(?:#|s)?(?P<number>[0-9]{1,9})", re.IGNORECASE)
 _USAGE = {
@@ -30,6 +41,7 @@ _USAGE = {
     "next": "/roadmap schedule next",
     "add": '/roadmap schedule add <kind> "<rule>" [#channel] [text]',
     "edit": '/roadmap schedule edit <id> ["<rule>"] [#channel] [text]',
+    "holidays": "/roadmap schedule holidays <id> move|skip|off",
 }
 _DIGEST_KINDS = {"weekly": "weekly", "week": "weekly", "quarterly": "quarterly"}
 _DIGEST_KINDS["quarter"] = "quarterly"
@@ -102,6 +114,7 @@ def _details(
         _USAGE["add"],
         _USAGE["edit"],
         "/roadmap schedule pause|resume|delete|test <id>",
+        _USAGE["holidays"],
     ),
     examples=(
         "/roadmap schedules",
@@ -111,6 +124,7 @@ def _details(
         '/roadmap schedule edit 3 "every tuesday 10:00"',
         "/roadmap schedule pause 3",
         "/roadmap schedule test 3",
+        "/roadmap schedule holidays 3 move",
     ),
     group=GROUP,
 )
@@ -119,7 +133,9 @@ def parse_schedule(args: Args) -> ScheduleCommand:
 
     Kinds: weekly_digest, quarterly_digest, checkin_prompt, knowledge_sharing, retrospective
     and reminder. The rule says when, in quotes (`"every monday 09:00"`); then, optionally,
-    the channel to post in and the text to post. `test` runs a schedule once, now.
+    the channel to post in and the text to post. `test` runs a schedule once, now. On a public
+    holiday (see `/roadmap config holidays`) a schedule's occurrence can `move` to the next
+    working day, `skip`, or go ahead (`off`).
     """
     tokens = args.tokens
     if not tokens:
@@ -161,6 +177,8 @@ def _schedule_action(args: Args, action: str) -> ScheduleCommand:
         if len(tokens) > 2:
             raise too_many(args.text(2), f"schedule {action}", "just a schedule number")
         return ScheduleCommand(action, schedule_id)
+    if action == "holidays":
+        return _holidays(args, schedule_id)
     rule, channel, text = _details(args, 2, unquoted_rule=False)
     if rule == "":
         raise CommandError('The rule is empty; write it in quotes, e.g. "every monday 09:00".')
@@ -170,6 +188,26 @@ def _schedule_action(args: Args, action: str) -> ScheduleCommand:
             "a channel or a text."
         )
     return ScheduleCommand("edit", schedule_id, None, rule, channel, text)
+
+
+def _holidays(args: Args, schedule_id: int) -> ScheduleCommand:
+    tokens = args.tokens
+    if len(tokens) < 3:
+        raise CommandError(
+            f"What should schedule {schedule_id} do on a public holiday? Say move, skip or off."
+        )
+    if len(tokens) > 3:
+        raise too_many(args.text(3), "schedule holidays", "one of move, skip or off")
+    policy = _HOLIDAY_POLICIES.get(tokens[2].key or "")
+    if policy is None:
+        near = closest(tokens[2].key or "", ["move", "skip", "off"])
+        raise CommandError(
+            f"`{shown(tokens[2].text)}` is not a holiday choice; use move, skip or off.",
+            suggestion=f"Did you mean `/roadmap schedule holidays {schedule_id} {near}`?"
+            if near
+            else None,
+        )
+    return ScheduleCommand("holidays", schedule_id, holidays=policy)
 
 
 @command(
