@@ -98,6 +98,7 @@ def reserve_prompt(
         return None
     return session.scalar(
         select(CheckinPrompt).where(
+            CheckinPrompt.workspace_id == workspace.id,
             CheckinPrompt.goal_id == target.goal_id,
             CheckinPrompt.cycle == cycle,
             CheckinPrompt.recipient == target.recipient,

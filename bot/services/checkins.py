@@ -87,10 +87,11 @@ def prompt_at(session: Session, workspace_id: int, channel: str, ts: str) -> Che
     )
 
 
-def _prompts_of(session: Session, goal_id: int, cycle: str) -> list[tuple[str, str]]:
+def _prompts_of(session: Session, goal: Goal, cycle: str) -> list[tuple[str, str]]:
     rows = session.execute(
         select(CheckinPrompt.channel_id, CheckinPrompt.message_ts).where(
-            CheckinPrompt.goal_id == goal_id,
+            CheckinPrompt.workspace_id == goal.workspace_id,
+            CheckinPrompt.goal_id == goal.id,
             CheckinPrompt.cycle == cycle,
             CheckinPrompt.message_ts.is_not(None),
         )
@@ -138,7 +139,13 @@ def record_checkin(
         ["goal_id", "cycle"],
     )
     checkin = session.scalar(
-        select(Checkin).where(Checkin.goal_id == goal.id, Checkin.cycle == cycle).with_for_update()
+        select(Checkin)
+        .where(
+            Checkin.workspace_id == goal.workspace_id,
+            Checkin.goal_id == goal.id,
+            Checkin.cycle == cycle,
+        )
+        .with_for_update()
     )
     replaced = not created and checkin.retracted_at is None and checkin.status is not None
     checkin.user_id, checkin.source, checkin.updated_at = actor.user_id, source, now
@@ -175,7 +182,7 @@ def record_checkin(
         source=source,
         cycle=cycle,
         replaced=replaced,
-        prompts=_prompts_of(session, goal.id, cycle),
+        prompts=_prompts_of(session, goal, cycle),
         owners=tuple(o.owner for o in goal.owners),
     )
 
@@ -191,7 +198,11 @@ def retract_reaction(
 ) -> CheckinResult | None:
     """Removing the reaction that recorded an answer takes the answer back."""
     checkin = session.scalar(
-        select(Checkin).where(Checkin.goal_id == prompt.goal_id, Checkin.cycle == prompt.cycle)
+        select(Checkin).where(
+            Checkin.workspace_id == prompt.workspace_id,
+            Checkin.goal_id == prompt.goal_id,
+            Checkin.cycle == prompt.cycle,
+        )
     )
     name = SKIN_TONE.sub("", reaction)
     if (
@@ -216,7 +227,7 @@ def retract_reaction(
         source="reaction",
         cycle=prompt.cycle,
         replaced=False,
-        prompts=_prompts_of(session, goal.id, prompt.cycle),
+        prompts=_prompts_of(session, goal, prompt.cycle),
         owners=tuple(o.owner for o in goal.owners),
     )
 
@@ -244,7 +255,11 @@ def note_from_reply(
         prompt=prompt,
     )
     checkin = session.scalar(
-        select(Checkin).where(Checkin.goal_id == goal.id, Checkin.cycle == prompt.cycle)
+        select(Checkin).where(
+            Checkin.workspace_id == goal.workspace_id,
+            Checkin.goal_id == goal.id,
+            Checkin.cycle == prompt.cycle,
+        )
     )
     checkin.note_message_ts = message_ts
     session.flush()
@@ -268,7 +283,9 @@ def history(
 ) -> tuple[GoalView, list[HistoryEntry]]:
     goal = get_goal(session, workspace.id, ref)
     rows = session.scalars(
-        select(Checkin).where(Checkin.goal_id == goal.id).order_by(Checkin.cycle.desc())
+        select(Checkin)
+        .where(Checkin.workspace_id == workspace.id, Checkin.goal_id == goal.id)
+        .order_by(Checkin.cycle.desc())
     )
     return goal_view(session, goal), [
         HistoryEntry(

@@ -69,20 +69,31 @@ def goal_views(session: Session, goals: list[Goal]) -> list[GoalView]:
     """Views for many goals with one query per related table, not one per goal."""
     if not goals:
         return []
+    workspace_ids = {g.workspace_id for g in goals}  # one, always: every row carries its own
     period_ids = {g.period_id for g in goals}
     category_ids = {g.category_id for g in goals}
     metric_ids = {g.metric_id for g in goals if g.metric_id}
     periods = dict(
-        session.execute(select(Period.id, Period.label).where(Period.id.in_(period_ids))).all()
+        session.execute(
+            select(Period.id, Period.label).where(
+                Period.workspace_id.in_(workspace_ids), Period.id.in_(period_ids)
+            )
+        ).all()
     )
     categories = dict(
         session.execute(
-            select(Category.id, Category.name).where(Category.id.in_(category_ids))
+            select(Category.id, Category.name).where(
+                Category.workspace_id.in_(workspace_ids), Category.id.in_(category_ids)
+            )
         ).all()
     )
     # Always one query, even for none: a request's cost should not depend on what it shows.
     metrics = dict(
-        session.execute(select(Metric.id, Metric.name).where(Metric.id.in_(metric_ids))).all()
+        session.execute(
+            select(Metric.id, Metric.name).where(
+                Metric.workspace_id.in_(workspace_ids), Metric.id.in_(metric_ids)
+            )
+        ).all()
     )
     return [
         GoalView(

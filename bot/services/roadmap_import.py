@@ -197,7 +197,11 @@ class _Importer:
     def _periods(self, roadmap: Roadmap, report: ImportReport) -> dict[str, Period]:
         existing = {
             p.label: p
-            for p in self.session.scalars(select(Period).where(Period.roadmap_id == roadmap.id))
+            for p in self.session.scalars(
+                select(Period).where(
+                    Period.workspace_id == self.workspace_id, Period.roadmap_id == roadmap.id
+                )
+            )
         }
         for position, parsed in enumerate(self.parsed.periods):
             period = existing.get(parsed.label)
@@ -216,7 +220,12 @@ class _Importer:
     def _categories(self, roadmap: Roadmap) -> dict[str, Category]:
         existing = {
             c.name: c
-            for c in self.session.scalars(select(Category).where(Category.roadmap_id == roadmap.id))
+            for c in self.session.scalars(
+                select(Category).where(
+                    Category.workspace_id == self.workspace_id,
+                    Category.roadmap_id == roadmap.id,
+                )
+            )
         }
         names = list(dict.fromkeys(c.name for p in self.parsed.periods for c in p.categories))
         for position, name in enumerate(names):
@@ -234,7 +243,9 @@ class _Importer:
     def _goals(self, roadmap, periods, categories, metrics, report: ImportReport) -> None:
         existing = list(
             self.session.scalars(
-                select(Goal).where(Goal.roadmap_id == roadmap.id).order_by(Goal.number)
+                select(Goal)
+                .where(Goal.workspace_id == self.workspace_id, Goal.roadmap_id == roadmap.id)
+                .order_by(Goal.number)
             )
         )
         by_key = {(g.period_id, g.category_id, g.normalized_title): g for g in existing}
