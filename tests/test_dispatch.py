@@ -3,17 +3,28 @@ call outcomes (results, errors, short 429s) reach each delivery's own code."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.scheduling.dispatch import Call, Dispatcher, iterate, run_calls
+from bot.scheduling.dispatch import Call, Dispatcher, Job, run_calls
 from bot.scheduling.pacing import Pacer
 
 GAP = 0.2  # seconds between two calls in one channel: small, so the test stays fast
+
+
+def iterate(jobs: Iterator[Job]):
+    """A plain iterator of jobs as the dispatcher's `jobs(n)`."""
+
+    def take(n: int) -> list[Job]:
+        return list(itertools.islice(jobs, n))
+
+    return take
 
 
 class Recorder:

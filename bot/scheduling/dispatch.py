@@ -12,7 +12,7 @@ import heapq
 import itertools
 import logging
 import queue
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -148,12 +148,3 @@ class Dispatcher:
             log.exception("delivery job failed")
             call = None
         self._done.put((job, call))
-
-
-def iterate(jobs: Iterator[Job]) -> Callable[[int], list[Job]]:
-    """Adapt a plain iterator of jobs into the dispatcher's `jobs`."""
-
-    def take(n: int) -> list[Job]:
-        return list(itertools.islice(jobs, n))
-
-    return take
