@@ -404,6 +404,24 @@ def test_a_prompt_posted_late_on_sunday_is_chased_in_the_new_week(
     assert send_chases(factory=factory, client=client, workspace_id=workspace_id, now=utcnow()) == 0
 
 
+def test_an_answer_given_in_the_new_week_counts_for_sundays_prompt(
+    running_app, slack, db, frozen_time
+):
+    from bot.outbound.checkins import send_chases
+    from models import Workspace, utcnow
+
+    frozen_time.move_to("2025-03-09 19:00:00+00:00")  # Sunday evening, week 10
+    run_command(running_app, "checkin prompt", user_id=slack.admin, channel_id=slack.channel)
+    frozen_time.move_to("2025-03-10 09:00:00+00:00")  # Monday, week 11: alice answers G1
+    run_command(running_app, "checkin G1 on-track", user_id=slack.alice, channel_id=slack.channel)
+    factory = make_session_factory(db.get_bind())
+    workspace_id = db.scalar(select(Workspace.id))
+    client = running_app.runtime.web_client()
+    frozen_time.move_to("2025-03-10 20:00:00+00:00")
+    chased = send_chases(factory=factory, client=client, workspace_id=workspace_id, now=utcnow())
+    assert chased == 3  # G2 (bob) and G3 (alice, bob); G1 was answered
+
+
 def test_a_newer_prompt_supersedes_the_old_one_for_reminders(running_app, slack, db, frozen_time):
     from bot.outbound.checkins import send_chases
     from models import Workspace, utcnow

@@ -173,3 +173,35 @@ def test_a_failing_claim_lets_the_deliveries_in_hand_finish():
 
     Dispatcher(Pacer(per_channel=0, per_workspace=0), threads=2).run(jobs)
     assert sorted(done) == [1, 2]
+
+
+def test_the_heartbeat_beats_while_deliveries_wait_for_their_slots():
+    beats = []
+
+    def job():
+        for _ in range(3):
+            yield Call("C1", "T1", lambda: None)  # three posts, GAP apart
+
+    dispatcher = Dispatcher(
+        Pacer(per_channel=GAP, per_workspace=0),
+        threads=2,
+        heartbeat=lambda: beats.append(time.monotonic()),
+        heartbeat_every=GAP / 4,
+    )
+    dispatcher.run(iterate(iter([job()])))
+    assert len(beats) >= 3  # two gaps of GAP, a beat every GAP / 4
+
+
+def test_an_error_without_a_response_object_does_not_hang_the_loop():
+    def odd():
+        raise SlackApiError("made up", {"ok": False, "error": "not_in_channel"})
+
+    def job(out):
+        try:
+            yield Call("C1", "T1", odd)
+        except SlackApiError as error:
+            out.append(error.response["error"])
+
+    out: list = []
+    Dispatcher(Pacer(per_channel=0, per_workspace=0), threads=2).run(iterate(iter([job(out)])))
+    assert out == ["not_in_channel"]

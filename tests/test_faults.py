@@ -26,7 +26,7 @@ from bot.runtime import Runtime
 from bot.scheduling.tick import tick
 from models import Checkin, CheckinPrompt, Delivery, Goal, ProcessedEvent
 from tests.harness import http_request, run_command
-from tests.test_scheduling import NO_PACING, at, posts, schedule
+from tests.test_scheduling import at, no_pacing, posts, schedule
 
 
 @pytest.mark.usefixtures("frozen_time", "roadmap")
@@ -276,11 +276,11 @@ def test_random_slack_faults_during_a_fan_out_deliver_each_once_or_fail(
                 slack.fake.fail("chat.postMessage", status=500, times=1)
             elif kind == "timeout":
                 slack.fake.fail("chat.postMessage", delay=1.3, apply=rng.random() < 0.5, times=1)
-        tick(runtime, now=now + timedelta(minutes=2 * step), pacer=NO_PACING)
+        tick(runtime, now=now + timedelta(minutes=2 * step), pacer=no_pacing())
         slack.fake.clear_faults()
         time.sleep(0.4)  # let delayed posts land in the fake before the next check
-    tick(runtime, now=now + timedelta(minutes=40), pacer=NO_PACING)
-    tick(runtime, now=now + timedelta(minutes=50), pacer=NO_PACING)
+    tick(runtime, now=now + timedelta(minutes=40), pacer=no_pacing())
+    tick(runtime, now=now + timedelta(minutes=50), pacer=no_pacing())
     counts = [len(posts(slack, c)) for c in channels]
     assert max(counts) == 1  # nothing twice
     with runtime.session_factory() as session:

@@ -30,7 +30,13 @@ from models import (
 
 pytestmark = pytest.mark.usefixtures("frozen_time", "roadmap")
 
-NO_PACING = Pacer(per_channel=0, per_workspace=0, sleep=lambda seconds: None)
+
+def no_pacing() -> Pacer:
+    """A pacer that never waits. A new one per tick: a 429's hold is kept in real time, and a
+    frozen-time test jumps ahead without it passing."""
+    return Pacer(per_channel=0, per_workspace=0, sleep=lambda seconds: None)
+
+
 # The sample roadmap's schedules, in Europe/Berlin: knowledge sharing on the first Thursday
 # of the month at 15:00 (3 April 2025 15:00 CEST = 13:00Z, reminded a week before, on
 # 27 March), the retrospective on the last Friday of the quarter at 14:00 (28 March,
@@ -102,7 +108,7 @@ def post_at(runtime, slack, when: str) -> dict:
             planned = (at(when) - timedelta(minutes=1)).isoformat()
             schedule.options = dict(schedule.options or {}, planned_until=planned)
     before = {m["ts"] for m in bot_posts(slack)}
-    report = tick(runtime, now=at(when), pacer=NO_PACING)
+    report = tick(runtime, now=at(when), pacer=no_pacing())
     assert len(report.sent.sent) == 1, report.summary()
     (message,) = [m for m in bot_posts(slack) if m["ts"] not in before]
     return message
@@ -207,7 +213,7 @@ def test_the_week_before_reminder_names_the_next_presenter(team, runtime, slack,
     assert "topic to be announced" in text_of(message)
     april = sessions(db)[date(2025, 4, 3)]
     assert (april.presenter_user_id, april.state) == (slack.bob, "planned")
-    assert tick(runtime, now=at(SHARING_WEEK_BEFORE), pacer=NO_PACING).sent.sent == []
+    assert tick(runtime, now=at(SHARING_WEEK_BEFORE), pacer=no_pacing()).sent.sent == []
 
 
 def test_people_away_are_skipped_by_the_rotation(team, runtime, slack, db):

@@ -23,8 +23,11 @@ from bot.services.schedules import add_schedule
 from bot.services.workspaces import ensure_workspace
 from models import Delivery, Schedule, Workspace
 
-# Frozen-time ticks must not really sleep: pacing itself is tested in test_pacing.py.
-NO_PACING = Pacer(per_channel=0, per_workspace=0, sleep=lambda seconds: None)
+
+def no_pacing() -> Pacer:
+    """A pacer that never waits. A new one per tick: a 429's hold is kept in real time, and a
+    frozen-time test jumps ahead without it passing."""
+    return Pacer(per_channel=0, per_workspace=0, sleep=lambda seconds: None)
 
 
 def at(text: str) -> datetime:
@@ -88,13 +91,13 @@ def deliveries(runtime, **where):
 
 def test_a_due_reminder_is_posted_once(runtime, workspace_id, slack):
     schedule(runtime, workspace_id, "every monday 09:00")
-    assert tick(runtime, now=at("2025-03-03T07:59:00+00:00"), pacer=NO_PACING).sent.sent == []
-    report = tick(runtime, now=at("2025-03-03T08:00:30+00:00"), pacer=NO_PACING)  # 09:00 Berlin
+    assert tick(runtime, now=at("2025-03-03T07:59:00+00:00"), pacer=no_pacing()).sent.sent == []
+    report = tick(runtime, now=at("2025-03-03T08:00:30+00:00"), pacer=no_pacing())  # 09:00 Berlin
     assert len(report.sent.sent) == 1, report
     assert len(posts(slack)) == 1, [(m["text"], m.get("metadata")) for m in posts(slack)]
     (message,) = posts(slack)
     assert "Update your goals" in message["text"]
-    again = tick(runtime, now=at("2025-03-03T08:00:30+00:00"), pacer=NO_PACING)
+    again = tick(runtime, now=at("2025-03-03T08:00:30+00:00"), pacer=no_pacing())
     assert again.sent.sent == [] and len(posts(slack)) == 1
     (delivery,) = deliveries(runtime, state="sent")
     assert (delivery.state, delivery.message_ts) == ("sent", message["ts"])
@@ -117,7 +120,7 @@ def test_local_time_is_kept_across_both_dst_changes(
             local = datetime.fromisoformat(day).replace(hour=9, minute=0, tzinfo=tz) + timedelta(
                 days=offset
             )
-            tick(runtime, now=(local + timedelta(seconds=30)).astimezone(UTC), pacer=NO_PACING)
+            tick(runtime, now=(local + timedelta(seconds=30)).astimezone(UTC), pacer=no_pacing())
     sent = deliveries(runtime, state="sent")
     assert len(sent) == 6
     assert {d.due_at.astimezone(tz).strftime("%H:%M") for d in sent} == {"09:00"}
@@ -127,10 +130,10 @@ def test_local_time_is_kept_across_both_dst_changes(
 def test_a_week_of_downtime_sends_at_most_one_catch_up_per_schedule(runtime, workspace_id, slack):
     schedule(runtime, workspace_id, "every day 09:00", tz="UTC")
     schedule(runtime, workspace_id, "every monday 09:00", kind="weekly_digest", text=None, tz="UTC")
-    tick(runtime, now=at("2025-03-01T09:00:10+00:00"), pacer=NO_PACING)
+    tick(runtime, now=at("2025-03-01T09:00:10+00:00"), pacer=no_pacing())
     before = len(posts(slack))
     # Back after a week, 30 minutes after Saturday's 09:00 reminder was due.
-    tick(runtime, now=at("2025-03-08T09:30:00+00:00"), pacer=NO_PACING)
+    tick(runtime, now=at("2025-03-08T09:30:00+00:00"), pacer=no_pacing())
     with runtime.session_factory() as session:
         by_state = dict(
             session.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).all()
@@ -153,7 +156,7 @@ def test_two_ticks_at_once_post_each_occurrence_once(runtime, workspace_id, slac
     now = at("2025-03-03T09:00:30+00:00")
     runtimes = [Runtime.from_settings(settings) for _ in range(4)]
     threads = [
-        threading.Thread(target=tick, args=(r,), kwargs={"now": now, "pacer": NO_PACING})
+        threading.Thread(target=tick, args=(r,), kwargs={"now": now, "pacer": no_pacing()})
         for r in runtimes
     ]
     for thread in threads:
@@ -212,7 +215,7 @@ def test_concurrent_ticks_on_postgresql_threads_and_processes(
     ]
     runtimes = [Runtime.from_settings(settings) for _ in range(3)]
     threads = [
-        threading.Thread(target=tick, args=(r,), kwargs={"now": now, "pacer": NO_PACING})
+        threading.Thread(target=tick, args=(r,), kwargs={"now": now, "pacer": no_pacing()})
         for r in runtimes
     ]
     for thread in threads:
@@ -232,13 +235,13 @@ def test_429_waits_and_retries(runtime, workspace_id, slack):
     schedule(runtime, workspace_id, "every monday 09:00", tz="UTC")
     slack.fake.fail("chat.postMessage", status=429, retry_after=30, times=1)
     now = at("2025-03-03T09:00:30+00:00")
-    report = tick(runtime, now=now, pacer=NO_PACING)
+    report = tick(runtime, now=now, pacer=no_pacing())
     assert report.sent.retrying and not posts(slack)
     (delivery,) = deliveries(runtime)
     assert delivery.state == "pending" and delivery.next_attempt_at == now + timedelta(seconds=30)
-    tick(runtime, now=now + timedelta(seconds=10), pacer=NO_PACING)
+    tick(runtime, now=now + timedelta(seconds=10), pacer=no_pacing())
     assert not posts(slack)
-    tick(runtime, now=now + timedelta(seconds=31), pacer=NO_PACING)
+    tick(runtime, now=now + timedelta(seconds=31), pacer=no_pacing())
     assert len(posts(slack)) == 1
 
 
@@ -246,10 +249,10 @@ def test_server_errors_are_retried_with_backoff(runtime, workspace_id, slack):
     schedule(runtime, workspace_id, "every monday 09:00", tz="UTC")
     slack.fake.fail("chat.postMessage", status=500, times=1)
     now = at("2025-03-03T09:00:30+00:00")
-    tick(runtime, now=now, pacer=NO_PACING)
+    tick(runtime, now=now, pacer=no_pacing())
     (delivery,) = deliveries(runtime)
     assert delivery.state == "pending" and delivery.error
-    tick(runtime, now=now + timedelta(minutes=1), pacer=NO_PACING)
+    tick(runtime, now=now + timedelta(minutes=1), pacer=no_pacing())
     assert len(posts(slack)) == 1
 
 
@@ -262,7 +265,7 @@ def test_permanent_errors_fail_then_pause_and_tell_the_admins(runtime, workspace
     # Every post fails, even after the bot joins the (public) channel.
     slack.fake.fail("chat.postMessage", error="not_in_channel", times=100)
     for day in (3, 4, 5):
-        tick(runtime, now=at(f"2025-03-0{day}T09:00:30+00:00"), pacer=NO_PACING)
+        tick(runtime, now=at(f"2025-03-0{day}T09:00:30+00:00"), pacer=no_pacing())
     failed = deliveries(runtime, state="failed")
     assert [d.error for d in failed] == ["not_in_channel"] * 3, [
         (d.occurrence_key, d.state, d.error) for d in deliveries(runtime)
@@ -275,7 +278,7 @@ def test_permanent_errors_fail_then_pause_and_tell_the_admins(runtime, workspace
     ]
     assert dm and "paused" in json.dumps(dm[-1].params)
     before = len(deliveries(runtime))
-    tick(runtime, now=at("2025-03-06T09:00:30+00:00"), pacer=NO_PACING)
+    tick(runtime, now=at("2025-03-06T09:00:30+00:00"), pacer=no_pacing())
     assert len(deliveries(runtime)) == before  # a paused schedule plans nothing
 
 
@@ -287,10 +290,10 @@ def test_a_timeout_is_checked_not_blindly_retried(settings, workspace_id, slack)
         schedule(runtime, workspace_id, "every monday 09:00", tz="UTC")
         slack.fake.fail("chat.postMessage", delay=1.6, apply=True, times=1)
         now = at("2025-03-03T09:00:30+00:00")
-        report = tick(runtime, now=now, pacer=NO_PACING)
+        report = tick(runtime, now=now, pacer=no_pacing())
         assert report.sent.uncertain
         time.sleep(0.8)  # let the fake finish storing the slow post (the delay above)
-        tick(runtime, now=now + timedelta(minutes=2), pacer=NO_PACING)
+        tick(runtime, now=now + timedelta(minutes=2), pacer=no_pacing())
         assert len(posts(slack)) == 1  # found by its metadata, not posted again
         (delivery,) = deliveries(runtime)
         assert delivery.state == "sent" and delivery.message_ts == posts(slack)[0]["ts"]
@@ -306,10 +309,10 @@ def test_a_timeout_that_never_posted_is_sent_again_once(settings, workspace_id, 
         schedule(runtime, workspace_id, "every monday 09:00", tz="UTC")
         slack.fake.fail("chat.postMessage", delay=1.6, times=1)  # not applied: nothing posted
         now = at("2025-03-03T09:00:30+00:00")
-        tick(runtime, now=now, pacer=NO_PACING)
+        tick(runtime, now=now, pacer=no_pacing())
         time.sleep(0.8)
-        tick(runtime, now=now + timedelta(minutes=2), pacer=NO_PACING)
-        tick(runtime, now=now + timedelta(minutes=3), pacer=NO_PACING)
+        tick(runtime, now=now + timedelta(minutes=2), pacer=no_pacing())
+        tick(runtime, now=now + timedelta(minutes=3), pacer=no_pacing())
         assert len(posts(slack)) == 1
     finally:
         runtime.close()
@@ -355,7 +358,7 @@ def test_killed_tick_leaves_the_rest_to_the_next_without_duplicates(
     process.wait()
     slack.fake.clear_faults()
     time.sleep(2.2)  # let the in-flight post land in the fake, as it would at Slack
-    tick(runtime, now=now + timedelta(minutes=6), pacer=NO_PACING)
+    tick(runtime, now=now + timedelta(minutes=6), pacer=no_pacing())
     assert [len(posts(slack, c)) for c in channels] == [1] * 6
     assert len(deliveries(runtime, state="sent")) == 6
 
@@ -404,7 +407,7 @@ def test_the_bot_joins_a_public_channel_it_is_not_in(runtime, workspace_id, slac
     )
     schedule(runtime, workspace_id, "every monday 09:00", tz="UTC", channel=public["id"])
     schedule(runtime, workspace_id, "every monday 09:00", tz="UTC", channel=private["id"])
-    tick(runtime, now=at("2025-03-03T09:00:30+00:00"), pacer=NO_PACING)
+    tick(runtime, now=at("2025-03-03T09:00:30+00:00"), pacer=no_pacing())
     assert slack.fake.calls_to("conversations.join")
     assert len(posts(slack, public["id"])) == 1
     (failed,) = deliveries(runtime, state="failed")
@@ -423,20 +426,24 @@ def test_a_digest_cut_mid_thread_resumes_without_repeating_a_part(
         # The summary and two details go out; the third detail times out (posted or not).
         slack.fake.fail("chat.postMessage", delay=1.6, apply=landed, after=3)
         now = at("2025-03-03T08:00:30+00:00")  # 09:00 in Berlin
-        assert tick(runtime, now=now, pacer=NO_PACING).sent.uncertain
+        assert tick(runtime, now=now, pacer=no_pacing()).sent.uncertain
         (delivery,) = deliveries(runtime)
         assert delivery.state == "uncertain" and delivery.message_ts  # the summary is known
         time.sleep(0.8)  # let the fake finish storing the slow post (the delay above)
-        report = tick(runtime, now=now + timedelta(minutes=2), pacer=NO_PACING)
+        report = tick(runtime, now=now + timedelta(minutes=2), pacer=no_pacing())
         assert report.sent.recovered == [delivery.id] and report.sent.sent == [delivery.id]
     finally:
         runtime.close()
     (summary,) = [m for m in posts(slack) if m.get("thread_ts") in (None, m["ts"])]
     replies = [m for m in slack.fake.messages(slack.channel) if m.get("thread_ts") == summary["ts"]]
     parts = [m["metadata"]["event_payload"]["part"] for m in replies if m["ts"] != summary["ts"]]
-    assert sorted(parts) == [1, 2, 3, 4, 5]  # each detail once, none repeated or lost
+    assert sorted(parts) == sorted(WEEKLY_PARTS)  # each detail once, none repeated or lost
     (sent,) = deliveries(runtime, state="sent")
     assert sent.message_ts == summary["ts"]
+
+
+# The weekly digest's thread parts for the sample roadmap, each named by its section.
+WEEKLY_PARTS = ("where", "changes", "attention", "metrics", "coming-up")
 
 
 def digest_parts(slack, channel) -> tuple[int, Counter]:
@@ -509,7 +516,7 @@ def test_a_clock_killed_mid_fan_out_and_restarted_sends_everything_once(
     assert second.returncode == 0, err
     for channel in channels:
         summaries, parts = digest_parts(slack, channel)
-        assert summaries == 1 and parts == Counter({1: 1, 2: 1, 3: 1, 4: 1, 5: 1}), channel
+        assert summaries == 1 and parts == Counter(WEEKLY_PARTS), channel
     assert len(deliveries(runtime, state="sent")) == 4
 
 
@@ -525,11 +532,66 @@ def test_a_stopping_clock_finishes_what_it_holds_and_claims_nothing_more(
     slack.fake.fail("chat.postMessage", delay=0.5, apply=True, times=20)  # posts in flight
     stopping = threading.Event()
     threading.Timer(0.2, stopping.set).start()  # SIGTERM arrives while the first posts are out
-    report = tick(runtime, now=at("2025-03-03T09:00:30+00:00"), pacer=NO_PACING, stopping=stopping)
+    report = tick(
+        runtime, now=at("2025-03-03T09:00:30+00:00"), pacer=no_pacing(), stopping=stopping
+    )
     sent = len(report.sent.sent)
     assert 0 < sent < 20  # the posts in flight finished...
     assert len(deliveries(runtime, state="pending")) == 20 - sent  # ...the rest wait, unclaimed
     assert sum(len(posts(slack, c)) for c in channels) == sent
-    later = tick(runtime, now=at("2025-03-03T09:01:30+00:00"), pacer=NO_PACING)
+    later = tick(runtime, now=at("2025-03-03T09:01:30+00:00"), pacer=no_pacing())
     assert len(later.sent.sent) == 20 - sent
     assert [len(posts(slack, c)) for c in channels] == [1] * 20
+
+
+@pytest.mark.parametrize("kind", ["reminder", "weekly_digest"])
+def test_a_public_channel_the_bot_cannot_join_fails_the_delivery_and_the_tick_ends(
+    runtime, roadmap, workspace_id, slack, kind
+):
+    public = slack.fake.add_channel(slack.team_id, name="news", members=[slack.alice])
+    schedule(runtime, workspace_id, "every monday 09:00", kind=kind, tz="UTC", channel=public["id"])
+    slack.fake.fail("conversations.join", "missing_scope")  # e.g. installed without channels:join
+    report = tick(runtime, now=at("2025-03-03T09:00:30+00:00"), pacer=no_pacing())
+    assert [reason for _, reason in report.sent.failed] == ["not_in_channel"]
+    (failed,) = deliveries(runtime, state="failed")
+    assert failed.error == "not_in_channel" and posts(slack, public["id"]) == []
+
+
+def test_a_delivery_whose_sender_keeps_dying_is_given_up(runtime, workspace_id, slack):
+    from bot.scheduling.sender import MAX_ATTEMPTS
+
+    schedule(runtime, workspace_id, "every monday 09:00", tz="UTC")
+    now = at("2025-03-03T09:00:30+00:00")
+    tick(runtime, now=now - timedelta(minutes=1), pacer=no_pacing())  # planned, not yet due
+    with runtime.session_factory() as session, session.begin():
+        (delivery,) = session.scalars(select(Delivery))
+        delivery.state, delivery.claimed_by = "claimed", "gone:1"
+        delivery.claimed_at, delivery.attempts = now - timedelta(minutes=10), MAX_ATTEMPTS
+        delivery.channel_id = slack.channel
+        stuck = delivery.id
+    report = tick(runtime, now=now, pacer=no_pacing())
+    (given_up,) = [d for d in deliveries(runtime) if d.id == stuck]
+    assert given_up.state == "failed" and "gave up after 5 tries" in given_up.error
+    assert report.sent.recovered == [stuck]
+    assert len(posts(slack)) == len(report.sent.sent)  # only the deliveries that were sent
+
+
+def test_a_recovery_settles_a_delivery_only_if_nobody_else_did(runtime, workspace_id):
+    from bot.scheduling.claims import refresh, settle_unchanged
+
+    schedule(runtime, workspace_id, "every monday 09:00", tz="UTC")
+    now = at("2025-03-03T09:00:30+00:00")
+    tick(runtime, now=now - timedelta(minutes=1), pacer=no_pacing())
+    seen_at = now - timedelta(minutes=10)
+    with runtime.session_factory() as session, session.begin():
+        (delivery,) = session.scalars(select(Delivery))
+        delivery.state, delivery.claimed_by, delivery.claimed_at = "claimed", "a:1", seen_at
+        delivery_id = delivery.id
+    with runtime.session_factory() as session, session.begin():
+        refresh(session, "a:1", now)  # its worker is alive after all: the claim is renewed
+    with runtime.session_factory() as session, session.begin():
+        assert not settle_unchanged(session, delivery_id, "claimed", seen_at, state="pending")
+    assert deliveries(runtime)[0].state == "claimed"
+    with runtime.session_factory() as session, session.begin():
+        assert settle_unchanged(session, delivery_id, "claimed", now, state="pending")
+    assert deliveries(runtime)[0].state == "pending"

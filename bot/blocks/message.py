@@ -17,6 +17,8 @@ MAX_FALLBACK_TEXT = 3000
 class Message:
     text: str  # the plain fallback shown in notifications; parsed as mrkdwn by Slack
     blocks: list[Block] = field(default_factory=list)
+    # A stable name among its siblings (a digest's thread parts), whatever its text says.
+    key: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.blocks) > MAX_MESSAGE_BLOCKS:

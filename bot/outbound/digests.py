@@ -34,17 +34,17 @@ class PostedDigest:
     failed: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _part_metadata(metadata: dict | None, part: int) -> dict | None:
-    """The summary's metadata, numbered for one thread part: a resumed digest skips those found."""
+def _part_metadata(metadata: dict | None, part: str) -> dict | None:
+    """The summary's metadata, naming one thread part: a resumed digest skips those found."""
     if metadata is None:
         return None
     payload = {**metadata.get("event_payload", {}), "part": part}
     return {**metadata, "event_payload": payload}
 
 
-def _posted_parts(replies: dict, metadata: dict | None, chart_name: str | None) -> set[int | str]:
+def _posted_parts(replies: dict, metadata: dict | None, chart_name: str | None) -> set[str]:
     """Which thread parts (and whether the chart) a resumed digest already posted."""
-    parts: set[int | str] = set()
+    parts: set[str] = set()
     wanted = (metadata or {}).get("event_payload", {})
     for reply in replies.get("messages", []):
         payload = (reply.get("metadata") or {}).get("event_payload") or {}
@@ -94,16 +94,18 @@ def digest_calls(
             ),
         )
         done = _posted_parts(replies, metadata, chart and chart["filename"])
-    count, failed = len(done), []
-    parts: list[tuple[int | str, str, Callable[[], Any]]] = [
+    # Parts are named by their section (not their place: an empty section is left out, and a
+    # resumed digest may have one more or one fewer than the run that was cut).
+    parts: list[tuple[str, str, Callable[[], Any]]] = [
         (
-            number,
+            part,
             detail.text,
-            lambda d=detail, n=number: client.chat_postMessage(
-                channel=channel, thread_ts=ts, metadata=_part_metadata(metadata, n), **d.to_dict()
+            lambda d=detail, p=part: client.chat_postMessage(
+                channel=channel, thread_ts=ts, metadata=_part_metadata(metadata, p), **d.to_dict()
             ),
         )
         for number, detail in enumerate(details, start=1)
+        for part in [detail.key or str(number)]
     ]
     if chart:
         parts.append(
@@ -113,14 +115,15 @@ def digest_calls(
                 lambda: client.files_upload_v2(channel=channel, thread_ts=ts, **chart),
             )
         )
-    for number, label, send in parts:
-        if number in done:
+    count, failed = sum(1 for part, _, _ in parts if part in done), []
+    for part, label, send in parts:
+        if part in done:
             continue
         try:
             yield Call(channel, team_id, send)
             count += 1
         except SlackApiError as error:  # the summary is out; say what is missing, go on
-            if error.response.status_code == 429:
+            if getattr(error.response, "status_code", None) == 429:
                 raise  # still limited: the delivery is retried later and resumes here
             reason = error.response.get("error", "error")
             log.warning("digest thread part %r failed: %s", label, reason)

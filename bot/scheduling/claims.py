@@ -69,6 +69,33 @@ def stale_claims(session: Session, now: datetime) -> list[Delivery]:
     )
 
 
+def refresh(session: Session, worker: str, at: datetime) -> None:
+    """Renew the claims a live worker holds, so none of them looks abandoned."""
+    session.execute(
+        update(Delivery)
+        .where(Delivery.claimed_by == worker, Delivery.state == "claimed")
+        .values(claimed_at=at)
+    )
+
+
+def settle_unchanged(
+    session: Session, delivery_id: int, seen_state: str, seen_claimed_at, **values
+) -> bool:
+    """Update a delivery only if it is still as the caller saw it (same state, same claim);
+    False when another clock got there first."""
+    claimed = (
+        Delivery.claimed_at.is_(None)
+        if seen_claimed_at is None
+        else Delivery.claimed_at == seen_claimed_at
+    )
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.state == seen_state, claimed)
+        .values(**values)
+    )
+    return result.rowcount == 1
+
+
 def release(session: Session, delivery_id: int, *, state: str, **values) -> None:
     session.execute(
         update(Delivery).where(Delivery.id == delivery_id).values(state=state, **values)

@@ -93,7 +93,7 @@ def run_clock(runtime: Runtime) -> int:
     scheduler.start()
     while not stopping.wait(0.5):
         pass
-    # A running tick claims nothing more and finishes the deliveries in hand (seconds, even
-    # mid-fan-out); what it leaves stays pending for the next clock.
+    # A running tick claims nothing more and finishes the deliveries it has begun (at most
+    # Sender.in_flight, each a few paced posts); the rest stay pending for the next clock.
     scheduler.shutdown(wait=True)
     return 0

@@ -64,39 +64,57 @@ def run_calls(job: Job, pacer: Pacer) -> Any:
 
 
 def _hold_after_429(pacer: Pacer, call: Call, error: Exception) -> bool:
-    """On a 429, keep the channel quiet for Retry-After; True when the call should go again."""
-    if not (isinstance(error, SlackApiError) and error.response.status_code == 429):
+    """On a 429, keep the channel and workspace quiet for Retry-After; True when the call
+    should go again here (a short wait), False when it goes back to its job."""
+    if not isinstance(error, SlackApiError):
         return False
-    if not call.channel or call.rate_limited >= RATE_LIMIT_RETRIES:
+    if getattr(error.response, "status_code", None) != 429 or not call.channel:
         return False
     retry_after = float(error.response.headers.get("Retry-After", 1) or 1)
-    if retry_after > LONGEST_INLINE_WAIT:
+    pacer.hold(call.channel, call.workspace, retry_after)  # for every job in this process
+    if retry_after > LONGEST_INLINE_WAIT or call.rate_limited >= RATE_LIMIT_RETRIES:
         return False
     call.rate_limited += 1
-    pacer.hold(call.channel, call.workspace, retry_after)
     return True
 
 
 class Dispatcher:
     """Runs jobs concurrently: at most `in_flight` at a time, their calls on `threads` threads."""
 
-    def __init__(self, pacer: Pacer, *, threads: int = 8, in_flight: int = 1000):
+    def __init__(
+        self,
+        pacer: Pacer,
+        *,
+        threads: int = 8,
+        in_flight: int = 200,
+        heartbeat: Callable[[], None] | None = None,
+        heartbeat_every: float = 60.0,
+    ):
         self.pacer = pacer
         self.threads = threads
         self.in_flight = in_flight
+        self.heartbeat = heartbeat  # e.g. keep the claims in hand from looking abandoned
+        self.heartbeat_every = heartbeat_every
         self._done: queue.SimpleQueue = queue.SimpleQueue()
         self._order = itertools.count()
 
     def run(self, jobs: Callable[[int], list[Job]]) -> None:
         """`jobs(n)` returns up to n new jobs (claiming their deliveries), [] when none are
-        left. It is asked only while a thread is idle: a busy process leaves the rest of the
-        queue to the other clocks instead of hoarding claims it cannot serve yet."""
+        left. It is asked only while a thread is idle, for no more than the idle threads, so
+        the clocks of several processes interleave their claims."""
         ready: list[tuple[float, int, Job, Call]] = []  # (slot time, order, job, call)
         running = busy = 0  # jobs begun and not ended; tasks on the pool
         exhausted = False
+        beat = self.pacer.clock()
         with ThreadPoolExecutor(self.threads, thread_name_prefix="sender") as pool:
             while True:
                 now = self.pacer.clock()
+                if self.heartbeat and now - beat >= self.heartbeat_every:
+                    beat = now
+                    try:
+                        self.heartbeat()
+                    except Exception:
+                        log.exception("heartbeat failed")
                 while ready and ready[0][0] <= now:
                     _, _, job, call = heapq.heappop(ready)
                     busy += 1
@@ -115,6 +133,9 @@ class Dispatcher:
                 if running == 0 and exhausted:
                     return
                 timeout = max(0.0, ready[0][0] - now) if ready else None
+                if self.heartbeat:
+                    every = self.heartbeat_every
+                    timeout = every if timeout is None else min(timeout, every)
                 try:
                     job, call = self._done.get(timeout=timeout)
                 except queue.Empty:
@@ -127,24 +148,31 @@ class Dispatcher:
                     heapq.heappush(ready, (slot, next(self._order), job, call))
 
     def _call(self, job: Job, call: Call) -> None:
-        if call.channel:
-            self.pacer.started(call.channel, call.workspace)
         try:
-            outcome: tuple[bool, Any] = (True, call.run())
-        except Exception as error:
-            if _hold_after_429(self.pacer, call, error):
-                self._done.put((job, call))  # booked again, after the hold
-                return
-            outcome = (False, error)
+            if call.channel:
+                self.pacer.started(call.channel, call.workspace)
+            try:
+                outcome: tuple[bool, Any] = (True, call.run())
+            except Exception as error:
+                if _hold_after_429(self.pacer, call, error):
+                    self._done.put((job, call))  # booked again, after the hold
+                    return
+                outcome = (False, error)
+        except BaseException:  # never leave the loop waiting for a task that died
+            log.exception("a Slack call failed unexpectedly")
+            self._done.put((job, None))
+            raise
         self._advance(job, outcome)
 
     def _advance(self, job: Job, outcome: tuple[bool, Any]) -> None:
-        """Resume the job with a call's outcome, up to its next call (or its end)."""
+        """Resume the job with a call's outcome, up to its next call (or its end). Always
+        reports back, whatever happens, or the loop would wait for it forever."""
+        call = None
         try:
             call = job.send(outcome[1]) if outcome[0] else job.throw(outcome[1])
         except StopIteration:
-            call = None
+            pass
         except Exception:  # a job's own failure: its delivery stays claimed, recovery finds it
             log.exception("delivery job failed")
-            call = None
-        self._done.put((job, call))
+        finally:
+            self._done.put((job, call))

@@ -13,13 +13,14 @@ from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.message import Message, section
 from bot.outbound.posting import NotInChannel, post_message
 from bot.scheduling import compose
-from bot.scheduling.claims import claim_due, release, stale_claims
+from bot.scheduling.claims import claim_due, refresh, release, settle_unchanged, stale_claims
 from bot.scheduling.dispatch import Call, Dispatcher, Job
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.planner import parse_occurrence_key
@@ -88,7 +89,21 @@ def post(client: WebClient, channel: str, message: Message, delivery_id: int) ->
                 client, channel=channel, metadata=_metadata(delivery_id), **message.to_dict()
             )
         except NotInChannel as error:  # a private channel nobody invited the bot to
-            raise SlackApiError(str(error), {"ok": False, "error": "not_in_channel"}) from error
+            raise not_in_channel(error) from error
+
+
+def not_in_channel(error: NotInChannel) -> SlackApiError:
+    """NotInChannel as the SlackApiError Slack would have sent (a real response object)."""
+    response = SlackResponse(
+        client=None,
+        http_verb="POST",
+        api_url="chat.postMessage",
+        req_args={},
+        data={"ok": False, "error": "not_in_channel"},
+        headers={},
+        status_code=200,
+    )
+    return SlackApiError(str(error), response)
 
 
 def find_posted(client: WebClient, channel: str, delivery_id: int, since: datetime) -> str | None:
@@ -123,7 +138,7 @@ class Sender:
         pacer: Pacer | None = None,
         *,
         threads: int = 8,
-        in_flight: int = 1000,
+        in_flight: int = 200,
         stopping: threading.Event | None = None,
     ):
         self.factory = factory
@@ -154,7 +169,18 @@ class Sender:
             claimed += len(ids)
             return [self.send(delivery_id, now, report) for delivery_id in ids]
 
-        Dispatcher(self.pacer, threads=self.threads, in_flight=self.in_flight).run(jobs)
+        def refresh_claims() -> None:
+            # A fan-out can outlast STALE_CLAIM: show the other clocks we are still at it.
+            at = now + timedelta(seconds=time.monotonic() - started)
+            with self.factory() as session, session.begin():
+                refresh(session, self.worker, at)
+
+        Dispatcher(
+            self.pacer,
+            threads=self.threads,
+            in_flight=self.in_flight,
+            heartbeat=refresh_claims,
+        ).run(jobs)
         return report
 
     def recover(self, now: datetime, report: SendReport) -> None:
@@ -162,9 +188,10 @@ class Sender:
         metadata; a digest found posted goes back to the queue to finish its thread."""
         with self.factory() as session:
             abandoned = [
-                (d.id, d.channel_id, d.claimed_at, d.message_ts) for d in stale_claims(session, now)
+                (d.id, d.state, d.channel_id, d.claimed_at, d.message_ts, d.attempts)
+                for d in stale_claims(session, now)
             ]
-        for delivery_id, channel, claimed_at, known_ts in abandoned:
+        for delivery_id, seen, channel, claimed_at, known_ts, attempts in abandoned:
             with self.factory() as session:
                 delivery = session.get(Delivery, delivery_id)
                 workspace = session.get(Workspace, delivery.workspace_id)
@@ -178,15 +205,17 @@ class Sender:
                 except SlackApiError as error:
                     log.warning("cannot check delivery %s: %s", delivery_id, error)
                     continue
+            if ts and kind not in DIGEST_KINDS:
+                settled = {"state": "sent", "message_ts": ts, "sent_at": now}
+            elif attempts >= MAX_ATTEMPTS:  # its sender keeps dying on it: stop trying
+                reason = f"gave up after {attempts} tries: the sender stopped mid-delivery"
+                settled = {"state": "failed", "message_ts": ts, "error": reason}
+            else:  # not posted: send it again (once more); a digest resumes its thread
+                settled = {"state": "pending", "message_ts": ts, "next_attempt_at": None}
             with self.factory() as session, session.begin():
-                if ts and kind not in DIGEST_KINDS:
-                    release(session, delivery_id, state="sent", message_ts=ts, sent_at=now)
-                else:
-                    # Not posted: send it again (once more). A digest resumes its thread.
-                    release(
-                        session, delivery_id, state="pending", message_ts=ts, next_attempt_at=None
-                    )
-                report.recovered.append(delivery_id)
+                # Only if nobody settled it meanwhile: two clocks may recover at once.
+                if settle_unchanged(session, delivery_id, seen, claimed_at, **settled):
+                    report.recovered.append(delivery_id)
 
     def send(self, delivery_id: int, now: datetime, report: SendReport) -> Job:
         """The job of one claimed delivery: its Slack calls, then its outcome recorded."""
@@ -196,6 +225,7 @@ class Sender:
             workspace = session.get(Workspace, delivery.workspace_id)
             channel = schedule.channel_id or workspace.roadmap_channel_id
             kind, schedule_id, posted_ts = schedule.kind, schedule.id, delivery.message_ts
+            due_at, _days_before = parse_occurrence_key(delivery.occurrence_key)
         if workspace.uninstalled_at is not None:
             with self.factory() as session, session.begin():
                 release(session, delivery_id, state="missed", error="the app was uninstalled")
@@ -211,8 +241,10 @@ class Sender:
             release(session, delivery_id, state="claimed", channel_id=channel)
         try:
             if kind in DIGEST_KINDS:
+                # Composed as of its due time, so a retry or a resumed thread tells the same
+                # week as the run that was cut.
                 ts = yield from self._digest_calls(
-                    kind, delivery_id, workspace, channel, client, now, posted_ts
+                    kind, delivery_id, workspace, channel, client, due_at, posted_ts
                 )
             else:
                 message = self._compose(delivery_id)
@@ -291,7 +323,7 @@ class Sender:
                     on_posted=record_ts,
                 )
             except NotInChannel as error:
-                raise SlackApiError(str(error), {"ok": False, "error": "not_in_channel"}) from error
+                raise not_in_channel(error) from error
         if posted.failed:
             log.warning(
                 "delivery %s: thread parts failed: %s", delivery_id, "; ".join(posted.failed)

@@ -118,7 +118,8 @@ def due_chases(*, session: Session, workspace: Workspace, now: datetime) -> list
     answered = exists().where(
         Checkin.workspace_id == workspace.id,
         Checkin.goal_id == CheckinPrompt.goal_id,
-        Checkin.cycle == CheckinPrompt.cycle,
+        # in the prompt's cycle, or since: a Monday `/roadmap checkin` answers Sunday's prompt
+        Checkin.cycle >= CheckinPrompt.cycle,
         Checkin.retracted_at.is_(None),
         Checkin.status.is_not(None),
     )
@@ -127,6 +128,7 @@ def due_chases(*, session: Session, workspace: Workspace, now: datetime) -> list
         newer.goal_id == CheckinPrompt.goal_id,
         newer.recipient == CheckinPrompt.recipient,
         newer.cycle > CheckinPrompt.cycle,  # "2025-W10" names sort in time order
+        newer.message_ts.is_not(None),  # a reservation that never posted replaces nothing
     )
     return list(
         session.scalars(

@@ -79,9 +79,9 @@ def quarterly_digest_messages(d: QuarterlyDigest) -> tuple[Message, list[Message
     blocks.append(context("Achieved, not done, and the metrics with a chart, in the thread."))
     fallback = f"{title}: {d.done} of {d.goals} goals done."
     details = [
-        message("Achieved", [achieved_lines(d, st)]),
-        message("Not done", [missed_lines(d, st)]),
-        message("Metrics", [outcome_lines(d, st)]),
+        message("Achieved", [achieved_lines(d, st)], key="achieved"),
+        message("Not done", [missed_lines(d, st)], key="not-done"),
+        message("Metrics", [outcome_lines(d, st)], key="metrics"),
     ]
     return Message(text=fallback, blocks=blocks[:8]), [m for m in details if m is not None]
 

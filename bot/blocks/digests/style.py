@@ -105,12 +105,13 @@ def sections(heading: str | None, lines: list[str]) -> list[Block]:
     return [section(t) for t in texts]
 
 
-def message(title: str, groups: list[list[str]]) -> Message | None:
-    """A thread message: a bold title, then one or more sections per group of lines."""
+def message(title: str, groups: list[list[str]], *, key: str) -> Message | None:
+    """A thread message: a bold title, then one or more sections per group of lines; `key`
+    names it among the digest's parts."""
     blocks: list[Block] = []
     for i, group in enumerate(groups):
         heading = f"*{title}*" if i == 0 else None
         blocks.extend(sections(heading, group))
     if not blocks:
         return None
-    return Message(text=title, blocks=blocks[:MAX_MESSAGE_BLOCKS])
+    return Message(text=title, blocks=blocks[:MAX_MESSAGE_BLOCKS], key=key)

@@ -119,11 +119,15 @@ def weekly_digest_messages(d: WeeklyDigest) -> tuple[Message, list[Message]]:
     o = d.overview
     fallback = f"{title}: {o.goals} goals, {o.done} done, {len(d.attention.goals)} need attention."
     details = [
-        message("Where we are", where_lines(d, st)),
-        message(f"What changed since {day(d.changes.since.date(), d.today)}", change_lines(d, st)),
-        message("Needs attention", needs_lines(d, st)),
-        message("Metrics", metric_lines(d, st)),
-        message("Coming up", coming_lines(d, st)),
+        message("Where we are", where_lines(d, st), key="where"),
+        message(
+            f"What changed since {day(d.changes.since.date(), d.today)}",
+            change_lines(d, st),
+            key="changes",
+        ),
+        message("Needs attention", needs_lines(d, st), key="attention"),
+        message("Metrics", metric_lines(d, st), key="metrics"),
+        message("Coming up", coming_lines(d, st), key="coming-up"),
     ]
     return Message(text=fallback, blocks=blocks[:8]), [m for m in details if m is not None]
 
