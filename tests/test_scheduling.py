@@ -81,6 +81,17 @@ def posts(slack, channel=None):
     return [m for m in slack.fake.messages(channel or slack.channel) if m.get("bot_id")]
 
 
+def process_env(settings) -> dict:
+    """The environment of a `python -m bot tick|clock` process against the fake Slack."""
+    return {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "SLACK_BOT_TOKEN": settings.slack_bot_token,
+        "SLACK_SIGNING_SECRET": "x",
+        "SLACK_API_URL": settings.slack_api_url,
+    }
+
+
 def deliveries(runtime, **where):
     with runtime.session_factory() as session:
         query = select(Delivery).order_by(Delivery.due_at)
@@ -196,13 +207,7 @@ def test_concurrent_ticks_on_postgresql_threads_and_processes(
         from bot.scheduling.planner import plan
 
         plan(session, now)
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "SLACK_BOT_TOKEN": settings.slack_bot_token,
-        "SLACK_SIGNING_SECRET": "x",
-        "SLACK_API_URL": settings.slack_api_url,
-    }
+    env = process_env(settings)
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "bot", "tick", "--now", now.isoformat()],
@@ -336,13 +341,7 @@ def test_killed_tick_leaves_the_rest_to_the_next_without_duplicates(
         schedule(runtime, workspace_id, "every monday 09:00", tz="UTC", channel=channel)
     slack.fake.fail("chat.postMessage", delay=2.0, apply=True, times=6)
     now = at("2025-03-03T09:00:30+00:00")
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "SLACK_BOT_TOKEN": settings.slack_bot_token,
-        "SLACK_SIGNING_SECRET": "x",
-        "SLACK_API_URL": settings.slack_api_url,
-    }
+    env = process_env(settings)
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "tick", "--now", now.isoformat()],
         env=env,
@@ -374,13 +373,7 @@ def test_the_clock_process_posts_a_due_reminder(runtime, workspace_id, slack, se
         tz="UTC",
         created=(now - timedelta(days=1)).isoformat(),
     )
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "SLACK_BOT_TOKEN": settings.slack_bot_token,
-        "SLACK_SIGNING_SECRET": "x",
-        "SLACK_API_URL": settings.slack_api_url,
-    }
+    env = process_env(settings)
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "clock"],
         env=env,
@@ -476,13 +469,7 @@ def test_a_clock_killed_mid_fan_out_and_restarted_sends_everything_once(
             channel=channel,
             created=(now - timedelta(days=1)).isoformat(),
         )
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "SLACK_BOT_TOKEN": settings.slack_bot_token,
-        "SLACK_SIGNING_SECRET": "x",
-        "SLACK_API_URL": settings.slack_api_url,
-    }
+    env = process_env(settings)
 
     def start_clock():
         return subprocess.Popen(
