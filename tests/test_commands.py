@@ -255,6 +255,19 @@ def test_app_home_dashboard(running_app, slack):
     assert len(view["blocks"]) <= 100
 
 
+def test_app_home_says_when_the_roadmap_has_run_out(running_app, slack, frozen_time):
+    frozen_time.move_to("2026-11-28 10:00:00+00:00")  # the sample's last period ended in 2025
+    running_app.event({"type": "app_home_opened", "user": slack.alice, "tab": "home"})
+    assert running_app.runtime.listener_executor.wait_idle(15)
+    text = json.dumps(slack.fake.home_view(slack.alice))
+    assert "Q3-Q4 2025 ended on 31 Dec 2025" in text and "/roadmap import" in text
+    frozen_time.move_to("2024-12-02 10:00:00+00:00")  # before the first period
+    running_app.event({"type": "app_home_opened", "user": slack.alice, "tab": "home"})
+    assert running_app.runtime.listener_executor.wait_idle(15)
+    text = json.dumps(slack.fake.home_view(slack.alice))
+    assert "Q1 2025 starts on 01 Jan 2025" in text and "ended" not in text
+
+
 def test_list_pages_with_buttons(ask, running_app, slack, db):
     with db.begin():
         workspace_id = db.scalar(select(Workspace.id))

@@ -49,6 +49,21 @@ def home_view(summary: HomeSummary) -> View:
             f"*{escape_mrkdwn(summary.period)}* · {summary.goal_count} goals\n" + "\n".join(lines)
         )
     )
+    if summary.period_phase == "ended":
+        blocks.append(
+            context(
+                f":hourglass: {escape_mrkdwn(summary.period)} ended on "
+                f"{summary.period_boundary:%d %b %Y} and the roadmap has nothing later: "
+                "import the next one with `/roadmap import`."
+            )
+        )
+    elif summary.period_phase == "upcoming":
+        blocks.append(
+            context(
+                f":calendar: {escape_mrkdwn(summary.period)} starts on "
+                f"{summary.period_boundary:%d %b %Y}."
+            )
+        )
     blocks.append(DividerBlock())
     blocks.append(section("*Your goals*"))
     if not summary.mine:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from bot.services.goals import GoalView, goal_views
 from bot.services.metrics import MetricView, list_metrics
-from bot.services.periods import current_period, periods_of, workspace_today
+from bot.services.periods import current_period, period_phase, periods_of, workspace_today
 from models import Category, Goal, GoalOwner, Schedule, Workspace
 
 ATTENTION = ("at-risk", "off-track", "blocked")
@@ -39,6 +39,9 @@ class HomeSummary:
     workspace_name: str | None
     period: str | None
     goal_count: int
+    # "current", or "ended"/"upcoming" when no period is under way today (with the date)
+    period_phase: str = "current"
+    period_boundary: date | None = None
     categories: list[CategoryProgress] = field(default_factory=list)
     mine: list[GoalView] = field(default_factory=list)
     attention: list[GoalView] = field(default_factory=list)  # the first few
@@ -75,9 +78,11 @@ def home_summary(
     """The viewer's dashboard for the current period, in a fixed number of queries that do
     not load every goal: counts are aggregated in SQL and the lists are bounded."""
     periods = periods_of(session, workspace.id)
-    period = current_period(periods, workspace_today(workspace, now))
+    today = workspace_today(workspace, now)
+    period = current_period(periods, today)
     if period is None:
         return HomeSummary(workspace_name=workspace.name, period=None, goal_count=0)
+    phase = period_phase(period, today)
     in_period = (
         Goal.workspace_id == workspace.id,
         Goal.period_id == period.id,
@@ -144,6 +149,8 @@ def home_summary(
         workspace_name=workspace.name,
         period=period.label,
         goal_count=sum(c.goals for c in categories),
+        period_phase=phase,
+        period_boundary={"ended": period.end_date, "upcoming": period.start_date}.get(phase),
         categories=categories,
         mine=[views[g.ref] for g in mine],
         attention=[views[g.ref] for g in attention],

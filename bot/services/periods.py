@@ -44,6 +44,13 @@ def current_period(periods: list[Period], today: date) -> Period | None:
     return periods[-1] if periods else None
 
 
+def period_phase(period: Period, today: date) -> str:
+    """ "current", "upcoming" or "ended": current_period may return a period not under way."""
+    if today > period.end_date:
+        return "ended"
+    return "upcoming" if today < period.start_date else "current"
+
+
 def _shift_quarter(day: date, quarters: int) -> date:
     index = day.year * 4 + (day.month - 1) // 3 + quarters
     return date(index // 4, (index % 4) * 3 + 1, 1)
