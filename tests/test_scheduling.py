@@ -518,7 +518,14 @@ def test_a_stopping_clock_finishes_what_it_holds_and_claims_nothing_more(
         schedule(runtime, workspace_id, "every monday 09:00", tz="UTC", channel=channel)
     slack.fake.fail("chat.postMessage", delay=0.5, apply=True, times=20)  # posts in flight
     stopping = threading.Event()
-    threading.Timer(0.2, stopping.set).start()  # SIGTERM arrives while the first posts are out
+
+    def sigterm_once_posting():  # SIGTERM arrives while the first posts are out
+        deadline = time.monotonic() + 30
+        while not slack.fake.calls_to("chat.postMessage") and time.monotonic() < deadline:
+            time.sleep(0.01)  # waiting for the tick to reach a state, not for a schedule
+        stopping.set()
+
+    threading.Thread(target=sigterm_once_posting, daemon=True).start()
     report = tick(
         runtime, now=at("2025-03-03T09:00:30+00:00"), pacer=no_pacing(), stopping=stopping
     )
