@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.db import create_db_engine, make_session_factory
+from bot.scheduling.pacing import Pacer
 
 if TYPE_CHECKING:
     from bot.oauth.store import BotTokens, EncryptedInstallationStore
@@ -79,6 +80,8 @@ class Runtime:
     engine: Engine
     session_factory: sessionmaker[Session]
     listener_executor: ListenerExecutor = field(default_factory=ListenerExecutor)
+    # Paces every post listeners make, process-wide: about one a second per channel.
+    pacer: Pacer = field(default_factory=Pacer)
     # OAuth mode only: every workspace's tokens (encrypted), and their refresh for the clock.
     installation_store: EncryptedInstallationStore | None = None
     bot_tokens: BotTokens | None = None

@@ -13,16 +13,14 @@ from bot.ids import Action
 from bot.services import goals
 from bot.services.actors import can_change_goal
 from bot.services.errors import ServiceError
-from handlers.common import listener
 from handlers.context import request_context
-from handlers.home import publish_home_for
+from handlers.legacy import legacy_listener as listener
 
 
 def register(app: App) -> None:
     app.action(re.compile(f"^{Action.GOALS_PAGE}"))(listener(turn_page))
     app.action(re.compile(f"^{Action.GOAL_SHOW}"))(listener(show_goal))
     app.action(re.compile(f"^{Action.GOAL_EDIT}"))(listener(edit_goal))
-    app.action(Action.HOME_REFRESH)(listener(refresh_home))
 
 
 def _context(body, db, client, context):
@@ -79,7 +77,3 @@ def edit_goal(ack, action: dict, body: dict, db, client, context, respond) -> No
         else:
             client.chat_postMessage(channel=ctx.actor.user_id, **message.to_dict())
 
-
-def refresh_home(ack, body: dict, db, client, context) -> None:
-    ack()
-    publish_home_for(db=db, client=client, context=context, user_id=body["user"]["id"])

@@ -17,9 +17,9 @@ from bot.services.checkins import CheckinResult
 from bot.services.errors import PermissionDenied, ServiceError
 from bot.services.goals import get_goal
 from bot.services.workspaces import ensure_workspace
-from handlers.common import listener
 from handlers.context import RequestContext, request_context
-from handlers.home import refresh_home
+from handlers.legacy import legacy_listener as listener
+from handlers.legacy import refresh_home
 from handlers.modals import field_value
 from models import GOAL_STATUSES, CheckinPrompt, Goal
 

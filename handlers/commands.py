@@ -26,9 +26,9 @@ from bot.services.actors import can_change_goal
 from bot.services.errors import ServiceError
 from bot.services.goals import GoalChoices
 from handlers import grammar as g
-from handlers.common import listener
 from handlers.context import RequestContext, request_context
-from handlers.home import refresh_homes
+from handlers.legacy import legacy_listener as listener
+from handlers.legacy import refresh_homes
 
 log = logging.getLogger(__name__)
 

@@ -1,60 +1,115 @@
-"""What every listener shares: its database session's lifetime and its error handling."""
+"""What every listener shares: the unit of work around one flow, and its error handling.
+
+A handler parses Bolt's payload into an `Invocation` (the flow to run, its typed request and
+who is asking) or an immediate `Outcome` (help, a parse error), and returns it. `listener`
+does the rest, the same way for every surface:
+
+- acks a slash command or a button at once (a command's immediate outcome is its ack);
+- opens the request's context and runs the flow in one transaction, committed once, before
+  any effect runs;
+- a `ServiceError` rolls back and becomes the person's private reply (or the modal's field
+  error); anything else rolls back, is logged with an error id, and the person is told that id;
+- hands the outcome to the effects executor.
+"""
 
 from __future__ import annotations
 
 import functools
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.kwargs_injection import build_required_kwargs
 from slack_bolt.request import BoltRequest
 from slack_bolt.util.utils import get_arg_names_of_callable
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.replies import apology, problem
+from bot.effects import SlackEffects, Surface
+from bot.flows.context import FlowContext, open_context
+from bot.flows.outcome import Outcome
+from bot.services.errors import ServiceError
+from models import utcnow
 
 log = logging.getLogger(__name__)
 
+Flow = Callable[[Any, FlowContext], Outcome]
 
-def apology(error_id: str) -> str:
+
+@dataclass(frozen=True)
+class Invocation:
+    """One flow to run for one request.
+
+    `usage` is shown under a service's complaint about a slash command. For a modal,
+    `field_blocks` maps a ServiceError's `field` to the input block that shows it
+    (`default_block` otherwise).
+    """
+
+    flow: Flow
+    request: Any
+    user_id: str
+    usage: str | None = None
+    field_blocks: Mapping[str, str] | None = None
+    default_block: str | None = None
+
+
+def request_kind(body: dict) -> str:
+    if body.get("type") == "event_callback":
+        return "event"
+    if body.get("type") == "block_actions":
+        return "action"
+    if body.get("type") in ("view_submission", "view_closed"):
+        return "view"
+    if "command" in body:
+        return "command"
+    return "direct"
+
+
+def request_channel(body: dict) -> str | None:
+    event = body.get("event") or {}
+    container = body.get("container") or {}
     return (
-        f":warning: Sorry, something went wrong on our side. It has been logged as error "
-        f"`{error_id}`; please try again, and mention that id if it keeps happening."
+        body.get("channel_id")
+        or container.get("channel_id")
+        or (body.get("channel") or {}).get("id")
+        or event.get("channel")
+        or (event.get("item") or {}).get("channel")
     )
 
 
-def listener(func: Callable[..., Any]) -> Callable[[BoltRequest], Any]:
-    """Wrap a Bolt listener so that it commits its session on success and never fails silently.
+def listener(handler: Callable[..., Invocation | Outcome | None]) -> Callable[[BoltRequest], Any]:
+    """Wrap a handler (which takes Bolt's usual keyword arguments) as a Bolt listener."""
+    arg_names = get_arg_names_of_callable(handler)
 
-    The wrapped function takes Bolt's usual keyword arguments (plus `db`, the request's
-    session, and `runtime`). An exception rolls the session back, is logged with its
-    traceback and an error id, and the user is told that id: in the ack when it has not been
-    sent yet, through the response_url otherwise. Slack always gets its 200.
-    """
-    arg_names = get_arg_names_of_callable(func)
-
-    @functools.wraps(func)
-    def run(request: BoltRequest) -> Any:
+    @functools.wraps(handler)
+    def run(request: BoltRequest) -> None:
         kwargs = build_required_kwargs(
             logger=log,
             required_arg_names=list(arg_names),
             request=request,
             response=None,
-            this_func=func,
+            this_func=handler,
             next_keys_required=False,
         )
+        body = request.body
+        kind = request_kind(body)
+        ack = request.context.ack
         session = request.context.get("db")
         try:
-            result = func(**kwargs)
-            if session is not None:
-                session.commit()
-            return result
+            run_handler(request, kind, handler(**kwargs))
         except Exception:
             if session is not None:
                 session.rollback()
             error_id = uuid.uuid4().hex[:8]
-            log.exception("listener %s failed (error id %s)", func.__name__, error_id)
-            _tell_user(request, apology(error_id))
-            return None
+            log.exception("listener %s failed (error id %s)", handler.__name__, error_id)
+            if ack is not None and ack.response is None:
+                if kind == "command":
+                    ack(text=apology(error_id).text)
+                    return
+                ack()
+            executor(request, kind).reply(apology(error_id))
         finally:
             if session is not None:
                 session.close()
@@ -64,22 +119,93 @@ def listener(func: Callable[..., Any]) -> Callable[[BoltRequest], Any]:
     return run
 
 
-def _tell_user(request: BoltRequest, text: str) -> None:
+def run_handler(request: BoltRequest, kind: str, invocation: Invocation | Outcome | None) -> None:
     ack = request.context.ack
-    try:
-        if ack is not None and ack.response is None:
-            if "command" in request.body:
-                ack(text=text)
+    acked = ack is None or ack.response is not None
+    if isinstance(invocation, Outcome) or invocation is None:
+        outcome = invocation or Outcome()
+        if not acked:
+            if kind == "command" and outcome.reply is not None:
+                response_type = "in_channel" if outcome.share else "ephemeral"
+                ack(response_type=response_type, **outcome.reply.to_dict())
+                outcome = Outcome(effects=outcome.effects)
+            elif kind == "view" and outcome.errors:
+                ack(response_action="errors", errors=outcome.errors)
                 return
-            ack()
-        if request.body.get("type") == "view_submission":
-            # A modal has no response_url: tell the person in their DM instead.
-            user = (request.body.get("user") or {}).get("id")
-            if user and request.context.client is not None:
-                request.context.client.chat_postMessage(channel=user, text=text)
+            else:
+                ack()
+        executor(request, kind).perform(outcome)
+        return
+    if kind in ("command", "action") and not acked:
+        ack()  # the flow may touch the database or Slack: answer in the background
+        acked = True
+    outcome = run_flow(request, kind, invocation)
+    if kind == "view" and not acked:
+        if outcome.errors:
+            ack(response_action="errors", errors=outcome.errors)
             return
-        respond = request.context.respond
-        if respond is not None:
-            respond(text=text, response_type="ephemeral", replace_original=False)
-    except Exception:  # the apology itself failed: the log line above is what remains
-        log.exception("could not tell the user about an error")
+        ack()
+    executor(request, kind).perform(outcome)
+
+
+def run_flow(request: BoltRequest, kind: str, invocation: Invocation) -> Outcome:
+    """Run the flow in the request's transaction: committed once, or rolled back."""
+    context = request.context
+    session = context["db"]
+    body = request.body
+    client = context.client
+    event = body.get("event") or {}
+    try:
+        ctx = open_context(
+            session=session,
+            team_id=context.team_id,
+            enterprise_id=context.enterprise_id,
+            user_id=invocation.user_id,
+            now=utcnow(),
+            lookup_user=user_lookup(client),
+            channel_id=request_channel(body),
+            event_id=body.get("event_id") if kind == "event" else None,
+            event_type=event.get("type", ""),
+        )
+        outcome = invocation.flow(invocation.request, ctx)
+        session.commit()  # the change is stored before anyone is told about it
+        return outcome
+    except ServiceError as error:
+        session.rollback()
+        if kind == "view":
+            blocks = invocation.field_blocks or {}
+            block = blocks.get(error.field or "", invocation.default_block)
+            if block:
+                return Outcome(errors={block: str(error)[:150]})
+        return Outcome(reply=problem(str(error), usage=invocation.usage))
+
+
+def user_lookup(client) -> Callable[[str], dict | None]:
+    def lookup(user_id: str) -> dict | None:
+        try:
+            return client.users_info(user=user_id)["user"]
+        except SlackApiError as error:
+            log.warning("users.info %s failed: %s", user_id, error.response.get("error"))
+            return None
+
+    return lookup
+
+
+def executor(request: BoltRequest, kind: str) -> SlackEffects:
+    context = request.context
+    body = request.body
+    runtime = context["runtime"]
+    user = (
+        (body.get("user") or {}).get("id")
+        or body.get("user_id")
+        or (body.get("event") or {}).get("user")
+        or ""
+    )
+    respond = context.respond if (kind == "command" or body.get("response_url")) else None
+    return SlackEffects(
+        context.client,
+        team_id=context.team_id or "",
+        pacer=runtime.pacer,
+        surface=Surface(kind, user, request_channel(body), respond),
+        send_deliveries=getattr(runtime, "send_deliveries", None),
+    )

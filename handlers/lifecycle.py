@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from slack_bolt import App
 
 from bot.services.installations import forget_tokens, record_uninstall
-from handlers.common import listener
+from handlers.legacy import legacy_listener as listener
 from models import utcnow
 
 log = logging.getLogger(__name__)

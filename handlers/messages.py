@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers import checkins, roadmap_io
-from handlers.common import listener
+from handlers.legacy import legacy_listener as listener
 
 
 def register(app: App) -> None:

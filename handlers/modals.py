@@ -12,9 +12,9 @@ from bot.blocks.text import escape_mrkdwn
 from bot.ids import Callback, Field
 from bot.services import goals, metrics
 from bot.services.errors import ServiceError
-from handlers.common import listener
 from handlers.context import RequestContext, request_context
-from handlers.home import refresh_homes
+from handlers.legacy import legacy_listener as listener
+from handlers.legacy import refresh_homes
 
 
 def register(app: App) -> None:

@@ -34,8 +34,8 @@ from bot.scheduling.compose import channel_members
 from bot.services import retrospectives, rituals
 from bot.services.errors import ServiceError
 from bot.services.rituals import SessionChange
-from handlers.common import listener
 from handlers.context import RequestContext, request_context
+from handlers.legacy import legacy_listener as listener
 from handlers.modals import field_value
 
 log = logging.getLogger(__name__)

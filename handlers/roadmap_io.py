@@ -18,8 +18,8 @@ from bot.services.errors import ServiceError
 from bot.services.roadmap_document import RoadmapParseError
 from bot.services.roadmap_export import MEDIA_TYPES, export_roadmap
 from bot.services.roadmap_import import ImportReport, import_roadmap
-from handlers.common import listener
 from handlers.context import RequestContext, request_context
+from handlers.legacy import legacy_listener as listener
 from handlers.modals import field_value
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from slack_sdk.models.blocks import HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.blocks.goals import person
-from bot.blocks.message import Message, context, section
+from bot.blocks.message import Message, context, section, simple
 from bot.blocks.text import escape_mrkdwn, truncate
 from bot.services.metrics import MetricView, ReadingResult, format_value
 from bot.services.settings import ConfigView
@@ -167,3 +167,18 @@ def import_report(summary: str, sections: Sequence[tuple[str, Sequence[str]]]) -
             shown += f"\n…and {len(lines) - 15} more"
         blocks.append(section(f"*{escape_mrkdwn(title)}*\n{shown}"))
     return Message(text=escape_mrkdwn(summary), blocks=blocks[:45])
+
+
+def apology(error_id: str) -> Message:
+    """Something failed on our side: say so, with the id the log has it under."""
+    return simple(
+        f":warning: Sorry, something went wrong on our side. It has been logged as error "
+        f"`{error_id}`; please try again, and mention that id if it keeps happening."
+    )
+
+
+def too_slow() -> Message:
+    """Slack refused to open a form because its trigger expired (over 3 s) or was used."""
+    return simple(
+        ":hourglass: That took too long for Slack to open the form; run the command again."
+    )

@@ -1,0 +1,97 @@
+"""Who is acting, in which workspace, and when: what every flow is given."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.services.actors import Actor
+from bot.services.checkins import first_time
+from bot.services.settings import cached_member, remember_member
+from bot.services.workspaces import ensure_workspace
+from models import Workspace
+
+log = logging.getLogger(__name__)
+
+# users.info for a user id: the user object, or None when Slack would not say. The edge
+# (a listener, the console, the CLI) provides it; flows never call Slack themselves.
+UserLookup = Callable[[str], dict | None]
+
+
+@dataclass
+class FlowContext:
+    """The unit of work of one request: its database session, workspace, actor and time.
+
+    `channel_id` is where the request came from (if anywhere); `event_id` is a Slack event's
+    id, for flows that must act once however often Slack retries the event.
+    """
+
+    session: Session
+    workspace: Workspace
+    actor: Actor
+    now: datetime
+    channel_id: str | None = None
+    event_id: str | None = None
+    event_type: str = ""
+
+    def first_delivery(self) -> bool:
+        """True the first time this event is seen; a retried event is a no-op after it."""
+        if self.event_id is None:
+            return True
+        return first_time(self.session, self.event_id, self.workspace.team_id, self.event_type)
+
+
+def open_context(
+    *,
+    session: Session,
+    team_id: str,
+    enterprise_id: str | None,
+    user_id: str,
+    now: datetime,
+    lookup_user: UserLookup | None = None,
+    channel_id: str | None = None,
+    event_id: str | None = None,
+    event_type: str = "",
+) -> FlowContext:
+    workspace = ensure_workspace(session=session, team_id=team_id, enterprise_id=enterprise_id)
+    return FlowContext(
+        session=session,
+        workspace=workspace,
+        actor=resolve_actor(session, workspace, user_id, now, lookup_user),
+        now=now,
+        channel_id=channel_id,
+        event_id=event_id,
+        event_type=event_type,
+    )
+
+
+def resolve_actor(
+    session: Session,
+    workspace: Workspace,
+    user_id: str,
+    now: datetime,
+    lookup_user: UserLookup | None,
+) -> Actor:
+    """The person, with their admin flag from users.info (remembered for a day)."""
+    member = cached_member(session, workspace.id, user_id, now)
+    if member is None:
+        user = lookup_user(user_id) if lookup_user else None
+        if user is None:
+            return Actor(user_id=user_id)
+        member = remember_member(
+            session,
+            workspace.id,
+            user_id,
+            now=now,
+            name=user.get("real_name") or user.get("name"),
+            timezone=user.get("tz"),
+            is_slack_admin=bool(user.get("is_admin") or user.get("is_owner")),
+        )
+        if not workspace.installed_at and user.get("tz") and workspace.timezone == "UTC":
+            # Until an install tells us, the first person's zone is the team's best guess.
+            workspace.timezone = user["tz"]
+    return Actor(user_id=user_id, is_slack_admin=member.is_slack_admin)
