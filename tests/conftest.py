@@ -184,10 +184,13 @@ def running_app(settings, slack):
     """The WSGI app (as `serve` builds it) on 127.0.0.1, and a driver that signs requests."""
     from bot.app import create_app
     from bot.runtime import Runtime
+    from bot.scheduling.pacing import Pacer
     from bot.web import create_wsgi_app
     from tests.harness import AppServer, SlackDriver
 
     runtime = Runtime.from_settings(settings)
+    # Tests never sleep for Slack's pacing; the pacing tests give the runtime a real pacer.
+    runtime.pacer = Pacer(per_channel=0, per_workspace=0)
     app = create_app(settings, runtime)
     with AppServer(create_wsgi_app(app, runtime)) as server:
         driver = SlackDriver(server.url, SIGNING_SECRET, slack.fake, slack.team_id)
