@@ -28,7 +28,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.replies import apology, problem
 from bot.effects import SlackEffects, Surface
-from bot.flows.context import FlowContext, open_context
+from bot.flows.context import FlowContext, SystemContext, open_context
 from bot.flows.outcome import Outcome
 from bot.services.errors import ServiceError
 from models import utcnow
@@ -53,6 +53,7 @@ class Invocation:
     usage: str | None = None
     field_blocks: Mapping[str, str] | None = None
     default_block: str | None = None
+    system: bool = False  # acts for the app, not for a person: the flow gets a SystemContext
 
 
 def request_kind(body: dict) -> str:
@@ -156,6 +157,10 @@ def run_flow(request: BoltRequest, kind: str, invocation: Invocation) -> Outcome
     client = context.client
     event = body.get("event") or {}
     try:
+        if invocation.system:
+            outcome = invocation.flow(invocation.request, SystemContext(session, utcnow()))
+            session.commit()
+            return outcome
         ctx = open_context(
             session=session,
             team_id=context.team_id,

@@ -45,6 +45,15 @@ class FlowContext:
         return first_time(self.session, self.event_id, self.workspace.team_id, self.event_type)
 
 
+@dataclass
+class SystemContext:
+    """The unit of work of a request that acts for the app, not for a person in a workspace
+    (an uninstall, revoked tokens): only the session and the time."""
+
+    session: Session
+    now: datetime
+
+
 def open_context(
     *,
     session: Session,
