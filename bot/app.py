@@ -10,6 +10,7 @@ from slack_bolt.error import BoltUnhandledRequestError
 
 from bot.config import Settings
 from bot.runtime import Runtime
+from bot.slack_guard import ShortBodies
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +18,14 @@ log = logging.getLogger(__name__)
 # No request signed by Slack can match a random secret, so nothing reaches the listeners.
 _OFFLINE_SECRET = "offline-" + uuid.uuid4().hex
 _OFFLINE_TOKEN = "xoxb-offline"
+
+
+def bolt_logger() -> logging.Logger:
+    """Bolt's logger, with forged request bodies cut short in its signature-failure line."""
+    logger = logging.getLogger("slack_bolt")
+    if not any(isinstance(f, ShortBodies) for f in logger.filters):
+        logger.addFilter(ShortBodies())
+    return logger
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> App:
@@ -38,7 +47,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> App:
         request_verification_enabled=True,
         raise_error_for_unhandled_request=True,
         listener_executor=runtime.listener_executor,
-        logger=logging.getLogger("slack_bolt"),
+        logger=bolt_logger(),
         **mode,
     )
     app.runtime = runtime  # type: ignore[attr-defined]

@@ -49,6 +49,8 @@ class Settings:
     log_level: str = "INFO"
     web_concurrency: int = 2
     slack_timeout: float = 10.0  # seconds before a Web API call counts as timed out
+    # Slack's own payloads are a few KiB; a bigger body is refused before it is read whole.
+    slack_max_body: int = 1024 * 1024
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -139,6 +141,7 @@ class Settings:
         port = get_int("PORT", 3000, 1, 65535)
         concurrency = get_int("WEB_CONCURRENCY", 2, 1, 64)
         timeout = get_int("SLACK_TIMEOUT", 10, 1, 120)
+        max_body = get_int("SLACK_MAX_BODY_BYTES", 1024 * 1024, 16 * 1024, 64 * 1024 * 1024)
         log_level = (get("LOG_LEVEL") or "INFO").upper()
         if log_level not in LOG_LEVELS:
             problems.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}.")
@@ -156,6 +159,7 @@ class Settings:
             log_level=log_level,
             web_concurrency=concurrency,
             slack_timeout=float(timeout),
+            slack_max_body=max_body,
             extra={k: v for k, v in env.items() if k.startswith("ROADMAP_")},
         )
         if bool(settings.slack_client_id) != bool(settings.slack_client_secret):

@@ -13,6 +13,7 @@ from bot.api import create_api_app
 from bot.config import Settings
 from bot.db import current_revision, ping
 from bot.runtime import Runtime
+from bot.slack_guard import guard_slack_requests
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,9 @@ def _json_response(start_response, status: str, payload: dict) -> list[bytes]:
 
 def create_wsgi_app(app: App, runtime: Runtime) -> WSGIApp:
     """Route `/healthz` and `/api/...` ourselves and everything else (`/slack/...`) to Bolt."""
-    slack = SlackRequestHandler(app, path="/slack/events")
+    slack = guard_slack_requests(
+        SlackRequestHandler(app, path="/slack/events"), max_body=runtime.settings.slack_max_body
+    )
     api = create_api_app(runtime)
 
     def health(start_response) -> list[bytes]:
