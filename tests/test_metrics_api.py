@@ -7,7 +7,7 @@ import io
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -250,6 +250,37 @@ ERROR_CASES = [
     (ErrorCode.INVALID_UNIT, 400, ONE, {"payload": {"value": 5, "unit": "ms"}}),
     (ErrorCode.INVALID_TIME, 400, ONE, {"payload": {"value": 99, "at": "yesterday"}}),
     (ErrorCode.INVALID_TIME, 400, ONE, {"payload": {"value": 99, "at": 1740830400}}),
+    # Past either end of the calendar once in UTC, and far in the future.
+    (
+        ErrorCode.INVALID_TIME,
+        400,
+        ONE,
+        {"payload": {"value": 99, "at": "9999-12-31T23:59:59-01:00"}},
+    ),
+    (
+        ErrorCode.INVALID_TIME,
+        400,
+        ONE,
+        {"payload": {"value": 99, "at": "0001-01-01T00:30:00+01:00"}},
+    ),
+    (ErrorCode.INVALID_TIME, 400, ONE, {"payload": {"value": 99, "at": "9999-12-31T23:59:59Z"}}),
+    (
+        ErrorCode.INVALID_TIME,
+        400,
+        BATCH,
+        {
+            "payload": {
+                "readings": [{"metric": "uptime", "value": 99, "at": "9999-12-31T23:59:59Z"}]
+            }
+        },
+    ),
+    # 1e308 seconds is finite; in milliseconds it is not.
+    (
+        ErrorCode.INVALID_VALUE,
+        400,
+        "/api/v1/metrics/latency/readings",
+        {"payload": {"value": 1e308, "unit": "s"}},
+    ),
     (ErrorCode.UNKNOWN_METRIC, 404, "/api/v1/metrics/velocity/readings", {}),
     (ErrorCode.UNKNOWN_METRIC, 404, "/api/v1/metrics/%20/readings", {}),
     (ErrorCode.AMBIGUOUS_METRIC, 409, "/api/v1/metrics/c/readings", {}),
@@ -283,6 +314,22 @@ def test_wrong_methods_are_405_with_allow(api):
         result = http_request(f"{api.app_url}{path}", method=method)
         assert_error(result, 405, ErrorCode.METHOD_NOT_ALLOWED)
         assert result.headers["Allow"] == allowed
+
+
+def test_a_reading_up_to_a_day_ahead_is_accepted(api):
+    ahead = (datetime.now(UTC) + timedelta(hours=20)).isoformat()
+    result = post(api, ONE, {"value": 99.9, "at": ahead})
+    assert result.status == 201, result.text
+
+
+def test_a_reply_json_cannot_hold_is_a_json_500_not_html(api, monkeypatch, caplog):
+    def infinite(*args, **kwargs):
+        return [{"metric": "uptime", "value": float("inf"), "recorded": True}]
+
+    monkeypatch.setattr("bot.api.app.record_readings", infinite)
+    result = post(api, ONE, {"value": 99.9})
+    body = assert_error(result, 500, ErrorCode.INTERNAL_ERROR)
+    assert body["id"] in caplog.text
 
 
 def test_an_unexpected_error_is_logged_and_answered_500(api, monkeypatch, caplog):

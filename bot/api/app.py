@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.api.errors import ApiError, ErrorCode
-from bot.api.http import bearer_token, invalid_token, json_response, read_json
+from bot.api.http import bearer_token, invalid_token, json_body, json_response, read_json
 from bot.api.openapi import openapi_spec
 from bot.api.readings import parse_batch, parse_reading, record_readings
 from bot.runtime import Runtime
@@ -61,6 +61,9 @@ class ApiApp:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         try:
             reply = self.route(method, _path(environ), environ)
+            # Serialised inside the error handling: a value JSON cannot hold is our bug, and
+            # gets the JSON 500 like any other, never a bare HTML one.
+            body = json_body(reply.payload)
         except ApiError as error:
             return json_response(
                 start_response,
@@ -81,7 +84,7 @@ class ApiApp:
                 "id": error_id,
             }
             return json_response(start_response, code.status, payload, head=method == "HEAD")
-        return json_response(start_response, reply.status, reply.payload, head=method == "HEAD")
+        return json_response(start_response, reply.status, body, head=method == "HEAD")
 
     def route(self, method: str, path: str, environ: dict) -> Reply:
         if path == f"{PREFIX}/openapi.json":

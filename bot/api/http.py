@@ -17,6 +17,11 @@ def status_line(status: int) -> str:
     return f"{status} {HTTPStatus(status).phrase}"
 
 
+def json_body(payload: Any) -> bytes:
+    """Strict JSON: NaN and infinities raise instead of writing text no parser accepts."""
+    return json.dumps(payload, ensure_ascii=False, allow_nan=False).encode()
+
+
 def json_response(
     start_response: Callable,
     status: int,
@@ -25,8 +30,8 @@ def json_response(
     headers: list[tuple[str, str]] | None = None,
     head: bool = False,
 ) -> list[bytes]:
-    """Send `payload` as JSON; `head` sends the headers only (for HEAD requests)."""
-    body = json.dumps(payload, ensure_ascii=False, allow_nan=False).encode()
+    """Send `payload` (or bytes from json_body) as JSON; `head` sends the headers only."""
+    body = payload if isinstance(payload, bytes) else json_body(payload)
     start_response(
         status_line(status),
         [

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -21,6 +21,8 @@ MAX_BATCH = 500
 MAX_KEY_LENGTH = 255  # metric_readings.idempotency_key is a VARCHAR(255)
 MAX_NAME_LENGTH = 255
 MAX_UNIT_LENGTH = 32
+# Clocks drift and zones get mixed up; a reading from further ahead is a mistake.
+MAX_FUTURE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,16 @@ def _time(raw: Any, now: datetime) -> datetime:
             f"`at` is not an ISO-8601 date and time, like 2025-03-01T12:00:00Z: {raw[:40]!r}.",
         ) from None
     # A time without an offset is taken as UTC.
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    try:
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 is past the end of the calendar in UTC
+        raise ApiError(ErrorCode.INVALID_TIME, f"`at` is out of range: {raw[:40]!r}.") from None
+    if at > now + MAX_FUTURE:
+        raise ApiError(
+            ErrorCode.INVALID_TIME,
+            f"`at` is more than a day in the future: {raw[:40]!r}. Send when it was measured.",
+        )
+    return at
 
 
 def _text(raw: Any, field: str, limit: int, *, code: ErrorCode = ErrorCode.INVALID_REQUEST) -> str:
@@ -146,6 +157,13 @@ def _check(metric: Metric, reading: ReadingInput) -> None:
         value = metrics.convert(reading.value, reading.unit, metric.unit)
     except InvalidInput as error:
         raise ApiError(ErrorCode.INVALID_UNIT, str(error)) from None
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value):
+        raise ApiError(
+            ErrorCode.INVALID_VALUE,
+            f"{reading.value:g} {reading.unit or ''} is too large to store as {metric.name}.",
+        )
     if metric.unit == "%" and not 0 <= round(value, 6) <= 100:
         raise ApiError(
             ErrorCode.INVALID_VALUE,

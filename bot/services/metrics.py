@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -200,6 +201,8 @@ def record_reading(
 ) -> ReadingResult:
     metric = find_metric(session, workspace.id, name)
     converted = round(convert(value, unit, metric.unit), 6)
+    if not math.isfinite(converted):
+        raise InvalidInput(f"{value:g} {unit or ''} is too large a value for {metric.name}.")
     if metric.unit == "%" and not 0 <= converted <= 100:
         raise InvalidInput(f"{metric.name} is a percentage: give a value from 0 to 100.")
     values = {
