@@ -6,6 +6,9 @@ from __future__ import annotations
 from bot.api.errors import ErrorCode
 from bot.api.readings import MAX_BATCH, MAX_KEY_LENGTH
 
+# Text fields must hold something besides spaces (the API strips them).
+NOT_BLANK = r"\S"
+
 E = ErrorCode
 AUTH_ERRORS = (E.MISSING_TOKEN, E.INVALID_TOKEN)
 BODY_ERRORS = (E.UNSUPPORTED_MEDIA_TYPE, E.BODY_TOO_LARGE, E.INVALID_JSON, E.INVALID_REQUEST)
@@ -108,6 +111,7 @@ def _schemas() -> dict:
         "unit": {
             "type": "string",
             "maxLength": 32,
+            "pattern": NOT_BLANK,
             "description": "The unit `value` is in (ms, s, minutes, hours, days…), converted "
             "to the metric's unit. Default: the metric's unit.",
             "examples": ["ms"],
@@ -115,6 +119,7 @@ def _schemas() -> dict:
         "idempotency_key": {
             "type": "string",
             "maxLength": MAX_KEY_LENGTH,
+            "pattern": NOT_BLANK,
             "description": "A reading sent again with the same key is stored once.",
         },
     }
@@ -130,6 +135,8 @@ def _schemas() -> dict:
             "properties": {
                 "metric": {
                     "type": "string",
+                    "maxLength": 255,
+                    "pattern": NOT_BLANK,
                     "description": "A metric's key, alias, or an unambiguous prefix of its name.",
                     "examples": ["uptime"],
                 },
