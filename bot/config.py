@@ -179,6 +179,18 @@ def configure_logging(settings: Settings) -> None:
         level=getattr(logging, settings.log_level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from bot.redact import install
+
+    install(
+        logging.getLogger().handlers,
+        (
+            settings.slack_bot_token,
+            settings.slack_app_token,
+            settings.slack_signing_secret,
+            settings.slack_client_secret,
+            settings.encryption_key,
+        ),
+    )
     if settings.log_level != "DEBUG":
         # Alembic announces each autogenerate plugin at INFO; keep only the migrations run.
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
