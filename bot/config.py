@@ -192,5 +192,6 @@ def configure_logging(settings: Settings) -> None:
         ),
     )
     if settings.log_level != "DEBUG":
-        # Alembic announces each autogenerate plugin at INFO; keep only the migrations run.
-        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+        # Alembic announces its context and each step at INFO before every CLI command; the
+        # commands say what they did themselves (`migrate` names the revision it reached).
+        logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -7,7 +7,7 @@ import logging
 import sys
 
 from bot.config import MANIFEST_HINT, Settings
-from bot.db import migrate
+from bot.db import create_db_engine, current_revision, migrate
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,12 @@ def add_parsers(subparsers) -> None:
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     migrate(settings.database_url, args.revision)
-    print(f"Database at {_safe_url(settings.database_url)} is at revision {args.revision}.")
+    engine = create_db_engine(settings.database_url)
+    try:
+        revision = current_revision(engine)
+    finally:
+        engine.dispose()
+    print(f"Database at {_safe_url(settings.database_url)} is at revision {revision}.")
     return 0
 
 
