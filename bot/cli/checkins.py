@@ -6,10 +6,11 @@ import argparse
 import sys
 
 from bot.cli.roadmap import open_database
+from bot.cli.workspace import cli_workspace
 from bot.config import Settings
 from bot.outbound.checkins import send_chases, send_prompts
 from bot.runtime import make_web_client
-from bot.services.workspaces import WorkspaceError, resolve_workspace
+from bot.services.workspaces import WorkspaceError
 from models import utcnow
 
 
@@ -31,7 +32,7 @@ def cmd_checkins(settings: Settings, args: argparse.Namespace) -> int:
         with factory() as session, session.begin():
             teams = args.team or [None]
             workspace_ids = [
-                resolve_workspace(session=session, team_id=t, create_local=False).id for t in teams
+                cli_workspace(session, settings, t).id for t in teams
             ]
         for workspace_id in workspace_ids:
             if args.action == "prompt":

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, time
 
 from bot.blocks.digests import digest_text
 from bot.cli.roadmap import open_database
+from bot.cli.workspace import cli_workspace
 from bot.config import Settings
 from bot.runtime import make_web_client
 from bot.services.digests import quarterly_digest, weekly_digest
 from bot.services.errors import ServiceError
-from bot.services.workspaces import WorkspaceError, resolve_workspace
+from bot.services.workspaces import WorkspaceError
 from models import utcnow
 
 
@@ -49,7 +50,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
         with factory() as session:
             teams = args.team or [None]
             workspaces = [
-                resolve_workspace(session=session, team_id=t, create_local=False) for t in teams
+                cli_workspace(session, settings, t) for t in teams
             ]
             for workspace in workspaces:
                 if args.preview:

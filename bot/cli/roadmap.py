@@ -6,12 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.cli.workspace import cli_workspace
 from bot.config import Settings
 from bot.db import create_db_engine, make_session_factory, migrate
 from bot.services.roadmap_document import RoadmapParseError
 from bot.services.roadmap_export import FORMATS, ExportError, export_roadmap
 from bot.services.roadmap_import import ImportReport, import_roadmap
-from bot.services.workspaces import WorkspaceError, resolve_workspace
+from bot.services.workspaces import WorkspaceError
 
 
 def add_parsers(subparsers) -> None:
@@ -47,7 +48,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     engine, factory = open_database(settings)
     try:
         with factory() as session:
-            workspace = resolve_workspace(session=session, team_id=args.team)
+            workspace = cli_workspace(session, settings, args.team, create=True)
             report = import_roadmap(
                 session=session,
                 workspace_id=workspace.id,
@@ -100,11 +101,14 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     engine, factory = open_database(settings)
     try:
         with factory() as session:
-            workspace = resolve_workspace(session=session, team_id=args.team, create_local=False)
+            workspace = cli_workspace(session, settings, args.team)
             text = export_roadmap(session=session, workspace_id=workspace.id, fmt=args.format)
-    except (ExportError, WorkspaceError) as error:
+    except ExportError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except WorkspaceError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     finally:
         engine.dispose()
     if args.output:

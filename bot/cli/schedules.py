@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.cli.roadmap import open_database
+from bot.cli.workspace import cli_workspace, token_team
 from bot.config import Settings
 from bot.db import migrate
 from bot.runtime import Runtime
 from bot.services.schedules import list_schedules
-from bot.services.workspaces import WorkspaceError, resolve_workspace
+from bot.services.workspaces import WorkspaceError
 from models import Workspace, utcnow
 
 
@@ -77,9 +78,13 @@ def cmd_schedules(settings: Settings, args: argparse.Namespace) -> int:
     rows = []
     try:
         with factory() as session:
-            teams = args.team or [w.team_id for w in session.scalars(select(Workspace))]
-            for team in teams:
-                workspace = resolve_workspace(session=session, team_id=team, create_local=False)
+            if args.team:
+                workspaces = [cli_workspace(session, settings, team) for team in args.team]
+            elif token_team(settings):
+                workspaces = [cli_workspace(session, settings, None)]
+            else:  # OAuth (or offline): every workspace stored
+                workspaces = list(session.scalars(select(Workspace).order_by(Workspace.id)))
+            for workspace in workspaces:
                 for view in list_schedules(session=session, workspace=workspace, now=now):
                     rows.append((workspace.team_id, view))
     except WorkspaceError as error:
