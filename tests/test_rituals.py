@@ -23,7 +23,7 @@ from models import (
     MetricReading,
     Period,
     RetroItem,
-    RitualSession,
+    RitualOccurrence,
     Schedule,
     Workspace,
 )
@@ -79,11 +79,11 @@ def team(db, slack, roadmap):
         if schedule.kind == "knowledge_sharing":
             options["presenters"] = [slack.alice, slack.bob, slack.carol]
             db.add(
-                RitualSession(
+                RitualOccurrence(
                     workspace_id=roadmap,
                     schedule_id=schedule.id,
                     kind="knowledge_sharing",
-                    session_date=date(2025, 3, 6),
+                    occurrence_date=date(2025, 3, 6),
                     presenter_user_id=slack.alice,
                     state="held",
                 )
@@ -192,9 +192,9 @@ def fresh(db) -> None:
     db.expire_all()
 
 
-def sessions(db) -> dict[date, RitualSession]:
+def sessions(db) -> dict[date, RitualOccurrence]:
     fresh(db)
-    return {s.session_date: s for s in db.scalars(select(RitualSession))}
+    return {s.occurrence_date: s for s in db.scalars(select(RitualOccurrence))}
 
 
 def dms_to(slack, user: str) -> list[dict]:
@@ -285,7 +285,7 @@ def test_skipping_moves_the_rotation_on(team, runtime, running_app, slack, db):
 def test_the_schedule_preview_shows_the_session_with_its_buttons(team, running_app, slack, db):
     from tests.harness import run_command
 
-    db.execute(RitualSession.__table__.delete())  # no March session yet: the rotation starts
+    db.execute(RitualOccurrence.__table__.delete())  # no March session yet: the rotation starts
     db.commit()
     schedule_id = db.scalar(select(Schedule.id).where(Schedule.kind == "knowledge_sharing"))
     outcome = run_command(
