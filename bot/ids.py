@@ -15,12 +15,12 @@ class Action(enum.StrEnum):
     EXPORT_FORMAT = "export_format"
     IMPORT_CONFIRM = "import_confirm"  # value: file id of a shared roadmap file
     IMPORT_CANCEL = "import_cancel"
-    # Knowledge-sharing reminders; the actions block's id names the session (see blocks.rituals).
-    SESSION_VOLUNTEER = "ks_volunteer"
-    SESSION_SWAP = "ks_swap"  # users_select: hand the session to someone else
-    SESSION_SKIP = "ks_skip"
-    SESSION_TOPIC = "ks_topic"  # opens the topic modal
-    SESSION_HELD = "ks_held"
+    # Knowledge-sharing reminders; the actions block's id names the occurrence (see blocks.rituals).
+    OCCURRENCE_VOLUNTEER = "ks_volunteer"
+    OCCURRENCE_SWAP = "ks_swap"  # users_select: hand the session to someone else
+    OCCURRENCE_SKIP = "ks_skip"
+    OCCURRENCE_TOPIC = "ks_topic"  # opens the topic modal
+    OCCURRENCE_HELD = "ks_held"
     # Retrospective reminders; the block id names the retrospective (see blocks.rituals).
     RETRO_ADD = "retro_add"  # action id "retro_add:<kind>": opens the item modal
     RETRO_PROMOTE = "retro_promote"  # action id "retro_promote:<item id>"; value: item id
@@ -33,7 +33,7 @@ class Callback(enum.StrEnum):
     METRIC_ADD = "metric_add"
     IMPORT = "roadmap_import"
     CHECKIN_NOTE = "checkin_note"  # private_metadata: JSON {ref, prompt}
-    SESSION_TOPIC = "ks_topic"  # private_metadata: JSON {block, channel, ts}
+    OCCURRENCE_TOPIC = "ks_topic"  # private_metadata: JSON {block, channel, ts}
     RETRO_ITEM = "retro_item"  # private_metadata: JSON {block, channel, ts}
 
 

@@ -30,6 +30,7 @@ from bot.blocks.replies import apology, problem
 from bot.effects import SlackEffects, Surface
 from bot.flows.context import FlowContext, SystemContext, open_context
 from bot.flows.outcome import Outcome
+from bot.scheduling.compose import channel_members
 from bot.services.errors import ServiceError
 from models import utcnow
 
@@ -191,6 +192,20 @@ def user_lookup(client) -> Callable[[str], dict | None]:
             return client.users_info(user=user_id)["user"]
         except SlackApiError as error:
             log.warning("users.info %s failed: %s", user_id, error.response.get("error"))
+            return None
+
+    return lookup
+
+
+def members_lookup(client, bot_user_id: str | None) -> Callable[[str], list[str] | None]:
+    """conversations.members of a channel (every page, without the bot), or None when Slack
+    would not say: for flows that keep a channel's members (they never call Slack)."""
+
+    def lookup(channel: str) -> list[str] | None:
+        try:
+            return channel_members(client, channel, bot_user_id)
+        except SlackApiError as error:
+            log.info("conversations.members %s: %s", channel, error.response.get("error"))
             return None
 
     return lookup

@@ -14,7 +14,7 @@ from models.roadmap import (
     Period,
     Roadmap,
 )
-from models.schedule import SCHEDULE_KINDS, Delivery, RetroItem, RitualSession, Schedule
+from models.schedule import SCHEDULE_KINDS, Delivery, RetroItem, RitualOccurrence, Schedule
 from models.workspace import Member, Workspace
 
 __all__ = [
@@ -36,7 +36,7 @@ __all__ = [
     "Period",
     "ProcessedEvent",
     "RetroItem",
-    "RitualSession",
+    "RitualOccurrence",
     "Roadmap",
     "Schedule",
     "Workspace",

@@ -65,16 +65,17 @@ class Delivery(WorkspaceScoped, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class RitualSession(WorkspaceScoped, Timestamps, Base):
-    """A knowledge-sharing session or retrospective: who presents, the topic, whether held."""
+class RitualOccurrence(WorkspaceScoped, Timestamps, Base):
+    """One occurrence of a ritual (a knowledge-sharing session, a retrospective): who
+    presents, the topic, whether it was held."""
 
-    __tablename__ = "ritual_sessions"
-    __table_args__ = (UniqueConstraint("schedule_id", "session_date"),)
+    __tablename__ = "ritual_occurrences"
+    __table_args__ = (UniqueConstraint("schedule_id", "occurrence_date"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
-    session_date: Mapped[date]
+    occurrence_date: Mapped[date]
     presenter_user_id: Mapped[str | None] = mapped_column(String(32))
     topic: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16), default="planned")  # planned|held|skipped

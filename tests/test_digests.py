@@ -33,7 +33,7 @@ from models import (
     Metric,
     MetricReading,
     Period,
-    RitualSession,
+    RitualOccurrence,
     Roadmap,
     Schedule,
     Workspace,
@@ -107,11 +107,11 @@ def acme(session) -> Workspace:
         sharing = session.scalar(select(Schedule).where(Schedule.kind == "knowledge_sharing"))
         for day, state in ((date(2025, 2, 6), "held"), (date(2025, 3, 6), "planned")):
             session.add(
-                RitualSession(
+                RitualOccurrence(
                     workspace_id=workspace.id,
                     schedule_id=sharing.id,
                     kind="knowledge_sharing",
-                    session_date=day,
+                    occurrence_date=day,
                     presenter_user_id=ALICE,
                     topic="Tracing <with> OTel",
                     state=state,
@@ -628,11 +628,11 @@ def bulk_workspace(session, team_id: str, size: int, *, statuses=STATUSES, long=
     session.flush()
     session.add_all(
         [
-            RitualSession(
+            RitualOccurrence(
                 workspace_id=ws.id,
                 schedule_id=s.id,
                 kind=s.kind,
-                session_date=date(2025, 3, 6 + i),
+                occurrence_date=date(2025, 3, 6 + i),
                 topic="t",
             )
             for i, s in enumerate(schedules)

@@ -1,5 +1,6 @@
-"""Knowledge-sharing sessions and retrospectives, over signed HTTP against the fake Slack:
-frozen-time ticks post the reminders; their buttons and modals change sessions and goals."""
+"""Knowledge-sharing and retrospective reminders against the fake Slack: frozen-time ticks post
+the reminders; a few of their buttons and modals over signed HTTP change occurrences and goals.
+The rules behind each button are tested in-process in tests/test_flows_rituals.py."""
 
 from __future__ import annotations
 
@@ -10,23 +11,25 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.blocks.rituals import OccurrenceRef
 from bot.db import create_db_engine, make_session_factory
+from bot.flows import rituals as flows
+from bot.flows.outcome import Update
+from bot.flows.rituals import OccurrenceButton, Reminder
 from bot.runtime import Runtime
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.tick import tick
-from bot.services.digests import quarterly_digest
+from handlers.common import members_lookup
 from models import (
-    AuditEntry,
     Goal,
     Member,
-    Metric,
-    MetricReading,
     Period,
     RetroItem,
-    RitualSession,
+    RitualOccurrence,
     Schedule,
     Workspace,
 )
+from tests.flows import run
 
 pytestmark = pytest.mark.usefixtures("frozen_time", "roadmap")
 
@@ -79,11 +82,11 @@ def team(db, slack, roadmap):
         if schedule.kind == "knowledge_sharing":
             options["presenters"] = [slack.alice, slack.bob, slack.carol]
             db.add(
-                RitualSession(
+                RitualOccurrence(
                     workspace_id=roadmap,
                     schedule_id=schedule.id,
                     kind="knowledge_sharing",
-                    session_date=date(2025, 3, 6),
+                    occurrence_date=date(2025, 3, 6),
                     presenter_user_id=slack.alice,
                     state="held",
                 )
@@ -192,9 +195,9 @@ def fresh(db) -> None:
     db.expire_all()
 
 
-def sessions(db) -> dict[date, RitualSession]:
+def occurrences(db) -> dict[date, RitualOccurrence]:
     fresh(db)
-    return {s.session_date: s for s in db.scalars(select(RitualSession))}
+    return {o.occurrence_date: o for o in db.scalars(select(RitualOccurrence))}
 
 
 def dms_to(slack, user: str) -> list[dict]:
@@ -211,7 +214,7 @@ def test_the_week_before_reminder_names_the_next_presenter(team, runtime, slack,
     assert "Thursday 03 April at 15:00 (Europe/Berlin)" in message["text"]
     assert f"<@{slack.bob}>" in text_of(message)  # alice presented in March
     assert "topic to be announced" in text_of(message)
-    april = sessions(db)[date(2025, 4, 3)]
+    april = occurrences(db)[date(2025, 4, 3)]
     assert (april.presenter_user_id, april.state) == (slack.bob, "planned")
     assert tick(runtime, now=at(SHARING_WEEK_BEFORE), pacer=no_pacing()).sent.sent == []
 
@@ -221,71 +224,53 @@ def test_people_away_are_skipped_by_the_rotation(team, runtime, slack, db):
     db.commit()
     message = post_at(runtime, slack, SHARING_WEEK_BEFORE)
     assert f"<@{slack.carol}>" in text_of(message)
-    assert sessions(db)[date(2025, 4, 3)].presenter_user_id == slack.carol
+    assert occurrences(db)[date(2025, 4, 3)].presenter_user_id == slack.carol
 
 
-def test_volunteer_topic_swap_and_held(team, runtime, running_app, slack, db, frozen_time):
+def test_volunteer_and_topic_over_http(team, runtime, running_app, slack, db):
+    """The reminder's buttons and its modal over signed HTTP (the rules: test_flows_rituals)."""
     message = post_at(runtime, slack, SHARING_WEEK_BEFORE)
 
     message = click(running_app, slack, slack.carol, message, "ks_volunteer")
-    april = sessions(db)[date(2025, 4, 3)]
+    april = occurrences(db)[date(2025, 4, 3)]
     assert april.presenter_user_id == slack.carol
     assert f"<@{slack.carol}> volunteered to present instead of <@{slack.bob}>" in text_of(message)
     assert "off the hook" in json.dumps(dms_to(slack, slack.bob))
 
     click(running_app, slack, slack.carol, message, "ks_topic")
     submit(running_app, slack, slack.carol, "ks_topic", {"topic": "Postgres <!channel> tricks"})
-    assert sessions(db)[date(2025, 4, 3)].topic == "Postgres <!channel> tricks"
+    assert occurrences(db)[date(2025, 4, 3)].topic == "Postgres <!channel> tricks"
     message = slack.fake.message(slack.channel, message["ts"])
     assert "Postgres &lt;!channel&gt; tricks" in text_of(message)
 
-    message = click(running_app, slack, slack.carol, message, "ks_swap", selected_user=slack.alice)
-    april = sessions(db)[date(2025, 4, 3)]
-    assert (april.presenter_user_id, april.topic) == (slack.alice, None)
-    assert f"handed the session to <@{slack.alice}>" in text_of(message)
-    assert "handed you the knowledge-sharing session" in json.dumps(dms_to(slack, slack.alice))
-
     # bob neither presents nor administers: he is told why, privately, and nothing changes.
     click(running_app, slack, slack.bob, message, "ks_skip")
-    assert sessions(db)[date(2025, 4, 3)].state == "planned"
+    assert occurrences(db)[date(2025, 4, 3)].state == "planned"
     assert "can skip" in ephemeral_texts(slack, slack.bob)
 
-    click(running_app, slack, slack.alice, message, "ks_held")  # 5 March: not yet
-    assert sessions(db)[date(2025, 4, 3)].state == "planned"
-    assert "mark it held on the day" in ephemeral_texts(slack, slack.alice)
 
-    frozen_time.move_to("2025-04-03 14:30:00+00:00")
-    message = click(running_app, slack, slack.alice, message, "ks_held")
-    april = sessions(db)[date(2025, 4, 3)]
-    assert (april.state, april.held_at is not None) == ("held", True)
-    assert ":white_check_mark: Held" in text_of(message)
-    assert not [b for b in message["blocks"] if b["type"] == "actions"]
-    assert "counts toward the knowledge-sharing sessions metric" in text_of(message)
-    reading = db.scalar(
-        select(MetricReading)
-        .join(Metric, Metric.id == MetricReading.metric_id)
-        .where(Metric.key == "knowledge-sharing-sessions")
-    )
-    assert (reading.value, reading.user_id) == (1, slack.alice)
-
-
-def test_skipping_moves_the_rotation_on(team, runtime, running_app, slack, db):
+def test_skipping_moves_the_rotation_on(team, runtime, session_factory, slack, db):
     message = post_at(runtime, slack, SHARING_WEEK_BEFORE)
-    message = click(running_app, slack, slack.bob, message, "ks_skip")
-    assert sessions(db)[date(2025, 4, 3)].state == "skipped"
+    block, _ = element(message, "ks_skip")
+    reminder = Reminder(slack.channel, message["ts"])
+    request = OccurrenceButton(OccurrenceRef.parse(block["block_id"]), reminder)
+    result = run(session_factory, flows.skip, request, team_id=slack.team_id, user_id=slack.bob)
+    assert occurrences(db)[date(2025, 4, 3)].state == "skipped"
+    (update,) = result.effects.of_type(Update)
+    message = update.message.to_dict()
     assert "Skipped this month" in text_of(message)
     buttons = [
         e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
     ]
-    assert buttons == ["ks_volunteer"]  # a skipped session can still find a volunteer
+    assert buttons == ["ks_volunteer"]  # a skipped occurrence can still find a volunteer
     may = post_at(runtime, slack, SHARING_MAY_WEEK_BEFORE)
     assert f"<@{slack.carol}>" in text_of(may)  # after bob, whose April session was skipped
 
 
-def test_the_schedule_preview_shows_the_session_with_its_buttons(team, running_app, slack, db):
+def test_the_schedule_preview_shows_the_occurrence_with_its_buttons(team, running_app, slack, db):
     from tests.harness import run_command
 
-    db.execute(RitualSession.__table__.delete())  # no March session yet: the rotation starts
+    db.execute(RitualOccurrence.__table__.delete())  # no March session yet: the rotation starts
     db.commit()
     schedule_id = db.scalar(select(Schedule.id).where(Schedule.kind == "knowledge_sharing"))
     outcome = run_command(
@@ -294,7 +279,7 @@ def test_the_schedule_preview_shows_the_session_with_its_buttons(team, running_a
     assert "Preview of schedule" in outcome.text
     assert "Today: knowledge-sharing session" in outcome.text  # 6 March, the next one
     assert f"<@{slack.alice}>" in outcome.text and "I'll present" in outcome.text
-    assert sessions(db)[date(2025, 3, 6)].presenter_user_id == slack.alice
+    assert occurrences(db)[date(2025, 3, 6)].presenter_user_id == slack.alice
 
 
 def _rotate_through_channel(db, channel: str) -> Schedule:
@@ -305,13 +290,20 @@ def _rotate_through_channel(db, channel: str) -> Schedule:
     return schedule
 
 
-def test_a_channel_roster_is_remembered_from_clicks(team, runtime, running_app, slack, db):
+def test_a_channel_roster_is_remembered_from_clicks(team, runtime, session_factory, slack, db):
     schedule = _rotate_through_channel(db, slack.channel)
     # The clock asks Slack for the channel's members: the first one in turn presents.
     message = post_at(runtime, slack, SHARING_WEEK_BEFORE)
     assert "No presenter yet" not in text_of(message)
     assert any(f"<@{u}>" in text_of(message) for u in (slack.alice, slack.bob, slack.admin))
-    click(running_app, slack, slack.carol, message, "ks_volunteer")
+    # A click reads them afresh through the listener's lookup (conversations.members).
+    block, _ = element(message, "ks_volunteer")
+    request = OccurrenceButton(
+        OccurrenceRef.parse(block["block_id"]),
+        Reminder(slack.channel, message["ts"]),
+        members=members_lookup(runtime.web_client(), slack.bot_user_id),
+    )
+    run(session_factory, flows.volunteer, request, team_id=slack.team_id, user_id=slack.carol)
     fresh(db)
     roster = db.get(Schedule, schedule.id).options["presenters_channel_members"]
     assert roster == [slack.alice, slack.bob, slack.carol, slack.admin]  # not the bot
@@ -332,7 +324,7 @@ def test_the_clock_asks_slack_for_the_members_when_it_can(team, runtime, slack, 
         client=runtime.web_client(),
     )
     assert f"<@{slack.bob}>" in json.dumps(message.to_dict())
-    assert sessions(db)[date(2025, 4, 3)].presenter_user_id == slack.bob
+    assert occurrences(db)[date(2025, 4, 3)].presenter_user_id == slack.bob
 
 
 # --- retrospectives --------------------------------------------------------------------------
@@ -374,12 +366,12 @@ def test_the_retrospective_reminder_lists_the_outcomes(team, runtime, slack, db)
     }
 
 
-def test_items_actions_and_carry_over(team, runtime, running_app, slack, db):
+def test_items_actions_and_carry_over_http(team, runtime, running_app, slack, db):
+    """The retrospective's buttons and modal over signed HTTP (the rules: test_flows_rituals)."""
     _set_goal(db, team, 1, "done", 100)
     message = post_at(runtime, slack, RETRO_WEEK_BEFORE)
 
     for user, kind, text in (
-        (slack.alice, "went_well", "Gateway shipped early"),
         (slack.carol, "to_improve", "Too many <!here> pings"),
         (slack.bob, "action", "Write the on-call runbook"),
     ):
@@ -397,49 +389,77 @@ def test_items_actions_and_carry_over(team, runtime, running_app, slack, db):
     fresh(db)
     items = db.scalars(select(RetroItem).order_by(RetroItem.id)).all()
     assert [(i.kind, i.user_id) for i in items] == [
-        ("went_well", slack.alice),
         ("to_improve", slack.carol),
         ("action", slack.bob),
     ]
     message = slack.fake.message(slack.channel, message["ts"])
     body = text_of(message)
-    assert "Gateway shipped early" in body and "Too many &lt;!here&gt; pings" in body
-    assert "Write the on-call runbook" in body
+    assert "Too many &lt;!here&gt; pings" in body and "Write the on-call runbook" in body
 
-    # Only the action's author (or an admin) makes it a goal of the next period.
     click(running_app, slack, slack.carol, message, "retro_promote")
     assert "can make this action a goal" in ephemeral_texts(slack, slack.carol)
     message = click(running_app, slack, slack.bob, message, "retro_promote")
     (goal,) = [g for g in goals_in(db, "Q2 2025") if g.title == "Write the on-call runbook"]
     assert [o.owner for o in goal.owners] == [slack.bob]
-    fresh(db)
-    assert db.scalar(select(RetroItem.goal_id).where(RetroItem.kind == "action")) == goal.id
     assert f"→ *{goal.ref}*" in text_of(message)
 
-    # carol owns nothing: she is told who may; alice carries her own; the admin the rest.
     q2_before = len(goals_in(db, "Q2 2025"))
-    click(running_app, slack, slack.carol, message, "retro_carry")
-    assert "can carry goals over" in ephemeral_texts(slack, slack.carol)
-    click(running_app, slack, slack.alice, message, "retro_carry")
-    assert len(goals_in(db, "Q2 2025")) == q2_before + 1  # G3 (G1 is done)
     message = click(running_app, slack, slack.admin, message, "retro_carry")
-    assert "Carried 11 unfinished goals" in ephemeral_texts(slack, slack.admin)
-    q2 = goals_in(db, "Q2 2025")
-    assert len(q2) == q2_before + 12
-    copied = {g.title: g for g in q2}
-    g3 = copied["Implement comprehensive monitoring platform"]
-    assert sorted(o.owner for o in g3.owners) == sorted([slack.alice, slack.bob])
+    assert "Carried 12 unfinished goals" in ephemeral_texts(slack, slack.admin)
+    assert len(goals_in(db, "Q2 2025")) == q2_before + 12
     assert "carried over" in text_of(message)
 
-    click(running_app, slack, slack.admin, message, "retro_carry")  # twice: nothing new
-    assert len(goals_in(db, "Q2 2025")) == q2_before + 12
-    assert "Nothing new to carry over" in ephemeral_texts(slack, slack.admin)
-    added = db.scalars(select(AuditEntry.details).where(AuditEntry.action == "goal.add")).all()
-    assert sum("carried_from" in details for details in added) == 12
 
-    fresh(db)
-    workspace = db.get(Workspace, team)
-    digest = quarterly_digest(
-        session=db, workspace=workspace, period_label="Q1 2025", now=at("2025-04-02T09:00:00Z")
-    )
-    assert digest.carried == 12
+# --- the rename of ritual_sessions (revision 0004) -------------------------------------------
+
+
+def test_revision_0004_keeps_the_occurrences_both_ways(tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+
+    from bot.db import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'rename.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0003")
+    engine = create_db_engine(url)
+    stamp = "2025-01-01 00:00:00"
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO workspaces (id, team_id, timezone, admin_user_ids, settings,"
+                " created_at, updated_at) VALUES (1, 'T1', 'UTC', '[]', '{}', :at, :at)"
+            ),
+            {"at": stamp},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO schedules (id, workspace_id, kind, rule, options, holiday_policy,"
+                " enabled, consecutive_failures, source, created_at, updated_at) VALUES"
+                " (1, 1, 'knowledge_sharing', 'monthly', '{}', 'none', 1, 0, 'user', :at, :at)"
+            ),
+            {"at": stamp},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO ritual_sessions (id, workspace_id, schedule_id, kind, session_date,"
+                " presenter_user_id, state, created_at, updated_at) VALUES"
+                " (7, 1, 1, 'knowledge_sharing', '2025-04-03', 'U1', 'held', :at, :at)"
+            ),
+            {"at": stamp},
+        )
+    engine.dispose()
+    command.upgrade(config, "head")
+    engine = create_db_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT id, occurrence_date, presenter_user_id, state FROM ritual_occurrences")
+        ).all()
+    assert [tuple(r) for r in rows] == [(7, "2025-04-03", "U1", "held")]
+    engine.dispose()
+    command.downgrade(config, "0003")
+    engine = create_db_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, session_date FROM ritual_sessions")).all()
+    assert [tuple(r) for r in rows] == [(7, "2025-04-03")]
+    engine.dispose()

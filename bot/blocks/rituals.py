@@ -1,7 +1,7 @@
 """Knowledge-sharing and retrospective reminders, their buttons and modals.
 
 A reminder's actions block carries, in its block id, what the handlers need to rebuild the
-message after a change: the session (or the retrospective's schedule and period), and the
+message after a change: the occurrence (or the retrospective's schedule and period), and the
 event's time, so the message keeps saying what it said when it was posted.
 """
 
@@ -35,7 +35,7 @@ from bot.blocks.message import MAX_MESSAGE_BLOCKS, Message, context, section
 from bot.blocks.text import escape_mrkdwn, truncate
 from bot.ids import Action, Callback, Field
 from bot.services.retrospectives import CarryOver, PromotedAction, RetroBoard, RetroItemView
-from bot.services.rituals import SessionChange, SessionView
+from bot.services.rituals import OccurrenceChange, OccurrenceView
 
 RETRO_KIND_LABELS = {
     "went_well": ":sparkles: Went well",
@@ -49,20 +49,22 @@ ACTION_ITEM_BUTTONS = 15  # action items shown with their own "Make it a goal" b
 
 
 @dataclass(frozen=True)
-class SessionRef:
-    """A knowledge-sharing reminder: its session, days before the event, and the event."""
+class OccurrenceRef:
+    """A knowledge-sharing reminder: its occurrence, days before the event, and the event.
 
-    session_id: int
+    The block id's "ks:" format is the one on messages already posted: keep it."""
+
+    occurrence_id: int
     days_before: int
     event_at: datetime
 
     def block_id(self) -> str:
-        return f"ks:{self.session_id}:{self.days_before}:{int(self.event_at.timestamp())}"
+        return f"ks:{self.occurrence_id}:{self.days_before}:{int(self.event_at.timestamp())}"
 
     @classmethod
-    def parse(cls, block_id: str) -> SessionRef:
-        _, session_id, days, epoch = block_id.split(":")[:4]
-        return cls(int(session_id), int(days), datetime.fromtimestamp(int(epoch), UTC))
+    def parse(cls, block_id: str) -> OccurrenceRef:
+        _, occurrence_id, days, epoch = block_id.split(":")[:4]
+        return cls(int(occurrence_id), int(days), datetime.fromtimestamp(int(epoch), UTC))
 
 
 @dataclass(frozen=True)
@@ -103,11 +105,11 @@ def _heading(event_at: datetime, zone: str, days_before: int) -> str:
     return f":books: *{when}: knowledge-sharing session* — {when_text(event_at, zone)}"
 
 
-def _topic(view: SessionView) -> str:
+def _topic(view: OccurrenceView) -> str:
     return f"“{escape_mrkdwn(view.topic)}”" if view.topic else "_topic to be announced_"
 
 
-def session_lines(view: SessionView | None) -> list[str]:
+def occurrence_lines(view: OccurrenceView | None) -> list[str]:
     if view is None or (view.state == "planned" and not view.presenter):
         return ["No presenter yet: press *I'll present* to volunteer."]
     if view.state == "skipped":
@@ -129,8 +131,8 @@ CHANGE_WORDS = {
 }
 
 
-def change_line(change: SessionChange) -> str:
-    presenter = person(change.session.presenter) if change.session.presenter else "nobody"
+def change_line(change: OccurrenceChange) -> str:
+    presenter = person(change.occurrence.presenter) if change.occurrence.presenter else "nobody"
     line = CHANGE_WORDS[change.action].format(by=person(change.by), presenter=presenter)
     if change.action == "volunteer" and change.previous_presenter not in (None, change.by):
         line += f" instead of {person(change.previous_presenter)}"
@@ -139,26 +141,26 @@ def change_line(change: SessionChange) -> str:
     return line + "."
 
 
-def session_actions(view: SessionView, ref: SessionRef) -> ActionsBlock | None:
+def occurrence_actions(view: OccurrenceView, ref: OccurrenceRef) -> ActionsBlock | None:
     if view.state == "held":
         return None
     volunteer = ButtonElement(
-        text="I'll present", action_id=Action.SESSION_VOLUNTEER, value=str(view.id)
+        text="I'll present", action_id=Action.OCCURRENCE_VOLUNTEER, value=str(view.id)
     )
     if view.state == "skipped":
         return ActionsBlock(block_id=ref.block_id(), elements=[volunteer])
     elements = [
         volunteer,
-        ButtonElement(text="Set topic", action_id=Action.SESSION_TOPIC, value=str(view.id)),
+        ButtonElement(text="Set topic", action_id=Action.OCCURRENCE_TOPIC, value=str(view.id)),
         ButtonElement(
             text="Mark as held",
-            action_id=Action.SESSION_HELD,
+            action_id=Action.OCCURRENCE_HELD,
             value=str(view.id),
             style="primary",
         ),
         ButtonElement(
             text="Skip this month",
-            action_id=Action.SESSION_SKIP,
+            action_id=Action.OCCURRENCE_SKIP,
             value=str(view.id),
             confirm=ConfirmObject(
                 title="Skip this month?",
@@ -167,23 +169,23 @@ def session_actions(view: SessionView, ref: SessionRef) -> ActionsBlock | None:
                 deny="Keep it",
             ),
         ),
-        UserSelectElement(placeholder="Swap with…", action_id=Action.SESSION_SWAP),
+        UserSelectElement(placeholder="Swap with…", action_id=Action.OCCURRENCE_SWAP),
     ]
     return ActionsBlock(block_id=ref.block_id(), elements=elements)
 
 
 def knowledge_sharing_message(
-    view: SessionView | None,
+    view: OccurrenceView | None,
     event_at: datetime,
     zone: str,
     days_before: int,
-    change: SessionChange | None = None,
+    change: OccurrenceChange | None = None,
 ) -> Message:
     """The reminder: when, who presents and on what, and buttons to change that."""
     heading = _heading(event_at, zone, days_before)
-    blocks: list[Block] = [section("\n".join([heading, *session_lines(view)]))]
+    blocks: list[Block] = [section("\n".join([heading, *occurrence_lines(view)]))]
     if view is not None:
-        actions = session_actions(view, SessionRef(view.id, days_before, event_at))
+        actions = occurrence_actions(view, OccurrenceRef(view.id, days_before, event_at))
         if actions is not None:
             blocks.append(actions)
     if change is not None:
@@ -191,9 +193,9 @@ def knowledge_sharing_message(
     return Message(text=heading, blocks=blocks)
 
 
-def presenter_dm(change: SessionChange, event_at: datetime, channel: str | None) -> Message:
-    """Tell someone a session became theirs, or is no longer theirs."""
-    view = change.session
+def presenter_dm(change: OccurrenceChange, event_at: datetime, channel: str | None) -> Message:
+    """Tell someone an occurrence became theirs, or is no longer theirs."""
+    view = change.occurrence
     when = when_text(event_at, view.timezone)
     where = f" (reminder in <#{channel}>)" if channel and channel[:1] in "CG" else ""
     if view.presenter == change.tell:
@@ -209,16 +211,16 @@ def presenter_dm(change: SessionChange, event_at: datetime, channel: str | None)
     return Message(text=text, blocks=[section(text)])
 
 
-def topic_modal(view: SessionView, metadata: str) -> View:
+def topic_modal(view: OccurrenceView, metadata: str) -> View:
     return View(
         type="modal",
-        callback_id=Callback.SESSION_TOPIC,
+        callback_id=Callback.OCCURRENCE_TOPIC,
         private_metadata=metadata,
         title="Session topic",
         submit="Save",
         close="Cancel",
         blocks=[
-            section(f"Knowledge-sharing session on {view.session_date:%A %d %B}."),
+            section(f"Knowledge-sharing session on {view.occurrence_date:%A %d %B}."),
             InputBlock(
                 block_id=Field.TOPIC,
                 label="Topic",

@@ -62,11 +62,11 @@ def knowledge_sharing_message(
             members = channel_members(client, roster)
         except SlackApiError as error:
             log.warning("conversations.members %s: %s", roster, error.response.get("error"))
-    view = rituals.prepare_session(
+    view = rituals.prepare_occurrence(
         session=session,
         workspace=workspace,
         schedule=schedule,
-        session_date=day,
+        occurrence_date=day,
         channel_members=members,
     )
     session.commit()

@@ -1,10 +1,13 @@
-"""Knowledge-sharing sessions: who presents (a rotation through the team), on what topic, and
-whether the session was held, skipped or handed to someone else.
+"""Knowledge sharing: who presents each occurrence (a rotation through the team), on what
+topic, and whether it was held, skipped or handed to someone else.
+
+An occurrence (`RitualOccurrence`) is one knowledge-sharing session as people call it; in code
+"session" is the database session and nothing else.
 
 The rotation is `Schedule.options["presenters"]` (user ids, in order) or the members of
 `options["presenters_channel"]`. Services never call Slack: whoever knows the channel's members
 passes them in, and they are remembered in `options["presenters_channel_members"]` for the
-clock, which creates each session when its first reminder goes out.
+clock, which creates each occurrence when its first reminder goes out.
 """
 
 from __future__ import annotations
@@ -21,23 +24,23 @@ from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.metrics import record_reading
 from bot.services.periods import workspace_today
 from bot.services.schedules import schedule_zone
-from models import AuditEntry, Member, Metric, RitualSession, Schedule, Workspace
+from models import AuditEntry, Member, Metric, RitualOccurrence, Schedule, Workspace
 from models.base import insert_ignoring_conflicts
 
 KIND = "knowledge_sharing"
 ROSTER_CACHE = "presenters_channel_members"
 HELD_METRIC = "knowledge-sharing-sessions"  # the sample roadmap's "Knowledge sharing sessions"
 MAX_TOPIC = 200
-LOOK_BACK_SESSIONS = 50  # enough history to find where the rotation stands
+LOOK_BACK_OCCURRENCES = 50  # enough history to find where the rotation stands
 
 
 @dataclass(frozen=True)
-class SessionView:
-    """One knowledge-sharing session as people see it."""
+class OccurrenceView:
+    """One occurrence (a knowledge-sharing session) as people see it."""
 
     id: int
     schedule_id: int
-    session_date: date
+    occurrence_date: date
     presenter: str | None  # a Slack user id
     topic: str | None
     state: str  # planned | held | skipped
@@ -46,10 +49,10 @@ class SessionView:
 
 
 @dataclass(frozen=True)
-class SessionChange:
-    """What one button or modal did to a session, for the message and the people told."""
+class OccurrenceChange:
+    """What one button or modal did to an occurrence, for the message and the people told."""
 
-    session: SessionView
+    occurrence: OccurrenceView
     action: str  # volunteer | swap | skip | topic | held
     by: str
     previous_presenter: str | None = None
@@ -57,11 +60,11 @@ class SessionChange:
     reading_recorded: bool = False  # held: a reading of the knowledge-sharing metric
 
 
-def _view(ritual: RitualSession, timezone: str) -> SessionView:
-    return SessionView(
+def _view(ritual: RitualOccurrence, timezone: str) -> OccurrenceView:
+    return OccurrenceView(
         id=ritual.id,
         schedule_id=ritual.schedule_id,
-        session_date=ritual.session_date,
+        occurrence_date=ritual.occurrence_date,
         presenter=ritual.presenter_user_id,
         topic=ritual.topic,
         state=ritual.state,
@@ -99,19 +102,19 @@ def remember_roster(schedule: Schedule, members: Sequence[str]) -> None:
 def next_presenter(
     session: Session, workspace_id: int, schedule_id: int, pool: list[str], day: date
 ) -> str | None:
-    """The one after the last session's presenter (before `day`), skipping people away."""
+    """The one after the last occurrence's presenter (before `day`), skipping people away."""
     if not pool:
         return None
     earlier = session.scalars(
-        select(RitualSession.presenter_user_id)
+        select(RitualOccurrence.presenter_user_id)
         .where(
-            RitualSession.workspace_id == workspace_id,
-            RitualSession.schedule_id == schedule_id,
-            RitualSession.session_date < day,
-            RitualSession.presenter_user_id.is_not(None),
+            RitualOccurrence.workspace_id == workspace_id,
+            RitualOccurrence.schedule_id == schedule_id,
+            RitualOccurrence.occurrence_date < day,
+            RitualOccurrence.presenter_user_id.is_not(None),
         )
-        .order_by(RitualSession.session_date.desc())
-        .limit(LOOK_BACK_SESSIONS)
+        .order_by(RitualOccurrence.occurrence_date.desc())
+        .limit(LOOK_BACK_OCCURRENCES)
     )
     start = 0
     for presenter in earlier:
@@ -135,62 +138,64 @@ def next_presenter(
     return None
 
 
-def prepare_session(
+def prepare_occurrence(
     *,
     session: Session,
     workspace: Workspace,
     schedule: Schedule,
-    session_date: date,
+    occurrence_date: date,
     channel_members: Sequence[str] | None = None,
-) -> SessionView:
-    """The session on `session_date`, created (once) with the next presenter in the rotation.
+) -> OccurrenceView:
+    """The occurrence on `occurrence_date`, created (once) with the next presenter in the rotation.
 
     `channel_members`: the presenters channel's members, when the caller could ask Slack.
     """
     zone = schedule_zone(schedule, workspace).key
     if channel_members is not None and uses_channel_roster(schedule):
         remember_roster(schedule, channel_members)
-    existing = _find(session, schedule.id, session_date)
+    existing = _find(session, schedule.id, occurrence_date)
     if existing is not None:
         return _view(existing, zone)
     presenter = next_presenter(
-        session, workspace.id, schedule.id, presenter_pool(schedule), session_date
+        session, workspace.id, schedule.id, presenter_pool(schedule), occurrence_date
     )
     insert_ignoring_conflicts(
         session,
-        RitualSession,
+        RitualOccurrence,
         {
             "workspace_id": workspace.id,
             "schedule_id": schedule.id,
             "kind": KIND,
-            "session_date": session_date,
+            "occurrence_date": occurrence_date,
             "presenter_user_id": presenter,
             "state": "planned",
         },
-        ["schedule_id", "session_date"],
+        ["schedule_id", "occurrence_date"],
     )
-    return _view(_find(session, schedule.id, session_date), zone)
+    return _view(_find(session, schedule.id, occurrence_date), zone)
 
 
-def _find(session: Session, schedule_id: int, day: date) -> RitualSession | None:
+def _find(session: Session, schedule_id: int, day: date) -> RitualOccurrence | None:
     return session.scalar(
-        select(RitualSession).where(
-            RitualSession.schedule_id == schedule_id, RitualSession.session_date == day
+        select(RitualOccurrence).where(
+            RitualOccurrence.schedule_id == schedule_id, RitualOccurrence.occurrence_date == day
         )
     )
 
 
-def _load(session: Session, workspace: Workspace, session_id: int) -> tuple[RitualSession, str]:
-    """The session (locked for the change) and its schedule's zone, within the workspace."""
+def _load(
+    session: Session, workspace: Workspace, occurrence_id: int
+) -> tuple[RitualOccurrence, str]:
+    """The occurrence (locked for the change) and its schedule's zone, within the workspace."""
     row = session.execute(
-        select(RitualSession, Schedule)
-        .join(Schedule, Schedule.id == RitualSession.schedule_id)
+        select(RitualOccurrence, Schedule)
+        .join(Schedule, Schedule.id == RitualOccurrence.schedule_id)
         .where(
-            RitualSession.workspace_id == workspace.id,
-            RitualSession.id == session_id,
-            RitualSession.kind == KIND,
+            RitualOccurrence.workspace_id == workspace.id,
+            RitualOccurrence.id == occurrence_id,
+            RitualOccurrence.kind == KIND,
         )
-        .with_for_update(of=RitualSession)
+        .with_for_update(of=RitualOccurrence)
     ).first()
     if row is None:
         raise NotFound("That knowledge-sharing session no longer exists.")
@@ -198,47 +203,44 @@ def _load(session: Session, workspace: Workspace, session_id: int) -> tuple[Ritu
     return ritual, schedule_zone(schedule, workspace).key
 
 
-def get_session(*, session: Session, workspace: Workspace, session_id: int) -> SessionView:
-    ritual, zone = _load(session, workspace, session_id)
-    return _view(ritual, zone)
-
-
-def roster_channel(*, session: Session, workspace: Workspace, session_id: int) -> str | None:
-    """The channel whose members rotate for this session's schedule, if any."""
+def roster_channel(*, session: Session, workspace: Workspace, occurrence_id: int) -> str | None:
+    """The channel whose members rotate for this occurrence's schedule, if any."""
     schedule = session.scalar(
         select(Schedule)
-        .join(RitualSession, RitualSession.schedule_id == Schedule.id)
-        .where(RitualSession.id == session_id, RitualSession.workspace_id == workspace.id)
+        .join(RitualOccurrence, RitualOccurrence.schedule_id == Schedule.id)
+        .where(RitualOccurrence.id == occurrence_id, RitualOccurrence.workspace_id == workspace.id)
     )
     return uses_channel_roster(schedule) if schedule is not None else None
 
 
 def refresh_roster(
-    *, session: Session, workspace: Workspace, session_id: int, members: Sequence[str]
+    *, session: Session, workspace: Workspace, occurrence_id: int, members: Sequence[str]
 ) -> None:
-    """Remember the presenters channel's current members for the next sessions."""
+    """Remember the presenters channel's current members for the next occurrences."""
     schedule = session.scalar(
         select(Schedule)
-        .join(RitualSession, RitualSession.schedule_id == Schedule.id)
-        .where(RitualSession.id == session_id, RitualSession.workspace_id == workspace.id)
+        .join(RitualOccurrence, RitualOccurrence.schedule_id == Schedule.id)
+        .where(RitualOccurrence.id == occurrence_id, RitualOccurrence.workspace_id == workspace.id)
     )
     if schedule is not None and uses_channel_roster(schedule):
         remember_roster(schedule, members)
         session.flush()
 
 
-def _manages(workspace: Workspace, actor: Actor, ritual: RitualSession) -> bool:
+def _manages(workspace: Workspace, actor: Actor, ritual: RitualOccurrence) -> bool:
     return is_roadmap_admin(workspace, actor) or actor.user_id == ritual.presenter_user_id
 
 
-def _require_manager(workspace: Workspace, actor: Actor, ritual: RitualSession, what: str) -> None:
+def _require_manager(
+    workspace: Workspace, actor: Actor, ritual: RitualOccurrence, what: str
+) -> None:
     if _manages(workspace, actor, ritual):
         return
     who = f"<@{ritual.presenter_user_id}> (presenting) or " if ritual.presenter_user_id else ""
     raise PermissionDenied(f"Only {who}{admins_phrase(workspace)} can {what}.")
 
 
-def _require_open(ritual: RitualSession) -> None:
+def _require_open(ritual: RitualOccurrence) -> None:
     if ritual.state == "held":
         raise InvalidInput("That session has already been held.")
 
@@ -248,7 +250,7 @@ def _audit(
     workspace: Workspace,
     actor: Actor,
     action: str,
-    ritual: RitualSession,
+    ritual: RitualOccurrence,
     **details: object,
 ) -> None:
     session.add(
@@ -256,13 +258,13 @@ def _audit(
             workspace_id=workspace.id,
             actor=actor.user_id,
             action=f"ritual.{action}",
-            target=f"session {ritual.id}",
+            target=f"session {ritual.id}",  # as audited before the rename: kept for queries
             details=details,
         )
     )
 
 
-def _hand_over(ritual: RitualSession, presenter: str) -> str | None:
+def _hand_over(ritual: RitualOccurrence, presenter: str) -> str | None:
     """A new presenter; the topic was the previous presenter's, so it goes with them."""
     previous = ritual.presenter_user_id
     if previous != presenter:
@@ -273,17 +275,17 @@ def _hand_over(ritual: RitualSession, presenter: str) -> str | None:
 
 
 def volunteer(
-    *, session: Session, workspace: Workspace, actor: Actor, session_id: int
-) -> SessionChange:
-    """The person who pressed "I'll present" presents (a skipped session is back on)."""
-    ritual, zone = _load(session, workspace, session_id)
+    *, session: Session, workspace: Workspace, actor: Actor, occurrence_id: int
+) -> OccurrenceChange:
+    """The person who pressed "I'll present" presents (a skipped occurrence is back on)."""
+    ritual, zone = _load(session, workspace, occurrence_id)
     _require_open(ritual)
     if ritual.presenter_user_id == actor.user_id and ritual.state == "planned":
         raise InvalidInput("You are already presenting this one: set your topic with Set topic.")
     previous = _hand_over(ritual, actor.user_id)
     _audit(session, workspace, actor, "volunteer", ritual, previous=previous)
     session.flush()
-    return SessionChange(
+    return OccurrenceChange(
         _view(ritual, zone),
         "volunteer",
         actor.user_id,
@@ -293,10 +295,10 @@ def volunteer(
 
 
 def swap(
-    *, session: Session, workspace: Workspace, actor: Actor, session_id: int, to_user: str
-) -> SessionChange:
-    """Hand the session to `to_user` (the presenter or an admin may; anyone while unassigned)."""
-    ritual, zone = _load(session, workspace, session_id)
+    *, session: Session, workspace: Workspace, actor: Actor, occurrence_id: int, to_user: str
+) -> OccurrenceChange:
+    """Hand the occurrence to `to_user` (the presenter or an admin may; anyone while unassigned)."""
+    ritual, zone = _load(session, workspace, occurrence_id)
     _require_open(ritual)
     if ritual.presenter_user_id:
         _require_manager(workspace, actor, ritual, "hand this session to someone else")
@@ -307,7 +309,7 @@ def swap(
     previous = _hand_over(ritual, to_user)
     _audit(session, workspace, actor, "swap", ritual, previous=previous, to=to_user)
     session.flush()
-    return SessionChange(
+    return OccurrenceChange(
         _view(ritual, zone),
         "swap",
         actor.user_id,
@@ -316,9 +318,11 @@ def swap(
     )
 
 
-def skip(*, session: Session, workspace: Workspace, actor: Actor, session_id: int) -> SessionChange:
-    """No session this month; the next one goes to the person after this one's presenter."""
-    ritual, zone = _load(session, workspace, session_id)
+def skip(
+    *, session: Session, workspace: Workspace, actor: Actor, occurrence_id: int
+) -> OccurrenceChange:
+    """No session this month (skipped); the next one goes to the person after its presenter."""
+    ritual, zone = _load(session, workspace, occurrence_id)
     _require_open(ritual)
     if ritual.state == "skipped":
         raise InvalidInput("This month's session is already skipped.")
@@ -326,15 +330,15 @@ def skip(*, session: Session, workspace: Workspace, actor: Actor, session_id: in
     ritual.state = "skipped"
     _audit(session, workspace, actor, "skip", ritual)
     session.flush()
-    return SessionChange(_view(ritual, zone), "skip", actor.user_id)
+    return OccurrenceChange(_view(ritual, zone), "skip", actor.user_id)
 
 
 def topic_form(
-    *, session: Session, workspace: Workspace, actor: Actor, session_id: int
-) -> SessionView:
-    """The session whose topic `actor` is about to set (the presenter, an admin, or anyone
+    *, session: Session, workspace: Workspace, actor: Actor, occurrence_id: int
+) -> OccurrenceView:
+    """The occurrence whose topic `actor` is about to set (the presenter, an admin, or anyone
     while nobody presents: setting a topic then volunteers them)."""
-    ritual, zone = _load(session, workspace, session_id)
+    ritual, zone = _load(session, workspace, occurrence_id)
     _require_open(ritual)
     if ritual.presenter_user_id:
         _require_manager(workspace, actor, ritual, "set this session's topic")
@@ -342,14 +346,14 @@ def topic_form(
 
 
 def set_topic(
-    *, session: Session, workspace: Workspace, actor: Actor, session_id: int, topic: str
-) -> SessionChange:
+    *, session: Session, workspace: Workspace, actor: Actor, occurrence_id: int, topic: str
+) -> OccurrenceChange:
     cleaned = " ".join((topic or "").split())
     if not cleaned:
         raise InvalidInput("Give the session a topic.")
     if len(cleaned) > MAX_TOPIC:
         raise InvalidInput(f"A topic can be at most {MAX_TOPIC} characters.")
-    ritual, zone = _load(session, workspace, session_id)
+    ritual, zone = _load(session, workspace, occurrence_id)
     _require_open(ritual)
     previous = ritual.presenter_user_id
     if previous:
@@ -361,21 +365,23 @@ def set_topic(
         ritual.state = "planned"
     _audit(session, workspace, actor, "topic", ritual, topic=cleaned)
     session.flush()
-    return SessionChange(_view(ritual, zone), "topic", actor.user_id, previous_presenter=previous)
+    return OccurrenceChange(
+        _view(ritual, zone), "topic", actor.user_id, previous_presenter=previous
+    )
 
 
 def mark_held(
-    *, session: Session, workspace: Workspace, actor: Actor, session_id: int, now: datetime
-) -> SessionChange:
-    """Record the session held and, when the workspace tracks it, a reading of 1 for the
-    knowledge-sharing metric (once per session, whatever the clicks)."""
-    ritual, zone = _load(session, workspace, session_id)
+    *, session: Session, workspace: Workspace, actor: Actor, occurrence_id: int, now: datetime
+) -> OccurrenceChange:
+    """Record the occurrence held and, when the workspace tracks it, a reading of 1 for the
+    knowledge-sharing metric (once per occurrence, whatever the clicks)."""
+    ritual, zone = _load(session, workspace, occurrence_id)
     if ritual.state == "held":
         raise InvalidInput("That session is already recorded as held.")
     _require_manager(workspace, actor, ritual, "mark this session as held")
-    if ritual.session_date > workspace_today(workspace, now):
+    if ritual.occurrence_date > workspace_today(workspace, now):
         raise InvalidInput(
-            f"That session is on {ritual.session_date:%A %d %B}: mark it held on the day."
+            f"That session is on {ritual.occurrence_date:%A %d %B}: mark it held on the day."
         )
     ritual.state = "held"
     ritual.held_at = now
@@ -399,7 +405,8 @@ def mark_held(
             unit=None,
             at=now,
             source="ritual",
+            # the key readings recorded before the rename carry: one reading per occurrence
             idempotency_key=f"ritual-session:{ritual.id}",
         )
         recorded = result.recorded
-    return SessionChange(_view(ritual, zone), "held", actor.user_id, reading_recorded=recorded)
+    return OccurrenceChange(_view(ritual, zone), "held", actor.user_id, reading_recorded=recorded)

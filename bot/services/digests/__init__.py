@@ -25,7 +25,7 @@ from bot.services.digests.model import (
     ScheduledRitual,
     StatusChange,
     Target,
-    UpcomingSession,
+    UpcomingOccurrence,
     WeeklyDigest,
 )
 from bot.services.digests.quarterly import quarterly_digest
@@ -52,7 +52,7 @@ __all__ = [
     "ScheduledRitual",
     "StatusChange",
     "Target",
-    "UpcomingSession",
+    "UpcomingOccurrence",
     "WeeklyDigest",
     "quarterly_digest",
     "weekly_digest",

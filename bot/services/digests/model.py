@@ -173,7 +173,7 @@ class MetricStatus:
 
 
 @dataclass(frozen=True)
-class UpcomingSession:
+class UpcomingOccurrence:
     kind: str  # knowledge_sharing | retrospective
     on: date
     presenter: str | None = None
@@ -190,8 +190,8 @@ class ScheduledRitual:
 
 @dataclass(frozen=True)
 class ComingUp:
-    knowledge_sharing: UpcomingSession | None = None
-    retrospective: UpcomingSession | None = None
+    knowledge_sharing: UpcomingOccurrence | None = None
+    retrospective: UpcomingOccurrence | None = None
     schedules: list[ScheduledRitual] = field(default_factory=list)
 
     def schedule(self, kind: str) -> ScheduledRitual | None:

@@ -20,7 +20,7 @@ from models import (
     Member,
     Metric,
     MetricReading,
-    RitualSession,
+    RitualOccurrence,
     Schedule,
 )
 
@@ -314,29 +314,31 @@ def ritual_schedules(session: Session, workspace_id: int) -> list[Schedule]:
     )
 
 
-def next_sessions(session: Session, workspace_id: int, today: date) -> dict[str, RitualSession]:
+def next_occurrences(
+    session: Session, workspace_id: int, today: date
+) -> dict[str, RitualOccurrence]:
     """The next planned knowledge-sharing session and retrospective on or after `today`."""
     ranked = (
         select(
-            RitualSession.id,
+            RitualOccurrence.id,
             func.row_number()
             .over(
-                partition_by=RitualSession.kind,
-                order_by=(RitualSession.session_date, RitualSession.id),
+                partition_by=RitualOccurrence.kind,
+                order_by=(RitualOccurrence.occurrence_date, RitualOccurrence.id),
             )
             .label("rank"),
         )
         .where(
-            RitualSession.workspace_id == workspace_id,
-            RitualSession.kind.in_(("knowledge_sharing", "retrospective")),
-            RitualSession.session_date >= today,
-            RitualSession.state == "planned",
+            RitualOccurrence.workspace_id == workspace_id,
+            RitualOccurrence.kind.in_(("knowledge_sharing", "retrospective")),
+            RitualOccurrence.occurrence_date >= today,
+            RitualOccurrence.state == "planned",
         )
         .subquery()
     )
     rows = session.scalars(
-        select(RitualSession)
-        .join(ranked, ranked.c.id == RitualSession.id)
+        select(RitualOccurrence)
+        .join(ranked, ranked.c.id == RitualOccurrence.id)
         .where(ranked.c.rank == 1)
     )
     return {row.kind: row for row in rows}

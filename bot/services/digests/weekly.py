@@ -32,7 +32,7 @@ from bot.services.digests.model import (
     ReadingChange,
     ScheduledRitual,
     StatusChange,
-    UpcomingSession,
+    UpcomingOccurrence,
     WeeklyDigest,
 )
 from bot.services.metrics import meets
@@ -285,13 +285,13 @@ def _metric_status(
 
 def _coming_up(session: Session, workspace: Workspace, today: date) -> ComingUp:
     schedules = q.ritual_schedules(session, workspace.id)
-    sessions = q.next_sessions(session, workspace.id, today)
+    upcoming_ones = q.next_occurrences(session, workspace.id, today)
 
-    def upcoming(kind: str) -> UpcomingSession | None:
-        found = sessions.get(kind)
+    def upcoming(kind: str) -> UpcomingOccurrence | None:
+        found = upcoming_ones.get(kind)
         if found is None:
             return None
-        return UpcomingSession(kind, found.session_date, found.presenter_user_id, found.topic)
+        return UpcomingOccurrence(kind, found.occurrence_date, found.presenter_user_id, found.topic)
 
     return ComingUp(
         knowledge_sharing=upcoming("knowledge_sharing"),
