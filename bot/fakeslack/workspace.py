@@ -232,7 +232,7 @@ class Workspace(Messages):
     ) -> tuple[dict[str, Any], str]:
         """A human uploads a file into a conversation; returns the file object and the ts of
         the `file_share` message (the app learns of it from the event the test sends)."""
-        from tests.fakeslack import m_files
+        from . import m_files
 
         with self.lock:
             ch = self.channel(channel_id)
