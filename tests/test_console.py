@@ -74,6 +74,7 @@ def test_first_start_imports_the_sample_and_renders_help_and_home(local_settings
     assert code == 0
     assert goal_count(local_settings) == SAMPLE_GOALS
     assert f"{SAMPLE_GOALS} goals" in out
+    assert "@omar owns G25, G26, G27." in out  # the local goal owner; kenji owns nothing
     assert "! " not in out, out  # no error lines
     help_part = out.split("Home tab of @")[0].split("console commands.", 1)[1]
     assert "── " in help_part and "/roadmap" in help_part  # the help reply, rendered

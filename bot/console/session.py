@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import secrets
@@ -15,13 +16,14 @@ from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.console.repl import ConsoleContext
-from bot.console.workspace import LocalWorkspace
+from bot.console.workspace import MEMBERS, LocalWorkspace
 from bot.db import PROJECT_ROOT, migrate, transaction
 from bot.fakeslack import FakeSlack, Shown
 from bot.services.workspaces import LOCAL_TEAM_ID, ensure_workspace
 from models import Goal
 
 DEFAULT_SAMPLE = PROJECT_ROOT / "examples" / "backend-engineering-2025.md"
+SAMPLE_OWNED = ("G25", "G26", "G27")  # the local goal owner's goals, after a sample import
 QUIET_LOGGERS = ("alembic", "slack_bolt", "slack_sdk")
 
 
@@ -76,7 +78,27 @@ def prepare_database(settings: Settings, factory, sample_path: Path | None, out:
             actor="console",
         )
         out.write(f"Sample roadmap ({sample_path.name}): {report.summary()}\n")
+        give_the_goal_owner_goals(session, workspace, out)
         return session.scalar(count_goals) or 0
+
+
+def give_the_goal_owner_goals(session, workspace, out: TextIO) -> None:
+    """The local workspace's goal owner owns a few of the sample's goals (the others none)."""
+    from bot.services.actors import Actor
+    from bot.services.errors import NotFound
+    from bot.services.goals import assign_goal
+
+    owner = next(m for m in MEMBERS if m.role == "goal owner")
+    actor = Actor(user_id="console", is_slack_admin=True)
+    owned = []
+    for ref in SAMPLE_OWNED:
+        with contextlib.suppress(NotFound):
+            assign_goal(
+                session=session, workspace=workspace, actor=actor, ref=ref, owners=[owner.user_id]
+            )
+            owned.append(ref)
+    if owned:
+        out.write(f"@{owner.name} owns {', '.join(owned)}.\n")
 
 
 @contextmanager
