@@ -33,13 +33,13 @@ from bench.common import (
     write_results,
 )
 from bot.db import create_db_engine, make_session_factory
+from bot.fakeslack import FakeSlack
 from bot.oauth.crypto import TokenCipher
 from bot.oauth.store import EncryptedInstallationStore
 from bot.services.roadmap_import import import_roadmap
 from bot.services.schedules import add_schedule
 from bot.services.workspaces import ensure_workspace
 from models import Delivery, Schedule
-from tests.fakeslack import FakeSlack
 
 WORKSPACES = int(os.environ.get("BENCH_FANOUT_WORKSPACES", "1000"))
 CLOCKS = 2

@@ -21,7 +21,7 @@ from bench.common import (
     write_results,
 )
 from bench.requests import SECRET
-from tests.fakeslack import FakeSlack
+from bot.fakeslack import FakeSlack
 from tests.signing import event_body, signed_headers
 
 

@@ -26,7 +26,7 @@ from bench.common import (
     wait_http,
     write_results,
 )
-from tests.fakeslack import FakeSlack
+from bot.fakeslack import FakeSlack
 from tests.signing import command_body, event_body, signed_headers
 
 SECRET = "bench-signing-secret"

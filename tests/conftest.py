@@ -133,7 +133,7 @@ class SlackWorld:
 
 @pytest.fixture
 def fake_slack():
-    from tests.fakeslack import FakeSlack
+    from bot.fakeslack import FakeSlack
 
     with FakeSlack() as fake:
         yield fake

@@ -1,4 +1,4 @@
-"""The console (`python -m bot console`): the Slack stand-in, the renderer and the REPL."""
+"""The console (`python -m bot console`): its fake Slack workspace, the renderer and the REPL."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ from bot.console import DEFAULT_USER, add_parsers, run_console, run_offline
 from bot.console.payloads import signed_headers, state_values
 from bot.console.render import Renderer
 from bot.console.session import DEFAULT_SAMPLE
-from bot.console.slack import LocalSlack, SlackOutput
+from bot.console.workspace import BOT_TOKEN, MEMBERS, LocalWorkspace
 from bot.db import create_db_engine
+from bot.fakeslack import FakeSlack, Shown
 from bot.services.workspaces import LOCAL_TEAM_ID
 from models import Goal
 
@@ -73,6 +74,7 @@ def test_first_start_imports_the_sample_and_renders_help_and_home(local_settings
     assert code == 0
     assert goal_count(local_settings) == SAMPLE_GOALS
     assert f"{SAMPLE_GOALS} goals" in out
+    assert "@omar owns G25, G26, G27." in out  # the local goal owner; kenji owns nothing
     assert "! " not in out, out  # no error lines
     help_part = out.split("Home tab of @")[0].split("console commands.", 1)[1]
     assert "── " in help_part and "/roadmap" in help_part  # the help reply, rendered
@@ -331,15 +333,19 @@ def test_upload_shares_a_file_the_app_can_download(local_settings, seen, tmp_pat
 
 
 def test_as_switches_the_acting_user(local_settings, seen):
-    code, out = console(local_settings, ":as u0alice42", "/console-test", ":as nobody")
+    code, out = console(
+        local_settings, ":as u0alice42", "/console-test", ":as nobody", ":as ada", "/console-test"
+    )
 
     assert code == 0
     assert "now acting as" in out and "U0ALICE42" in out
-    assert "Usage: :as USER_ID" in out
-    command = next(b for b in seen["bodies"] if b.get("command") == "/console-test")
-    assert command["user_id"] == "U0ALICE42"
-    assert command["team_id"] == LOCAL_TEAM_ID
-    assert command["response_url"].startswith("http://127.0.0.1:")
+    assert "Usage: :as NAME or :as USER_ID" in out and "@kenji (Kenji Sato" in out
+    assert "now acting as @ada (U0LOCALADA1)" in out
+    first, second = (b for b in seen["bodies"] if b.get("command") == "/console-test")
+    assert first["user_id"] == "U0ALICE42"
+    assert first["team_id"] == LOCAL_TEAM_ID
+    assert first["response_url"].startswith("http://127.0.0.1:")
+    assert (second["user_id"], second["user_name"]) == ("U0LOCALADA1", "ada")
 
 
 def test_an_exception_from_the_app_is_an_error_line_not_a_crash(local_settings, monkeypatch):
@@ -373,36 +379,122 @@ def test_cli_parser_and_offline_banner(local_settings, monkeypatch, capsys):
     assert "type /roadmap help" in out.lower()
 
 
-# --- the Slack stand-in --------------------------------------------------------------------------
+# --- the console's fake Slack ------------------------------------------------------------------
 
 
-def test_the_stand_in_answers_the_web_api_and_reports_what_is_shown():
-    outputs: list[SlackOutput] = []
-    with LocalSlack(outputs.append, team_id=LOCAL_TEAM_ID, user_id=DEFAULT_USER) as slack:
-        client = WebClient(token="xoxb-console", base_url=slack.api_url)
-        assert client.auth_test()["team_id"] == LOCAL_TEAM_ID
-        user = client.users_info(user=DEFAULT_USER)["user"]
-        assert user["is_admin"] and user["tz"]
-        blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]
-        posted = client.chat_postMessage(channel=slack.channel_id, text="hi", blocks=blocks)
-        client.chat_update(channel=slack.channel_id, ts=posted["ts"], text="bye")
-        client.chat_postEphemeral(channel=slack.channel_id, user=DEFAULT_USER, text="psst")
-        opened = client.views_open(trigger_id=slack.trigger_id(), view=MODAL)
-        assert opened["view"]["id"].startswith("V")
-        client.views_publish(user_id=DEFAULT_USER, view={"type": "home", "blocks": blocks})
-        dm = client.conversations_open(users=DEFAULT_USER)["channel"]["id"]
-        upload = client.files_upload_v2(channel=dm, content="a,b\n1,2\n", filename="x.csv")
-        assert client.files_info(file=upload["file"]["id"])["file"]["size"] == 8
-        client.reactions_add(channel=slack.channel_id, timestamp=posted["ts"], name="eyes")
-        message = client.reactions_get(channel=slack.channel_id, timestamp=posted["ts"])
-        assert message["message"]["reactions"][0]["name"] == "eyes"
-        assert client.users_list()["members"] and client.team_info()["team"]["id"]
-        with pytest.raises(SlackApiError, match="unknown_method"):
-            client.api_call("nosuch.method")
-    kinds = [o.kind for o in outputs]
-    assert kinds == ["message", "update", "ephemeral", "modal", "home", "file", "reaction", "note"]
-    assert outputs[0].data["blocks"] == blocks and outputs[0].data["ts"] == posted["ts"]
-    assert outputs[5].data["content"] == "a,b\n1,2\n"
+@pytest.fixture
+def local_slack():
+    """The fake Slack seeded as the console seeds it, with what its observers were told."""
+    shown: list[Shown] = []
+    with FakeSlack() as fake:
+        fake.observers.append(shown.append)
+        workspace = LocalWorkspace(fake, team_id=LOCAL_TEAM_ID, user_id=DEFAULT_USER)
+        client = WebClient(token=BOT_TOKEN, base_url=fake.api_url)
+        yield workspace, client, shown
+    assert fake.internal_errors == []
+
+
+def test_the_local_workspace_has_named_members_in_several_time_zones(local_slack):
+    slack, client, _ = local_slack
+    assert client.auth_test()["team_id"] == LOCAL_TEAM_ID
+    you = client.users_info(user=DEFAULT_USER)["user"]
+    assert you["is_admin"] and you["is_owner"] and you["tz"]
+    members = {m["id"]: m for m in client.users_list()["members"]}
+    for member in MEMBERS:
+        user = members[member.user_id]
+        assert (user["name"], user["real_name"], user["tz"]) == (
+            member.name,
+            member.real_name,
+            member.tz,
+        )
+        assert user["profile"]["email"] == f"{member.name}@local.invalid"
+        assert user["tz_offset"] is not None
+    assert {m.tz for m in MEMBERS} >= {"Europe/Berlin", "America/New_York", "Asia/Tokyo"}
+    roles = {m.name: (members[m.user_id]["is_admin"], m.role) for m in MEMBERS}
+    assert roles == {
+        "ada": (True, "admin"),
+        "omar": (False, "goal owner"),
+        "kenji": (False, "member"),
+    }
+    channel = client.conversations_members(channel=slack.channel_id)["members"]
+    assert set(channel) >= {DEFAULT_USER, *(m.user_id for m in MEMBERS)}
+    assert slack.find_person("@Ada") == "U0LOCALADA1" and slack.find_person("nobody") is None
+
+
+def test_observers_report_what_the_app_shows_and_what_slack_refused(local_slack):
+    slack, client, shown = local_slack
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]
+    posted = client.chat_postMessage(channel=slack.channel_id, text="hi", blocks=blocks)
+    client.chat_update(channel=slack.channel_id, ts=posted["ts"], text="bye")
+    client.chat_postEphemeral(channel=slack.channel_id, user=DEFAULT_USER, text="psst")
+    opened = client.views_open(trigger_id=slack.trigger_id(), view=MODAL)
+    assert opened["view"]["id"].startswith("V")
+    client.views_publish(user_id=DEFAULT_USER, view={"type": "home", "blocks": blocks})
+    dm = client.conversations_open(users=DEFAULT_USER)["channel"]["id"]
+    upload = client.files_upload_v2(channel=dm, content="a,b\n1,2\n", filename="x.csv")
+    assert client.files_info(file=upload["file"]["id"])["file"]["size"] == 8
+    client.reactions_add(channel=slack.channel_id, timestamp=posted["ts"], name="eyes")
+    with pytest.raises(SlackApiError, match="unknown_method"):
+        client.api_call("nosuch.method")
+    with pytest.raises(SlackApiError, match="user_not_found"):
+        client.users_info(user="U0NOBODY00")
+    url = slack.response_url(slack.channel_id, posted["ts"])
+    assert (
+        urllib.request.urlopen(  # a response_url post that replaces the message
+            urllib.request.Request(
+                url,
+                data=json.dumps({"text": "replaced", "replace_original": True}).encode(),
+                headers={"Content-Type": "application/json"},
+            ),
+            timeout=5,
+        ).read()
+        == b"ok"
+    )
+
+    kinds = [(o.kind, o.action) for o in shown]
+    assert kinds == [
+        ("message", ""),
+        ("update", ""),
+        ("ephemeral", ""),
+        ("modal", "open"),
+        ("home", "publish"),
+        ("file", ""),
+        ("reaction", "added"),
+        ("error", ""),
+        ("error", ""),
+        ("update", ""),
+    ]
+    assert shown[0].data["blocks"][0]["text"]["text"] == "hi"
+    assert shown[0].data["ts"] == posted["ts"] and shown[0].channel == slack.channel_id
+    assert shown[2].user == DEFAULT_USER and shown[2].data["text"] == "psst"
+    assert shown[3].user == DEFAULT_USER and shown[4].user == DEFAULT_USER
+    assert shown[5].data["content"] == "a,b\n1,2\n" and shown[5].channel == dm
+    assert shown[7].data == {"method": "nosuch.method", "error": "unknown_method"}
+    assert shown[8].data == {"method": "users.info", "error": "user_not_found"}
+    assert shown[9].data["text"] == "replaced" and shown[9].data["ts"] == posted["ts"]
+    assert slack.channel_label(dm) == f"a DM with @{slack.user_name(DEFAULT_USER)}"
+
+
+def test_a_submission_ack_updates_pushes_or_closes_the_modal_in_the_fake(local_slack):
+    slack, client, shown = local_slack
+    fake, team = slack.fake, slack.team_id
+    view = client.views_open(trigger_id=slack.trigger_id(), view=MODAL)["view"]
+    changed = MODAL | {"title": text("Check")}
+    updated = fake.user_submitted_view(
+        team, DEFAULT_USER, view["id"], {"response_action": "update", "view": changed}
+    )
+    assert updated is not None and updated["id"] == view["id"]
+    pushed = fake.user_submitted_view(
+        team, DEFAULT_USER, view["id"], {"response_action": "push", "view": changed}
+    )
+    assert pushed is not None and pushed["previous_view_id"] == view["id"]
+    assert [(o.kind, o.action) for o in shown][-2:] == [("modal", "update"), ("modal", "push")]
+    fake.user_close_view(team, DEFAULT_USER, pushed["id"])
+    with pytest.raises(SlackApiError, match="not_found"):
+        client.views_update(view_id=pushed["id"], view=MODAL)
+    assert fake.user_submitted_view(team, DEFAULT_USER, view["id"], {}) is None
+    with pytest.raises(SlackApiError, match="not_found"):
+        client.views_update(view_id=view["id"], view=MODAL)
 
 
 def test_signed_requests_verify_with_slacks_own_verifier():

@@ -19,6 +19,7 @@ from sqlalchemy import func, inspect, select, text, update
 
 from bot.app import create_app
 from bot.config import ConfigError, Settings
+from bot.fakeslack import m_oauth
 from bot.oauth.flow import BOT_SCOPES
 from bot.runtime import Runtime
 from bot.scheduling.planner import plan
@@ -27,7 +28,6 @@ from bot.web import create_wsgi_app
 from models import Delivery, Schedule, Workspace, utcnow
 from models.installation import SlackBot, SlackInstallation
 from tests.conftest import SIGNING_SECRET
-from tests.fakeslack import m_oauth
 from tests.harness import AppServer, SlackDriver, http_request, run_command
 from tests.signing import event_body
 

@@ -16,9 +16,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
+from bot.fakeslack.socket_mode import FakeSocketMode
 from bot.runtime import Runtime
 from bot.socket_mode import run_socket_mode
-from tests.fakeslack.socket_mode import FakeSocketMode
 from tests.harness import CommandOutcome
 from tests.signing import command_body, event_body
 

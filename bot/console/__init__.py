@@ -1,7 +1,8 @@
 """`python -m bot console`: try the bot with no Slack at all.
 
-The console runs the real Bolt app in-process. A local stand-in answers the Slack Web API calls
-the app makes, and everything the app posts, updates, opens or uploads is printed as text.
+The console runs the real Bolt app in-process. The fake Slack (bot/fakeslack), seeded with a
+local workspace, answers the Web API calls the app makes, and everything the app posts,
+updates, opens or uploads is printed as text.
 """
 
 from __future__ import annotations
@@ -73,8 +74,8 @@ def offline_banner(settings: Settings) -> str:
     missing = " and ".join(settings.missing_for_slack()) or "Slack credentials"
     return (
         f"Slack is not configured ({missing} not set), so nothing can reach Slack yet. "
-        "Instead, this console runs the bot locally: the real app, your database, and a small "
-        "stand-in for Slack that prints what the bot would post. Type /roadmap help to start, "
+        "Instead, this console runs the bot locally: the real app, your database, and a local "
+        "fake Slack that prints what the bot would post. Type /roadmap help to start, "
         ":home for the Home tab, :help for console commands, and :quit to leave. To connect a "
         "real workspace, create the app from manifest.yml and put its credentials in .env "
         "(see .env.example)."

@@ -11,9 +11,9 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.console.slack_state import BOT_USER_ID
+from bot.console.workspace import APP_ID, BOT_USER_ID
 
-API_APP_ID = "A0LOCALAPP1"
+API_APP_ID = APP_ID
 _event_numbers = itertools.count(1)
 
 

@@ -27,8 +27,9 @@ from bot.console.payloads import (
     state_values,
 )
 from bot.console.render import Renderer
-from bot.console.slack import BOT_USER_ID, LocalSlack, SlackOutput, slack_id
 from bot.console.surfaces import SurfacePrinter, isatty, json_body
+from bot.console.workspace import BOT_USER_ID, LocalWorkspace
+from bot.fakeslack import Shown, SlackError
 from bot.runtime import Runtime
 
 FORM = "application/x-www-form-urlencoded"
@@ -44,7 +45,7 @@ Console commands:
   :react EMOJI         react to the bot's last message; :unreact EMOJI takes it back
   :reply TEXT          reply in the thread of the bot's last message
   :upload PATH [TEXT]  share a file with the bot in a DM (e.g. a roadmap to import)
-  :as USER_ID          act as another user (e.g. :as U0ALICE001)
+  :as NAME|USER_ID     act as another member (e.g. :as ada), or as someone new (:as U0ALICE001)
   :help                this list;  :quit (or Ctrl-D) leaves"""
 
 
@@ -54,13 +55,13 @@ class ConsoleContext:
 
     app: App
     runtime: Runtime
-    slack: LocalSlack
-    outputs: queue.SimpleQueue[SlackOutput]
+    slack: LocalWorkspace
+    outputs: queue.SimpleQueue[Shown]
     signing_secret: str
 
 
 class Console(SurfacePrinter):
-    """One console session over a built app and a running Slack stand-in."""
+    """One console session over a built app and the running fake Slack."""
 
     def __init__(self, ctx: ConsoleContext, *, user_id: str, stdin: TextIO, stdout: TextIO):
         color = isatty(stdout)
@@ -68,7 +69,7 @@ class Console(SurfacePrinter):
         self.ctx = ctx
         self.stdin = stdin
         self.user_id = user_id
-        ctx.slack.add_user(user_id)
+        ctx.slack.ensure_person(user_id)
         ctx.slack.user_id = user_id
 
     # --- the loop ------------------------------------------------------------------------------
@@ -211,7 +212,7 @@ class Console(SurfacePrinter):
     def command(self, line: str) -> None:
         slack = self.ctx.slack
         name, _, text = line.partition(" ")
-        response_url = slack.response_url(channel=slack.channel_id, user=self.user_id)
+        response_url = slack.response_url(slack.channel_id)
         body = command_body(
             command=name,
             text=text.strip(),
@@ -227,12 +228,12 @@ class Console(SurfacePrinter):
         response = self.dispatch(body, FORM, what=name)
         if response is not None:
             if response.status == 200:
-                self.show_ack(response.body)
+                self.show_ack(response.body, response_url)
             self.settle()
 
     def home(self) -> None:
         shown = self.homes_shown
-        home = self.ctx.slack.homes.get(self.user_id)
+        home = self.ctx.slack.home(self.user_id)
         event = {
             "type": "app_home_opened",
             "user": self.user_id,
@@ -280,18 +281,17 @@ class Console(SurfacePrinter):
                     "channel_id": channel,
                     "is_ephemeral": surface.ephemeral,
                 },
-                "channel": {"id": channel, "name": slack.channel_info(channel).get("name", "")},
+                "channel": {"id": channel, "name": slack.channel_name_of(channel)},
                 "message": message,
-                "response_url": slack.response_url(
-                    channel=channel, user=self.user_id, message_ts=message.get("ts")
-                ),
+                "response_url": slack.response_url(channel, message.get("ts")),
             }
         payload = self._interaction("block_actions", **fields, actions=[action])
         payload["state"] = {"values": {}}
         response = self.dispatch(interaction_body(payload), FORM, what="block_actions")
         if response is not None:
             if response.status == 200 and response.body.strip():
-                self.show_ack(response.body)
+                ack_url = fields.get("response_url") or slack.response_url(slack.channel_id)
+                self.show_ack(response.body, ack_url)
             self.settle()
 
     def submit(self, args: str) -> None:
@@ -325,6 +325,7 @@ class Console(SurfacePrinter):
             self.print("No modal is open.")
             return
         view = self.modals.pop()
+        self.ctx.slack.fake.user_close_view(self.ctx.slack.team_id, self.user_id, view.get("id"))
         self.print(self.renderer.dim(f"(closed {self.view_title(view)})"))
         if view.get("notify_on_close"):
             payload = self._interaction("view_closed", view=view, is_cleared=False)
@@ -341,7 +342,15 @@ class Console(SurfacePrinter):
             self.print("The bot has not posted a message yet; there is nothing to react to.")
             return
         channel, ts = target
-        self.ctx.slack.set_reaction(channel, ts, name, self.user_id, added=added)
+        fake = self.ctx.slack.fake
+        try:
+            if added:
+                fake.user_react(channel, ts, self.user_id, name)
+            else:
+                fake.user_unreact(channel, ts, self.user_id, name)
+        except SlackError as error:
+            self.print(f"Slack would not do that: {error.error}")
+            return
         verb = "reacted" if added else "took back"
         self.print(self.renderer.dim(f"(you {verb} :{name}: on the bot's last message)"))
         event = reaction_event(user=self.user_id, name=name, channel=channel, ts=ts, added=added)
@@ -356,10 +365,12 @@ class Console(SurfacePrinter):
             return
         channel, ts = self.last_bot_message
         slack = self.ctx.slack
-        message = slack.add_message(channel, {"text": text, "thread_ts": ts}, user=self.user_id)
-        event = reply_event(
-            user=self.user_id, text=text, channel=channel, ts=message["ts"], thread_ts=ts
-        )
+        try:
+            posted = slack.fake.user_post(channel, self.user_id, text, thread_ts=ts)
+        except SlackError as error:
+            self.print(f"Slack would not do that: {error.error}")
+            return
+        event = reply_event(user=self.user_id, text=text, channel=channel, ts=posted, thread_ts=ts)
         event["team"] = slack.team_id
         self._event(event, "message")
 
@@ -372,24 +383,24 @@ class Console(SurfacePrinter):
             self.print(f"Usage: :upload PATH [COMMENT] ({path or 'no path'}: {error.strerror})")
             return
         slack = self.ctx.slack
-        file_id = slack_id("F")
-        slack.add_file(file_id, Path(path).name, content, user=self.user_id)
         channel = slack.dm_channel(self.user_id)
-        info = slack.file_info(file_id, None, channel)
-        self.print(self.renderer.dim(f"(you shared {info['name']} with the bot in a DM)"))
-        event = file_share_event(
-            user=self.user_id, channel=channel, ts=slack.next_ts(), file=info, text=comment
+        info, ts = slack.fake.user_share_file(
+            channel, self.user_id, Path(path).name, content, comment
         )
+        self.print(self.renderer.dim(f"(you shared {info['name']} with the bot in a DM)"))
+        event = file_share_event(user=self.user_id, channel=channel, ts=ts, file=info, text=comment)
         self._event(event, "file_share")
 
-    def switch_user(self, user_id: str) -> None:
-        user_id = user_id.strip().upper()
-        if not (user_id[:1] in ("U", "W") and user_id.isalnum() and 3 <= len(user_id) <= 21):
-            self.print("Usage: :as USER_ID, e.g. :as U0ALICE001")
+    def switch_user(self, who: str) -> None:
+        slack = self.ctx.slack
+        user_id = slack.find_person(who)
+        if user_id is None:
+            people = ", ".join(slack.describe(p) for p in slack.people())
+            self.print(f"Usage: :as NAME or :as USER_ID, e.g. :as ada. Members: {people}")
             return
-        self.ctx.slack.add_user(user_id)
-        self.user_id = self.ctx.slack.user_id = user_id
-        self.print(f"(now acting as @{self.ctx.slack.user_name(user_id)} ({user_id}))")
+        slack.ensure_person(user_id)
+        self.user_id = slack.user_id = user_id
+        self.print(f"(now acting as @{slack.user_name(user_id)} ({user_id}))")
 
 
 __all__ = ["HELP", "Console", "ConsoleContext"]

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from bot.console.render import Renderer, wrap
-from bot.console.slack import BOT_USER_ID, LocalSlack, SlackOutput
+from bot.console.workspace import LocalWorkspace
+from bot.fakeslack import Shown, SlackError
 
 FILE_PREVIEW_LINES = 12
 
@@ -26,7 +27,7 @@ class Surface:
 class SurfacePrinter:
     """Prints surfaces and keeps the console's picture of the screen: buttons, modals, Home."""
 
-    def __init__(self, renderer: Renderer, slack: LocalSlack, out: TextIO):
+    def __init__(self, renderer: Renderer, slack: LocalWorkspace, out: TextIO):
         self.renderer = renderer
         self.slack = slack
         self.out = out
@@ -93,8 +94,9 @@ class SurfacePrinter:
 
     # --- what the app did ----------------------------------------------------------------------
 
-    def show_ack(self, body: str) -> None:
-        """The app's immediate answer to a command or an action: a message, or plain text."""
+    def show_ack(self, body: str, response_url: str) -> None:
+        """The app's immediate answer to a command or an action: Slack shows a message body as
+        it shows a post to the request's response_url (the fake's observers print it)."""
         if not body.strip():
             return
         try:
@@ -109,19 +111,17 @@ class SurfacePrinter:
             self._frame("the app answered")
             self.print(json.dumps(data, indent=2))
             return
-        channel = self.slack.channel_id
-        if data.get("response_type") == "in_channel":
-            message = self.slack.add_message(channel, data, user=BOT_USER_ID)
-            self.last_bot_message = (channel, message["ts"])
-            label = f"reply in {self.slack.channel_label(channel)}"
-            self.show_message(message, label, channel=channel, ephemeral=False)
-        else:
-            message = {"ts": self.slack.next_ts(), **data}
-            self.show_message(
-                message, "reply (only you can see this)", channel=channel, ephemeral=True
-            )
+        try:
+            self.slack.fake.command_reply(response_url, data)
+        except SlackError as error:
+            self.error(f"Slack would not show the app's reply: {error.error}")
 
-    def show_output(self, output: SlackOutput) -> None:
+    def who(self, user_id: str | None) -> str:
+        if user_id == self.slack.user_id:
+            return "you"
+        return "@" + (self.slack.user_name(user_id or "") or str(user_id))
+
+    def show_output(self, output: Shown) -> None:
         """One thing the app made visible through the Web API or a response_url."""
         data, channel = output.data, output.channel
         where = self.slack.channel_label(channel)
@@ -131,8 +131,7 @@ class SurfacePrinter:
             label = f"roadmap posted in {where}{thread}"
             self.show_message(data, label, channel=channel, ephemeral=False)
         elif output.kind == "ephemeral":
-            who = self.slack.user_name(output.user or "") or output.user
-            label = f"roadmap, only visible to @{who}, in {where}"
+            label = f"roadmap, only visible to {self.who(output.user)}, in {where}"
             self.show_message(data, label, channel=channel, ephemeral=True)
         elif output.kind == "update":
             label = f"roadmap updated its message in {where}"
@@ -148,13 +147,16 @@ class SurfacePrinter:
             self.homes_shown += 1
             who = self.slack.user_name(output.user or "") or output.user
             self.show_view(data, f"Home tab of @{who}")
+        elif output.kind == "error":
+            method, error = data.get("method"), data.get("error")
+            self.print(self.renderer.dim(f"(Slack answered the app's {method}: {error})"))
         elif output.kind == "file":
             self._show_file(data, where)
         elif output.kind == "reaction":
             verb = "reacted with" if output.action == "added" else "removed its"
             self.print(self.renderer.dim(f"(roadmap {verb} :{data.get('name')}: in {where})"))
         else:
-            self.print(self.renderer.dim(str(data.get("text", output.kind))))
+            self.print(self.renderer.dim(f"({output.kind}: {json.dumps(data)[:200]})"))
 
     def _track_modal(self, view: dict[str, Any], action: str) -> None:
         if action == "open":
@@ -178,8 +180,18 @@ class SurfacePrinter:
             self.print(self.renderer.dim(f"  │ … {len(lines) - FILE_PREVIEW_LINES} more lines"))
 
     def after_submission(self, view: dict[str, Any], answer: dict[str, Any]) -> None:
-        """Apply a view_submission ack: errors, update, push, clear, or close the modal."""
+        """Apply a view_submission ack: errors, update, push, clear, or close the modal.
+
+        The fake applies it to the user's modal stack; a view it updates or pushes reaches the
+        console through the fake's observers."""
         action = answer.get("response_action")
+        try:
+            self.slack.fake.user_submitted_view(
+                self.slack.team_id, self.slack.user_id, str(view.get("id")), answer
+            )
+        except SlackError as error:
+            self.error(f"Slack rejected the app's answer to the submission: {error.error}")
+            return
         if action == "errors":
             labels = {
                 b.get("block_id"): self.renderer.text(b.get("label"))
@@ -189,10 +201,7 @@ class SurfacePrinter:
             for key, message in (answer.get("errors") or {}).items():
                 self.print(f"  ✗ {labels.get(key) or key} ({key}): {message}")
         elif action in ("update", "push"):
-            top = view.get("id") if action == "update" else None
-            shown = self.slack.store_view(answer.get("view") or {}, None, top)
-            self._track_modal(shown, action)
-            self.show_view(shown, f"modal ({action})")
+            pass  # shown as the fake reports it
         elif action == "clear":
             self.modals = []
             self.print(self.renderer.dim("(all modals closed)"))

@@ -16,8 +16,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from . import RESPONSE_URL_MAX_POSTS, RESPONSE_URL_TTL
-from .conftest import Env
+from bot.fakeslack import RESPONSE_URL_MAX_POSTS, RESPONSE_URL_TTL
+from tests.fakeslack_tests.conftest import Env
 
 
 def error_of(call: Any, **kwargs: Any) -> SlackApiError:

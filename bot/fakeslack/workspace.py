@@ -232,7 +232,7 @@ class Workspace(Messages):
     ) -> tuple[dict[str, Any], str]:
         """A human uploads a file into a conversation; returns the file object and the ts of
         the `file_share` message (the app learns of it from the event the test sends)."""
-        from tests.fakeslack import m_files
+        from . import m_files
 
         with self.lock:
             ch = self.channel(channel_id)
@@ -303,6 +303,29 @@ class Workspace(Messages):
                         self._live_views.pop(vid, None)
                     del self._modal_stacks[(tid, uid)]
 
+    def user_submitted_view(
+        self, team_id: Ref, user_id: Ref, view_id: str, answer: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """The user submitted a modal and the app acked with `answer` (the ack's JSON body):
+        close it, keep it (errors), clear the stack, or update/push a view, as Slack does.
+        Returns the view now shown by update/push (observers see it too), else None."""
+        from . import m_views
+
+        with self.lock:
+            return m_views.after_submission(self, ref(team_id), ref(user_id), view_id, answer)
+
+    def user_close_view(self, team_id: Ref, user_id: Ref, view_id: str) -> None:
+        """The user closes one modal of their stack (the one below shows again)."""
+        from . import m_views
+
+        with self.lock:
+            m_views.close_views(self, ref(team_id), ref(user_id), [view_id])
+
+    def open_dm(self, team_id: Ref, user_a: Ref, user_b: Ref) -> str:
+        """Id of the DM between two users, opened if it did not exist yet."""
+        with self.lock:
+            return self.open_im(ref(team_id), ref(user_a), [ref(user_b)])[0]
+
     # ---- triggers ------------------------------------------------------------------------
     def trigger_id(self, team_id: Ref, user_id: Ref) -> str:
         """A trigger id usable once by views.open/push within 3 s of fake.clock()."""
@@ -353,6 +376,14 @@ class Workspace(Messages):
                 "posts": [],
             }
             return f"{self.url}response/{key}"
+
+    def command_reply(self, url: str, payload: dict[str, Any]) -> None:
+        """Show a slash command's (or an action's) ack body as Slack does: like a post to the
+        request's response_url, without using up one of its posts. SlackError if invalid."""
+        from .hooks import respond
+
+        with self.lock:
+            respond(self, self._response_urls[url.split("/response/", 1)[-1]], payload)
 
     def responses(self, url: str) -> list[Any]:
         """JSON bodies accepted by a response_url, in order."""

@@ -1,4 +1,7 @@
-"""A faithful fake of Slack's Web API for tests, served over real HTTP on 127.0.0.1.
+"""A faithful fake of Slack's Web API, served over real HTTP on 127.0.0.1.
+
+The tests run the app against it, and so does the console (`python -m bot console`), which
+seeds a local workspace into it and prints what observers report (see bot/console/).
 
     with FakeSlack() as fake:
         team = fake.add_team(name="Acme")
@@ -20,10 +23,16 @@ Inspection: calls, calls_to, reset_calls, messages, message, dm_channel, ephemer
 home_view, files, team_info, rate_limited_count, internal_errors (bugs of the fake itself).
 Faults: fail(method, error=..., status=..., retry_after=..., delay=..., apply=..., body=...),
 clear_faults, rate_limit(method, per_channel_per_second, per_team_per_minute).
+Simulated humans, for the console: user_submitted_view, user_close_view, open_dm,
+command_reply (a command's ack body, shown like a response_url post).
+Observers: fake.observers.append(callback) gets a Shown for everything the app makes visible
+(messages, ephemerals, updates, deletions, reactions, modals, Home tabs, files) and for every
+error Slack answers it with; see observe.py.
 Time: fake.clock (default time.time) drives ts, trigger/response_url expiry and rate limits.
 """
 
 from .faults import Fault
+from .observe import Shown
 from .server import FakeSlack
 from .state import (
     DEFAULT_BOT_SCOPES,
@@ -56,5 +65,6 @@ __all__ = [
     "Call",
     "FakeSlack",
     "Fault",
+    "Shown",
     "SlackError",
 ]

@@ -15,6 +15,7 @@ from .api import METHODS, Ctx, MethodSpec
 from .faults import Fault, Faults, RateLimiter, Response, json_response, ratelimited, text_response
 from .hooks import post_response_url, receive_upload
 from .m_oauth import oauth_v2_access  # noqa: F401 (importing registers oauth.v2.access)
+from .observe import Shown, shown_by_call
 from .state import Call, SlackError
 from .wire import Request, parse_request
 from .workspace import Workspace
@@ -128,6 +129,8 @@ class FakeSlack(Workspace):
             spec = METHODS.get(method)
             fault = self._faults.take(method) if spec is not None else None
         if spec is None:
+            with self.lock:
+                self.notify(Shown("error", {"method": method, "error": "unknown_method"}))
             return json_response(404, {"ok": False, "error": "unknown_method"})
         if fault is not None and fault.delay:
             self._stopping.wait(fault.delay)
@@ -172,9 +175,13 @@ class FakeSlack(Workspace):
                 ctx = Ctx(self, info, req.params)  # type: ignore[arg-type]
                 data = spec.fn(ctx)
             except SlackError as exc:
+                if self.observers:
+                    self.notify(Shown("error", {"method": method, "error": exc.error}))
                 return json_response(
                     exc.status, {"ok": False, "error": exc.error, **exc.extra}, headers
                 )
+            if self.observers:
+                self.notify(*shown_by_call(self, method, ctx, data))
             return json_response(200, {"ok": True, **data}, headers)
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .api import Ctx, method
 from .blocks import blocks_errors, has_input, text_errors
+from .observe import Shown
 from .state import (
     MAX_MODAL_TITLE,
     MAX_VIEW_BLOCKS,
@@ -14,6 +15,9 @@ from .state import (
     SlackError,
     invalid_arguments,
 )
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 VIEW_TYPES = ("modal", "home")
 
@@ -202,3 +206,55 @@ def views_publish(ctx: Ctx) -> dict[str, Any]:
         vid = ctx.ws.new_id("V")
         ctx.ws._home_ids[key] = vid
     return _answer(ctx, _build(ctx, payload, vid, None, None, user_id), "views.publish")
+
+
+def close_views(ws: Workspace, team_id: str, user_id: str, view_ids: list[str]) -> None:
+    """Take views off the user's modal stack (they can no longer be updated: not_found)."""
+    key = (team_id, user_id)
+    stack = ws._modal_stacks.get(key, [])
+    for vid in view_ids:
+        ws._live_views.pop(vid, None)
+        if vid in stack:
+            stack.remove(vid)
+    if not stack:
+        ws._modal_stacks.pop(key, None)
+
+
+def after_submission(
+    ws: Workspace, team_id: str, user_id: str, view_id: str, answer: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Apply the app's ack of a view_submission as Slack does; returns the view now shown.
+
+    No response_action closes the submitted view; `errors` keeps it open; `clear` closes the
+    whole stack; `update` replaces the submitted view and `push` adds one on top (both are
+    validated like views.update / views.push and reported to observers).
+    """
+    key = (team_id, user_id)
+    stack = list(ws._modal_stacks.get(key, []))
+    action = answer.get("response_action")
+    if action == "errors":
+        return None
+    if action not in ("update", "push"):
+        close_views(ws, team_id, user_id, stack if action == "clear" else [view_id])
+        return None
+    info = ws.bot_token_for_team(team_id)
+    if info is None:
+        raise SlackError("not_authed")
+    ctx = Ctx(ws, info, {})
+    payload = validate_view(answer.get("view"), ("modal",))
+    if action == "update":
+        live = ws._live_views.get(view_id)
+        if live is None:
+            raise SlackError("not_found")
+        view = _build(
+            ctx, payload, view_id, live["root_view_id"], live["previous_view_id"], user_id
+        )
+    else:
+        if len(stack) >= MAX_VIEW_STACK:
+            raise SlackError("push_limit_reached")
+        vid = ws.new_id("V")
+        view = _build(ctx, payload, vid, stack[0] if stack else None, view_id, user_id)
+        ws._modal_stacks.setdefault(key, []).append(vid)
+    shown = _answer(ctx, view, f"response_action.{action}")["view"]
+    ws.notify(Shown("modal", copy.deepcopy(shown), user=user_id, action=action))
+    return shown

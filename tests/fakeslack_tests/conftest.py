@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 
-from . import FakeSlack
+from bot.fakeslack import FakeSlack
 
 
 class FrozenClock:

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from . import MAX_VIEW_BLOCKS
-from .conftest import Env
+from bot.fakeslack import MAX_VIEW_BLOCKS
+from tests.fakeslack_tests.conftest import Env
 
 
 def modal(title: str = "Roadmap", n_blocks: int = 1, **extra: Any) -> dict[str, Any]:

@@ -11,8 +11,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from . import MAX_HEADER_TEXT, MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT, MAX_TEXT, FakeSlack
-from .conftest import Env
+from bot.fakeslack import MAX_HEADER_TEXT, MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT, MAX_TEXT, FakeSlack
+from tests.fakeslack_tests.conftest import Env
 
 
 def error_of(call: Any, **kwargs: Any) -> SlackApiError:

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import render
+from .observe import Observer, Shown
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
@@ -137,6 +138,13 @@ class Store:
         self._response_urls: dict[str, dict[str, Any]] = {}
         self._calls: list[Call] = []
         self.rate_limited_count = 0
+        self.observers: list[Observer] = []
+
+    def notify(self, *shown: Shown) -> None:
+        """Tell every observer (see observe.py); called with the lock held."""
+        for item in shown:
+            for observer in list(self.observers):
+                observer(item)
 
     # ---- ids, ts, time -------------------------------------------------------------------
     def now(self) -> float:

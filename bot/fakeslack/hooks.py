@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 from .api import message_content
 from .faults import Response, text_response
 from .messages import Messages
+from .observe import Shown, ephemeral_message
 from .state import RESPONSE_URL_MAX_POSTS, RESPONSE_URL_TTL, SlackError
 from .wire import parse_multipart
 
@@ -50,57 +51,71 @@ def post_response_url(ws: Messages, key: str, body: bytes, content_type: str) ->
             return text_response(400, "invalid_payload")
         if not isinstance(payload, dict):
             return text_response(400, "invalid_payload")
-        original = _original(ws, rec)
-        truthy = ("true", "1", True)
-        if payload.get("delete_original") in truthy:
-            if original is not None:
-                where, msg = original
-                if where == "channel":
-                    ws.delete_message(rec["channel_id"], msg)
-                else:
-                    ws._ephemerals.remove(msg)
-            rec["posts"].append(payload)
-            return text_response(200, "ok")
         try:
-            text, blocks, attachments = message_content(payload)
+            respond(ws, rec, payload)
         except SlackError as exc:
-            return text_response(400, exc.error)
-        fields = {
-            "text": text or "",
-            "blocks": ws.with_block_ids(blocks or []),
-            "attachments": attachments or [],
-        }
-        if payload.get("replace_original") in truthy and original is not None:
-            original[1].update(fields)
-        elif payload.get("response_type") == "in_channel":
-            bot = ws.bot_token_for_team(rec["team_id"])
-            try:
-                ws.store_message(
-                    rec["channel_id"],
-                    text=fields["text"],
-                    blocks=blocks,
-                    attachments=attachments,
-                    thread_ts=payload.get("thread_ts"),
-                    user=bot.user_id if bot else None,
-                    bot_id=bot.bot_id if bot else None,
-                    app_id=bot.app_id if bot else None,
-                )
-            except (SlackError, KeyError):
-                return text_response(404, "channel_not_found")
-        else:
-            ws._ephemerals.append(
-                {
-                    **fields,
-                    "channel": rec["channel_id"],
-                    "user": rec["user_id"],
-                    "thread_ts": payload.get("thread_ts"),
-                    "message_ts": ws.next_ts(),
-                    "team": rec["team_id"],
-                    "source": "response_url",
-                }
-            )
+            return text_response(404 if exc.error == "channel_not_found" else 400, exc.error)
         rec["posts"].append(payload)
         return text_response(200, "ok")
+
+
+def respond(ws: Messages, rec: dict[str, Any], payload: dict[str, Any]) -> None:
+    """Show a message payload the way Slack shows a response_url post (or a command's ack):
+    delete or replace the original, post in the channel, or show it to the user only."""
+    original = _original(ws, rec)
+    truthy = ("true", "1", True)
+    channel, user = rec["channel_id"], rec["user_id"]
+    if payload.get("delete_original") in truthy:
+        if original is not None:
+            where, msg = original
+            if where == "channel":
+                ws.delete_message(channel, msg)
+                ws.notify(Shown("delete", {"ts": msg["ts"]}, channel=channel))
+            else:
+                ws._ephemerals.remove(msg)
+                ws.notify(Shown("delete", {"ts": msg["message_ts"]}, channel, user))
+        return
+    text, blocks, attachments = message_content(payload)
+    fields = {
+        "text": text or "",
+        "blocks": ws.with_block_ids(blocks or []),
+        "attachments": attachments or [],
+    }
+    if payload.get("replace_original") in truthy and original is not None:
+        where, msg = original
+        msg.update(fields)
+        if where == "channel":
+            ws.notify(Shown("update", ws.render_message(msg), channel=channel))
+        else:
+            ws.notify(Shown("update", ephemeral_message(msg), channel, user))
+    elif payload.get("response_type") == "in_channel":
+        bot = ws.bot_token_for_team(rec["team_id"])
+        try:
+            msg = ws.store_message(
+                channel,
+                text=fields["text"],
+                blocks=blocks,
+                attachments=attachments,
+                thread_ts=payload.get("thread_ts"),
+                user=bot.user_id if bot else None,
+                bot_id=bot.bot_id if bot else None,
+                app_id=bot.app_id if bot else None,
+            )
+        except (SlackError, KeyError):
+            raise SlackError("channel_not_found") from None
+        ws.notify(Shown("message", ws.render_message(msg), channel=channel))
+    else:
+        eph = {
+            **fields,
+            "channel": channel,
+            "user": user,
+            "thread_ts": payload.get("thread_ts"),
+            "message_ts": ws.next_ts(),
+            "team": rec["team_id"],
+            "source": "response_url",
+        }
+        ws._ephemerals.append(eph)
+        ws.notify(Shown("ephemeral", ephemeral_message(eph), channel, user))
 
 
 def receive_upload(
