@@ -2,7 +2,7 @@
 
 from models import installation  # noqa: F401  (slack_sdk's OAuth tables)
 from models.base import Base, utcnow
-from models.checkin import Checkin, CheckinPrompt
+from models.checkin import Checkin, CheckinPrompt, CheckinSource
 from models.events import ApiToken, AuditEntry, ProcessedEvent
 from models.metric import Metric, MetricReading
 from models.roadmap import (
@@ -14,19 +14,27 @@ from models.roadmap import (
     Period,
     Roadmap,
 )
-from models.schedule import SCHEDULE_KINDS, Delivery, RetroItem, RitualOccurrence, Schedule
+from models.schedule import (
+    Delivery,
+    DeliveryState,
+    RetroItem,
+    RitualOccurrence,
+    Schedule,
+    ScheduleKind,
+)
 from models.workspace import Member, Workspace
 
 __all__ = [
     "GOAL_STATUSES",
-    "SCHEDULE_KINDS",
     "ApiToken",
     "AuditEntry",
     "Base",
     "Category",
     "Checkin",
     "CheckinPrompt",
+    "CheckinSource",
     "Delivery",
+    "DeliveryState",
     "Goal",
     "GoalOwner",
     "GoalStatus",
@@ -39,6 +47,7 @@ __all__ = [
     "RitualOccurrence",
     "Roadmap",
     "Schedule",
+    "ScheduleKind",
     "Workspace",
     "utcnow",
 ]

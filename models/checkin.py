@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Timestamps, WorkspaceScoped, utcnow
+
+
+class CheckinSource(enum.StrEnum):
+    """How a check-in answer reached the bot (stored in Checkin.source as these strings)."""
+
+    REACTION = "reaction"  # an emoji on a prompt
+    BUTTON = "button"  # a status button on a prompt or the Home tab
+    MODAL = "modal"  # the note modal
+    THREAD = "thread"  # a reply in a prompt's thread
+    COMMAND = "command"  # /roadmap checkin
 
 
 class CheckinPrompt(WorkspaceScoped, Base):
@@ -48,7 +59,7 @@ class Checkin(WorkspaceScoped, Timestamps, Base):
     progress: Mapped[int | None]
     note: Mapped[str | None] = mapped_column(Text)
     # reaction, button, modal, command, thread, import
-    source: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))  # a CheckinSource
     reaction: Mapped[str | None] = mapped_column(String(64))
     prompt_id: Mapped[int | None] = mapped_column(
         ForeignKey("checkin_prompts.id", ondelete="SET NULL")

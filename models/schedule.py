@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
@@ -9,14 +10,28 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Timestamps, WorkspaceScoped, utcnow
 
-SCHEDULE_KINDS = (
-    "weekly_digest",
-    "quarterly_digest",
-    "checkin_prompt",
-    "knowledge_sharing",
-    "retrospective",
-    "reminder",
-)
+
+class ScheduleKind(enum.StrEnum):
+    """The kinds the bot ships with (stored as these strings). Each has its plug-in module in
+    bot/kinds/, whose registry (bot.kinds.KINDS) is the list of kinds a schedule may have."""
+
+    WEEKLY_DIGEST = "weekly_digest"
+    QUARTERLY_DIGEST = "quarterly_digest"
+    CHECKIN_PROMPT = "checkin_prompt"
+    KNOWLEDGE_SHARING = "knowledge_sharing"
+    RETROSPECTIVE = "retrospective"
+    REMINDER = "reminder"
+
+
+class DeliveryState(enum.StrEnum):
+    """Where one delivery (one occurrence of a schedule) stands (stored as these strings)."""
+
+    PENDING = "pending"  # planned, waiting for its time (or its retry)
+    CLAIMED = "claimed"  # a sender holds it
+    SENT = "sent"
+    FAILED = "failed"  # no retry will help; the reason is in `error`
+    MISSED = "missed"  # too late after downtime, or the app was uninstalled
+    UNCERTAIN = "uncertain"  # a post timed out: checked before any retry
 
 
 class Schedule(WorkspaceScoped, Timestamps, Base):
@@ -52,8 +67,7 @@ class Delivery(WorkspaceScoped, Base):
     schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
     occurrence_key: Mapped[str] = mapped_column(String(64))
     due_at: Mapped[datetime]
-    # pending | claimed | sent | failed | missed | uncertain
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    state: Mapped[str] = mapped_column(String(16), default=DeliveryState.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None]

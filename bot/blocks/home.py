@@ -22,11 +22,6 @@ from bot.ids import Action
 from bot.services.dashboard import HomeSummary
 
 MAX_VIEW_BLOCKS = 100
-RITUAL_NAMES = {
-    "knowledge_sharing": "Knowledge sharing",
-    "retrospective": "Retrospective",
-    "checkin_prompt": "Check-in",
-}
 
 
 def home_view(summary: HomeSummary) -> View:
@@ -97,7 +92,7 @@ def home_view(summary: HomeSummary) -> View:
         )
     if summary.rituals:
         rows = [
-            f"• {RITUAL_NAMES.get(r.kind, r.kind)}: "
+            f"• {r.label}: "
             + (
                 f"next {r.next_at.astimezone(ZoneInfo(r.timezone)):%a %d %b %H:%M} · "
                 if r.next_at and r.enabled

@@ -9,15 +9,15 @@ from slack_sdk.models.blocks import HeaderBlock
 
 from bot.blocks.message import Message, context, section
 from bot.blocks.text import escape_mrkdwn
-from bot.services.schedules import KIND_NAMES, ScheduleView
+from bot.services.schedules import ScheduleView
 
 
 def schedule_line(view: ScheduleView, *, runs: int = 1) -> str:
     where = f" in <#{view.channel_id}>" if view.channel_id else " (no channel yet)"
-    head = f"*#{view.id} {KIND_NAMES.get(view.kind, view.kind)}*{where}: {escape_mrkdwn(view.rule)}"
+    head = f"*#{view.id} {view.label or view.kind}*{where}: {escape_mrkdwn(view.rule)}"
     if view.described.lower() != view.rule.lower():
         head += f" — _{escape_mrkdwn(view.described)}_"
-    if view.text and view.kind == "reminder":
+    if view.text and view.shows_text:
         head += f"\n“{escape_mrkdwn(view.text)}”"
     if not view.enabled:
         return head + f"\n:double_vertical_bar: paused ({escape_mrkdwn(view.paused_reason or '')})"
@@ -50,3 +50,12 @@ def schedules_message(views: Sequence[ScheduleView], *, runs: int = 1) -> Messag
 def schedule_saved(view: ScheduleView, what: str) -> Message:
     text = f":white_check_mark: Schedule {what}.\n{schedule_line(view, runs=3)}"
     return Message(text=f"Schedule #{view.id} {what}.", blocks=[section(text)])
+
+
+def schedule_paused_notice(what: str, reason: str) -> Message:
+    """The admins' DM when the clock pauses a schedule that keeps failing."""
+    text = (
+        f":warning: I paused the {what} after repeated failures: `{reason}`. Fix it (e.g. "
+        "invite me to the channel), then `/roadmap schedule resume` it."
+    )
+    return Message(text=text, blocks=[section(text)])

@@ -1,2 +1,3 @@
-"""What the bot posts on its own initiative (prompts, reminders, digests), the same for the
-clock, the CLI and a slash command."""
+"""Moved to bot.kinds (one module per schedule kind, and bot.kinds.posting). These modules
+only re-export for callers outside the scheduling stream; delete them once those import
+bot.kinds."""

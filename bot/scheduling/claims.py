@@ -9,6 +9,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Delivery
+from models import DeliveryState as State
 
 # A claim older than this belongs to a worker that died; its delivery is checked, not resent.
 STALE_CLAIM = timedelta(minutes=5)
@@ -18,7 +19,7 @@ def _claimable(now: datetime, limit: int):
     return (
         select(Delivery)
         .where(
-            Delivery.state == "pending",
+            Delivery.state == State.PENDING,
             Delivery.due_at <= now,
             or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
         )
@@ -47,7 +48,7 @@ def claim_due(
             query = query.with_for_update(skip_locked=True)
         deliveries = list(session.scalars(query))
         for delivery in deliveries:
-            delivery.state = "claimed"
+            delivery.state = State.CLAIMED
             delivery.claimed_by = worker
             delivery.claimed_at = claimed_at or now
             delivery.attempts += 1
@@ -60,8 +61,8 @@ def stale_claims(session: Session, now: datetime) -> list[Delivery]:
         session.scalars(
             select(Delivery).where(
                 or_(
-                    (Delivery.state == "claimed") & (Delivery.claimed_at < now - STALE_CLAIM),
-                    (Delivery.state == "uncertain")
+                    (Delivery.state == State.CLAIMED) & (Delivery.claimed_at < now - STALE_CLAIM),
+                    (Delivery.state == State.UNCERTAIN)
                     & or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
                 )
             )
@@ -73,7 +74,7 @@ def refresh(session: Session, worker: str, at: datetime) -> None:
     """Renew the claims a live worker holds, so none of them looks abandoned."""
     session.execute(
         update(Delivery)
-        .where(Delivery.claimed_by == worker, Delivery.state == "claimed")
+        .where(Delivery.claimed_by == worker, Delivery.state == State.CLAIMED)
         .values(claimed_at=at)
     )
 

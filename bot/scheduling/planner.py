@@ -3,6 +3,7 @@ database, so any number of clocks and ticks plan the same occurrence once."""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -10,21 +11,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.kinds import get as kind_or_none
+from bot.kinds import kind_of
 from bot.services.schedule_rules import occurrence_key, occurrences_with_holidays
 from bot.services.schedules import rule_of, schedule_zone
-from models import Delivery, Schedule, Workspace
+from models import Delivery, DeliveryState, Schedule, Workspace
 from models.base import insert_ignoring_conflicts
 
-# How late an occurrence may still be sent after downtime; older ones are recorded as missed.
-GRACE = {
-    "weekly_digest": timedelta(hours=24),
-    "quarterly_digest": timedelta(hours=24),
-    "checkin_prompt": timedelta(hours=24),
-    "reminder": timedelta(hours=1),
-}
-# Rituals are announced ahead of the event; a reminder is useful only before the event.
-RITUAL_KINDS = ("knowledge_sharing", "retrospective")
-DEFAULT_REMIND_BEFORE = {"knowledge_sharing": [7, 0], "retrospective": [7]}  # days
+log = logging.getLogger(__name__)
+
 LOOKBACK = timedelta(days=7)  # downtime longer than this is not caught up at all
 MAX_OCCURRENCES_PER_PASS = 500
 
@@ -43,11 +38,8 @@ class PlannedDelivery:
 
 
 def offsets_of(schedule: Schedule) -> list[int]:
-    """Days before the occurrence at which a ritual is announced (0 = on the day)."""
-    if schedule.kind not in RITUAL_KINDS:
-        return [0]
-    days = (schedule.options or {}).get("remind_days_before")
-    return sorted({int(d) for d in (days or DEFAULT_REMIND_BEFORE[schedule.kind])}, reverse=True)
+    """Days before the occurrence at which it is announced (0 = on the day): its kind's."""
+    return kind_of(schedule.kind).offsets(schedule.options)
 
 
 def deliveries_between(
@@ -78,9 +70,8 @@ def deliveries_between(
 
 
 def still_useful(schedule: Schedule, planned: PlannedDelivery, now: datetime) -> bool:
-    if schedule.kind in RITUAL_KINDS:
-        return now < planned.event_at + timedelta(hours=1)
-    return now - planned.due_at <= GRACE.get(schedule.kind, timedelta(hours=1))
+    """Whether a late occurrence is still worth sending: its kind says for how long."""
+    return kind_of(schedule.kind).still_useful(planned.due_at, planned.event_at, now)
 
 
 def plan(session: Session, now: datetime) -> PlanReport:
@@ -97,6 +88,9 @@ def plan(session: Session, now: datetime) -> PlanReport:
         .order_by(Schedule.id)
     ).all()
     for schedule, workspace in rows:
+        if kind_or_none(schedule.kind) is None:  # e.g. a kind this version does not install
+            log.warning("schedule %s: no kind %r is installed", schedule.id, schedule.kind)
+            continue
         options = dict(schedule.options or {})
         watermark = options.get("planned_until")
         start = datetime.fromisoformat(watermark) if watermark else schedule.created_at
@@ -107,7 +101,7 @@ def plan(session: Session, now: datetime) -> PlanReport:
         useful = [p for p in due if still_useful(schedule, p, now)]
         send = {useful[-1].key} if useful else set()
         for planned in due:
-            state = "pending" if planned.key in send else "missed"
+            state = DeliveryState.PENDING if planned.key in send else DeliveryState.MISSED
             inserted = insert_ignoring_conflicts(
                 session,
                 Delivery,
@@ -119,12 +113,12 @@ def plan(session: Session, now: datetime) -> PlanReport:
                     "state": state,
                     "attempts": 0,
                     "created_at": now,
-                    "error": None if state == "pending" else "too late after downtime",
+                    "error": None if state == DeliveryState.PENDING else "too late after downtime",
                 },
                 ["schedule_id", "occurrence_key"],
             )
             if inserted:
-                (report.pending if state == "pending" else report.missed).append(
+                (report.pending if state == DeliveryState.PENDING else report.missed).append(
                     (schedule.id, planned.key)
                 )
         options["planned_until"] = now.isoformat()

@@ -17,15 +17,16 @@ from slack_sdk.web import SlackResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.message import Message, section
-from bot.outbound.posting import NotInChannel, post_message
-from bot.scheduling import compose
+from bot import kinds
+from bot.blocks.schedules import schedule_paused_notice
+from bot.kinds import Sending
+from bot.kinds.posting import NotInChannel
 from bot.scheduling.claims import claim_due, refresh, release, settle_unchanged, stale_claims
 from bot.scheduling.dispatch import Call, Dispatcher, Job
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.planner import parse_occurrence_key
-from bot.services.schedules import KIND_NAMES, schedule_zone
 from models import AuditEntry, Delivery, Member, Schedule, Workspace
+from models import DeliveryState as State
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,6 @@ PERMANENT_ERRORS = {
 FAILURES_BEFORE_PAUSE = 3
 MAX_ATTEMPTS = 5
 METADATA_TYPE = "roadmap_delivery"
-DIGEST_KINDS = ("weekly_digest", "quarterly_digest")
 
 
 @dataclass
@@ -78,18 +78,6 @@ def timeouts_are_uncertain():
         if isinstance(error.reason, TimeoutError):
             raise Uncertain(str(error)) from error
         raise
-
-
-def post(client: WebClient, channel: str, message: Message, delivery_id: int) -> dict:
-    """chat.postMessage tagged with the delivery id, so a lost answer can be looked up later.
-    A public channel the bot is not in yet is joined first."""
-    with timeouts_are_uncertain():
-        try:
-            return post_message(
-                client, channel=channel, metadata=_metadata(delivery_id), **message.to_dict()
-            )
-        except NotInChannel as error:  # a private channel nobody invited the bot to
-            raise not_in_channel(error) from error
 
 
 def not_in_channel(error: NotInChannel) -> SlackApiError:
@@ -205,137 +193,97 @@ class Sender:
                 except SlackApiError as error:
                     log.warning("cannot check delivery %s: %s", delivery_id, error)
                     continue
-            if ts and kind not in DIGEST_KINDS:
-                settled = {"state": "sent", "message_ts": ts, "sent_at": now}
+            spec = kinds.get(kind)
+            if ts and not (spec and spec.resumes_thread):
+                settled = {"state": State.SENT, "message_ts": ts, "sent_at": now}
             elif attempts >= MAX_ATTEMPTS:  # its sender keeps dying on it: stop trying
                 reason = f"gave up after {attempts} tries: the sender stopped mid-delivery"
-                settled = {"state": "failed", "message_ts": ts, "error": reason}
+                settled = {"state": State.FAILED, "message_ts": ts, "error": reason}
             else:  # not posted: send it again (once more); a digest resumes its thread
-                settled = {"state": "pending", "message_ts": ts, "next_attempt_at": None}
+                settled = {"state": State.PENDING, "message_ts": ts, "next_attempt_at": None}
             with self.factory() as session, session.begin():
                 # Only if nobody settled it meanwhile: two clocks may recover at once.
                 if settle_unchanged(session, delivery_id, seen, claimed_at, **settled):
                     report.recovered.append(delivery_id)
 
     def send(self, delivery_id: int, now: datetime, report: SendReport) -> Job:
-        """The job of one claimed delivery: its Slack calls, then its outcome recorded."""
+        """The job of one claimed delivery: its kind's Slack calls, then its outcome recorded."""
         with self.factory() as session:
             delivery = session.get(Delivery, delivery_id)
             schedule = session.get(Schedule, delivery.schedule_id)
             workspace = session.get(Workspace, delivery.workspace_id)
             channel = schedule.channel_id or workspace.roadmap_channel_id
             kind, schedule_id, posted_ts = schedule.kind, schedule.id, delivery.message_ts
-            due_at, _days_before = parse_occurrence_key(delivery.occurrence_key)
+            event_at, days_before = parse_occurrence_key(delivery.occurrence_key)
         if workspace.uninstalled_at is not None:
             with self.factory() as session, session.begin():
-                release(session, delivery_id, state="missed", error="the app was uninstalled")
+                release(session, delivery_id, state=State.MISSED, error="the app was uninstalled")
+            return
+        spec = kinds.get(kind)
+        if spec is None:
+            yield from self._fail(delivery_id, f"no kind {kind!r} is installed", now, report)
             return
         client = self.client_for(workspace)
-        if kind == "checkin_prompt":
-            self._send_prompts(delivery_id, workspace, client, now, report)
-            return
-        if not channel:
-            self._fail(delivery_id, "no channel: set one with /roadmap config channel", now, report)
-            return
-        with self.factory() as session, session.begin():
-            release(session, delivery_id, state="claimed", channel_id=channel)
+        if spec.needs_channel:
+            if not channel:
+                reason = "no channel: set one with /roadmap config channel"
+                yield from self._fail(delivery_id, reason, now, report)
+                return
+            with self.factory() as session, session.begin():
+                release(session, delivery_id, state=State.CLAIMED, channel_id=channel)
+
+        def record_ts(ts: str) -> None:  # before a thread: a crash then resumes, not reposts
+            with self.factory() as session, session.begin():
+                release(session, delivery_id, state=State.CLAIMED, message_ts=ts)
+
+        sending = Sending(
+            factory=self.factory,
+            client=client,
+            workspace_id=workspace.id,
+            team_id=workspace.team_id,
+            schedule_id=schedule_id,
+            delivery_id=delivery_id,
+            channel=channel,
+            event_at=event_at,
+            days_before=days_before,
+            now=now,
+            metadata=_metadata(delivery_id),
+            posted_ts=posted_ts,
+            record_ts=record_ts,
+        )
         try:
-            if kind in DIGEST_KINDS:
-                # Composed as of its due time, so a retry or a resumed thread tells the same
-                # week as the run that was cut.
-                ts = yield from self._digest_calls(
-                    kind, delivery_id, workspace, channel, client, due_at, posted_ts
-                )
-            else:
-                message = self._compose(delivery_id)
-                with timeouts_are_uncertain():
-                    posted = yield Call(
-                        channel,
-                        workspace.team_id,
-                        lambda: post(client, channel, message, delivery_id),
-                    )
-                ts = posted["ts"]
+            with timeouts_are_uncertain():
+                try:
+                    sent = yield from spec.send(sending)
+                except NotInChannel as error:  # a private channel nobody invited the bot to
+                    raise not_in_channel(error) from error
         except Uncertain as error:
             with self.factory() as session, session.begin():
                 release(
                     session,
                     delivery_id,
-                    state="uncertain",
+                    state=State.UNCERTAIN,
                     error=f"timed out; checking before any retry ({error})",
                     next_attempt_at=now + timedelta(minutes=1),
                 )
             report.uncertain.append(delivery_id)
             return
         except SlackApiError as error:
-            self._slack_error(delivery_id, channel, workspace, error, now, report)
+            yield from self._slack_error(delivery_id, channel, workspace, error, now, report)
             return
         except (urllib.error.URLError, ConnectionError) as error:
             self._retry_later(delivery_id, f"connection: {error}", now, report)
             return
         with self.factory() as session, session.begin():
-            release(session, delivery_id, state="sent", message_ts=ts, sent_at=now, error=None)
-            session.get(Schedule, schedule_id).consecutive_failures = 0
-        report.sent.append(delivery_id)
-
-    def _compose(self, delivery_id: int) -> Message:
-        with self.factory() as session:
-            delivery = session.get(Delivery, delivery_id)
-            schedule = session.get(Schedule, delivery.schedule_id)
-            workspace = session.get(Workspace, delivery.workspace_id)
-            zone = schedule_zone(schedule, workspace)
-            event_at, days_before = parse_occurrence_key(delivery.occurrence_key)
-            if schedule.kind == "knowledge_sharing":
-                return compose.knowledge_sharing_message(
-                    session,
-                    schedule,
-                    event_at,
-                    zone,
-                    days_before,
-                    client=self.client_for(workspace),  # to rotate through a channel's members
-                )
-            if schedule.kind == "retrospective":
-                return compose.retrospective_message(session, schedule, workspace, event_at, zone)
-            return compose.reminder_message(schedule)
-
-    def _digest_calls(self, kind, delivery_id, workspace, channel, client, now, posted_ts) -> Job:
-        from bot.outbound import digests
-
-        calls = (
-            digests.weekly_digest_calls
-            if kind == "weekly_digest"
-            else digests.quarterly_digest_calls
-        )
-
-        def record_ts(ts: str) -> None:  # before the thread: a crash then resumes, not reposts
-            with self.factory() as session, session.begin():
-                release(session, delivery_id, state="claimed", message_ts=ts)
-
-        with timeouts_are_uncertain():
-            try:
-                posted = yield from calls(
-                    session_factory=self.factory,
-                    client=client,
-                    workspace_id=workspace.id,
-                    channel_id=channel,
-                    now=now,
-                    metadata=_metadata(delivery_id),
-                    posted_ts=posted_ts,
-                    on_posted=record_ts,
-                )
-            except NotInChannel as error:
-                raise not_in_channel(error) from error
-        if posted.failed:
-            log.warning(
-                "delivery %s: thread parts failed: %s", delivery_id, "; ".join(posted.failed)
+            release(
+                session,
+                delivery_id,
+                state=State.SENT,
+                message_ts=sent.ts,
+                sent_at=now,
+                error=sent.note,
             )
-        return posted.ts
-
-    def _send_prompts(self, delivery_id, workspace, client, now, report) -> None:
-        from bot.outbound.checkins import send_prompts
-
-        run = send_prompts(factory=self.factory, client=client, workspace_id=workspace.id, now=now)
-        with self.factory() as session, session.begin():
-            release(session, delivery_id, state="sent", sent_at=now, error=run.summary())
+            session.get(Schedule, schedule_id).consecutive_failures = 0
         report.sent.append(delivery_id)
 
     def _retry_later(self, delivery_id: int, reason: str, now: datetime, report: SendReport):
@@ -343,17 +291,17 @@ class Sender:
             delivery = session.get(Delivery, delivery_id)
             if delivery.attempts >= MAX_ATTEMPTS:
                 delivery.state, delivery.error = (
-                    "failed",
+                    State.FAILED,
                     f"gave up after {delivery.attempts} tries: {reason}",
                 )
                 report.failed.append((delivery_id, reason))
                 return
-            delivery.state = "pending"
+            delivery.state = State.PENDING
             delivery.error = reason
             delivery.next_attempt_at = now + timedelta(seconds=30 * 2 ** (delivery.attempts - 1))
         report.retrying.append(delivery_id)
 
-    def _slack_error(self, delivery_id, channel, workspace, error, now, report) -> None:
+    def _slack_error(self, delivery_id, channel, workspace, error, now, report) -> Job:
         code = error.response.get("error") or f"http {error.response.status_code}"
         if error.response.status_code == 429:  # still limited after the dispatcher's retries
             retry_after = int(error.response.headers.get("Retry-After", 1) or 1)
@@ -361,22 +309,23 @@ class Sender:
                 release(
                     session,
                     delivery_id,
-                    state="pending",
+                    state=State.PENDING,
                     error="ratelimited",
                     next_attempt_at=now + timedelta(seconds=retry_after),
                 )
             report.retrying.append(delivery_id)
             return
         if code in PERMANENT_ERRORS:
-            self._fail(delivery_id, code, now, report)
+            yield from self._fail(delivery_id, code, now, report)
             return
         self._retry_later(delivery_id, code, now, report)
 
-    def _fail(self, delivery_id: int, reason: str, now: datetime, report: SendReport) -> None:
-        """A delivery that cannot succeed: record why; pause its schedule if this keeps up."""
+    def _fail(self, delivery_id: int, reason: str, now: datetime, report: SendReport) -> Job:
+        """A delivery that cannot succeed: record why; pause its schedule if this keeps up
+        (and tell the admins, in paced calls)."""
         with self.factory() as session, session.begin():
             delivery = session.get(Delivery, delivery_id)
-            delivery.state, delivery.error = "failed", reason
+            delivery.state, delivery.error = State.FAILED, reason
             schedule = session.get(Schedule, delivery.schedule_id)
             schedule.consecutive_failures += 1
             pause = schedule.enabled and schedule.consecutive_failures >= FAILURES_BEFORE_PAUSE
@@ -401,19 +350,20 @@ class Sender:
                     )
                 )
             )
-            what = f"{KIND_NAMES.get(schedule.kind, schedule.kind)} (schedule {schedule.id})"
+            what = f"{kinds.label(schedule.kind)} (schedule {schedule.id})"
         report.failed.append((delivery_id, reason))
         if pause:
-            self._tell_admins(workspace, admins, what, reason)
+            yield from self._tell_admins(workspace, admins, what, reason)
 
-    def _tell_admins(self, workspace, admins, what, reason) -> None:
-        text = (
-            f":warning: I paused the {what} after repeated failures: `{reason}`. Fix it (e.g. "
-            "invite me to the channel), then `/roadmap schedule resume` it."
-        )
+    def _tell_admins(self, workspace, admins, what, reason) -> Job:
+        message = schedule_paused_notice(what, reason)
         client = self.client_for(workspace)
         for admin in admins:
             try:
-                client.chat_postMessage(channel=admin, text=text, blocks=[section(text).to_dict()])
+                yield Call(
+                    admin,
+                    workspace.team_id,
+                    lambda a=admin: client.chat_postMessage(channel=a, **message.to_dict()),
+                )
             except SlackApiError as error:
                 log.warning("could not tell %s about a paused schedule: %s", admin, error)

@@ -16,7 +16,7 @@ from bot.runtime import Runtime
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.planner import plan
 from bot.scheduling.sender import Sender, SendReport
-from models import Delivery, Schedule, utcnow
+from models import Delivery, DeliveryState, Schedule, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def tick(
             due = session.execute(
                 select(Schedule.kind, Schedule.id, Delivery.occurrence_key)
                 .join(Schedule, Schedule.id == Delivery.schedule_id)
-                .where(Delivery.state == "pending", Delivery.due_at <= now)
+                .where(Delivery.state == DeliveryState.PENDING, Delivery.due_at <= now)
                 .order_by(Delivery.due_at)
             ).all()
             report.due = [f"{kind} (schedule {sid}) for {key}" for kind, sid, key in due]

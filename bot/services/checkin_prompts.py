@@ -12,7 +12,7 @@ from bot.services.checkins import cycle_of, previous_cycle
 from bot.services.goals import GoalView, goal_views
 from bot.services.periods import current_period, periods_of, workspace_today
 from bot.services.settings import setting
-from models import Checkin, CheckinPrompt, Goal, Member, Workspace
+from models import Checkin, CheckinPrompt, Goal, GoalStatus, Member, Workspace
 from models.base import insert_ignoring_conflicts
 
 
@@ -46,7 +46,7 @@ def plan_prompts(*, session: Session, workspace: Workspace, now: datetime) -> Pr
                 Goal.workspace_id == workspace.id,
                 Goal.period_id == period.id,
                 Goal.archived.is_(False),
-                Goal.status != "done",
+                Goal.status != GoalStatus.DONE,
             )
             .order_by(Goal.position, Goal.number)
         )

@@ -19,7 +19,9 @@ from models import (
     AuditEntry,
     Checkin,
     CheckinPrompt,
+    CheckinSource,
     Goal,
+    GoalStatus,
     Member,
     ProcessedEvent,
     Workspace,
@@ -153,7 +155,7 @@ def record_checkin(
     if status is not None:
         checkin.status, checkin.reaction = status, reaction
         goal.status = status
-        if status == "done":
+        if status == GoalStatus.DONE:
             progress = 100 if progress is None else progress
     if progress is not None:
         checkin.progress = progress
@@ -215,7 +217,7 @@ def retract_reaction(
     goal = session.get(Goal, prompt.goal_id)
     checkin.retracted_at = now
     checkin.status, checkin.reaction = None, None
-    goal.status = checkin.previous_status or "not-started"
+    goal.status = checkin.previous_status or GoalStatus.NOT_STARTED
     goal.progress = checkin.previous_progress if checkin.previous_progress is not None else 0
     session.flush()
     return CheckinResult(
@@ -224,7 +226,7 @@ def retract_reaction(
         progress=None,
         note=checkin.note,
         by=actor.user_id,
-        source="reaction",
+        source=CheckinSource.REACTION,
         cycle=prompt.cycle,
         replaced=False,
         prompts=_prompts_of(session, goal, prompt.cycle),
@@ -250,7 +252,7 @@ def note_from_reply(
         actor=actor,
         ref=goal.ref,
         now=now,
-        source="thread",
+        source=CheckinSource.THREAD,
         note=text.strip(),
         prompt=prompt,
     )
@@ -336,7 +338,7 @@ def completion(*, session: Session, workspace: Workspace, cycle: str, now: datet
             )
         )
     )
-    open_goals = [g for g in goals if g.status != "done" or g.id in answered]
+    open_goals = [g for g in goals if g.status != GoalStatus.DONE or g.id in answered]
     missing = [g for g in open_goals if g.id not in answered]
     return Completion(
         cycle, len(open_goals) - len(missing), len(open_goals), goal_views(session, missing)

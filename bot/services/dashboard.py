@@ -8,12 +8,13 @@ from datetime import date, datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from bot import kinds
 from bot.services.goals import GoalView, goal_views
 from bot.services.metrics import MetricView, list_metrics
 from bot.services.periods import current_period, period_phase, periods_of, workspace_today
-from models import Category, Goal, GoalOwner, Schedule, Workspace
+from models import Category, Goal, GoalOwner, GoalStatus, Schedule, Workspace
 
-ATTENTION = ("at-risk", "off-track", "blocked")
+ATTENTION = (GoalStatus.AT_RISK, GoalStatus.OFF_TRACK, GoalStatus.BLOCKED)
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class CategoryProgress:
 @dataclass(frozen=True)
 class Ritual:
     kind: str
+    label: str  # how the Home tab names it
     rule: str
     channel_id: str | None
     enabled: bool
@@ -64,6 +66,7 @@ def _ritual(schedule: Schedule, workspace: Workspace, now: datetime) -> Ritual:
         next_at, zone = None, workspace.timezone or "UTC"
     return Ritual(
         kind=schedule.kind,
+        label=kinds.kind_of(schedule.kind).home_label or schedule.kind,
         rule=schedule.rule,
         channel_id=schedule.channel_id,
         enabled=schedule.enabled,
@@ -92,7 +95,7 @@ def home_summary(
         select(
             Category.name,
             func.count(Goal.id),
-            func.sum(case((Goal.status == "done", 1), else_=0)),
+            func.sum(case((Goal.status == GoalStatus.DONE, 1), else_=0)),
             func.avg(Goal.progress),
         )
         .join(Goal, Goal.category_id == Category.id)
@@ -140,7 +143,7 @@ def home_summary(
             select(Schedule)
             .where(
                 Schedule.workspace_id == workspace.id,
-                Schedule.kind.in_(("knowledge_sharing", "retrospective", "checkin_prompt")),
+                Schedule.kind.in_([k.name for k in kinds.all_kinds() if k.home_label]),
             )
             .order_by(Schedule.id)
         )

@@ -19,6 +19,7 @@ from models import (
     Category,
     Goal,
     GoalOwner,
+    GoalStatus,
     Metric,
     Period,
     Workspace,
@@ -343,7 +344,7 @@ def add_goal(
         category_id=found.id,
         title=title,
         normalized_title=normalize_title(title),
-        status="not-started",
+        status=GoalStatus.NOT_STARTED,
         progress=0,
         due_date=due,
         archived=False,
@@ -415,9 +416,9 @@ def set_progress(*, session, workspace, actor, ref: str, percent: int) -> GoalVi
     require_goal_change(workspace, actor, goal)
     goal.progress = percent
     if percent == 100:
-        goal.status = "done"
-    elif goal.status in ("not-started", "done") and percent > 0:
-        goal.status = "on-track"
+        goal.status = GoalStatus.DONE
+    elif goal.status in (GoalStatus.NOT_STARTED, GoalStatus.DONE) and percent > 0:
+        goal.status = GoalStatus.ON_TRACK
     _audit(session, workspace.id, actor, "goal.progress", goal, progress=percent)
     session.flush()
     return goal_view(session, goal)
@@ -432,7 +433,7 @@ def set_status(
     require_goal_change(workspace, actor, goal)
     goal.status = status
     goal.status_note = reason
-    if status == "done":
+    if status == GoalStatus.DONE:
         goal.progress = 100
     _audit(session, workspace.id, actor, "goal.status", goal, status=status, reason=reason)
     session.flush()

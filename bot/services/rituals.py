@@ -175,6 +175,31 @@ def prepare_occurrence(
     return _view(_find(session, schedule.id, occurrence_date), zone)
 
 
+def upcoming_occurrence(
+    *, session: Session, workspace: Workspace, schedule: Schedule, occurrence_date: date
+) -> tuple[OccurrenceView, bool]:
+    """The occurrence on `occurrence_date` as it stands, or as prepare_occurrence would make
+    it (id 0, the next presenter in turn), writing nothing. True when it exists already."""
+    zone = schedule_zone(schedule, workspace).key
+    existing = _find(session, schedule.id, occurrence_date)
+    if existing is not None:
+        return _view(existing, zone), True
+    presenter = next_presenter(
+        session, workspace.id, schedule.id, presenter_pool(schedule), occurrence_date
+    )
+    view = OccurrenceView(
+        id=0,
+        schedule_id=schedule.id,
+        occurrence_date=occurrence_date,
+        presenter=presenter,
+        topic=None,
+        state="planned",
+        held_at=None,
+        timezone=zone,
+    )
+    return view, False
+
+
 def _find(session: Session, schedule_id: int, day: date) -> RitualOccurrence | None:
     return session.scalar(
         select(RitualOccurrence).where(

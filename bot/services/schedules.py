@@ -9,26 +9,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import kinds
 from bot.services.actors import Actor, require_admin
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.schedule_rules import POLICIES, RuleError, parse_rule
-from models import SCHEDULE_KINDS, AuditEntry, Schedule, Workspace
-
-# What a new workspace starts with (the roadmap's own rituals are added by its import).
-DEFAULT_SCHEDULES = (
-    ("checkin_prompt", "every monday 10:00"),
-    ("weekly_digest", "every friday 15:00"),
-    ("quarterly_digest", "first monday of the quarter 10:00"),
-)
-KIND_NAMES = {
-    "weekly_digest": "Weekly digest",
-    "quarterly_digest": "Quarterly digest",
-    "checkin_prompt": "Check-in prompts",
-    "knowledge_sharing": "Knowledge sharing",
-    "retrospective": "Retrospective",
-    "reminder": "Reminder",
-}
-HOLIDAY_POLICIES = ("none", "next_working_day", "skip")
+from models import AuditEntry, Schedule, Workspace
 
 
 @dataclass(frozen=True)
@@ -45,6 +30,8 @@ class ScheduleView:
     next_runs: tuple[datetime, ...]  # aware UTC
     holiday_policy: str = "none"
     holiday_region: str | None = None
+    label: str = ""  # the kind's name for people, e.g. "Weekly digest"
+    shows_text: bool = False  # lists quote the schedule's text (a reminder's)
 
 
 def schedule_zone(schedule: Schedule, workspace: Workspace) -> ZoneInfo:
@@ -92,6 +79,8 @@ def view_of(
         next_runs=tuple(runs),
         holiday_policy=schedule.holiday_policy or "none",
         holiday_region=workspace.holiday_region,
+        label=kinds.label(schedule.kind),
+        shows_text=bool((spec := kinds.get(schedule.kind)) and spec.shows_text),
     )
 
 
@@ -146,10 +135,11 @@ def add_schedule(
 ) -> ScheduleView:
     if actor is not None:
         require_admin(workspace, actor, "add schedules")
-    if kind not in SCHEDULE_KINDS:
-        raise InvalidInput(f"'{kind}' is not a kind of schedule: {', '.join(SCHEDULE_KINDS)}.")
-    if kind == "reminder" and not (text or "").strip():
-        raise InvalidInput("A reminder needs its text, e.g. Update your goals.")
+    spec = kinds.get(kind)
+    if spec is None:
+        raise InvalidInput(f"'{kind}' is not a kind of schedule: {', '.join(kinds.names)}.")
+    if spec.needs_text and not (text or "").strip():
+        raise InvalidInput(spec.needs_text)
     schedule = Schedule(
         workspace_id=workspace.id,
         kind=kind,
@@ -246,7 +236,7 @@ def delete_schedule(
 ) -> str:
     require_admin(workspace, actor, "delete schedules")
     schedule = get_schedule(session, workspace.id, schedule_id)
-    described = f"{KIND_NAMES.get(schedule.kind, schedule.kind)} ({schedule.rule})"
+    described = f"{kinds.label(schedule.kind)} ({schedule.rule})"
     _audit(session, workspace.id, actor, "schedule.delete", schedule)
     session.delete(schedule)
     session.flush()
@@ -255,17 +245,22 @@ def delete_schedule(
 
 def ensure_default_schedules(*, session: Session, workspace: Workspace, now: datetime) -> int:
     """Give a workspace the default schedules it does not have yet; returns how many added."""
-    kinds = set(session.scalars(select(Schedule.kind).where(Schedule.workspace_id == workspace.id)))
+    present = set(
+        session.scalars(select(Schedule.kind).where(Schedule.workspace_id == workspace.id))
+    )
     added = 0
-    for kind, rule in DEFAULT_SCHEDULES:
-        if kind not in kinds:
+    defaults = sorted(
+        (k for k in kinds.all_kinds() if k.default_rule), key=lambda k: k.default_rank
+    )
+    for kind in defaults:
+        if kind.name not in present:
             add_schedule(
                 session=session,
                 workspace=workspace,
                 actor=None,
                 now=now,
-                kind=kind,
-                rule=rule,
+                kind=kind.name,
+                rule=kind.default_rule,
                 source="default",
             )
             added += 1

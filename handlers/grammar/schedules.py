@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.kinds import names as SCHEDULE_KINDS  # every registered kind (bot/kinds), live
 from handlers.grammar.commands import Digest, ScheduleCommand
 from handlers.grammar.errors import CommandError, closest, shown, too_many
 from handlers.grammar.registry import command
@@ -11,14 +12,6 @@ from handlers.grammar.tokens import Args, Token
 from handlers.grammar.values import as_channel
 
 GROUP = "Schedules & digests"
-SCHEDULE_KINDS: tuple[str, ...] = (
-    "weekly_digest",
-    "quarterly_digest",
-    "checkin_prompt",
-    "knowledge_sharing",
-    "retrospective",
-    "reminder",
-)
 _KIND_ALIASES = {"check_in_prompt": "checkin_prompt", "retro": "retrospective"}
 SCHEDULE_ACTIONS: tuple[str, ...] = ("list", "next", "add", "edit", "pause", "resume", "delete")
 SCHEDULE_ACTIONS += ("test", "holidays")

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.services.digests.model import CategorySummary, GoalItem, Target
 from bot.services.digests.queries import GoalRow
-from models import Metric, Workspace
+from models import GoalStatus, Metric, Workspace
 
 
 def start_of(day: date, workspace: Workspace) -> datetime:
@@ -45,7 +45,7 @@ def category_summaries(rows: list[GoalRow], categories: dict[int, str]) -> list[
         CategorySummary(
             name=categories.get(category_id, "Other"),
             goals=len(members),
-            done=sum(g.status == "done" for g in members),
+            done=sum(g.status == GoalStatus.DONE for g in members),
             progress=round(sum(g.progress for g in members) / len(members)),
         )
         for category_id, members in sorted(

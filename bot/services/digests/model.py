@@ -6,8 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.services.metrics import COMPARATOR_SYMBOLS, format_value
+from models import GoalStatus
 
-ATTENTION_STATUSES = ("blocked", "off-track", "at-risk")  # most urgent first
+ATTENTION_STATUSES = (
+    GoalStatus.BLOCKED,
+    GoalStatus.OFF_TRACK,
+    GoalStatus.AT_RISK,
+)  # most urgent first
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from bot.services.digests.model import (
 from bot.services.metrics import meets
 from bot.services.periods import current_period, periods_of, resolve_period, workspace_today
 from bot.services.settings import setting
-from models import AuditEntry, Goal, Period, Workspace
+from models import AuditEntry, Goal, GoalStatus, Period, Workspace
 
 # Audit actions that record a goal carried into a later period: target is the old goal's ref
 # and details["to"] the new one's; or a new goal whose details["carried_from"] is the old ref.
@@ -85,17 +85,17 @@ def quarterly_digest(
     these = [r for r in rows if r.period_id == period.id]
     later = [r for r in rows if following is not None and r.period_id == following.id]
     carried = _carried(these, later, carry_log)
-    achieved = [item(r, owners, categories, labels) for r in these if r.status == "done"]
+    achieved = [item(r, owners, categories, labels) for r in these if r.status == GoalStatus.DONE]
     missed = [
         MissedGoal(item(r, owners, categories, labels), carried.get(r.ref))
         for r in these
-        if r.status != "done"
+        if r.status != GoalStatus.DONE
     ]
     comparison = None
     if previous is not None:
         before = [r for r in rows if r.period_id == previous.id]
         comparison = PeriodComparison(
-            previous.label, len(before), sum(r.status == "done" for r in before)
+            previous.label, len(before), sum(r.status == GoalStatus.DONE for r in before)
         )
     ended = period.end_date < today
     outcomes, series = _metrics(session, workspace, period, rows, ended, now)

@@ -38,7 +38,7 @@ from bot.services.digests.model import (
 from bot.services.metrics import meets
 from bot.services.periods import current_period, periods_of, workspace_today
 from bot.services.settings import setting
-from models import GOAL_STATUSES, AuditEntry, Goal, Metric, Period, Workspace
+from models import GOAL_STATUSES, AuditEntry, Goal, GoalStatus, Metric, Period, Workspace
 
 STATE_ACTIONS = ("goal.status", "goal.progress", "checkin")
 GOAL_ACTIONS = (*STATE_ACTIONS, "goal.add")
@@ -109,7 +109,7 @@ def _overview(
         week=week,
         weeks=weeks,
         goals=len(rows),
-        done=by_status["done"],
+        done=by_status[GoalStatus.DONE],
         progress=round(sum(r.progress for r in rows) / len(rows)) if rows else 0,
         by_status=by_status,
         categories=category_summaries(rows, categories),
@@ -126,7 +126,7 @@ def _checkins_and_attention(session, workspace, now, rows, as_item):
     started = bool(answered[this]) or this in prompted
     cycle, earlier = (cycles[0], cycles[1]) if started else (cycles[1], cycles[2])
     active = bool(answered[cycle] or answered[earlier]) or bool(prompted & {cycle, earlier})
-    open_rows = [r for r in rows if r.status != "done" or r.id in answered[cycle]]
+    open_rows = [r for r in rows if r.status != GoalStatus.DONE or r.id in answered[cycle]]
     missing = [as_item(r) for r in open_rows if r.id not in answered[cycle]]
     people = tuple(dict.fromkeys(o for g in missing for o in g.owners))
     summary = CheckinSummary(
@@ -144,7 +144,7 @@ def _checkins_and_attention(session, workspace, now, rows, as_item):
         silent = [
             as_item(r)
             for r in rows
-            if r.status != "done"
+            if r.status != GoalStatus.DONE
             and r.created_at < opened
             and r.id not in answered[cycle] | answered[earlier]
         ]
@@ -166,7 +166,7 @@ def _status_of(entry: q.AuditRow) -> str | None:
 
 def _progress_of(entry: q.AuditRow) -> int | None:
     if entry.action == "goal.status":
-        return 100 if entry.details.get("status") == "done" else None
+        return 100 if entry.details.get("status") == GoalStatus.DONE else None
     return entry.details.get("progress")
 
 
@@ -195,7 +195,11 @@ def _changes(session, workspace, since, now, rows, as_item) -> Changes:
         before_status, before_progress = _first(before, _status_of), _first(before, _progress_of)
         status_events = [e for e in events[ref] if _status_of(e) is not None]
         progress_events = [e for e in events[ref] if _progress_of(e) is not None]
-        if row.status == "done" and before_status != "done" and (status_events or progress_events):
+        if (
+            row.status == GoalStatus.DONE
+            and before_status != GoalStatus.DONE
+            and (status_events or progress_events)
+        ):
             completed.append(as_item(row))
             continue
         if status_events and row.status != before_status:

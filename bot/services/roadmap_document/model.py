@@ -9,7 +9,6 @@ from datetime import date
 
 STATUSES: tuple[str, ...] = ("not-started", "on-track", "at-risk", "off-track", "blocked", "done")
 COMPARATORS: tuple[str, ...] = ("<", "<=", ">", ">=", "=")
-METRIC_KINDS: tuple[str, ...] = ("technical", "team")
 RITUAL_KINDS: tuple[str, ...] = ("knowledge_sharing", "retrospective")
 
 
