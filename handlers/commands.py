@@ -165,7 +165,7 @@ def show_goal(cmd: g.ShowGoal, ctx: RequestContext, command: dict) -> Message:
 @handles(g.AddGoal)
 def add_goal(cmd: g.AddGoal, ctx: RequestContext, command: dict) -> Message | None:
     if cmd.title is None:
-        from handlers.modals import open_goal_modal
+        from handlers.legacy import open_goal_modal
 
         open_goal_modal(ctx, trigger_id=command["trigger_id"], ref=None)
         return None
@@ -186,7 +186,7 @@ def add_goal(cmd: g.AddGoal, ctx: RequestContext, command: dict) -> Message | No
 
 @handles(g.EditGoal)
 def edit_goal(cmd: g.EditGoal, ctx: RequestContext, command: dict) -> None:
-    from handlers.modals import open_goal_modal
+    from handlers.legacy import open_goal_modal
 
     open_goal_modal(ctx, trigger_id=command["trigger_id"], ref=cmd.ref)
 
@@ -272,7 +272,7 @@ def record_metric(cmd: g.RecordMetric, ctx: RequestContext, command: dict) -> Me
 
 @handles(g.AddMetric)
 def add_metric(cmd: g.AddMetric, ctx: RequestContext, command: dict) -> None:
-    from handlers.modals import open_metric_modal
+    from handlers.legacy import open_metric_modal
 
     open_metric_modal(ctx, trigger_id=command["trigger_id"])
 
@@ -299,21 +299,21 @@ def config(cmd: g.Config, ctx: RequestContext, command: dict) -> Message:
 
 @handles(g.ImportRoadmap)
 def import_command(cmd: g.ImportRoadmap, ctx: RequestContext, command: dict) -> None:
-    from handlers.roadmap_io import open_import
+    from handlers.legacy import open_import
 
     open_import(ctx, command["trigger_id"])
 
 
 @handles(g.ExportRoadmap)
 def export_command(cmd: g.ExportRoadmap, ctx: RequestContext, command: dict) -> Message | None:
-    from handlers.roadmap_io import export_file
+    from handlers.legacy import export_file
 
     return export_file(ctx, fmt=cmd.fmt, channel_id=command["channel_id"])
 
 
 @handles(g.Checkin)
 def checkin(cmd: g.Checkin, ctx: RequestContext, command: dict) -> Message | None:
-    from handlers.checkins import after_answer
+    from handlers.legacy import after_answer
 
     result = checkins.record_checkin(
         session=ctx.session,

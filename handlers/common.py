@@ -229,3 +229,20 @@ def executor(request: BoltRequest, kind: str) -> SlackEffects:
         surface=Surface(kind, user, request_channel(body), respond),
         send_deliveries=getattr(runtime, "send_deliveries", None),
     )
+
+
+def field_value(view: dict, field: str):
+    """The submitted value of one modal input (block and action id `field`), whatever its
+    element type."""
+    element = view["state"]["values"].get(field, {}).get(field) or {}
+    kind = element.get("type")
+    if kind == "static_select":
+        option = element.get("selected_option")
+        return option["value"] if option else None
+    if kind == "multi_users_select":
+        return element.get("selected_users") or []
+    if kind == "datepicker":
+        return element.get("selected_date")
+    if kind == "checkboxes":
+        return [o["value"] for o in element.get("selected_options") or []]
+    return element.get("value")

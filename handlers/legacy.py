@@ -111,3 +111,88 @@ def refresh_homes(ctx) -> None:
             log.warning(
                 "could not refresh the Home of %s: %s", user_id, error.response.get("error")
             )
+
+
+# --- Temporary: what handlers/commands.py still calls until its commands move onto flows ------
+
+
+def after_answer(ctx, result) -> None:
+    """Show what was recorded on every prompt of the goal, and refresh the owners' Home."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.blocks.checkins import prompt_message
+
+    ctx.session.commit()
+    message = prompt_message(result.goal, result.cycle, recorded=result)
+    for channel, ts in result.prompts:
+        try:
+            ctx.client.chat_update(channel=channel, ts=ts, **message.to_dict())
+        except SlackApiError as error:
+            log.warning(
+                "could not update prompt %s/%s: %s", channel, ts, error.response.get("error")
+            )
+    for owner in {o for o in result.owners if o[:1] in "UW"} | {result.by}:
+        try:
+            refresh_home(ctx.session, ctx.client, ctx.workspace, owner, ctx.now)
+        except SlackApiError as error:
+            log.warning("could not refresh the Home of %s: %s", owner, error.response.get("error"))
+
+
+def open_goal_modal(ctx, *, trigger_id: str, ref: str | None) -> None:
+    from bot.services import goals
+
+    form = goals.goal_form(
+        session=ctx.session, workspace=ctx.workspace, actor=ctx.actor, now=ctx.now, ref=ref
+    )
+    from bot.blocks.modals import goal_modal
+
+    modal = goal_modal(
+        periods=form.periods,
+        categories=form.categories,
+        goal=form.goal,
+        default_period=form.default_period,
+        owners=[ctx.actor.user_id],
+    )
+    ctx.client.views_open(trigger_id=trigger_id, view=modal)
+
+
+def open_metric_modal(ctx, *, trigger_id: str) -> None:
+    from bot.blocks.modals import metric_modal
+
+    ctx.client.views_open(trigger_id=trigger_id, view=metric_modal())
+
+
+def open_import(ctx, trigger_id: str) -> None:
+    from bot.blocks.modals import import_modal
+    from bot.services.actors import require_admin
+
+    require_admin(ctx.workspace, ctx.actor, "import a roadmap")
+    ctx.client.views_open(trigger_id=trigger_id, view=import_modal())
+
+
+def export_file(ctx, *, fmt: str, channel_id: str):
+    """Upload the export into the conversation (or the person's DM if the bot is not there)."""
+    from datetime import UTC, datetime
+
+    from slack_sdk.errors import SlackApiError
+
+    from bot.blocks.message import simple
+    from bot.services.roadmap_export import MEDIA_TYPES, export_roadmap
+
+    content = export_roadmap(session=ctx.session, workspace_id=ctx.workspace.id, fmt=fmt)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+    upload = dict(
+        content=content.encode("utf-8"),
+        filename=f"roadmap-{stamp}.{fmt}",
+        title=f"Roadmap export ({fmt}, {stamp})",
+        initial_comment=f"Here is the roadmap as {fmt.upper()} ({MEDIA_TYPES[fmt]}).",
+    )
+    try:
+        ctx.client.files_upload_v2(channel=channel_id, **upload)
+        return None
+    except SlackApiError as error:
+        if error.response.get("error") not in ("not_in_channel", "channel_not_found"):
+            raise
+    dm = ctx.client.conversations_open(users=ctx.actor.user_id)["channel"]["id"]
+    ctx.client.files_upload_v2(channel=dm, **upload)
+    return simple("I'm not in that channel, so I sent the export to you directly.")

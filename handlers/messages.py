@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import checkins, roadmap_io
-from handlers.legacy import legacy_listener as listener
+from bot.flows.checkin_answers import ThreadReply, thread_reply
+from bot.flows.imports import RoadmapFileShared, file_shared, roadmap_file
+from bot.slack_files import shared_file_fetcher
+from handlers.common import Invocation, listener
 
 
 def register(app: App) -> None:
@@ -14,14 +16,46 @@ def register(app: App) -> None:
     app.event("app_mention")(listener(mention_event))
 
 
-def message_event(body: dict, event: dict, db, client, context) -> None:
+def message_event(event: dict, client) -> Invocation | None:
     if event.get("subtype") == "file_share" and event.get("channel_type") == "im":
-        if checkins.first_delivery(body, db):
-            roadmap_io.file_shared(event, db, client, context)
-        return
-    checkins.message_posted(body, event, db, client, context)
+        return _file_shared(event, client)
+    return _thread_reply(event)
 
 
-def mention_event(body: dict, event: dict, db, client, context) -> None:
-    if event.get("files") and checkins.first_delivery(body, db):
-        roadmap_io.file_shared(event, db, client, context)
+def mention_event(event: dict, client) -> Invocation | None:
+    if event.get("files"):
+        return _file_shared(event, client)
+    return None
+
+
+def _thread_reply(event: dict) -> Invocation | None:
+    """A reply (or an edited reply) in a thread: the note of a cycle, if that is a prompt's."""
+    if event.get("subtype") == "message_changed":
+        message = event.get("message") or {}
+    elif event.get("subtype") in (None, "thread_broadcast"):
+        message = event
+    else:
+        return None
+    thread_ts, user, text = message.get("thread_ts"), message.get("user"), message.get("text")
+    if not thread_ts or thread_ts == message.get("ts") or not user or message.get("bot_id"):
+        return None
+    if not (text or "").strip() or not event.get("channel"):
+        return None
+    request = ThreadReply(event["channel"], thread_ts, message["ts"], user, text)
+    return Invocation(thread_reply, request, user)
+
+
+def _file_shared(event: dict, client) -> Invocation | None:
+    """A roadmap file in the bot's DM or with a mention; the flow reads it with the fetcher."""
+    file = roadmap_file(event.get("files") or [])
+    user = event.get("user")
+    if file is None or not user:
+        return None
+    request = RoadmapFileShared(
+        channel=event["channel"],
+        ts=event.get("ts"),
+        file_id=file["id"],
+        name=file.get("name"),
+        fetch=shared_file_fetcher(client),
+    )
+    return Invocation(file_shared, request, user)

@@ -70,6 +70,10 @@ def reading_recorded(result: ReadingResult) -> Message:
     return Message(text=text, blocks=[section(text)])
 
 
+def metric_added(metric: MetricView) -> Message:
+    return simple(f":bar_chart: Metric *{escape_mrkdwn(metric.name)}* added.")
+
+
 def config_message(config: ConfigView) -> Message:
     admins = " ".join(person(a) for a in config.admins) or "workspace admins only"
     prompts = "in each owner’s DM" if config.checkins == "dm" else "in the roadmap channel"

@@ -1,11 +1,40 @@
-"""The goal form (modal): opened by `/roadmap add`, `/roadmap edit` and the Edit button."""
+"""The goal form (modal): opened by `/roadmap add`, `/roadmap edit` and the Edit button, and
+its submission, which adds or saves the goal."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
+from bot.blocks.goals import goal_changed
 from bot.blocks.modals import goal_modal
 from bot.flows.context import FlowContext
-from bot.flows.outcome import OpenView
+from bot.flows.home import homes_after_change
+from bot.flows.outcome import OpenView, Outcome
+from bot.ids import Field
 from bot.services import goals
+
+# Which input block shows a service's complaint about a field (the title's otherwise).
+GOAL_FIELDS = {
+    "title": Field.TITLE,
+    "period": Field.PERIOD,
+    "category": Field.CATEGORY,
+    "owners": Field.OWNERS,
+    "due": Field.DUE,
+}
+DEFAULT_FIELD = Field.TITLE
+
+
+@dataclass(frozen=True)
+class GoalFormSubmitted:
+    """The goal modal, submitted: a new goal (`ref` None) or the edit of `ref`."""
+
+    ref: str | None
+    title: str
+    period: str | None
+    category: str | None
+    owners: tuple[str, ...]
+    due: str | None  # the datepicker's ISO date
 
 
 def goal_form_effect(ctx: FlowContext, *, trigger_id: str, ref: str | None) -> OpenView:
@@ -21,3 +50,28 @@ def goal_form_effect(ctx: FlowContext, *, trigger_id: str, ref: str | None) -> O
         owners=[ctx.actor.user_id],
     )
     return OpenView(trigger_id, modal)
+
+
+def submit_goal_form(request: GoalFormSubmitted, ctx: FlowContext) -> Outcome:
+    """Add or save the goal; the person is told by DM, and the owners' Homes refreshed."""
+    title = request.title.strip()
+    if not title:
+        return Outcome(errors={Field.TITLE: "A goal needs a title."})
+    fields = dict(
+        session=ctx.session,
+        workspace=ctx.workspace,
+        actor=ctx.actor,
+        now=ctx.now,
+        title=title,
+        period=request.period,
+        category=request.category,
+        owners=list(request.owners),
+        due=date.fromisoformat(request.due) if request.due else None,
+    )
+    if request.ref is not None:
+        result = goals.edit_goal(ref=request.ref, **fields)
+        what = "saved."
+    else:
+        result = goals.add_goal(**fields)
+        what = f"added to {result.period} / {result.category}."
+    return Outcome(reply=goal_changed(result, what), effects=homes_after_change(ctx, result.owners))

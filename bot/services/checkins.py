@@ -89,6 +89,23 @@ def prompt_at(session: Session, workspace_id: int, channel: str, ts: str) -> Che
     )
 
 
+def prompt_in_workspace(
+    session: Session, workspace_id: int, prompt_id: int | None
+) -> CheckinPrompt | None:
+    """A prompt by id, only when it belongs to this workspace (a modal's metadata names it)."""
+    if prompt_id is None:
+        return None
+    prompt = session.get(CheckinPrompt, prompt_id)
+    if prompt is None or prompt.workspace_id != workspace_id:
+        return None
+    return prompt
+
+
+def goal_of(session: Session, prompt: CheckinPrompt) -> Goal:
+    """The goal a prompt asks about (same workspace: a prompt only names its own goals)."""
+    return session.get(Goal, prompt.goal_id)
+
+
 def _prompts_of(session: Session, goal: Goal, cycle: str) -> list[tuple[str, str]]:
     rows = session.execute(
         select(CheckinPrompt.channel_id, CheckinPrompt.message_ts).where(
@@ -106,7 +123,7 @@ def record_checkin(
     session: Session,
     workspace: Workspace,
     actor: Actor,
-    ref: str,
+    ref: str | None = None,
     now: datetime,
     source: str,
     status: str | None = None,
@@ -114,13 +131,18 @@ def record_checkin(
     note: str | None = None,
     reaction: str | None = None,
     prompt: CheckinPrompt | None = None,
+    goal: Goal | None = None,
 ) -> CheckinResult:
-    """Record (or replace) this cycle's answer for a goal and move the goal along."""
+    """Record (or replace) this cycle's answer for a goal and move the goal along.
+
+    The goal is named by `ref`, or given already loaded (`goal`, e.g. a prompt's own goal,
+    so an answer to a prompt looks it up once)."""
     if status is not None and status not in GOAL_STATUSES:
         raise InvalidInput(f"'{status}' is not a status: {', '.join(GOAL_STATUSES)}.")
     if progress is not None and not 0 <= progress <= 100:
         raise InvalidInput("Progress is a percentage from 0 to 100.")
-    goal = get_goal(session, workspace.id, ref)
+    if goal is None:
+        goal = get_goal(session, workspace.id, ref or "")
     require_goal_change(workspace, actor, goal)
     cycle = prompt.cycle if prompt else cycle_of(workspace, now)
     # The unique (goal, cycle) key makes two racing answers one row; the loser updates it.
@@ -214,7 +236,7 @@ def retract_reaction(
         or SKIN_TONE.sub("", checkin.reaction or "") != name
     ):
         return None
-    goal = session.get(Goal, prompt.goal_id)
+    goal = goal_of(session, prompt)
     checkin.retracted_at = now
     checkin.status, checkin.reaction = None, None
     goal.status = checkin.previous_status or GoalStatus.NOT_STARTED
@@ -245,12 +267,12 @@ def note_from_reply(
     now: datetime,
 ) -> CheckinResult:
     """A reply in a prompt's thread (or its edit) is that cycle's note."""
-    goal = session.get(Goal, prompt.goal_id)
+    goal = goal_of(session, prompt)
     result = record_checkin(
         session=session,
         workspace=workspace,
         actor=actor,
-        ref=goal.ref,
+        goal=goal,
         now=now,
         source=CheckinSource.THREAD,
         note=text.strip(),
