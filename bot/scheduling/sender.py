@@ -169,9 +169,7 @@ class Sender:
             # Claimed at the tick's time plus what has elapsed: a long fan-out's late claims
             # must not look abandoned to the next tick.
             claimed_at = now + timedelta(seconds=time.monotonic() - started)
-            ids = claim_due(
-                self.factory, self.worker, now, room, claimed_at=claimed_at, ids=only
-            )
+            ids = claim_due(self.factory, self.worker, now, room, claimed_at=claimed_at, ids=only)
             claimed += len(ids)
             return [self.send(delivery_id, now, report) for delivery_id in ids]
 
