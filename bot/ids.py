@@ -12,7 +12,6 @@ class Action(enum.StrEnum):
     GOAL_CHECKIN = "goal_checkin"  # value: "<ref> <status>"
     GOAL_NOTE = "goal_note"  # value: goal ref ("Add note" on a check-in prompt)
     HOME_REFRESH = "home_refresh"
-    EXPORT_FORMAT = "export_format"
     IMPORT_CONFIRM = "import_confirm"  # value: file id of a shared roadmap file
     IMPORT_CANCEL = "import_cancel"
     # Knowledge-sharing reminders; the actions block's id names the occurrence (see blocks.rituals).

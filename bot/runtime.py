@@ -19,6 +19,7 @@ from bot.scheduling.pacing import Pacer
 
 if TYPE_CHECKING:
     from bot.oauth.store import BotTokens, EncryptedInstallationStore
+    from bot.scheduling.manual import ManualReport
     from models import Workspace
 
 
@@ -125,6 +126,21 @@ class Runtime:
         if workspace.uninstalled_at is None:
             token = self.bot_tokens.for_workspace(workspace.team_id, workspace.enterprise_id)
         return make_web_client(self.settings, token, wait_on_rate_limit=wait_on_rate_limit)
+
+    def send_deliveries(self, ids: tuple[int, ...]) -> ManualReport:
+        """Send these delivery rows now (a manual post), through the clock's sender."""
+        from bot.scheduling import manual
+        from bot.scheduling.tick import worker_name, writer_sessions
+        from models import utcnow
+
+        return manual.send_deliveries(
+            writer_sessions(self),
+            lambda workspace: self.client_for(workspace, wait_on_rate_limit=False),
+            ids,
+            now=utcnow(),
+            worker=worker_name(),
+            pacer=self.pacer,
+        )
 
     def close(self) -> None:
         self.listener_executor.shutdown(wait=True)

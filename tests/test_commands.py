@@ -6,10 +6,10 @@ import json
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.db import create_db_engine, make_session_factory
-from models import Goal, GoalOwner, MetricReading, Workspace
+from models import Goal, GoalOwner, Workspace
 from tests.harness import run_command
 
 pytestmark = pytest.mark.usefixtures("frozen_time", "roadmap")
@@ -61,90 +61,34 @@ def test_list_shows_the_current_quarter(ask):
     assert outcome.last.get("response_type", "ephemeral") == "ephemeral"
 
 
-def test_list_filters_by_period_category_owner_and_status(ask, slack):
-    tech_q2 = ask("list q2 tech")
-    assert "Q2 2025 · Technical Objectives" in tech_q2.text
-    assert "5 goals" in tech_q2.text
-    mine = ask("list mine")
-    assert "G1 " in mine.text and "G3 " in mine.text and "G2 " not in mine.text
-    bobs = ask(f"list <@{slack.bob}|bob>")
-    assert "2 goals" in bobs.text
-    assert "No goals match" in ask("list at-risk").text
+def test_a_refusal_and_a_parse_error_are_private_replies(ask):
+    refused = ask("config timezone UTC")
+    assert "Only roadmap admins can change the configuration" in refused.text
+    assert refused.last.get("response_type", "ephemeral") == "ephemeral"
+    assert "Usage: `/roadmap config" in refused.text
+    bad = ask("config timezone Mars/Base")
+    assert "is not a time zone" in bad.text and bad.ack["response_type"] == "ephemeral"
 
 
-def test_list_with_unknown_period_or_ambiguous_category_says_which(ask):
-    assert "I can't find the period 'Q4 2030'" in ask("list Q4 2030").text
-    assert "There is no category 'zzz'" in ask("list zzz").text
-
-
-def test_show_by_ref_and_by_fragment(ask):
-    card = ask("show G1")
-    assert "Complete API Gateway Redesign" in card.text
-    assert "Status" in card.text
-    by_words = ask("show gateway")
-    assert "G1 Complete API Gateway Redesign" in by_words.text
-    several = ask("show uptime")
-    assert "Several goals match" in several.text
-    assert "There is no goal G999" in ask("show G999").text
-
-
-def test_add_goal_inline(ask, db, slack):
-    outcome = ask(f'add "Adopt OpenTelemetry" q2 process <@{slack.bob}|bob> due 2025-06-30')
-    assert "added to Q2 2025 / Process Improvements" in outcome.text
-    added = db.scalar(select(Goal).where(Goal.title == "Adopt OpenTelemetry"))
-    assert added.ref == "G37"
-    assert [o.owner for o in added.owners] == [slack.bob]
-    assert added.due_date.isoformat() == "2025-06-30"
-
-
-def test_owner_changes_progress_status_and_done(ask, db, slack):
-    assert "progress 60%" in ask("progress G1 60%").text
+def test_progress_end_to_end_commits_once(running_app, slack, db):
+    """`/roadmap progress G1 60%` over signed HTTP: one transaction, committed once, then the
+    reply on the response_url and alice's Home refreshed."""
+    commits = []
+    factory = running_app.runtime.session_factory
+    counter = lambda session: commits.append(session)  # noqa: E731
+    event.listen(factory, "after_commit", counter)
+    try:
+        before = len(slack.fake.calls_to("views.publish"))
+        outcome = run_command(
+            running_app, "progress G1 60%", user_id=slack.alice, channel_id=slack.channel
+        )
+    finally:
+        event.remove(factory, "after_commit", counter)
+    assert len(commits) == 1
+    assert "progress 60%" in outcome.text
     assert goal(db, 1).progress == 60
-    ask("progress G1 3/5")
-    assert goal(db, 1).progress == 60
-    assert "now at-risk" in ask("status G1 at-risk waiting on the vendor").text
-    assert (goal(db, 1).status, goal(db, 1).status_note) == ("at-risk", "waiting on the vendor")
-    ask("done G1")
-    assert (goal(db, 1).status, goal(db, 1).progress) == ("done", 100)
-    ask(f"assign G1 <@{slack.carol}|carol>")
-    assert [o.owner for o in goal(db, 1).owners] == [slack.carol]
-
-
-def test_non_owner_is_refused_and_told_who_can(ask, db, slack):
-    outcome = ask("progress G2 50%", user=slack.carol)
-    assert "Only its owners" in outcome.text and slack.bob in outcome.text
-    assert goal(db, 2).progress == 0
-    # A Slack admin may change any goal.
-    assert "progress 50%" in ask("progress G2 50%", user=slack.admin).text
-    assert goal(db, 2).progress == 50
-
-
-def test_archive_is_for_admins(ask, db, slack):
-    assert "Only roadmap admins can archive goals" in ask("archive G1").text
-    ask("archive G1", user=slack.admin)
-    assert goal(db, 1).archived
-
-
-def test_metrics_and_readings_with_units(ask, db):
-    assert "System uptime" in ask("metrics").text
-    assert "Recorded System uptime = *99.95%*" in ask("metric uptime 99.95").text
-    ask("metric latency 180ms")
-    ask("metric mttr 45m")
-    readings = {r.value for r in db.scalars(select(MetricReading))}
-    assert readings == {99.95, 180, 0.75}
-    assert "There is no metric 'foo'" in ask("metric foo 3").text
-    assert "could be any of" in ask("metric c 3").text
-
-
-def test_config_is_for_admins(ask, db, slack):
-    assert "Only roadmap admins can change the configuration" in ask("config timezone UTC").text
-    shown = ask("config timezone Europe/Berlin", user=slack.admin)
-    assert "Europe/Berlin" in shown.text
-    ask(f"config admins <@{slack.carol}|carol>", user=slack.admin)
-    db.rollback()  # end the read snapshot so the app's commits are visible
-    workspace = db.scalar(select(Workspace))
-    assert workspace.admin_user_ids == [slack.carol]
-    assert "is not a time zone" in ask("config timezone Mars/Base", user=slack.carol).text
+    published = slack.fake.calls_to("views.publish")[before:]
+    assert [c.params["user_id"] for c in published] == [slack.alice]
 
 
 def test_share_posts_in_the_channel(ask):
@@ -152,26 +96,11 @@ def test_share_posts_in_the_channel(ask):
     assert outcome.responses[-1]["response_type"] == "in_channel"
 
 
-def test_user_text_cannot_ping_or_link(ask, db):
-    ask('add "<!channel> <@U0123ABCD> <https://evil.example|click>" q1 tech')
-    outcome = ask("list q1 tech")
-    raw = json.dumps(outcome.messages)
-    assert "<!channel>" not in raw
-    assert "<@U0123ABCD>" not in raw
-    assert "<https://evil.example|click>" not in raw
-    assert "&lt;@U0123ABCD&gt;" in raw
-
-
 def test_error_replies_cannot_ping_either(ask):
     # Slack sends a typed <!channel> escaped; the reply quotes it back, inert.
     outcome = ask("status G1 &lt;!channel&gt;")
     raw = json.dumps(outcome.messages)
     assert "<!channel>" not in raw and "&lt;!channel&gt;" in raw
-
-
-def test_unknown_goal_everywhere_says_which(ask):
-    for text in ("progress G404 10%", "status G404 done", "done G404", "history G404"):
-        assert "There is no goal G404" in ask(text).text, text
 
 
 def test_unexpected_error_is_answered_with_an_id(ask, monkeypatch):

@@ -461,18 +461,12 @@ def test_token_service_rules(api):
 
 
 def test_the_slash_command_handler(api):
-    from handlers.api_tokens import api_token_command
-    from handlers.context import RequestContext
+    from bot.flows.context import FlowContext
+    from bot.flows.settings import api_token_reply as api_token_command
 
     with api.runtime.session_factory() as session, session.begin():
         workspace = session.get_one(Workspace, api.workspace_id)
-        ctx = RequestContext(
-            session=session,
-            workspace=workspace,
-            actor=ADMIN,
-            now=datetime.now(UTC),
-            client=None,  # type: ignore[arg-type]
-        )
+        ctx = FlowContext(session=session, workspace=workspace, actor=ADMIN, now=datetime.now(UTC))
         created = json.dumps(api_token_command(ctx, ("create", "monitoring")).to_dict())
         plaintext = re.search(r"rmb_[\w-]{40,}", created).group()
         assert "curl -X POST" in created and "/api/v1/metrics/" in created

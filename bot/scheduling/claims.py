@@ -3,6 +3,7 @@ BEGIN IMMEDIATE on SQLite."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -15,8 +16,8 @@ from models import DeliveryState as State
 STALE_CLAIM = timedelta(minutes=5)
 
 
-def _claimable(now: datetime, limit: int):
-    return (
+def _claimable(now: datetime, limit: int, ids: Collection[int] | None = None):
+    query = (
         select(Delivery)
         .where(
             Delivery.state == State.PENDING,
@@ -26,6 +27,7 @@ def _claimable(now: datetime, limit: int):
         .order_by(Delivery.due_at, Delivery.id)
         .limit(limit)
     )
+    return query if ids is None else query.where(Delivery.id.in_(list(ids)))
 
 
 def claim_due(
@@ -35,15 +37,17 @@ def claim_due(
     limit: int = 1,
     *,
     claimed_at: datetime | None = None,
+    ids: Collection[int] | None = None,
 ) -> list[int]:
-    """Mark up to `limit` due deliveries as ours and return their ids ([] when none is due)."""
+    """Mark up to `limit` due deliveries as ours and return their ids ([] when none is due).
+    `ids`: only among these (a manual post sends its own deliveries, nothing else)."""
     engine = factory.kw["bind"]
     sqlite = engine.dialect.name == "sqlite"
     if sqlite:
         # SQLite has no row locks: take the database's write lock before reading.
         engine = engine.execution_options(sqlite_immediate=True)
     with Session(bind=engine, expire_on_commit=False) as session, session.begin():
-        query = _claimable(now, limit)
+        query = _claimable(now, limit, ids)
         if not sqlite:
             query = query.with_for_update(skip_locked=True)
         deliveries = list(session.scalars(query))

@@ -131,7 +131,10 @@ _KEY = re.compile(r"^(?P<base>.+?)(?:-(?P<days>\d+)d)?$")
 
 
 def parse_occurrence_key(key: str) -> tuple[datetime, int]:
-    """The occurrence (aware UTC) and the days-before offset a delivery key stands for."""
+    """The occurrence (aware UTC) and the days-before offset a delivery key stands for.
+    A manual post's key, "manual:<UTC time>:<user id>", stands for the time it was asked."""
+    if key.startswith("manual:"):
+        key = key.removeprefix("manual:").rpartition(":")[0]
     match = _KEY.match(key)
     base = match.group("base")
     when = datetime.fromisoformat(base.replace("Z", "+00:00"))

@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 import urllib.error
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -137,10 +137,14 @@ class Sender:
         self.in_flight = in_flight
         self.stopping = stopping or threading.Event()
 
-    def run(self, now: datetime, *, limit: int | None = None) -> SendReport:
-        """Recover abandoned deliveries, then claim and send due ones until none are left."""
+    def run(
+        self, now: datetime, *, limit: int | None = None, only: Collection[int] | None = None
+    ) -> SendReport:
+        """Recover abandoned deliveries, then claim and send due ones until none are left.
+        `only`: claim and send these deliveries alone (a manual post), recovering nothing."""
         report = SendReport()
-        self.recover(now, report)
+        if only is None:
+            self.recover(now, report)
         started = time.monotonic()
         claimed = 0
 
@@ -153,7 +157,7 @@ class Sender:
             # Claimed at the tick's time plus what has elapsed: a long fan-out's late claims
             # must not look abandoned to the next tick.
             claimed_at = now + timedelta(seconds=time.monotonic() - started)
-            ids = claim_due(self.factory, self.worker, now, room, claimed_at=claimed_at)
+            ids = claim_due(self.factory, self.worker, now, room, claimed_at=claimed_at, ids=only)
             claimed += len(ids)
             return [self.send(delivery_id, now, report) for delivery_id in ids]
 
@@ -212,7 +216,8 @@ class Sender:
             delivery = session.get(Delivery, delivery_id)
             schedule = session.get(Schedule, delivery.schedule_id)
             workspace = session.get(Workspace, delivery.workspace_id)
-            channel = schedule.channel_id or workspace.roadmap_channel_id
+            # A manual post names its channel; a retry keeps the channel it started in.
+            channel = delivery.channel_id or schedule.channel_id or workspace.roadmap_channel_id
             kind, schedule_id, posted_ts = schedule.kind, schedule.id, delivery.message_ts
             event_at, days_before = parse_occurrence_key(delivery.occurrence_key)
         if workspace.uninstalled_at is not None:

@@ -6,17 +6,7 @@ CommandError; COMMANDS holds each command's usage, help and examples in help ord
 
 from __future__ import annotations
 
-# Importing the command modules registers their parse functions.
-from handlers.grammar import (  # noqa: F401
-    checkins,
-    goals,
-    help_topics,
-    metrics,
-    roadmap,
-    schedules,
-    settings,
-)
-from handlers.grammar.commands import (
+from bot.flows.commands import (
     COMMAND_TYPES,
     AddGoal,
     AddMetric,
@@ -43,6 +33,17 @@ from handlers.grammar.commands import (
     SetProgress,
     SetStatus,
     ShowGoal,
+)
+
+# Importing the command modules registers their parse functions.
+from handlers.grammar import (  # noqa: F401
+    checkins,
+    goals,
+    help_topics,
+    metrics,
+    roadmap,
+    schedules,
+    settings,
 )
 from handlers.grammar.errors import CommandError
 from handlers.grammar.parse import parse_command

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.grammar.commands import Away, Back, Checkin, CheckinPrompt
+from bot.flows import checkins as flows
+from bot.flows.commands import Away, Back, Checkin, CheckinPrompt
 from handlers.grammar.errors import CommandError, too_many
 from handlers.grammar.registry import command
 from handlers.grammar.tokens import Args
@@ -30,6 +31,7 @@ _UNTIL = frozenset({"until", "till", "til", "to"})
         "/roadmap checkin prompt",
     ),
     group=GROUP,
+    flow=flows.checkin,
 )
 def parse_checkin(args: Args) -> Checkin | CheckinPrompt:
     """Check in on a goal: its status, optionally its progress (60% or 3/5) and a note.
@@ -71,6 +73,7 @@ def parse_checkin(args: Args) -> Checkin | CheckinPrompt:
     usage=("/roadmap away [until DATE]",),
     examples=("/roadmap away", "/roadmap away until 2025-03-10", "/roadmap away 10 Mar 2025"),
     group=GROUP,
+    flow=flows.away,
 )
 def parse_away(args: Args) -> Away:
     """Pause your check-in prompts while you are away, until a day or until `/roadmap back`.
@@ -89,7 +92,9 @@ def parse_away(args: Args) -> Away:
     return Away(until)
 
 
-@command("back", usage=("/roadmap back",), examples=("/roadmap back",), group=GROUP)
+@command(
+    "back", usage=("/roadmap back",), examples=("/roadmap back",), group=GROUP, flow=flows.back
+)
 def parse_back(args: Args) -> Back:
     """Tell me you are back: your check-in prompts resume."""
     if args.tokens:

@@ -6,7 +6,9 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from handlers.grammar.commands import (
+from bot.flows import checkins as checkin_flows
+from bot.flows import goals as flows
+from bot.flows.commands import (
     AddGoal,
     ArchiveGoal,
     AssignGoal,
@@ -81,6 +83,7 @@ def _once(current: object, kind: str, value: str) -> None:
         "/roadmap list team development blocked page 2",
     ),
     group=GROUP,
+    flow=flows.list_goals,
 )
 def parse_list(args: Args) -> ListGoals:
     """List goals, filtered by period, category, owner and status.
@@ -126,6 +129,7 @@ def parse_list(args: Args) -> ListGoals:
     usage=("/roadmap show G12", "/roadmap show <words from the title>", "/roadmap G12"),
     examples=("/roadmap show G12", "/roadmap show api gateway", "/roadmap G7"),
     group=GROUP,
+    flow=flows.show_goal,
 )
 def parse_show(args: Args) -> ShowGoal:
     """Show a goal: its status, progress, owners, period, category, due date and target.
@@ -159,6 +163,7 @@ def _starts_option(tokens: Sequence[Token], index: int) -> bool:
         "/roadmap add “Hire two engineers” H2 team development due 30 Sep 2025",
     ),
     group=GROUP,
+    flow=flows.add_goal,
 )
 def parse_add(args: Args) -> AddGoal:
     """Add a goal. On its own, `/roadmap add` opens a form.
@@ -216,7 +221,13 @@ def _only_ref(args: Args, name: str) -> str:
     return ref
 
 
-@command("edit", usage=("/roadmap edit G12",), examples=("/roadmap edit G12",), group=GROUP)
+@command(
+    "edit",
+    usage=("/roadmap edit G12",),
+    examples=("/roadmap edit G12",),
+    group=GROUP,
+    flow=flows.edit_goal,
+)
 def parse_edit(args: Args) -> EditGoal:
     """Open the form to edit a goal's title, period, category, owners and due date."""
     return EditGoal(_only_ref(args, "edit"))
@@ -228,6 +239,7 @@ def parse_edit(args: Args) -> EditGoal:
     usage=("/roadmap assign G12 @owner…",),
     examples=("/roadmap assign G12 @alice @bob", "/roadmap assign G3 to me"),
     group=GROUP,
+    flow=flows.assign,
 )
 def parse_assign(args: Args) -> AssignGoal:
     """Set who owns a goal: mention one or more people (`me` works too).
@@ -253,6 +265,7 @@ def parse_assign(args: Args) -> AssignGoal:
     usage=("/roadmap progress G12 60%",),
     examples=("/roadmap progress G12 60%", "/roadmap progress G12 60", "/roadmap progress G4 3/5"),
     group=GROUP,
+    flow=flows.progress,
 )
 def parse_progress(args: Args) -> SetProgress:
     """Set how far along a goal is: a percentage (60% or 60) or a fraction (3/5 is 60%)."""
@@ -271,6 +284,7 @@ def parse_progress(args: Args) -> SetProgress:
         '/roadmap status G5 blocked "security review"',
     ),
     group=GROUP,
+    flow=flows.status,
 )
 def parse_status(args: Args) -> SetStatus:
     """Set a goal's status, with an optional reason.
@@ -293,6 +307,7 @@ def parse_status(args: Args) -> SetStatus:
     usage=("/roadmap done G12",),
     examples=("/roadmap done G12",),
     group=GROUP,
+    flow=flows.done,
 )
 def parse_done(args: Args) -> MarkDone:
     """Mark a goal done (its progress becomes 100%)."""
@@ -304,6 +319,7 @@ def parse_done(args: Args) -> MarkDone:
     usage=("/roadmap archive G12",),
     examples=("/roadmap archive G12",),
     group=GROUP,
+    flow=flows.archive,
 )
 def parse_archive(args: Args) -> ArchiveGoal:
     """Archive a goal: it leaves lists and digests but keeps its history."""
@@ -316,6 +332,7 @@ def parse_archive(args: Args) -> ArchiveGoal:
     usage=("/roadmap history G12",),
     examples=("/roadmap history G12",),
     group=GROUP,
+    flow=checkin_flows.history,
 )
 def parse_history(args: Args) -> History:
     """Show a goal's check-ins as a timeline: status, progress, note, who, when and how."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.grammar.commands import Help
+from bot.flows.commands import Help
 from handlers.grammar.errors import CommandError, closest, shown
 from handlers.grammar.registry import command, command_name, command_words
 from handlers.grammar.tokens import Args
@@ -16,6 +16,7 @@ HELP_WORDS = frozenset({"?", "help", "-h", "--help"})
     usage=("/roadmap help [command]", "/roadmap <command> ?"),
     examples=("/roadmap", "/roadmap help", "/roadmap help list", "/roadmap ?", "/roadmap add ?"),
     group="Help",
+    flow=None,
 )
 def parse_help(args: Args) -> Help:
     """Show what every command does, or how to use one.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from handlers.grammar.commands import AddMetric, ListMetrics, RecordMetric
+from bot.flows import metrics as flows
+from bot.flows.commands import AddMetric, ListMetrics, RecordMetric
 from handlers.grammar.errors import CommandError, shown
 from handlers.grammar.registry import command
 from handlers.grammar.tokens import Args, Token
@@ -99,6 +100,7 @@ def _value(tokens: Sequence[Token]) -> tuple[float, str | None, int]:
     usage=("/roadmap metrics",),
     examples=("/roadmap metrics",),
     group=GROUP,
+    flow=flows.list_metrics,
 )
 def parse_metrics(args: Args) -> ListMetrics:
     """List the team's metrics with their latest values and targets."""
@@ -124,6 +126,7 @@ def parse_metrics(args: Args) -> ListMetrics:
         "/roadmap metric add",
     ),
     group=GROUP,
+    flow=flows.metric,
 )
 def parse_metric(args: Args) -> RecordMetric | AddMetric:
     """Record a metric's latest value, or add a metric with `/roadmap metric add`.

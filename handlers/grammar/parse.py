@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from handlers.grammar.commands import Help, ParsedCommand, ShowGoal
+from bot.flows.commands import Help, ParsedCommand, ShowGoal
 from handlers.grammar.errors import CommandError, closest, shown
 from handlers.grammar.help_topics import HELP_WORDS
 from handlers.grammar.registry import COMMANDS, PARSERS, command_name, command_words
@@ -76,7 +76,7 @@ def parse_unguarded(text: str) -> ParsedCommand:
                 usage=HELP_USAGE,
                 suggestion=f"Did you mean `/roadmap show {ref}`?",
             )
-        return ParsedCommand(ShowGoal(ref), share)
+        return ParsedCommand(ShowGoal(ref), share, "show")
     name = command_name(first.text) if first.kind == "word" else None
     if name is None:
         raise _unknown(first.text)
@@ -88,4 +88,4 @@ def parse_unguarded(text: str) -> ParsedCommand:
     except CommandError as error:
         error.usage = error.usage or spec.usage[0]
         raise
-    return ParsedCommand(command, share)
+    return ParsedCommand(command, share, name)

@@ -1,8 +1,10 @@
-"""The registry of /roadmap commands: each parse function with its help, usage and examples.
+"""The registry of /roadmap commands: each declared once, by the `@command(...)` of its parse
+function: its grammar, help, usage and examples, who may run it, and the flow it calls.
 
 errbot style: a command's summary and help are the docstring of its parse function, so the
 text of `/roadmap help` sits beside the code that decides what the command accepts, and the
-tests parse every example.
+tests parse every example. The permission is checked below the handler (bot.flows.registry);
+the flow takes a `CommandCall` of the parsed command.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from handlers.grammar.commands import Command
+from bot.flows.commands import Command
+from bot.flows.registry import Flow, Permission, authorized
 from handlers.grammar.tokens import Args
 
 GROUPS: tuple[str, ...] = (
@@ -29,7 +32,10 @@ Parser = Callable[[Args], Command]
 
 @dataclass(frozen=True)
 class CommandSpec:
-    """What `/roadmap help` says about a command."""
+    """What `/roadmap help` says about a command, who may run it and the flow it runs.
+
+    `flow` is None for `help` alone: it needs no database and is answered in the ack.
+    """
 
     name: str
     aliases: tuple[str, ...]
@@ -38,6 +44,8 @@ class CommandSpec:
     help: str
     examples: tuple[str, ...]
     group: str
+    flow: Flow | None = None
+    permission: Permission = Permission.EVERYONE
 
 
 COMMANDS: dict[str, CommandSpec] = {}
@@ -59,9 +67,16 @@ def command(
     usage: tuple[str, ...],
     examples: tuple[str, ...],
     group: str,
+    flow: Flow | None,
+    permission: Permission = Permission.EVERYONE,
+    admin_only: str = "run that command",
     aliases: tuple[str, ...] = (),
 ) -> Callable[[Parser], Parser]:
-    """Register a parse function as the command `name`; its docstring is the command's help."""
+    """Register a parse function as the command `name`; its docstring is the command's help.
+
+    `flow` runs the parsed command (see bot.flows.commands.CommandCall); `permission` ADMIN
+    refuses anyone but a roadmap admin ("Only roadmap admins can `admin_only`").
+    """
 
     def register(parse: Parser) -> Parser:
         if group not in GROUPS:
@@ -71,8 +86,9 @@ def command(
                 raise ValueError(f"/roadmap {word} is registered twice")
             _NAMES[word.casefold()] = name
         summary, help_text = _summary_and_help(parse)
+        checked = authorized(flow, permission, admin_only) if flow is not None else None
         COMMANDS[name] = CommandSpec(
-            name, tuple(aliases), usage, summary, help_text, examples, group
+            name, tuple(aliases), usage, summary, help_text, examples, group, checked, permission
         )
         PARSERS[name] = parse
         return parse

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from handlers.grammar.commands import ExportRoadmap, ImportRoadmap
+from bot.flows import roadmap_io as flows
+from bot.flows.commands import ExportRoadmap, ImportRoadmap
+from bot.flows.registry import Permission
 from handlers.grammar.errors import CommandError, closest, shown, too_many
 from handlers.grammar.registry import command
 from handlers.grammar.tokens import Args
@@ -12,7 +14,15 @@ EXPORT_FORMATS: tuple[str, ...] = ("md", "json", "csv")
 _FORMAT_WORDS = {"md": "md", "markdown": "md", "json": "json", "csv": "csv"}
 
 
-@command("import", usage=("/roadmap import",), examples=("/roadmap import",), group=GROUP)
+@command(
+    "import",
+    usage=("/roadmap import",),
+    examples=("/roadmap import",),
+    group=GROUP,
+    flow=flows.open_import,
+    permission=Permission.ADMIN,
+    admin_only="import a roadmap",
+)
 def parse_import(args: Args) -> ImportRoadmap:
     """Import a roadmap document (Markdown): opens a form to paste it into.
 
@@ -29,6 +39,7 @@ def parse_import(args: Args) -> ImportRoadmap:
     usage=("/roadmap export [md|json|csv]",),
     examples=("/roadmap export", "/roadmap export json", "/roadmap export CSV"),
     group=GROUP,
+    flow=flows.export,
 )
 def parse_export(args: Args) -> ExportRoadmap:
     """Export the roadmap as Markdown (the default), JSON or CSV."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from bot.flows import digests as digest_flows
+from bot.flows import schedules as flows
+from bot.flows.commands import Digest, ScheduleCommand
 from bot.kinds import names as SCHEDULE_KINDS  # every registered kind (bot/kinds), live
-from handlers.grammar.commands import Digest, ScheduleCommand
 from handlers.grammar.errors import CommandError, closest, shown, too_many
 from handlers.grammar.registry import command
 from handlers.grammar.tokens import Args, Token
@@ -120,6 +122,7 @@ def _details(
         "/roadmap schedule holidays 3 move",
     ),
     group=GROUP,
+    flow=flows.schedule,
 )
 def parse_schedule(args: Args) -> ScheduleCommand:
     """List the team's schedules, see what comes next, or add and change them.
@@ -208,6 +211,7 @@ def _holidays(args: Args, schedule_id: int) -> ScheduleCommand:
     usage=("/roadmap digest weekly|quarterly [preview]",),
     examples=("/roadmap digest weekly", "/roadmap digest quarterly preview"),
     group=GROUP,
+    flow=digest_flows.digest,
 )
 def parse_digest(args: Args) -> Digest:
     """Post the weekly or quarterly digest now; with `preview`, only you see it."""

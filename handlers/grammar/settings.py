@@ -7,7 +7,8 @@ import re
 import zoneinfo
 from collections.abc import Callable, Sequence
 
-from handlers.grammar.commands import Config
+from bot.flows import settings as flows
+from bot.flows.commands import Config
 from handlers.grammar.errors import CommandError, closest, shown, too_many
 from handlers.grammar.registry import command
 from handlers.grammar.tokens import Args, Token
@@ -249,6 +250,7 @@ _VALIDATORS: dict[str, Validator] = {
         "/roadmap config retention 30",
     ),
     group=GROUP,
+    flow=flows.config,
 )
 def parse_config(args: Args) -> Config:
     """Show the workspace's settings, or change one (admins only).

@@ -119,17 +119,6 @@ class Changes:
     readings: list[ReadingChange] = field(default_factory=list)
     checkins: int = 0  # answers recorded in the window
 
-    @property
-    def empty(self) -> bool:
-        return not (
-            self.completed
-            or self.status_changes
-            or self.progress_moves
-            or self.new_goals
-            or self.readings
-            or self.checkins
-        )
-
 
 @dataclass(frozen=True)
 class Attention:

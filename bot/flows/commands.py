@@ -1,14 +1,17 @@
 """The typed commands `/roadmap` text parses into: frozen dataclasses, plain data only.
 
+They are the requests of the command flows (bot.flows.goals, .metrics, …): the grammar
+(handlers.grammar) builds them, a flow takes one wrapped in a `CommandCall`.
+
 Goal references are "G12"; people are Slack user ids ("U0123ABCD"), typed handles ("@alice")
 or "mine" (the person asking); channels are ids ("C0123ABCD") or typed names ("#eng").
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeAlias
+from typing import Generic, TypeAlias, TypeVar
 
 # -- goals -------------------------------------------------------------------------------------
 
@@ -228,7 +231,27 @@ COMMAND_TYPES: tuple[type, ...] = Command.__args__
 
 @dataclass(frozen=True)
 class ParsedCommand:
-    """A parsed command; `share` means post the answer in the channel, not only to me."""
+    """A parsed command; `share` means post the answer in the channel, not only to me.
+    `name` is the /roadmap command it was given as (its registry entry)."""
 
     command: Command
     share: bool = False
+    name: str = field(default="help", compare=False)
+
+
+C = TypeVar("C")
+
+
+@dataclass(frozen=True)
+class CommandCall(Generic[C]):
+    """What a command flow is given: the typed command and what Slack sent with it.
+
+    `share`: the person asked for the answer in the channel (a flow decides whether the
+    answer may be shared); `trigger_id` opens a modal; `response_url` takes up to five
+    more private replies (e.g. a digest's preview, message by message).
+    """
+
+    command: C
+    share: bool = False
+    trigger_id: str | None = None
+    response_url: str | None = None

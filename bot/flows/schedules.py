@@ -1,16 +1,23 @@
-"""/roadmap schedule … : list, next, add, edit, pause, resume, delete, test."""
+"""`/roadmap schedule …`: list, next, add, edit, pause, resume, delete, holidays, test."""
 
 from __future__ import annotations
 
 from bot.blocks.message import Message, context, simple
 from bot.blocks.schedules import schedule_saved, schedules_message
+from bot.flows.commands import CommandCall, ScheduleCommand
+from bot.flows.context import FlowContext
+from bot.flows.outcome import Outcome
+from bot.scheduling import compose
 from bot.services import schedules
 from bot.services.actors import require_admin
 from bot.services.errors import InvalidInput
-from handlers.context import RequestContext
 
 
-def schedule_command(cmd, ctx: RequestContext, command: dict) -> Message:
+def schedule(call: CommandCall[ScheduleCommand], ctx: FlowContext) -> Outcome:
+    return Outcome(reply=schedule_reply(call.command, ctx), share=call.share)
+
+
+def schedule_reply(cmd: ScheduleCommand, ctx: FlowContext) -> Message:
     common = dict(session=ctx.session, workspace=ctx.workspace, now=ctx.now)
     action = cmd.action
     if action in ("list", "next"):
@@ -22,7 +29,7 @@ def schedule_command(cmd, ctx: RequestContext, command: dict) -> Message:
             actor=ctx.actor,
             kind=cmd.kind,
             rule=cmd.rule,
-            channel_id=cmd.channel or command.get("channel_id"),
+            channel_id=cmd.channel or ctx.channel_id,
             text=cmd.text,
         )
         return schedule_saved(view, "added")
@@ -62,14 +69,15 @@ def schedule_command(cmd, ctx: RequestContext, command: dict) -> Message:
     raise InvalidInput(f"Unknown schedule action '{action}'.")
 
 
-def preview(ctx: RequestContext, schedule_id: int) -> Message:
-    """What the schedule's next delivery would post, shown only to the person asking."""
-    from bot.scheduling import compose
-    from bot.services.schedules import get_schedule, schedule_zone, view_of
+def preview(ctx: FlowContext, schedule_id: int) -> Message:
+    """What the schedule's next delivery would post, shown only to the person asking.
 
-    schedule = get_schedule(ctx.session, ctx.workspace.id, schedule_id)
-    zone = schedule_zone(schedule, ctx.workspace)
-    view = view_of(schedule, ctx.workspace, ctx.now)
+    Composed by bot.scheduling.compose as the clock would; a knowledge-sharing preview still
+    prepares (and commits) the session row it announces, as compose does today.
+    """
+    schedule = schedules.get_schedule(ctx.session, ctx.workspace.id, schedule_id)
+    zone = schedules.schedule_zone(schedule, ctx.workspace)
+    view = schedules.view_of(schedule, ctx.workspace, ctx.now)
     event_at = view.next_runs[0] if view.next_runs else ctx.now
     if schedule.kind == "knowledge_sharing":
         message = compose.knowledge_sharing_message(ctx.session, schedule, event_at, zone, 0)

@@ -1,8 +1,4 @@
-"""`/roadmap config api-token create [name] | revoke <name> | list`: tokens for the metrics API.
-
-The reply to `create` holds the token itself, shown this once: send it ephemerally, whatever
-`share` says.
-"""
+"""Replies of `/roadmap config api-token …`: the new token (shown once), the list, a revoke."""
 
 from __future__ import annotations
 
@@ -10,48 +6,15 @@ from datetime import datetime
 
 from bot.blocks.message import Message, context, section
 from bot.blocks.text import escape_mrkdwn
-from bot.services import api_tokens
 from bot.services.api_tokens import TokenView
-from bot.services.errors import InvalidInput
-from handlers.context import RequestContext
 
-USAGE = "/roadmap config api-token create [name] | revoke <name> | list"
 BASE_URL_PLACEHOLDER = "$ROADMAP_URL"
 
 
-def api_token_command(
-    ctx: RequestContext, values: tuple[str, ...], *, base_url: str | None = None
-) -> Message:
-    """Create, revoke or list the workspace's API tokens (roadmap admins only).
-
-    `base_url` is where the bot is reachable, for the curl example; without it the example
-    uses `$ROADMAP_URL`.
-    """
-    action, *rest = values or ("list",)
-    action = action.lower()
-    if len(rest) > 1:
-        raise InvalidInput(f"Give at most one token name. Usage: {USAGE}")
-    name = rest[0] if rest else None
-    if action == "create":
-        token, plaintext = api_tokens.create_token(
-            ctx.session, ctx.workspace, ctx.actor, name, now=ctx.now
-        )
-        return created_message(token.name, plaintext, base_url or BASE_URL_PLACEHOLDER)
-    if action == "revoke":
-        if not name:
-            raise InvalidInput("Which token? Give its name, e.g. `revoke ci-bot`.")
-        view = api_tokens.revoke_token(ctx.session, ctx.workspace, ctx.actor, name, now=ctx.now)
-        text = f":wastebasket: Revoked API token `{escape_mrkdwn(view.name)}`; it no longer works."
-        return Message(text=text, blocks=[section(text)])
-    if action == "list":
-        if name:
-            raise InvalidInput(f"`list` takes no name. Usage: {USAGE}")
-        return list_message(api_tokens.list_tokens(ctx.session, ctx.workspace, ctx.actor))
-    raise InvalidInput(f"I can't {action} an API token. Usage: {USAGE}")
-
-
-def created_message(name: str, plaintext: str, base_url: str) -> Message:
-    """The new token, once, with a curl example for each endpoint."""
+def created_message(name: str, plaintext: str, base_url: str | None = None) -> Message:
+    """The new token, once, with a curl example for each endpoint. Without `base_url` (where
+    the bot is reachable) the example uses `$ROADMAP_URL`."""
+    base_url = base_url or BASE_URL_PLACEHOLDER
     base = base_url.rstrip("/")
     single = (
         f"curl -X POST {base}/api/v1/metrics/code-coverage/readings \\\n"
@@ -86,6 +49,11 @@ def created_message(name: str, plaintext: str, base_url: str) -> Message:
             ),
         ],
     )
+
+
+def revoked_message(name: str) -> Message:
+    text = f":wastebasket: Revoked API token `{escape_mrkdwn(name)}`; it no longer works."
+    return Message(text=text, blocks=[section(text)])
 
 
 def _when(moment: datetime | None) -> str:

@@ -1,0 +1,32 @@
+"""Metric commands: list the metrics, record a reading, open the form to add a metric."""
+
+from __future__ import annotations
+
+from bot.blocks.modals import metric_modal
+from bot.blocks.replies import metrics_list, reading_recorded
+from bot.flows.commands import AddMetric, CommandCall, ListMetrics, RecordMetric
+from bot.flows.context import FlowContext
+from bot.flows.outcome import OpenView, Outcome
+from bot.services import metrics
+
+
+def list_metrics(call: CommandCall[ListMetrics], ctx: FlowContext) -> Outcome:
+    views = metrics.list_metrics(session=ctx.session, workspace=ctx.workspace, now=ctx.now)
+    return Outcome(reply=metrics_list(views), share=call.share)
+
+
+def metric(call: CommandCall[RecordMetric | AddMetric], ctx: FlowContext) -> Outcome:
+    """`/roadmap metric <name> <value>` records a reading; `/roadmap metric add` opens the form."""
+    cmd = call.command
+    if isinstance(cmd, AddMetric):
+        return Outcome(effects=[OpenView(call.trigger_id, metric_modal())])
+    result = metrics.record_reading(
+        session=ctx.session,
+        workspace=ctx.workspace,
+        actor=ctx.actor,
+        name=cmd.name,
+        value=cmd.value,
+        unit=cmd.unit,
+        at=ctx.now,
+    )
+    return Outcome(reply=reading_recorded(result), share=call.share)
