@@ -33,7 +33,7 @@ from bot.flows.outcome import (
     Update,
     Upload,
 )
-from bot.outbound.posting import post_message
+from bot.kinds.posting import post_message
 from bot.scheduling.pacing import Pacer
 
 log = logging.getLogger(__name__)

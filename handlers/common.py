@@ -17,44 +17,22 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.kwargs_injection import build_required_kwargs
 from slack_bolt.request import BoltRequest
 from slack_bolt.util.utils import get_arg_names_of_callable
-from slack_sdk.errors import SlackApiError
 
-from bot.blocks.replies import apology, problem
+from bot.blocks.replies import apology
 from bot.effects import SlackEffects, Surface
-from bot.flows.context import FlowContext, SystemContext, open_context
 from bot.flows.outcome import Outcome
-from bot.scheduling.compose import channel_members
-from bot.services.errors import ServiceError
-from models import utcnow
+from bot.flows.runner import Invocation, Origin, run_flow
+from bot.slack_reads import members_lookup, user_lookup
+
+__all__ = ["Invocation", "field_value", "listener", "members_lookup"]
 
 log = logging.getLogger(__name__)
-
-Flow = Callable[[Any, FlowContext], Outcome]
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """One flow to run for one request.
-
-    `usage` is shown under a service's complaint about a slash command. For a modal,
-    `field_blocks` maps a ServiceError's `field` to the input block that shows it
-    (`default_block` otherwise).
-    """
-
-    flow: Flow
-    request: Any
-    user_id: str
-    usage: str | None = None
-    field_blocks: Mapping[str, str] | None = None
-    default_block: str | None = None
-    system: bool = False  # acts for the app, not for a person: the flow gets a SystemContext
 
 
 def request_kind(body: dict) -> str:
@@ -141,7 +119,7 @@ def run_handler(request: BoltRequest, kind: str, invocation: Invocation | Outcom
     if kind in ("command", "action") and not acked:
         ack()  # the flow may touch the database or Slack: answer in the background
         acked = True
-    outcome = run_flow(request, kind, invocation)
+    outcome = _run(request, kind, invocation)
     if kind == "view" and not acked:
         if outcome.errors:
             ack(response_action="errors", errors=outcome.errors)
@@ -150,65 +128,19 @@ def run_handler(request: BoltRequest, kind: str, invocation: Invocation | Outcom
     executor(request, kind).perform(outcome)
 
 
-def run_flow(request: BoltRequest, kind: str, invocation: Invocation) -> Outcome:
-    """Run the flow in the request's transaction: committed once, or rolled back."""
+def _run(request: BoltRequest, kind: str, invocation: Invocation) -> Outcome:
+    """Run the flow in the request's own session (committed once, or rolled back)."""
     context = request.context
-    session = context["db"]
     body = request.body
-    client = context.client
-    event = body.get("event") or {}
-    try:
-        if invocation.system:
-            outcome = invocation.flow(invocation.request, SystemContext(session, utcnow()))
-            session.commit()
-            return outcome
-        ctx = open_context(
-            session=session,
-            team_id=context.team_id,
-            enterprise_id=context.enterprise_id,
-            user_id=invocation.user_id,
-            now=utcnow(),
-            lookup_user=user_lookup(client),
-            channel_id=request_channel(body),
-            event_id=body.get("event_id") if kind == "event" else None,
-            event_type=event.get("type", ""),
-        )
-        outcome = invocation.flow(invocation.request, ctx)
-        session.commit()  # the change is stored before anyone is told about it
-        return outcome
-    except ServiceError as error:
-        session.rollback()
-        if kind == "view":
-            blocks = invocation.field_blocks or {}
-            block = blocks.get(error.field or "", invocation.default_block)
-            if block:
-                return Outcome(errors={block: str(error)[:150]})
-        return Outcome(reply=problem(str(error), usage=invocation.usage))
-
-
-def user_lookup(client) -> Callable[[str], dict | None]:
-    def lookup(user_id: str) -> dict | None:
-        try:
-            return client.users_info(user=user_id)["user"]
-        except SlackApiError as error:
-            log.warning("users.info %s failed: %s", user_id, error.response.get("error"))
-            return None
-
-    return lookup
-
-
-def members_lookup(client, bot_user_id: str | None) -> Callable[[str], list[str] | None]:
-    """conversations.members of a channel (every page, without the bot), or None when Slack
-    would not say: for flows that keep a channel's members (they never call Slack)."""
-
-    def lookup(channel: str) -> list[str] | None:
-        try:
-            return channel_members(client, channel, bot_user_id)
-        except SlackApiError as error:
-            log.info("conversations.members %s: %s", channel, error.response.get("error"))
-            return None
-
-    return lookup
+    origin = Origin(
+        team_id=context.team_id,
+        enterprise_id=context.enterprise_id,
+        channel_id=request_channel(body),
+        event_id=body.get("event_id") if kind == "event" else None,
+        event_type=(body.get("event") or {}).get("type", ""),
+        modal=kind == "view",
+    )
+    return run_flow(context["db"], invocation, origin, lookup_user=user_lookup(context.client))
 
 
 def executor(request: BoltRequest, kind: str) -> SlackEffects:

@@ -10,8 +10,6 @@ from bot.flows.metric_forms import MetricFormSubmitted, submit_metric_form
 from bot.ids import Callback, Field
 from handlers.common import Invocation, field_value, listener
 
-__all__ = ["field_value", "register"]  # field_value: still imported from here by rituals
-
 
 def register(app: App) -> None:
     app.view(Callback.GOAL_ADD)(listener(goal_submitted))

@@ -17,7 +17,7 @@ from bot.flows import rituals as flows
 from bot.flows.outcome import Outcome
 from bot.flows.rituals import OccurrenceButton, Reminder
 from bot.ids import Action, Callback, Field
-from handlers.common import Invocation, listener, members_lookup
+from handlers.common import Invocation, field_value, listener, members_lookup
 
 
 def register(app: App) -> None:
@@ -52,14 +52,6 @@ def opened_from(view: dict) -> tuple[str, Reminder]:
     """The reminder's block id and where it is, as the modal was opened with them."""
     meta = json.loads(view.get("private_metadata") or "{}")
     return meta["block"], Reminder(meta.get("channel"), meta.get("ts"), meta.get("url"))
-
-
-def _input(view: dict, field: Field) -> str:
-    """A plain text input's value, or a static select's chosen value ("" when empty)."""
-    element = view["state"]["values"].get(field, {}).get(field) or {}
-    if element.get("type") == "static_select":
-        return (element.get("selected_option") or {}).get("value") or ""
-    return element.get("value") or ""
 
 
 # --- knowledge sharing -----------------------------------------------------------------------
@@ -104,7 +96,9 @@ def open_topic(body: dict, action: dict) -> Invocation:
 
 def submit_topic(body: dict, view: dict) -> Invocation:
     block_id, reminder = opened_from(view)
-    request = flows.SubmitTopic(OccurrenceRef.parse(block_id), reminder, _input(view, Field.TOPIC))
+    request = flows.SubmitTopic(
+        OccurrenceRef.parse(block_id), reminder, field_value(view, Field.TOPIC) or ""
+    )
     return Invocation(flows.submit_topic, request, body["user"]["id"], default_block=Field.TOPIC)
 
 
@@ -126,8 +120,8 @@ def submit_retro_item(body: dict, view: dict) -> Invocation:
     request = flows.SubmitRetroItem(
         ref=RetroRef.parse(block_id),
         reminder=reminder,
-        kind=_input(view, Field.RETRO_KIND),
-        text=_input(view, Field.RETRO_TEXT),
+        kind=field_value(view, Field.RETRO_KIND) or "",
+        text=field_value(view, Field.RETRO_TEXT) or "",
     )
     return Invocation(
         flows.submit_retro_item, request, body["user"]["id"], default_block=Field.RETRO_TEXT

@@ -4,8 +4,9 @@
     assert result.effects.of_type(PublishHome)
     assert result.commits == 1
 
-The unit of work is the listener's: one transaction, committed once when the flow returns,
-rolled back (and the complaint recorded as the reply) on a ServiceError.
+The unit of work is the listener's (bot.flows.runner.run_flow): one transaction, committed
+once when the flow returns, rolled back (and the complaint recorded as the reply) on a
+ServiceError.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from datetime import datetime
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.replies import problem
 from bot.effects import RecordingEffects
-from bot.flows.context import open_context
 from bot.flows.outcome import Outcome
+from bot.flows.runner import Invocation, Origin, run_flow
 from bot.services.errors import ServiceError
 from models import utcnow
 
@@ -50,8 +50,19 @@ def run(
     event_id: str | None = None,
     event_type: str = "",
 ) -> FlowRun:
-    """Run `flow(request, ctx)` as a listener would; `users` answers users.info by id."""
+    """Run `flow(request, ctx)` as a listener would (bot.flows.runner.run_flow: one commit,
+    or a rollback with the complaint as the reply); `users` answers users.info by id."""
     commits = 0
+    error: ServiceError | None = None
+
+    def capturing(request, ctx):
+        nonlocal error
+        try:
+            return flow(request, ctx)
+        except ServiceError as failure:
+            error = failure
+            raise
+
     with factory() as session:
 
         def counted(_session) -> None:
@@ -59,25 +70,13 @@ def run(
             commits += 1
 
         event.listen(session, "after_commit", counted)
-        error = None
-        try:
-            ctx = open_context(
-                session=session,
-                team_id=team_id,
-                enterprise_id=None,
-                user_id=user_id,
-                now=now or utcnow(),
-                lookup_user=(users or {}).get,
-                channel_id=channel_id,
-                event_id=event_id,
-                event_type=event_type,
-            )
-            outcome = flow(request, ctx)
-            session.commit()
-        except ServiceError as failure:
-            session.rollback()
-            error = failure
-            outcome = Outcome(reply=problem(str(failure)))
+        outcome = run_flow(
+            session,
+            Invocation(capturing, request, user_id),
+            Origin(team_id, channel_id=channel_id, event_id=event_id, event_type=event_type),
+            lookup_user=(users or {}).get,
+            now=now or utcnow(),
+        )
     recorder = RecordingEffects()
     recorder.perform(outcome)
     return FlowRun(outcome, recorder, commits, error)

@@ -364,7 +364,7 @@ def test_two_different_answers_racing_leave_one_check_in(prompts, running_app, s
 
 
 def test_unanswered_prompts_get_one_reminder(prompts, running_app, slack, db, frozen_time):
-    from bot.outbound.checkins import send_chases
+    from bot.kinds.checkin_prompt import send_chases
     from models import Workspace, utcnow
 
     factory = make_session_factory(db.get_bind())
@@ -389,7 +389,7 @@ def test_unanswered_prompts_get_one_reminder(prompts, running_app, slack, db, fr
 def test_a_prompt_posted_late_on_sunday_is_chased_in_the_new_week(
     running_app, slack, db, frozen_time
 ):
-    from bot.outbound.checkins import send_chases
+    from bot.kinds.checkin_prompt import send_chases
     from models import Workspace, utcnow
 
     frozen_time.move_to("2025-03-09 19:00:00+00:00")  # Sunday 20:00 in Berlin, week 10
@@ -409,7 +409,7 @@ def test_a_prompt_posted_late_on_sunday_is_chased_in_the_new_week(
 def test_an_answer_given_in_the_new_week_counts_for_sundays_prompt(
     running_app, slack, db, frozen_time
 ):
-    from bot.outbound.checkins import send_chases
+    from bot.kinds.checkin_prompt import send_chases
     from models import Workspace, utcnow
 
     frozen_time.move_to("2025-03-09 19:00:00+00:00")  # Sunday evening, week 10
@@ -425,7 +425,7 @@ def test_an_answer_given_in_the_new_week_counts_for_sundays_prompt(
 
 
 def test_a_newer_prompt_supersedes_the_old_one_for_reminders(running_app, slack, db, frozen_time):
-    from bot.outbound.checkins import send_chases
+    from bot.kinds.checkin_prompt import send_chases
     from models import Workspace, utcnow
 
     frozen_time.move_to("2025-03-09 19:00:00+00:00")  # Sunday, week 10
@@ -464,7 +464,7 @@ def test_a_team_maps_its_own_emoji_to_a_status(prompts, running_app, slack, db):
 
 
 def test_reminders_follow_the_chase_setting(prompts, running_app, slack, db, frozen_time):
-    from bot.outbound.checkins import send_chases
+    from bot.kinds.checkin_prompt import send_chases
     from models import Workspace, utcnow
 
     def config(text):

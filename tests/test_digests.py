@@ -721,7 +721,7 @@ def client(slack) -> WebClient:
 
 
 def test_post_weekly_digest(session_factory, session, acme, slack, client):
-    from bot.outbound.digests import post_weekly_digest
+    from bot.kinds.weekly_digest import post_weekly_digest
 
     clock = PacingClock()
     posted = post_weekly_digest(
@@ -741,7 +741,7 @@ def test_post_weekly_digest(session_factory, session, acme, slack, client):
 
 
 def test_post_quarterly_digest_uploads_the_chart(session_factory, quarter_ended, slack, client):
-    from bot.outbound.digests import post_quarterly_digest
+    from bot.kinds.quarterly_digest import post_quarterly_digest
 
     posted = post_quarterly_digest(
         session_factory=session_factory,

@@ -312,10 +312,10 @@ def test_a_channel_roster_is_remembered_from_clicks(team, runtime, session_facto
 
 
 def test_the_clock_asks_slack_for_the_members_when_it_can(team, runtime, slack, db):
-    from bot.scheduling import compose
+    from bot.kinds.knowledge_sharing import knowledge_sharing_message
 
     schedule = _rotate_through_channel(db, slack.channel)
-    message = compose.knowledge_sharing_message(
+    message = knowledge_sharing_message(
         db,
         schedule,
         at("2025-04-03T13:00:00+00:00"),

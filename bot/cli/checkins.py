@@ -8,7 +8,7 @@ import sys
 from bot.cli.roadmap import open_database
 from bot.cli.workspace import cli_workspace
 from bot.config import Settings
-from bot.outbound.checkins import send_chases, send_prompts
+from bot.kinds.checkin_prompt import send_chases, send_prompts
 from bot.runtime import make_web_client
 from bot.services.workspaces import WorkspaceError
 from models import utcnow

@@ -69,7 +69,8 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
                         file=sys.stderr,
                     )
                     return 2
-                from bot.outbound.digests import post_quarterly_digest, post_weekly_digest
+                from bot.kinds.quarterly_digest import post_quarterly_digest
+                from bot.kinds.weekly_digest import post_weekly_digest
 
                 poster = post_weekly_digest if args.kind == "weekly" else post_quarterly_digest
                 posted = poster(

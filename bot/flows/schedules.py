@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from bot import kinds
 from bot.blocks.message import Message, context, simple
 from bot.blocks.schedules import schedule_saved, schedules_message
 from bot.flows.commands import CommandCall, ScheduleCommand
 from bot.flows.context import FlowContext
 from bot.flows.outcome import Outcome
-from bot.scheduling import compose
+from bot.kinds.base import Previewing
 from bot.services import schedules
 from bot.services.actors import require_admin
 from bot.services.errors import InvalidInput
@@ -70,31 +71,15 @@ def schedule_reply(cmd: ScheduleCommand, ctx: FlowContext) -> Message:
 
 
 def preview(ctx: FlowContext, schedule_id: int) -> Message:
-    """What the schedule's next delivery would post, shown only to the person asking.
-
-    Composed by bot.scheduling.compose as the clock would; a knowledge-sharing preview still
-    prepares (and commits) the session row it announces, as compose does today.
-    """
+    """What the schedule's next delivery would post, shown only to the person asking. The
+    kind composes it as the clock would, and writes nothing."""
     schedule = schedules.get_schedule(ctx.session, ctx.workspace.id, schedule_id)
-    zone = schedules.schedule_zone(schedule, ctx.workspace)
     view = schedules.view_of(schedule, ctx.workspace, ctx.now)
     event_at = view.next_runs[0] if view.next_runs else ctx.now
-    if schedule.kind == "knowledge_sharing":
-        message = compose.knowledge_sharing_message(ctx.session, schedule, event_at, zone, 0)
-    elif schedule.kind == "retrospective":
-        message = compose.retrospective_message(
-            ctx.session, schedule, ctx.workspace, event_at, zone
-        )
-    elif schedule.kind == "reminder":
-        message = compose.reminder_message(schedule)
-    else:
-        return simple(
-            f"Schedule #{schedule.id} posts the {schedule.kind.replace('_', ' ')}; preview it with "
-            + (
-                "`/roadmap digest weekly preview`."
-                if "digest" in schedule.kind
-                else "`/roadmap checkin prompt`."
-            )
-        )
+    kind = kinds.kind_of(schedule.kind)
+    message = kind.preview(Previewing(ctx.session, schedule, ctx.workspace, event_at))
+    if message is None:
+        hint = f"; preview it with {kind.preview_hint}" if kind.preview_hint else ""
+        return simple(f"Schedule #{schedule.id} posts the {kind.label.lower()}{hint}.")
     message.blocks.insert(0, context(f"Preview of schedule #{schedule.id} (only you see this):"))
     return message

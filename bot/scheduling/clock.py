@@ -12,7 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
-from bot.outbound.checkins import send_chases
+from bot.kinds.checkin_prompt import send_chases
 from bot.runtime import Runtime
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.tick import tick

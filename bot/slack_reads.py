@@ -1,0 +1,44 @@
+"""Reads from Slack that flows need answered (who someone is, who is in a channel).
+
+Flows never call Slack: the edge hands them these lookups, which turn Slack's refusals into
+None (and a log line), so a flow only ever sees data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.kinds.knowledge_sharing import channel_members
+
+log = logging.getLogger(__name__)
+
+
+def user_lookup(client: WebClient) -> Callable[[str], dict | None]:
+    """users.info of a user id, or None when Slack would not say."""
+
+    def lookup(user_id: str) -> dict | None:
+        try:
+            return client.users_info(user=user_id)["user"]
+        except SlackApiError as error:
+            log.warning("users.info %s failed: %s", user_id, error.response.get("error"))
+            return None
+
+    return lookup
+
+
+def members_lookup(client: WebClient, bot_user_id: str | None) -> Callable[[str], list[str] | None]:
+    """conversations.members of a channel (every page, without the bot), or None when Slack
+    would not say: for flows that keep a channel's members."""
+
+    def lookup(channel: str) -> list[str] | None:
+        try:
+            return channel_members(client, channel, bot_user_id)
+        except SlackApiError as error:
+            log.info("conversations.members %s: %s", channel, error.response.get("error"))
+            return None
+
+    return lookup
