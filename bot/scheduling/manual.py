@@ -17,9 +17,10 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import kinds
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.sender import Sender, SendReport
-from bot.services.schedules import DEFAULT_SCHEDULES, add_schedule
+from bot.services.schedules import add_schedule
 from models import Delivery, Schedule, Workspace
 
 MANUAL_PREFIX = "manual:"
@@ -38,7 +39,7 @@ def schedule_of_kind(session: Session, workspace: Workspace, kind: str, now: dat
     )
     schedule = session.scalars(query).first()
     if schedule is None:
-        rule = dict(DEFAULT_SCHEDULES)[kind]
+        rule = kinds.kind_of(kind).default_rule
         view = add_schedule(
             session=session,
             workspace=workspace,
