@@ -35,6 +35,7 @@ from bot.flows.outcome import (
 )
 from bot.kinds.posting import post_message
 from bot.scheduling.pacing import Pacer
+from bot.services.people import is_user_id
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +188,7 @@ class SlackEffects:
 
     def _conversation(self, channel: str) -> str:
         """files_upload_v2 needs a conversation id: a user id becomes their DM's."""
-        if channel[:1] in "UW":
+        if is_user_id(channel):
             return self.client.conversations_open(users=channel)["channel"]["id"]
         return channel
 

@@ -74,7 +74,7 @@ def run(
             session,
             Invocation(capturing, request, user_id),
             Origin(team_id, channel_id=channel_id, event_id=event_id, event_type=event_type),
-            lookup_user=(users or {}).get,
+            lookup_user=users.get if users is not None else None,
             now=now or utcnow(),
         )
     recorder = RecordingEffects()

@@ -26,7 +26,16 @@ from bot.flows.goal_forms import GoalFormSubmitted, submit_goal_form
 from bot.flows.metric_forms import MetricFormSubmitted, submit_metric_form
 from bot.flows.outcome import Ephemeral, OpenView, PublishHome, Update
 from bot.ids import Field
-from models import AuditEntry, Checkin, CheckinPrompt, Goal, Metric, ProcessedEvent, Workspace
+from models import (
+    AuditEntry,
+    Checkin,
+    CheckinPrompt,
+    Goal,
+    Member,
+    Metric,
+    ProcessedEvent,
+    Workspace,
+)
 from tests.flows import run
 
 NOW = datetime(2025, 3, 5, 10, tzinfo=UTC)  # week 10 of 2025
@@ -172,6 +181,35 @@ def test_reactions_on_other_messages_leave_no_trace(session_factory, slack, prom
     assert result.effects.effects == [] and checkins(session_factory) == []
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 0
+        assert session.scalar(select(func.count()).select_from(Member)) == 0
+
+
+def test_a_reaction_on_another_message_asks_slack_nothing(session_factory, slack, prompts):
+    asked = []
+    request = ReactionAdded(slack.channel, "1.000", "+1", slack.bob)
+    answer(
+        session_factory,
+        slack,
+        reaction_added,
+        request,
+        slack.bob,
+        users=_Recording(asked),
+        event_id="EvLunch2",
+        event_type="reaction_added",
+    )
+    assert asked == []  # who reacted only matters on a prompt: no users.info for a lunch emoji
+
+
+class _Recording(dict):
+    """A users.info stand-in that notes who was asked about."""
+
+    def __init__(self, asked: list):
+        super().__init__()
+        self.asked = asked
+
+    def get(self, user_id, default=None):
+        self.asked.append(user_id)
+        return default
 
 
 def test_a_reaction_that_is_no_answer_records_nothing(session_factory, slack, prompts):

@@ -19,6 +19,7 @@ from bot.blocks.message import section
 from bot.blocks.text import truncate
 from bot.ids import Callback, Field
 from bot.services.goals import GoalView
+from bot.services.people import is_user_id
 
 COMPARATOR_OPTIONS = (
     ("≥ at least", ">="),
@@ -72,7 +73,7 @@ def goal_modal(
             optional=True,
             element=UserMultiSelectElement(
                 action_id=Field.OWNERS,
-                initial_users=[o for o in (goal.owners if goal else owners) if o[:1] in "UW"],
+                initial_users=[o for o in (goal.owners if goal else owners) if is_user_id(o)],
             ),
         ),
         InputBlock(

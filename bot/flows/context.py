@@ -22,21 +22,47 @@ log = logging.getLogger(__name__)
 UserLookup = Callable[[str], dict | None]
 
 
-@dataclass
 class FlowContext:
     """The unit of work of one request: its database session, workspace, actor and time.
 
     `channel_id` is where the request came from (if anywhere); `event_id` is a Slack event's
-    id, for flows that must act once however often Slack retries the event.
+    id, for flows that must act once however often Slack retries the event. The actor is
+    resolved when a flow first asks (users.info at most once a day per person), so an event
+    the flow ignores costs no lookup.
     """
 
-    session: Session
-    workspace: Workspace
-    actor: Actor
-    now: datetime
-    channel_id: str | None = None
-    event_id: str | None = None
-    event_type: str = ""
+    def __init__(
+        self,
+        *,
+        session: Session,
+        workspace: Workspace,
+        now: datetime,
+        actor: Actor | None = None,
+        resolve_actor: Callable[[], Actor] | None = None,
+        channel_id: str | None = None,
+        event_id: str | None = None,
+        event_type: str = "",
+    ):
+        if actor is None and resolve_actor is None:
+            raise ValueError("a FlowContext needs an actor or a way to resolve one")
+        self.session = session
+        self.workspace = workspace
+        self.now = now
+        self._actor = actor
+        self._resolve_actor = resolve_actor
+        self.channel_id = channel_id
+        self.event_id = event_id
+        self.event_type = event_type
+
+    @property
+    def actor(self) -> Actor:
+        if self._actor is None:
+            self._actor = self._resolve_actor()
+        return self._actor
+
+    @actor.setter
+    def actor(self, actor: Actor) -> None:
+        self._actor = actor
 
     def first_delivery(self) -> bool:
         """True the first time this event is seen; a retried event is a no-op after it."""
@@ -70,7 +96,7 @@ def open_context(
     return FlowContext(
         session=session,
         workspace=workspace,
-        actor=resolve_actor(session, workspace, user_id, now, lookup_user),
+        resolve_actor=lambda: resolve_actor(session, workspace, user_id, now, lookup_user),
         now=now,
         channel_id=channel_id,
         event_id=event_id,

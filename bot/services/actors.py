@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.services.errors import PermissionDenied
+from bot.services.people import is_user_id
 from models import Goal, Workspace
 
 
@@ -38,6 +39,6 @@ def can_change_goal(workspace: Workspace, actor: Actor, goal: Goal) -> bool:
 def require_goal_change(workspace: Workspace, actor: Actor, goal: Goal) -> None:
     if can_change_goal(workspace, actor, goal):
         return
-    owners = " ".join(f"<@{o.owner}>" if o.owner.startswith("U") else o.owner for o in goal.owners)
+    owners = " ".join(f"<@{o.owner}>" if is_user_id(o.owner) else o.owner for o in goal.owners)
     who = f"its owners ({owners}) or " if owners else ""
     raise PermissionDenied(f"Only {who}{admins_phrase(workspace)} can change {goal.ref}.")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.services.actors import Actor, require_admin
 from bot.services.errors import InvalidInput
+from bot.services.people import is_user_id
 from bot.services.workspaces import validate_timezone
 from models import GOAL_STATUSES, AuditEntry, Member, Workspace
 from models.base import insert_ignoring_conflicts
@@ -110,7 +111,7 @@ def change_config(
             )
         workspace.roadmap_channel_id = channel
     elif name == "admins":
-        users = [v for v in values if v.startswith(("U", "W"))]
+        users = [v for v in values if is_user_id(v)]
         if not users or len(users) != len(values):
             raise InvalidInput("Mention the admins, e.g. /roadmap config admins @alice @bob.")
         workspace.admin_user_ids = list(dict.fromkeys(users))

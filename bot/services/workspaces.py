@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
@@ -14,14 +13,6 @@ from models.base import insert_ignoring_conflicts
 
 class WorkspaceError(ServiceError):
     """A workspace setting was given a bad value, or the workspace cannot be found."""
-
-
-@dataclass(frozen=True)
-class WorkspaceRef:
-    """Who is asking: the Slack team (and enterprise) a request belongs to."""
-
-    team_id: str
-    enterprise_id: str | None = None
 
 
 def ensure_workspace(
