@@ -191,7 +191,7 @@ def configure_logging(settings: Settings) -> None:
             settings.encryption_key,
         ),
     )
-    if settings.log_level != "DEBUG":
-        # Alembic announces its context and each step at INFO before every CLI command; the
-        # commands say what they did themselves (`migrate` names the revision it reached).
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Alembic announces its context and each step at INFO before every CLI command; the
+    # commands say what they did themselves (`migrate` names the revision it reached).
+    quiet = settings.log_level != "DEBUG"
+    logging.getLogger("alembic").setLevel(logging.WARNING if quiet else logging.NOTSET)

@@ -2,39 +2,41 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
+import logging
 
-ROOT = Path(__file__).parent.parent
+import pytest
 
-
-def _bot(*args: str, database: Path, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LOG_LEVEL"))}
-    environment.update(DATABASE_URL=f"sqlite:///{database}", **env)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from bot.cli import main
 
 
-def test_cli_commands_print_no_alembic_lines(tmp_path):
-    database = tmp_path / "roadmap.db"
-    migrated = _bot("migrate", database=database)
-    assert migrated.returncode == 0, migrated.stderr
-    assert "alembic" not in migrated.stdout + migrated.stderr
-    assert "is at revision 0" in migrated.stdout  # the revision reached, not "head"
-    listed = _bot("schedules", database=database)
-    assert listed.returncode == 0, listed.stderr
-    assert "alembic" not in listed.stdout + listed.stderr
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'roadmap.db'}")
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    alembic = logging.getLogger("alembic")
+    level = alembic.level
+    yield monkeypatch
+    alembic.setLevel(level)
 
 
-def test_at_debug_alembic_is_heard(tmp_path):
-    result = _bot("migrate", database=tmp_path / "roadmap.db", LOG_LEVEL="DEBUG")
-    assert result.returncode == 0, result.stderr
-    assert "alembic.runtime.migration" in result.stderr
+def _alembic_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name.startswith("alembic")]
+
+
+def test_cli_commands_print_no_alembic_lines(cli, capsys, caplog):
+    caplog.set_level(logging.DEBUG)  # whatever the root lets through, alembic stays quiet
+    assert main(["migrate"]) == 0
+    out = capsys.readouterr()
+    assert "is at revision 0" in out.out  # the revision reached, not "head"
+    assert "alembic" not in out.out + out.err
+    assert main(["schedules"]) == 0
+    assert _alembic_lines(caplog) == []
+
+
+def test_at_debug_alembic_is_heard(cli, caplog):
+    cli.setenv("LOG_LEVEL", "DEBUG")
+    caplog.set_level(logging.DEBUG)
+    assert main(["migrate"]) == 0
+    assert any("Running upgrade" in line for line in _alembic_lines(caplog))
