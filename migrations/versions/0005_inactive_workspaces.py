@@ -30,6 +30,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     # Parked deliveries go back to the queue: the older code knows no such state.
     op.execute("UPDATE deliveries SET state = 'pending' WHERE state = 'parked'")
-    with op.batch_alter_table('workspaces', schema=None) as batch_op:
-        batch_op.drop_column('inactive_reason')
-        batch_op.drop_column('inactive_since')
+    if op.get_bind().dialect.name == "sqlite":
+        # Not a batch copy: recreating `workspaces` would cascade-delete every row under it.
+        op.execute("ALTER TABLE workspaces DROP COLUMN inactive_reason")
+        op.execute("ALTER TABLE workspaces DROP COLUMN inactive_since")
+        return
+    op.drop_column('workspaces', 'inactive_reason')
+    op.drop_column('workspaces', 'inactive_since')
