@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from concurrent import futures
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,11 +18,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.db import create_db_engine, make_session_factory
 from bot.scheduling.pacing import Pacer
+from models import Workspace
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from bot.oauth.store import BotTokens, EncryptedInstallationStore
     from bot.scheduling.manual import ManualReport
-    from models import Workspace
+
+log = logging.getLogger(__name__)
 
 
 def make_web_client(
@@ -86,6 +92,10 @@ class Runtime:
     # OAuth mode only: every workspace's tokens (encrypted), and their refresh for the clock.
     installation_store: EncryptedInstallationStore | None = None
     bot_tokens: BotTokens | None = None
+    # Single-token mode: whether this process has asked Slack (auth.test) if a workspace
+    # marked inactive works again with SLACK_BOT_TOKEN; once per process ("at clock start").
+    token_checked: bool = False
+    _token_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine | None = None) -> Runtime:
@@ -127,12 +137,58 @@ class Runtime:
             token = self.bot_tokens.for_workspace(workspace.team_id, workspace.enterprise_id)
         return make_web_client(self.settings, token, wait_on_rate_limit=wait_on_rate_limit)
 
+    def check_token(self, now: datetime) -> None:
+        """Single-token mode, once per process: if Slack refused the token before (the
+        workspace is inactive), ask auth.test whether SLACK_BOT_TOKEN works now (a restart
+        with a new token); if it does, the workspace sends again and its parked deliveries
+        that are still useful go out. No call at all while every workspace is active. (In
+        OAuth mode the next successful install does this.)"""
+        if self.bot_tokens is not None or self.token_checked:
+            return
+        with self._token_lock:
+            if self.token_checked:
+                return
+            self.token_checked = True
+            from bot.services.installations import inactive_workspaces, reactivate
+
+            with self.session_factory() as session:
+                teams = {w.team_id for w in inactive_workspaces(session)}
+            if not teams or not self.settings.slack_bot_token:
+                return
+            try:
+                team_id = self.web_client(wait_on_rate_limit=False).auth_test().get("team_id")
+            except SlackApiError as error:
+                log.warning(
+                    "SLACK_BOT_TOKEN is still refused (%s): nothing is sent to %s until it is "
+                    "replaced",
+                    error.response.get("error"),
+                    ", ".join(sorted(teams)),
+                )
+                return
+            except OSError as error:  # Slack unreachable: try again at the next start
+                self.token_checked = False
+                log.warning("could not check SLACK_BOT_TOKEN: %s", error)
+                return
+            if team_id not in teams:
+                return
+            with self.session_factory() as session, session.begin():
+                workspace = Workspace.by_team(session, team_id)
+                requeued, missed = reactivate(session=session, workspace=workspace, now=now)
+            log.warning(
+                "SLACK_BOT_TOKEN works again for %s: %d parked deliveries will be sent, "
+                "%d were too late",
+                team_id,
+                requeued,
+                missed,
+            )
+
     def send_deliveries(self, ids: tuple[int, ...]) -> ManualReport:
         """Send these delivery rows now (a manual post), through the clock's sender."""
         from bot.scheduling import manual
         from bot.scheduling.tick import worker_name, writer_sessions
         from models import utcnow
 
+        self.check_token(utcnow())
         return manual.send_deliveries(
             writer_sessions(self),
             lambda workspace: self.client_for(workspace, wait_on_rate_limit=False),

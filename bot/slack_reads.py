@@ -42,3 +42,22 @@ def members_lookup(client: WebClient, bot_user_id: str | None) -> Callable[[str]
             return None
 
     return lookup
+
+
+def display_names(client: WebClient) -> Callable[[str], str | None]:
+    """A person's name by user id (display name, else real name, else handle), from
+    users.info, asked once per id; None when Slack would not say. For turning mentions in
+    message text into names at the edge (bot.slack_text.from_slack)."""
+    lookup = user_lookup(client)
+    known: dict[str, str | None] = {}
+
+    def name(user_id: str) -> str | None:
+        if user_id not in known:
+            user = lookup(user_id) or {}
+            profile = user.get("profile") or {}
+            known[user_id] = (
+                profile.get("display_name") or user.get("real_name") or user.get("name") or None
+            )
+        return known[user_id]
+
+    return name

@@ -38,5 +38,9 @@ def app_uninstalled(body: dict, context) -> Invocation:
 def tokens_revoked(event: dict, body: dict, context) -> Invocation:
     tokens = event.get("tokens") or {}
     return _app_left(
-        body, context, bot=bool(tokens.get("bot")), user_tokens=tuple(tokens.get("oauth") or ())
+        body,
+        context,
+        bot=bool(tokens.get("bot")),
+        user_tokens=tuple(tokens.get("oauth") or ()),
+        reason="tokens_revoked",
     )

@@ -7,6 +7,8 @@ from slack_bolt import App
 from bot.flows.checkin_answers import ThreadReply, thread_reply
 from bot.flows.imports import RoadmapFileShared, file_shared, roadmap_file
 from bot.slack_files import shared_file_fetcher
+from bot.slack_reads import display_names
+from bot.slack_text import Names, from_slack
 from handlers.common import Invocation, listener
 
 
@@ -19,7 +21,7 @@ def register(app: App) -> None:
 def message_event(event: dict, client) -> Invocation | None:
     if event.get("subtype") == "file_share" and event.get("channel_type") == "im":
         return _file_shared(event, client)
-    return _thread_reply(event)
+    return thread_reply_event(event, display_names(client))
 
 
 def mention_event(event: dict, client) -> Invocation | None:
@@ -28,8 +30,10 @@ def mention_event(event: dict, client) -> Invocation | None:
     return None
 
 
-def _thread_reply(event: dict) -> Invocation | None:
-    """A reply (or an edited reply) in a thread: the note of a cycle, if that is a prompt's."""
+def thread_reply_event(event: dict, names: Names | None = None) -> Invocation | None:
+    """A reply (or an edited reply) in a thread: the note of a cycle, if that is a prompt's.
+    Its text is made plain here, once (mentions by name through `names`): flows store it as
+    the person typed it and escape it once when they show it."""
     if event.get("subtype") == "message_changed":
         message = event.get("message") or {}
     elif event.get("subtype") in (None, "thread_broadcast"):
@@ -41,7 +45,7 @@ def _thread_reply(event: dict) -> Invocation | None:
         return None
     if not (text or "").strip() or not event.get("channel"):
         return None
-    request = ThreadReply(event["channel"], thread_ts, message["ts"], user, text)
+    request = ThreadReply(event["channel"], thread_ts, message["ts"], user, from_slack(text, names))
     return Invocation(thread_reply, request, user)
 
 

@@ -32,6 +32,7 @@ class DeliveryState(enum.StrEnum):
     FAILED = "failed"  # no retry will help; the reason is in `error`
     MISSED = "missed"  # too late after downtime, or the app was uninstalled
     UNCERTAIN = "uncertain"  # a post timed out: checked before any retry
+    PARKED = "parked"  # its workspace's token was refused: waits for a working one
 
 
 class Schedule(WorkspaceScoped, Timestamps, Base):

@@ -26,6 +26,11 @@ class Workspace(Timestamps, Base):
     installed_at: Mapped[datetime | None]
     uninstalled_at: Mapped[datetime | None]
     purge_after: Mapped[datetime | None]
+    # Slack refused the bot's token (token_revoked, invalid_auth, …) or, with a single
+    # SLACK_BOT_TOKEN, the app was uninstalled: nothing is sent until a new install (OAuth)
+    # or a restart with a working token; its pending deliveries wait, parked.
+    inactive_since: Mapped[datetime | None]
+    inactive_reason: Mapped[str | None] = mapped_column(String(64))
 
     @classmethod
     def by_team(cls, session: Session, team_id: str) -> Workspace | None:

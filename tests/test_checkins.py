@@ -207,6 +207,48 @@ def test_thread_reply_becomes_the_note_and_an_edit_updates_it(prompts, running_a
     assert checkin.note == "vendor is late; new date 10 March"
 
 
+def test_a_reply_reads_as_typed_in_the_prompt_the_note_and_the_export(
+    prompts, running_app, slack, db
+):
+    """Slack escapes `&`, `<`, `>` and sends a mention as <@U…>: stored and shown as typed."""
+    channel, ts = prompts[(1, slack.alice)]
+    sent = f"R&amp;D sign-off &lt;pending&gt; from <@{slack.bob}>"
+    reply_ts = slack.fake.user_post(channel, slack.alice, sent, thread_ts=ts)
+    event = {
+        "type": "message",
+        "channel": channel,
+        "channel_type": "im",
+        "user": slack.alice,
+        "text": sent,
+        "ts": reply_ts,
+        "thread_ts": ts,
+    }
+    running_app.event(event)
+    assert running_app.runtime.listener_executor.wait_idle(15)
+    (checkin,) = checkins(db)
+    assert checkin.note == "R&D sign-off <pending> from @Bob Baker"
+    shown = json.dumps(slack.fake.message(channel, ts)["blocks"])
+    assert "R&amp;D sign-off &lt;pending&gt; from @Bob Baker" in shown
+    assert "&amp;amp;" not in shown and "&amp;lt;" not in shown
+    edited = {
+        "type": "message",
+        "subtype": "message_changed",
+        "channel": channel,
+        "message": {**event, "text": sent + " &amp; legal", "edited": {"ts": "1"}},
+    }
+    running_app.event(edited)
+    assert running_app.runtime.listener_executor.wait_idle(15)
+    (checkin,) = checkins(db)
+    assert checkin.note == "R&D sign-off <pending> from @Bob Baker & legal"
+    outcome = run_command(running_app, "export json", user_id=slack.alice, channel_id=slack.channel)
+    assert outcome.status == 200
+    (stored,) = slack.fake.files.values()
+    exported = json.loads(stored["content"])
+    assert [c["note"] for c in exported["checkins"]] == [
+        "R&D sign-off <pending> from @Bob Baker & legal"
+    ]
+
+
 def button_payload(slack, user, channel, ts, value):
     return {
         "type": "block_actions",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import re
 import time
 from dataclasses import dataclass, replace
@@ -451,8 +452,83 @@ def test_revoked_user_tokens_leave_the_install_alone(oauth_app, teams):
     assert oauth_app.command(acme).responses
 
 
-def test_single_token_mode_only_logs_an_uninstall(running_app, slack, roadmap):
-    result = running_app.event({"type": "app_uninstalled"})
-    assert result.status == 200 and running_app.runtime.listener_executor.wait_idle(15)
-    with running_app.runtime.session_factory() as session:
-        assert Workspace.by_team(session, slack.team_id).uninstalled_at is None
+@pytest.mark.parametrize("event", ["app_uninstalled", "tokens_revoked"])
+def test_single_token_mode_stops_sending_after_an_uninstall(
+    running_app, slack, roadmap, caplog, event
+):
+    """One SLACK_BOT_TOKEN: the workspace is inactive (not uninstalled: its data stays and a
+    restart with a new token resumes it); its pending deliveries are parked and the next
+    tick calls nothing. The log says so once, however often the events come."""
+    from datetime import UTC, datetime
+
+    from bot.scheduling.tick import tick
+    from models import Delivery
+    from tests.test_scheduling import schedule
+
+    caplog.set_level(logging.WARNING)
+    runtime = running_app.runtime
+    schedule(runtime, roadmap, "every monday 09:00", tz="UTC", channel=slack.channel)
+    payload = {"type": event, "tokens": {"bot": [slack.bot_user_id]}}
+    for _ in range(2):
+        result = running_app.event(payload)
+        assert result.status == 200 and runtime.listener_executor.wait_idle(15)
+    with runtime.session_factory() as session:
+        workspace = Workspace.by_team(session, slack.team_id)
+        assert workspace.uninstalled_at is None
+        assert (workspace.inactive_since is not None, workspace.inactive_reason) == (True, event)
+    slack.fake.revoke_token(slack.bot_token)  # what Slack does on an uninstall
+    before = len(slack.fake.calls)
+    report = tick(runtime, now=datetime(2025, 3, 3, 9, 0, 30, tzinfo=UTC))
+    assert report.planned and not report.sent.sent and not report.sent.failed
+    # The process's first tick asks once whether the token works again; nothing is posted.
+    assert [c.method for c in slack.fake.calls[before:]] == ["auth.test"]
+    with runtime.session_factory() as session:
+        states = set(session.scalars(select(Delivery.state)))
+    assert states == {"parked"}
+    told = [r for r in caplog.records if "was uninstalled from" in r.getMessage()]
+    assert len(told) == 1
+
+
+def test_a_refused_token_waits_for_the_next_install(oauth_app, teams):
+    """OAuth mode: Slack refuses a workspace's token (revoked without an event reaching us):
+    its deliveries park and nothing more is called there; the next install sends the ones
+    still useful, once."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.scheduling.tick import tick
+    from tests.test_scheduling import no_pacing, schedule
+
+    acme, _ = teams
+    oauth_app.install(acme)
+    runtime = oauth_app.runtime
+    workspace_id = _workspace(oauth_app, acme).id
+    now = datetime.now(UTC).replace(microsecond=0)
+    due = now + timedelta(minutes=2)
+    schedule(
+        runtime,
+        workspace_id,
+        f"every day {due:%H:%M}",
+        tz="UTC",
+        channel=acme.channel,
+        created=(now - timedelta(days=1)).isoformat(),
+        text="Standup notes, please",
+    )
+    m_oauth.revoke_app(oauth_app.fake, acme.id)
+    tick(runtime, now=due + timedelta(seconds=30), pacer=no_pacing())
+    workspace = _workspace(oauth_app, acme)
+    assert workspace.inactive_reason == "token_revoked" and workspace.uninstalled_at is None
+    before = len(oauth_app.fake.calls)
+    tick(runtime, now=due + timedelta(minutes=1), pacer=no_pacing())
+    assert len(oauth_app.fake.calls) == before  # not one call
+
+    oauth_app.install(acme)  # a new token
+    assert _workspace(oauth_app, acme).inactive_since is None
+    tick(runtime, now=due + timedelta(minutes=5), pacer=no_pacing())
+    tick(runtime, now=due + timedelta(minutes=6), pacer=no_pacing())
+    posted = [
+        m for m in oauth_app.fake.messages(acme.channel) if "Standup notes" in m.get("text", "")
+    ]
+    assert len(posted) == 1
+    with runtime.session_factory() as session:
+        states = list(session.scalars(select(Delivery.state)))
+    assert states.count("sent") == 1 and "parked" not in states  # (yesterday's: missed)

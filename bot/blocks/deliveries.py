@@ -10,6 +10,11 @@ def _not_sent(what: str, report: ManualReport, delivery_id: int) -> Message:
     result = report.result(delivery_id)
     if result is None or result.state in ("sent", "claimed"):
         return simple(f"The {what} is already on its way (the clock picked it up).")
+    if result.state == "parked":
+        return simple(
+            f":warning: Slack refused the bot's token, so I could not post the {what}. It will "
+            "go out once the app is installed again (or restarted with a working token)."
+        )
     if result.state == "failed":
         return simple(f":warning: I could not post the {what}: `{result.note}`.")
     return simple(f"I could not post the {what} yet (`{result.note}`); I'll try again shortly.")

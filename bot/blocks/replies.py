@@ -107,24 +107,31 @@ def help_message(entries: Sequence[HelpEntry], *, intro: str) -> Message:
     for entry in entries:
         groups.setdefault(entry.group, []).append(entry)
     for group, items in groups.items():
-        lines = [f"`{item.usage[0]}` — {escape_mrkdwn(item.summary)}" for item in items]
+        lines = [f"`{code(item.usage[0])}` — {escape_mrkdwn(item.summary)}" for item in items]
         blocks.append(section(f"*{escape_mrkdwn(group)}*\n" + "\n".join(lines)))
     blocks.append(
-        context("`/roadmap help <command>` for details · add `share` to post in the channel")
+        context("`/roadmap help &lt;command&gt;` for details · add `share` to post in the channel")
     )
     return Message(
-        text="/roadmap commands: " + ", ".join(e.usage[0] for e in entries), blocks=blocks
+        text="/roadmap commands: " + escape_mrkdwn(", ".join(e.usage[0] for e in entries)),
+        blocks=blocks,
     )
 
 
 def command_help(name: str, usage: Sequence[str], text: str, examples: Sequence[str]) -> Message:
-    body = "\n".join(f"`{u}`" for u in usage) + f"\n{escape_mrkdwn(text)}"
+    body = "\n".join(f"`{code(u)}`" for u in usage) + f"\n{escape_mrkdwn(text)}"
     if examples:
-        body += "\n*Examples*\n" + "\n".join(f"`{e}`" for e in examples)
+        body += "\n*Examples*\n" + "\n".join(f"`{code(e)}`" for e in examples)
     return Message(
         text=f"/roadmap {name}: {escape_mrkdwn(text)}",
         blocks=[HeaderBlock(text=f"/roadmap {name}"[:150]), section(body)],
     )
+
+
+def code(text: str) -> str:
+    """A usage line or an example for inside backticks: Slack parses `<…>` even there, so
+    placeholders such as `<status>` are written `&lt;status&gt;`."""
+    return escape_mrkdwn(text)
 
 
 def neutralise(text: str) -> str:
@@ -150,14 +157,12 @@ def problem(message: str, *, usage: str | None = None, suggestion: str | None = 
     blocks = [SectionBlock(text=MarkdownTextObject(text=truncate(text, 3000)))]
     hints = []
     if suggestion:
-        hints.append(suggestion)
+        hints.append(neutralise(suggestion))
     if usage:
-        hints.append(f"Usage: `{usage}`")
+        hints.append(f"Usage: `{code(usage)}`")
     if hints:
         blocks.append(context(" · ".join(hints)))
-    fallback = (
-        text + (f" {suggestion}" if suggestion else "") + (f" Usage: {usage}" if usage else "")
-    )
+    fallback = text + "".join(f" {hint}" for hint in hints)
     return Message(text=fallback, blocks=blocks)
 
 

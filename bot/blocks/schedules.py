@@ -43,7 +43,7 @@ def schedules_message(views: Sequence[ScheduleView], *, runs: int = 1) -> Messag
         )
     for view in views[:45]:
         blocks.append(section(schedule_line(view, runs=runs)))
-    blocks.append(context("`/roadmap schedule pause|resume|delete|test <id>`"))
+    blocks.append(context("`/roadmap schedule pause|resume|delete|test &lt;id&gt;`"))
     return Message(text=f"{len(views)} schedules", blocks=blocks)
 
 

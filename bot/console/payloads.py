@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bot.console.workspace import APP_ID, BOT_USER_ID
+from bot.slack_text import to_slack
 
 API_APP_ID = APP_ID
 _event_numbers = itertools.count(1)
@@ -100,13 +101,14 @@ def reaction_event(*, user: str, name: str, channel: str, ts: str, added: bool) 
 
 
 def reply_event(*, user: str, text: str, channel: str, ts: str, thread_ts: str) -> dict[str, Any]:
-    """A `message` event: `user` replied `text` in the thread of the bot's message."""
+    """A `message` event: `user` replied `text` in the thread of the bot's message (its
+    `text` with `&`, `<`, `>` escaped, as Slack sends it)."""
     section = {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}
     return {
         "type": "message",
         "channel": channel,
         "user": user,
-        "text": text,
+        "text": to_slack(text),
         "ts": ts,
         "thread_ts": thread_ts,
         "parent_user_id": BOT_USER_ID,

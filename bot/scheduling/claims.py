@@ -9,11 +9,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import Delivery
+from models import Delivery, Workspace
 from models import DeliveryState as State
 
 # A claim older than this belongs to a worker that died; its delivery is checked, not resent.
 STALE_CLAIM = timedelta(minutes=5)
+
+
+def _inactive_workspaces():
+    """Workspaces whose token Slack refused: nothing of theirs is claimed."""
+    return select(Workspace.id).where(Workspace.inactive_since.is_not(None))
 
 
 def _claimable(now: datetime, limit: int, ids: Collection[int] | None = None):
@@ -21,6 +26,7 @@ def _claimable(now: datetime, limit: int, ids: Collection[int] | None = None):
         select(Delivery)
         .where(
             Delivery.state == State.PENDING,
+            Delivery.workspace_id.not_in(_inactive_workspaces()),
             Delivery.due_at <= now,
             or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
         )
@@ -64,11 +70,12 @@ def stale_claims(session: Session, now: datetime) -> list[Delivery]:
     return list(
         session.scalars(
             select(Delivery).where(
+                Delivery.workspace_id.not_in(_inactive_workspaces()),
                 or_(
                     (Delivery.state == State.CLAIMED) & (Delivery.claimed_at < now - STALE_CLAIM),
                     (Delivery.state == State.UNCERTAIN)
                     & or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
-                )
+                ),
             )
         )
     )

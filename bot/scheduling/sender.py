@@ -25,19 +25,18 @@ from bot.scheduling.claims import claim_due, refresh, release, settle_unchanged,
 from bot.scheduling.dispatch import Call, Dispatcher, Job
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.planner import parse_occurrence_key
+from bot.services.installations import TOKEN_REFUSED, mark_inactive, park_pending
 from models import AuditEntry, Delivery, Member, Schedule, Workspace
 from models import DeliveryState as State
 
 log = logging.getLogger(__name__)
 
-# Errors that no retry will fix: the delivery fails with its reason.
+# Errors that no retry will fix: the delivery fails with its reason. (A refused token is not
+# one of them: the workspace is marked inactive and its deliveries wait, parked.)
 PERMANENT_ERRORS = {
     "channel_not_found",
     "not_in_channel",
     "is_archived",
-    "token_revoked",
-    "account_inactive",
-    "invalid_auth",
     "missing_scope",
     "no_permission",
     "restricted_action",
@@ -57,6 +56,7 @@ class SendReport:
     retrying: list[int] = field(default_factory=list)
     uncertain: list[int] = field(default_factory=list)
     recovered: list[int] = field(default_factory=list)
+    parked: list[int] = field(default_factory=list)  # their workspace's token was refused
 
 
 class Uncertain(Exception):
@@ -80,18 +80,23 @@ def timeouts_are_uncertain():
         raise
 
 
-def not_in_channel(error: NotInChannel) -> SlackApiError:
-    """NotInChannel as the SlackApiError Slack would have sent (a real response object)."""
+def slack_error(code: str, message: str, method: str = "chat.postMessage") -> SlackApiError:
+    """The SlackApiError Slack would have sent for `code` (a real response object)."""
     response = SlackResponse(
         client=None,
         http_verb="POST",
-        api_url="chat.postMessage",
+        api_url=method,
         req_args={},
-        data={"ok": False, "error": "not_in_channel"},
+        data={"ok": False, "error": code},
         headers={},
         status_code=200,
     )
-    return SlackApiError(str(error), response)
+    return SlackApiError(message, response)
+
+
+def not_in_channel(error: NotInChannel) -> SlackApiError:
+    """NotInChannel as the SlackApiError Slack would have sent."""
+    return slack_error("not_in_channel", str(error))
 
 
 def find_posted(client: WebClient, channel: str, delivery_id: int, since: datetime) -> str | None:
@@ -136,6 +141,32 @@ class Sender:
         self.threads = threads
         self.in_flight = in_flight
         self.stopping = stopping or threading.Event()
+        # Workspaces whose token Slack refused during this run (→ the error code): no more
+        # calls there, from any delivery of the run, even one a kind would carry on with.
+        self.refused: dict[int, str] = {}
+        self._refused_lock = threading.Lock()
+
+    def _client(self, workspace: Workspace) -> WebClient:
+        """The workspace's client, guarded: once Slack refuses its token, every later call
+        of this run fails here, at once, with the same error, and never reaches Slack."""
+        client = self.client_for(workspace)
+        call_slack = client.api_call
+
+        def api_call(api_method: str, **kwargs):
+            code = self.refused.get(workspace.id)
+            if code is not None:
+                raise slack_error(code, f"not called: the token was refused ({code})", api_method)
+            try:
+                return call_slack(api_method, **kwargs)
+            except SlackApiError as error:
+                code = error.response.get("error")
+                if code in TOKEN_REFUSED:
+                    with self._refused_lock:
+                        self.refused.setdefault(workspace.id, code)
+                raise
+
+        client.api_call = api_call  # every WebClient method goes through api_call
+        return client
 
     def run(
         self, now: datetime, *, limit: int | None = None, only: Collection[int] | None = None
@@ -143,6 +174,9 @@ class Sender:
         """Recover abandoned deliveries, then claim and send due ones until none are left.
         `only`: claim and send these deliveries alone (a manual post), recovering nothing."""
         report = SendReport()
+        with self.factory() as session, session.begin():
+            # Planned while their token was refused: they wait with the others, unsent.
+            park_pending(session=session)
         if only is None:
             self.recover(now, report)
         started = time.monotonic()
@@ -188,14 +222,20 @@ class Sender:
                 delivery = session.get(Delivery, delivery_id)
                 workspace = session.get(Workspace, delivery.workspace_id)
                 kind = session.get(Schedule, delivery.schedule_id).kind
+            if workspace.id in self.refused:
+                continue
             # Before the write transaction: a token refresh must not wait on our own lock.
-            client = self.client_for(workspace)
+            client = self._client(workspace)
             ts = known_ts
             if channel and ts is None:
                 try:
                     ts = find_posted(client, channel, delivery_id, claimed_at or now)
                 except SlackApiError as error:
-                    log.warning("cannot check delivery %s: %s", delivery_id, error)
+                    code = error.response.get("error")
+                    if code in TOKEN_REFUSED:
+                        self._token_refused(workspace, code, now)
+                    else:
+                        log.warning("cannot check delivery %s: %s", delivery_id, error)
                     continue
             spec = kinds.get(kind)
             if ts and not (spec and spec.resumes_thread):
@@ -224,11 +264,15 @@ class Sender:
             with self.factory() as session, session.begin():
                 release(session, delivery_id, state=State.MISSED, error="the app was uninstalled")
             return
+        if workspace.inactive_since is not None or workspace.id in self.refused:
+            # Another delivery of this run met the refusal first: not one more call.
+            self._park(delivery_id, workspace.inactive_reason or "token refused", report)
+            return
         spec = kinds.get(kind)
         if spec is None:
             yield from self._fail(delivery_id, f"no kind {kind!r} is installed", now, report)
             return
-        client = self.client_for(workspace)
+        client = self._client(workspace)
         if spec.needs_channel:
             if not channel:
                 reason = "no channel: set one with /roadmap config channel"
@@ -279,6 +323,11 @@ class Sender:
         except (urllib.error.URLError, ConnectionError) as error:
             self._retry_later(delivery_id, f"connection: {error}", now, report)
             return
+        if workspace.id in self.refused:  # the kind carried on past a refusal: not done
+            code = self.refused[workspace.id]
+            self._token_refused(workspace, code, now)
+            self._park(delivery_id, code, report)
+            return
         with self.factory() as session, session.begin():
             release(
                 session,
@@ -320,10 +369,43 @@ class Sender:
                 )
             report.retrying.append(delivery_id)
             return
+        if code in TOKEN_REFUSED or workspace.id in self.refused:
+            code = self.refused.get(workspace.id, code)
+            self._token_refused(workspace, code, now)
+            self._park(delivery_id, code, report)
+            return
         if code in PERMANENT_ERRORS:
             yield from self._fail(delivery_id, code, now, report)
             return
         self._retry_later(delivery_id, code, now, report)
+
+    def _token_refused(self, workspace: Workspace, code: str, now: datetime) -> None:
+        """Slack will not take this workspace's token any more: mark the workspace inactive
+        and park its pending deliveries (once; the operator is told once)."""
+        with self._refused_lock:
+            self.refused.setdefault(workspace.id, code)
+        with self.factory() as session, session.begin():
+            first = mark_inactive(session=session, workspace_id=workspace.id, reason=code, now=now)
+        if first:
+            log.warning(
+                "Slack refused the bot token of workspace %s (%s): nothing more is sent there "
+                "until the app is installed again or restarted with a working SLACK_BOT_TOKEN; "
+                "its pending deliveries are parked",
+                workspace.team_id,
+                code,
+            )
+
+    def _park(self, delivery_id: int, reason: str, report: SendReport) -> None:
+        """Back to wait, unsent and unfailed, keeping how far it got (a digest's thread)."""
+        with self.factory() as session, session.begin():
+            release(
+                session,
+                delivery_id,
+                state=State.PARKED,
+                claimed_by=None,
+                error=f"waiting for a working token ({reason})",
+            )
+        report.parked.append(delivery_id)
 
     def _fail(self, delivery_id: int, reason: str, now: datetime, report: SendReport) -> Job:
         """A delivery that cannot succeed: record why; pause its schedule if this keeps up

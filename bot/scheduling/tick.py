@@ -42,6 +42,7 @@ class TickReport:
             f"Tick at {self.now.isoformat()}: {self.planned} planned, {self.missed} missed, "
             f"{len(s.sent)} sent, {len(s.failed)} failed, {len(s.retrying)} to retry, "
             f"{len(s.uncertain)} uncertain, {len(s.recovered)} recovered."
+            + (f" {len(s.parked)} parked: Slack refused the bot token." if s.parked else "")
         )
 
 
@@ -71,6 +72,8 @@ def tick(
     ones in hand finish and the rest stay pending for the next tick (or another clock)."""
     now = now or utcnow()
     report = TickReport(now=now, dry_run=dry_run)
+    if not dry_run:
+        runtime.check_token(now)  # single-token mode, once per process: a restart's new token
     factory = writer_sessions(runtime)
     with factory() as session:
         planned = plan(session, now)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.settings import setting
 from bot.services.workspaces import WorkspaceError, ensure_workspace, validate_timezone
-from models import AuditEntry, Delivery, ProcessedEvent, Schedule, Workspace
+from models import AuditEntry, Delivery, DeliveryState, ProcessedEvent, Schedule, Workspace
 from models.installation import SlackBot, SlackInstallation, SlackOAuthState
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ def record_install(
         workspace.enterprise_id = enterprise_id
     if returning:
         _resume(session, workspace, now)
+    reactivate(session=session, workspace=workspace, now=now)  # a new token: send again
     workspace.installed_at = now
     session.flush()
     return InstallOutcome((workspace.id,), first_install=first, welcome=first or returning)
@@ -77,6 +78,7 @@ def record_enterprise_install(
     for workspace in returning:
         _resume(session, workspace, now)
     for workspace in workspaces:
+        reactivate(session=session, workspace=workspace, now=now)
         workspace.installed_at = now
     session.flush()
     return InstallOutcome(
@@ -146,6 +148,110 @@ def record_uninstall(
         )
     session.flush()
     return UninstallOutcome(tuple(w.id for w in targets))
+
+
+# Slack's answers that mean the bot's token will never work again: only a new install (or,
+# with a single SLACK_BOT_TOKEN, a restart with a new token) helps.
+TOKEN_REFUSED = frozenset({"token_revoked", "invalid_auth", "account_inactive", "not_authed"})
+
+
+def mark_inactive(*, session: Session, workspace_id: int, reason: str, now: datetime) -> bool:
+    """Slack refused the workspace's token (or, single-token, the app left): stop sending
+    there. Its pending deliveries are parked, not failed, so a working token sends the ones
+    still useful. True only the first time (the caller logs it once)."""
+    first = session.execute(
+        update(Workspace)
+        .where(Workspace.id == workspace_id, Workspace.inactive_since.is_(None))
+        .values(inactive_since=now, inactive_reason=reason[:64])
+    ).rowcount
+    park_pending(session=session, workspace_ids=[workspace_id])
+    if first:
+        session.add(
+            AuditEntry(
+                workspace_id=workspace_id,
+                action="workspace.inactive",
+                details={"reason": reason},
+            )
+        )
+    return bool(first)
+
+
+def mark_team_inactive(*, session: Session, team_id: str, reason: str, now: datetime) -> bool:
+    """mark_inactive for a team id (single-token mode's app_uninstalled / tokens_revoked);
+    False when the team is unknown or was inactive already."""
+    workspace = Workspace.by_team(session, team_id)
+    if workspace is None:
+        return False
+    return mark_inactive(session=session, workspace_id=workspace.id, reason=reason, now=now)
+
+
+def park_pending(*, session: Session, workspace_ids: list[int] | None = None) -> int:
+    """Park the pending deliveries of inactive workspaces (of these, when given): planned
+    while the token was refused, they wait with the others. Returns how many."""
+    inactive = select(Workspace.id).where(Workspace.inactive_since.is_not(None))
+    if workspace_ids is not None:
+        inactive = inactive.where(Workspace.id.in_(workspace_ids))
+    return session.execute(
+        update(Delivery)
+        .where(Delivery.state == DeliveryState.PENDING, Delivery.workspace_id.in_(inactive))
+        .values(state=DeliveryState.PARKED, claimed_by=None)
+    ).rowcount
+
+
+def inactive_workspaces(session: Session) -> list[Workspace]:
+    return list(
+        session.scalars(
+            select(Workspace).where(
+                Workspace.inactive_since.is_not(None), Workspace.uninstalled_at.is_(None)
+            )
+        )
+    )
+
+
+def reactivate(*, session: Session, workspace: Workspace, now: datetime) -> tuple[int, int]:
+    """A working token again (a new install, or a restart with one): the workspace sends
+    again; its parked deliveries that are still useful go back to the queue, the others are
+    missed. Returns (requeued, missed); (0, 0) when it was not inactive."""
+    from bot import kinds  # the kinds say how long an occurrence stays worth sending
+
+    if workspace.inactive_since is None:
+        return 0, 0
+    workspace.inactive_since = None
+    workspace.inactive_reason = None
+    requeued = missed = 0
+    parked = session.execute(
+        select(Delivery, Schedule.kind)
+        .join(Schedule, Schedule.id == Delivery.schedule_id)
+        .where(Delivery.workspace_id == workspace.id, Delivery.state == DeliveryState.PARKED)
+    ).all()
+    for delivery, kind_name in parked:
+        kind = kinds.get(kind_name)
+        event_at = _event_time(delivery.occurrence_key) or delivery.due_at
+        if kind is not None and kind.still_useful(delivery.due_at, event_at, now):
+            delivery.state, delivery.next_attempt_at = DeliveryState.PENDING, None
+            requeued += 1
+        else:
+            delivery.state = DeliveryState.MISSED
+            delivery.error = "too late: the bot's token was refused until then"
+            missed += 1
+    session.add(
+        AuditEntry(
+            workspace_id=workspace.id,
+            action="workspace.active",
+            details={"requeued": requeued, "missed": missed},
+        )
+    )
+    session.flush()
+    return requeued, missed
+
+
+def _event_time(key: str) -> datetime | None:
+    from bot.scheduling.planner import parse_occurrence_key
+
+    try:
+        return parse_occurrence_key(key)[0]
+    except ValueError:
+        return None
 
 
 def forget_tokens(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.services.errors import ServiceError
 from bot.services.roadmap_document import (
     GoalTarget,
     ParsedCategory,
@@ -34,8 +35,8 @@ FORMATS = ("md", "json", "csv")
 MEDIA_TYPES = {"md": "text/markdown", "json": "application/json", "csv": "text/csv"}
 
 
-class ExportError(ValueError):
-    pass
+class ExportError(ServiceError):
+    """Nothing to export, or an unknown format: the person is told why (no traceback)."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,10 @@ def export_roadmap(*, session: Session, workspace_id: int, fmt: str) -> str:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     snapshot = load_snapshot(session=session, workspace_id=workspace_id)
     if snapshot.roadmap is None and not snapshot.goals:
-        raise ExportError("this workspace has no roadmap yet; import one first")
+        raise ExportError(
+            "This workspace has no roadmap yet, so there is nothing to export. "
+            "Import one first with `/roadmap import`."
+        )
     return {"md": to_markdown, "json": to_json, "csv": to_csv}[fmt](snapshot)
 
 

@@ -15,20 +15,10 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.slack_text import ENTITY, translate, unescape
+
 TokenKind = Literal["word", "quoted", "user", "channel"]
 
-_SLACK_ID = r"[A-Z][A-Z0-9]{1,40}"
-_LABEL = r"[^<>]{0,256}"
-ENTITY = re.compile(
-    rf"<@(?P<user>{_SLACK_ID})(?:\|(?P<user_label>{_LABEL}))?>"
-    rf"|<#(?P<channel>{_SLACK_ID})(?:\|(?P<channel_label>{_LABEL}))?>"
-    rf"|<!(?P<special>[^<>|]{{1,256}})(?:\|(?P<special_label>{_LABEL}))?>"
-    r"|<(?P<link>[A-Za-z][A-Za-z0-9+.\-]{0,31}:[^<>|\s]{1,2000})"
-    rf"(?:\|(?P<link_label>{_LABEL}))?>"
-)
-_HTML_ESCAPES = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
-_FREE_TEXT = re.compile(rf"{ENTITY.pattern}|(?P<html>&(?:amp|lt|gt);)")
-_HTML = re.compile(r"&(?:amp|lt|gt);")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _INVISIBLE = re.compile(r"[\u200b\u2060\ufeff]")
 _SPACE = re.compile(r"\s+")
@@ -68,40 +58,19 @@ class Token:
         return self.text.casefold() if self.kind == "word" else None
 
 
-def unescape(text: str) -> str:
-    """Undo Slack's escaping of `&`, `<` and `>` (one pass: `&amp;lt;` becomes `&lt;`)."""
-    return _HTML.sub(lambda match: _HTML_ESCAPES[match.group()], text)
+def _canonical_user(user_id: str, label: str | None) -> str:
+    return f"<@{user_id}>"
 
 
-def _special_text(body: str, label: str | None) -> str:
-    """`<!here>` → `@here`, `<!subteam^S1|@eng>` → `@eng`, `<!date^…|Feb 18>` → `Feb 18`."""
-    if label:
-        return unescape(label)
-    return "@" + body.split("^", 1)[0]
-
-
-def _link_text(url: str, label: str | None) -> str:
-    if not label or unescape(label) in url:
-        return unescape(url)
-    return f"{unescape(label)} ({unescape(url)})"
-
-
-def _replacement(match: re.Match[str]) -> str:
-    if match["user"]:
-        return f"<@{match['user']}>"
-    if match["channel"]:
-        return f"<#{match['channel']}>"
-    if match["special"]:
-        return _special_text(match["special"], match["special_label"])
-    if match["link"]:
-        return _link_text(match["link"], match["link_label"])
-    return _HTML_ESCAPES[match["html"]]
+def _canonical_channel(channel_id: str, label: str | None) -> str:
+    return f"<#{channel_id}>"
 
 
 def free_text(raw: str) -> str:
     """Raw command text made into plain free text: mentions canonical, escapes undone,
-    whitespace collapsed."""
-    return " ".join(_FREE_TEXT.sub(_replacement, raw).split())
+    whitespace collapsed. The same translation as every other text from Slack
+    (bot.slack_text), except that people and channels stay ids for the grammar."""
+    return " ".join(translate(raw, user=_canonical_user, channel=_canonical_channel).split())
 
 
 def _entity_token(match: re.Match[str]) -> Token:
@@ -110,7 +79,8 @@ def _entity_token(match: re.Match[str]) -> Token:
         return Token("user", match["user"], start, end, match["user_label"])
     if match["channel"]:
         return Token("channel", match["channel"], start, end, match["channel_label"])
-    return Token("word", _replacement(match), start, end)
+    text = translate(match.group(), user=_canonical_user, channel=_canonical_channel)
+    return Token("word", text, start, end)
 
 
 def clean(text: str) -> str:
