@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.services.actors import Actor
 from bot.services.checkins import first_time
+from bot.services.people import PeopleReads
 from bot.services.settings import cached_member, remember_member
 from bot.services.workspaces import ensure_workspace
 from models import Workspace
@@ -37,6 +38,8 @@ class FlowContext:
     channel_id: str | None = None
     event_id: str | None = None
     event_type: str = ""
+    # users.list / users.lookupByEmail, for flows that resolve names (None: the cache only).
+    people: PeopleReads | None = None
 
     def first_delivery(self) -> bool:
         """True the first time this event is seen; a retried event is a no-op after it."""
@@ -65,6 +68,7 @@ def open_context(
     channel_id: str | None = None,
     event_id: str | None = None,
     event_type: str = "",
+    people: PeopleReads | None = None,
 ) -> FlowContext:
     workspace = ensure_workspace(session=session, team_id=team_id, enterprise_id=enterprise_id)
     return FlowContext(
@@ -75,6 +79,7 @@ def open_context(
         channel_id=channel_id,
         event_id=event_id,
         event_type=event_type,
+        people=people,
     )
 
 
