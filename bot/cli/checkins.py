@@ -12,8 +12,9 @@ from bot.config import Settings
 from bot.kinds.checkin_prompt import send_chases, send_prompts
 from bot.runtime import make_web_client
 from bot.services.checkins import completion, cycle_of, cycle_words
-from bot.services.people import person_names
+from bot.services.people import person_names, refresh_people
 from bot.services.workspaces import WorkspaceError
+from bot.slack_reads import people_reads
 from models import Workspace, utcnow
 
 
@@ -55,6 +56,11 @@ def cmd_checkins(settings: Settings, args: argparse.Namespace) -> int:
             workspace_ids = [cli_workspace(session, settings, t).id for t in teams]
         for workspace_id in workspace_ids:
             if args.action == "status":
+                with factory() as session, session.begin():  # names for who is missing
+                    workspace = session.get(Workspace, workspace_id)
+                    refresh_people(
+                        session=session, workspace=workspace, reads=people_reads(client), now=now
+                    )
                 print(completion_text(factory, workspace_id, now))
             elif args.action == "prompt":
                 run = send_prompts(

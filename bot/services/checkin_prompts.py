@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import exists, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.services.checkins import (
     Answer,
@@ -299,6 +299,13 @@ def due_chases(*, session: Session, workspace: Workspace, now: datetime) -> list
         CheckinPrompt.round_id == CheckinRound.id,
         ~_answered(),
     )
+    newer = aliased(CheckinRound)
+    superseded = exists().where(  # the person has a newer round to answer now
+        newer.workspace_id == workspace.id,
+        newer.person == CheckinRound.person,
+        newer.cycle > CheckinRound.cycle,
+        newer.message_ts.is_not(None),
+    )
     return list(
         session.scalars(
             select(CheckinRound)
@@ -309,6 +316,7 @@ def due_chases(*, session: Session, workspace: Workspace, now: datetime) -> list
                 CheckinRound.reminded_at.is_(None),
                 CheckinRound.posted_at <= now - timedelta(hours=int(hours)),
                 unanswered,
+                ~superseded,
             )
             .order_by(CheckinRound.id)
         )
