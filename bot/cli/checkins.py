@@ -71,7 +71,7 @@ def cmd_checkins(settings: Settings, args: argparse.Namespace) -> int:
                 sent = send_chases(
                     factory=factory, client=client, workspace_id=workspace_id, now=now
                 )
-                print(f"{sent} reminders sent.")
+                print(f"{plural(sent, 'reminder')} sent.")
     except WorkspaceError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

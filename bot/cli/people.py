@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from bot.blocks.people import owners_resolved
+from bot.blocks.text import plural
 from bot.cli.roadmap import open_database, slack_people_reads
 from bot.cli.workspace import cli_workspace
 from bot.config import Settings
@@ -38,7 +39,7 @@ def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
                 if result.unavailable:
                     print(f"error: Slack would not list the members: {result.unavailable}")
                     return 1
-                print(f"{result.members} members read.")
+                print(f"{plural(result.members, 'member')} read.")
             else:
                 fix = resolve_text_owners(
                     session=session, workspace=workspace, reads=reads, now=utcnow()
