@@ -184,7 +184,7 @@ def _one_of(matches: list[Member], typed: str) -> Member | None:
         active = [m for m in people if not m.deleted and not m.is_bot]
         if len(active) == 1:
             return active[0]
-        names = [label(m) for m in (active or people)]
+        names = sorted(label(m) for m in (active or people))
         shown = ", ".join(names[:-1]) + f" or {names[-1]}"
         raise PersonError(f"`{typed}` could be {shown}; say which.")
     return people[0] if people else None
