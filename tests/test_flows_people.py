@@ -91,6 +91,8 @@ def test_me_is_the_person_asking(ask, slack, session_factory):
     assert owners_of(session_factory, 4) == [slack.admin]
     ask("assign G1 Bob Baker, carol@example.com and me", user=slack.alice)
     assert owners_of(session_factory, 1) == [slack.bob, slack.carol, slack.alice]
+    ask("assign G1 alice carol", user=slack.alice)  # two names, no comma: two people
+    assert owners_of(session_factory, 1) == [slack.alice, slack.carol]
 
 
 @pytest.mark.parametrize(

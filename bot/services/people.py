@@ -59,6 +59,10 @@ class PersonError(InvalidInput):
     """A name that does not name exactly one active person."""
 
 
+class UnknownPerson(PersonError):
+    """A name that matches nobody."""
+
+
 @dataclass(frozen=True)
 class Refresh:
     listed: bool  # users.list was read now
@@ -244,7 +248,7 @@ def resolve_person(directory: Directory, text: str, *, actor_id: str | None) -> 
         directory.ensure_fresh(retry=True)  # someone new since the last read?
         found = _one_of(_by_name(directory.members(), key), typed)
     if found is None:
-        raise PersonError(
+        raise UnknownPerson(
             f"Nobody called `{typed}` in this workspace; mention them, e.g. @alice."
             + directory.fallback_note()
         )
@@ -284,7 +288,21 @@ def resolve_people(
 ) -> list[str]:
     """The user ids of these names, in order, each once; the first bad name is an error."""
     directory = Directory(session, workspace, reads, now)
-    ids = [resolve_person(directory, name, actor_id=actor_id) for name in names]
+    ids: list[str] = []
+    for name in names:
+        try:
+            ids.append(resolve_person(directory, name, actor_id=actor_id))
+        except UnknownPerson:
+            words = name.split()
+            if len(words) < 2:
+                raise
+            try:  # "omar kenji": two people, when the words name one each
+                ids += [resolve_person(directory, word, actor_id=actor_id) for word in words]
+            except PersonError:
+                raise UnknownPerson(
+                    f"Nobody called `{name}` in this workspace; mention them, e.g. @alice."
+                    + directory.fallback_note()
+                ) from None
     return list(dict.fromkeys(ids))
 
 
