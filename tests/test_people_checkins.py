@@ -194,3 +194,50 @@ def test_imported_owners_are_asked_once_at_their_local_ten(world, running_app, c
         )
         assert "owners updated" in outcome.text
         assert owners(factory)[1] == [slack.admin]
+
+
+def test_revision_0006_resolves_text_owners_that_match_one_member(tmp_path, caplog):
+    from alembic import command
+    from sqlalchemy import text
+
+    from bot.db import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'owners.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0004")
+    engine = create_db_engine(url)
+    at = {"at": "2025-01-01 00:00:00"}
+    rows = [
+        "INSERT INTO workspaces (id, team_id, timezone, admin_user_ids, settings, created_at,"
+        " updated_at) VALUES (1, 'T1', 'UTC', '[]', '{}', :at, :at)",
+        "INSERT INTO roadmaps (id, workspace_id, name, created_at, updated_at)"
+        " VALUES (1, 1, 'R', :at, :at)",
+        "INSERT INTO periods (id, workspace_id, roadmap_id, label, start_date, end_date, position)"
+        " VALUES (1, 1, 1, 'Q1 2025', '2025-01-01', '2025-03-31', 0)",
+        "INSERT INTO categories (id, workspace_id, roadmap_id, name, position)"
+        " VALUES (1, 1, 1, 'Tech', 0)",
+        "INSERT INTO members (id, workspace_id, user_id, name, is_slack_admin, created_at,"
+        " updated_at) VALUES (1, 1, 'U0ALICE', 'Alice Archer', 0, :at, :at)",
+        *(
+            "INSERT INTO goals (id, workspace_id, number, roadmap_id, period_id, category_id,"
+            f" title, normalized_title, status, progress, archived, position, created_at,"
+            f" updated_at) VALUES ({n}, 1, {n}, 1, 1, 1, 'Goal {n}', 'goal {n}', 'not-started',"
+            f" 0, 0, {n}, :at, :at)"
+            for n in (1, 2)
+        ),
+        "INSERT INTO goal_owners (id, workspace_id, goal_id, owner, position)"
+        " VALUES (1, 1, 1, '@alice archer', 0)",
+        "INSERT INTO goal_owners (id, workspace_id, goal_id, owner, position)"
+        " VALUES (2, 1, 2, '@ghost', 0)",
+    ]
+    with engine.begin() as connection:
+        for row in rows:
+            connection.execute(text(row), at)
+    engine.dispose()
+    command.upgrade(config, "head")
+    engine = create_db_engine(url)
+    with engine.connect() as connection:
+        owners = connection.execute(text("SELECT goal_id, owner FROM goal_owners")).all()
+    engine.dispose()
+    assert sorted(tuple(r) for r in owners) == [(1, "U0ALICE"), (2, "@ghost")]
+    assert "@ghost" in caplog.text and "people resolve" in caplog.text
