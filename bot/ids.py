@@ -14,6 +14,8 @@ class Action(enum.StrEnum):
     HOME_REFRESH = "home_refresh"
     IMPORT_CONFIRM = "import_confirm"  # value: file id of a shared roadmap file
     IMPORT_CANCEL = "import_cancel"
+    OWNERS_FIX = "owners_fix"  # opens the modal mapping unresolved owner names to people
+    CHECKIN_WHICH = "checkin_which"  # value: JSON {prompt, reply ts}: a reply's goal, chosen
     # Knowledge-sharing reminders; the actions block's id names the occurrence (see blocks.rituals).
     OCCURRENCE_VOLUNTEER = "ks_volunteer"
     OCCURRENCE_SWAP = "ks_swap"  # users_select: hand the session to someone else
@@ -31,6 +33,7 @@ class Callback(enum.StrEnum):
     GOAL_EDIT = "goal_edit"  # private_metadata: goal ref
     METRIC_ADD = "metric_add"
     IMPORT = "roadmap_import"
+    OWNERS_FIX = "owners_fix"  # private_metadata: JSON list of the names, in block order
     CHECKIN_NOTE = "checkin_note"  # private_metadata: JSON {ref, prompt}
     OCCURRENCE_TOPIC = "ks_topic"  # private_metadata: JSON {block, channel, ts}
     RETRO_ITEM = "retro_item"  # private_metadata: JSON {block, channel, ts}

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.kinds.knowledge_sharing import channel_members
+from bot.services.people import DirectoryUnavailable, PeopleReads
 
 log = logging.getLogger(__name__)
 
@@ -61,3 +62,36 @@ def display_names(client: WebClient) -> Callable[[str], str | None]:
         return known[user_id]
 
     return name
+
+
+def people_reads(client: WebClient) -> PeopleReads:
+    """users.list (every page, 200 at a time) and users.lookupByEmail for the people
+    directory; Slack's refusals (rate limits, missing_scope) become DirectoryUnavailable, so
+    the directory answers from its cache and says so."""
+
+    def list_members() -> list[dict]:
+        members: list[dict] = []
+        cursor = None
+        try:
+            while True:
+                page = client.users_list(limit=200, cursor=cursor)
+                members += page.get("members") or []
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    return members
+        except SlackApiError as error:
+            reason = error.response.get("error") or "error"
+            log.warning("users.list failed: %s", reason)
+            raise DirectoryUnavailable(reason) from error
+
+    def lookup_email(email: str) -> dict | None:
+        try:
+            return client.users_lookupByEmail(email=email)["user"]
+        except SlackApiError as error:
+            reason = error.response.get("error") or "error"
+            if reason == "users_not_found":
+                return None
+            log.warning("users.lookupByEmail failed: %s", reason)
+            raise DirectoryUnavailable(reason) from error
+
+    return PeopleReads(list_members, lookup_email)

@@ -14,11 +14,13 @@ from bot.flows.checkin_answers import (
     NoteSubmitted,
     ReactionAdded,
     ReactionRemoved,
+    WhichGoalChosen,
     checkin_button,
     note_button,
     reaction_added,
     reaction_removed,
     submit_note,
+    which_goal_chosen,
 )
 from bot.ids import Action, Callback, Field
 from handlers.common import Invocation, field_value, listener
@@ -30,6 +32,7 @@ def register(app: App) -> None:
     app.action(re.compile(f"^{Action.GOAL_CHECKIN}"))(listener(checkin_pressed))
     app.action(Action.GOAL_NOTE)(listener(note_pressed))
     app.view(Callback.CHECKIN_NOTE)(listener(note_submitted))
+    app.action(re.compile(f"^{Action.CHECKIN_WHICH}"))(listener(which_goal_pressed))
 
 
 def reaction_added_event(event: dict, context) -> Invocation | None:
@@ -79,3 +82,10 @@ def note_submitted(body: dict, view: dict) -> Invocation:
         note=field_value(view, Field.NOTE) or "",
     )
     return Invocation(submit_note, request, body["user"]["id"], default_block=Field.STATUS)
+
+
+def which_goal_pressed(action: dict, body: dict) -> Invocation:
+    """A button of the private "which goal?" question under a thread reply."""
+    value = json.loads(action["value"])
+    request = WhichGoalChosen(int(value["r"]), value["g"], value["ts"], value["t"])
+    return Invocation(which_goal_chosen, request, body["user"]["id"])

@@ -51,14 +51,26 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    toggled = sqlite and not connection.in_transaction()  # else: the caller's transaction
+    if toggled:
+        # Batch mode rebuilds a table by copying it and dropping the old one; with foreign
+        # keys on, that DROP would first delete (or null) every row that references it.
+        # On the driver's connection: through SQLAlchemy it would run inside the BEGIN that
+        # bot.db emits, where SQLite ignores this pragma.
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        if toggled:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

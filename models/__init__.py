@@ -2,7 +2,7 @@
 
 from models import installation  # noqa: F401  (slack_sdk's OAuth tables)
 from models.base import Base, utcnow
-from models.checkin import Checkin, CheckinPrompt, CheckinSource
+from models.checkin import Checkin, CheckinPrompt, CheckinRound, CheckinSource
 from models.events import ApiToken, AuditEntry, ProcessedEvent
 from models.metric import Metric, MetricReading
 from models.roadmap import (
@@ -22,7 +22,7 @@ from models.schedule import (
     Schedule,
     ScheduleKind,
 )
-from models.workspace import Member, Workspace
+from models.workspace import Member, PersonAlias, Workspace
 
 __all__ = [
     "GOAL_STATUSES",
@@ -32,6 +32,7 @@ __all__ = [
     "Category",
     "Checkin",
     "CheckinPrompt",
+    "CheckinRound",
     "CheckinSource",
     "Delivery",
     "DeliveryState",
@@ -42,6 +43,7 @@ __all__ = [
     "Metric",
     "MetricReading",
     "Period",
+    "PersonAlias",
     "ProcessedEvent",
     "RetroItem",
     "RitualOccurrence",

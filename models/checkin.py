@@ -21,8 +21,30 @@ class CheckinSource(enum.StrEnum):
     COMMAND = "command"  # /roadmap checkin
 
 
+class CheckinRound(WorkspaceScoped, Base):
+    """One person's check-in of one cycle: the one top-level message they get (in their DM,
+    or in the roadmap channel), due at the schedule's time in their own zone."""
+
+    __tablename__ = "checkin_rounds"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "cycle", "person"),
+        UniqueConstraint("workspace_id", "channel_id", "message_ts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle: Mapped[str] = mapped_column(String(32))
+    person: Mapped[str] = mapped_column(String(32))  # a user id
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    due_at: Mapped[datetime | None]
+    posted_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class CheckinPrompt(WorkspaceScoped, Base):
-    """One posted prompt message, so a reaction or reply on it maps back to its goal."""
+    """One posted message about one goal (in a round's thread), so a reaction or a reply on
+    it maps back to its goal."""
 
     __tablename__ = "checkin_prompts"
     __table_args__ = (
@@ -33,8 +55,11 @@ class CheckinPrompt(WorkspaceScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
     cycle: Mapped[str] = mapped_column(String(32))
-    # A user id for a DM prompt, a channel id for a prompt in the roadmap channel.
+    # The person asked (before rounds: a channel id for a prompt in the roadmap channel).
     recipient: Mapped[str] = mapped_column(String(32))
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("checkin_rounds.id", ondelete="CASCADE"), index=True
+    )
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     posted_at: Mapped[datetime | None]
@@ -43,12 +68,13 @@ class CheckinPrompt(WorkspaceScoped, Base):
 
 
 class Checkin(WorkspaceScoped, Timestamps, Base):
-    """The answer for one goal in one cycle; a later answer in the cycle replaces it."""
+    """One answer about one goal: every answer is kept (the goal shows the latest), so a
+    goal's history tells the whole story of a cycle."""
 
     __tablename__ = "checkins"
     __table_args__ = (
-        UniqueConstraint("goal_id", "cycle"),
         Index("ix_checkins_workspace_cycle", "workspace_id", "cycle"),
+        Index("ix_checkins_goal_cycle", "goal_id", "cycle"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,9 +90,13 @@ class Checkin(WorkspaceScoped, Timestamps, Base):
     prompt_id: Mapped[int | None] = mapped_column(
         ForeignKey("checkin_prompts.id", ondelete="SET NULL")
     )
+    # Answered on a round's top message (one reaction for every goal in it).
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("checkin_rounds.id", ondelete="SET NULL")
+    )
     note_message_ts: Mapped[str | None] = mapped_column(String(32))
     retracted_at: Mapped[datetime | None]
-    # The goal's status and progress before this cycle's first answer, so a retracted
-    # reaction can put them back.
+    # The goal's status and progress before this answer, so a retracted reaction can put
+    # them back.
     previous_status: Mapped[str | None] = mapped_column(String(16))
     previous_progress: Mapped[int | None]

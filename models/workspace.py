@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import Base, Timestamps, WorkspaceScoped
+from models.base import Base, Timestamps, WorkspaceScoped, utcnow
 
 
 class Workspace(Timestamps, Base):
@@ -31,6 +31,8 @@ class Workspace(Timestamps, Base):
     # or a restart with a working token; its pending deliveries wait, parked.
     inactive_since: Mapped[datetime | None]
     inactive_reason: Mapped[str | None] = mapped_column(String(64))
+    # When the members were last read from users.list (None: never).
+    people_listed_at: Mapped[datetime | None]
 
     @classmethod
     def by_team(cls, session: Session, team_id: str) -> Workspace | None:
@@ -38,7 +40,8 @@ class Workspace(Timestamps, Base):
 
 
 class Member(WorkspaceScoped, Timestamps, Base):
-    """What the bot remembers of a person: time zone, admin flag, away dates."""
+    """What the bot remembers of a person: names (from users.list, to resolve what people
+    type), time zone, admin flag, away dates."""
 
     __tablename__ = "members"
     __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
@@ -50,3 +53,23 @@ class Member(WorkspaceScoped, Timestamps, Base):
     is_slack_admin: Mapped[bool] = mapped_column(default=False)
     away_until: Mapped[date | None]
     refreshed_at: Mapped[datetime | None]
+    handle: Mapped[str | None] = mapped_column(String(255))  # users.list `name`
+    display_name: Mapped[str | None] = mapped_column(String(255))
+    real_name: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(255))
+    is_bot: Mapped[bool] = mapped_column(default=False)
+    deleted: Mapped[bool] = mapped_column(default=False)
+    listed_at: Mapped[datetime | None]  # last seen in users.list
+
+
+class PersonAlias(WorkspaceScoped, Base):
+    """A name that did not match a member, mapped to a person by an admin (the import's fix),
+    so the same name resolves the same way next time."""
+
+    __tablename__ = "person_aliases"
+    __table_args__ = (UniqueConstraint("workspace_id", "alias"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alias: Mapped[str] = mapped_column(String(255))  # casefolded, without a leading @
+    user_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

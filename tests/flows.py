@@ -22,6 +22,7 @@ from bot.effects import RecordingEffects
 from bot.flows.outcome import Outcome
 from bot.flows.runner import Invocation, Origin, run_flow
 from bot.services.errors import ServiceError
+from bot.services.people import PeopleReads
 from models import utcnow
 
 
@@ -37,6 +38,19 @@ class FlowRun:
         return self.effects.text
 
 
+def people_reads(members: list[dict]) -> PeopleReads:
+    """users.list and users.lookupByEmail answered from a list of user dicts."""
+
+    def by_email(email: str) -> dict | None:
+        wanted = email.casefold()
+        return next(
+            (m for m in members if (m.get("profile") or {}).get("email", "").casefold() == wanted),
+            None,
+        )
+
+    return PeopleReads(lambda: list(members), by_email)
+
+
 def run(
     factory: sessionmaker[Session],
     flow: Callable,
@@ -46,12 +60,14 @@ def run(
     user_id: str,
     now: datetime | None = None,
     users: dict[str, dict] | None = None,
+    members: list[dict] | None = None,
     channel_id: str | None = None,
     event_id: str | None = None,
     event_type: str = "",
 ) -> FlowRun:
     """Run `flow(request, ctx)` as a listener would (bot.flows.runner.run_flow: one commit,
-    or a rollback with the complaint as the reply); `users` answers users.info by id."""
+    or a rollback with the complaint as the reply); `users` answers users.info by id, and
+    `members` (else `users`) users.list and users.lookupByEmail."""
     commits = 0
     error: ServiceError | None = None
 
@@ -75,6 +91,7 @@ def run(
             Invocation(capturing, request, user_id),
             Origin(team_id, channel_id=channel_id, event_id=event_id, event_type=event_type),
             lookup_user=users.get if users is not None else None,
+            people=people_reads(members if members is not None else list((users or {}).values())),
             now=now or utcnow(),
         )
     recorder = RecordingEffects()

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db import create_db_engine, make_session_factory
-from models import Checkin, CheckinPrompt, Goal, ProcessedEvent
+from models import Checkin, CheckinPrompt, CheckinRound, Goal, ProcessedEvent
 from tests.harness import run_command
 
 pytestmark = pytest.mark.usefixtures("frozen_time", "roadmap")
@@ -33,7 +33,7 @@ def prompts(running_app, slack, db):
     outcome = run_command(
         running_app, "checkin prompt", user_id=slack.admin, channel_id=slack.channel
     )
-    assert "prompts posted" in outcome.text, outcome.text
+    assert "asked" in outcome.text, outcome.text
     db.rollback()  # end the read snapshot so the app's commits are visible
     rows = db.execute(
         select(
@@ -65,9 +65,16 @@ def react(running_app, slack, user, channel, ts, name="large_yellow_circle", **k
     return event
 
 
-def test_prompts_go_to_each_owner_with_reactions_and_buttons(prompts, slack):
-    # G1 alice, G2 bob, G3 alice+bob: four prompts, all in DMs.
+def test_prompts_go_to_each_owner_with_reactions_and_buttons(prompts, slack, db):
+    # G1 alice, G2 bob, G3 alice+bob: one message each, with a message per goal in its thread.
     assert set(prompts) == {(1, slack.alice), (2, slack.bob), (3, slack.alice), (3, slack.bob)}
+    tops = db.execute(select(CheckinRound.person, CheckinRound.channel_id)).all()
+    assert sorted(p for p, _ in tops) == sorted([slack.alice, slack.bob])
+    (alice_dm,) = [c for p, c in tops if p == slack.alice]
+    top_level = [m for m in slack.fake.messages(alice_dm) if m.get("thread_ts", m["ts"]) == m["ts"]]
+    assert len(top_level) == 1  # one notification for two goals
+    assert "how are your 2 goals going?" in top_level[0]["text"]
+    assert "Week of 3 March" in json.dumps(top_level[0]["blocks"])
     channel, ts = prompts[(1, slack.alice)]
     assert channel.startswith("D")
     message = slack.fake.message(channel, ts)
@@ -83,7 +90,7 @@ def test_prompting_twice_in_a_cycle_posts_nothing_new(prompts, running_app, slac
     outcome = run_command(
         running_app, "checkin prompt", user_id=slack.admin, channel_id=slack.channel
     )
-    assert "0 prompts posted, 4 already posted" in outcome.text
+    assert "0 people asked, 2 people already asked this week" in outcome.text
     assert len(slack.fake.calls_to("chat.postMessage")) == before
 
 
@@ -107,13 +114,14 @@ def test_reaction_records_once_even_when_slack_retries(prompts, running_app, sla
     assert (checkin.status, checkin.source, checkin.user_id) == ("at-risk", "reaction", slack.alice)
     db.rollback()
     assert db.scalar(select(Goal.status).where(Goal.number == 1)) == "at-risk"
-    assert len(slack.fake.calls_to("chat.update")) == updates_before + 1
+    # The goal's message shows the answer, and the top message who answered what.
+    assert len(slack.fake.calls_to("chat.update")) == updates_before + 2
     assert "Recorded: :large_yellow_circle: at-risk" in json.dumps(slack.fake.message(channel, ts))
     assert slack.fake.calls_to("views.publish")  # the owner's Home was refreshed
 
     react(running_app, slack, slack.alice, channel, ts, event_id="Ev0000000A01", retry_num=1)
     assert len(checkins(db)) == 1
-    assert len(slack.fake.calls_to("chat.update")) == updates_before + 1
+    assert len(slack.fake.calls_to("chat.update")) == updates_before + 2
 
 
 def test_a_reaction_is_one_flow_call_committed_once(prompts, running_app, slack, db, monkeypatch):
@@ -307,7 +315,8 @@ def test_button_and_note_modal_record_check_ins(prompts, running_app, slack, db)
     }
     assert running_app.interaction(submission).status == 200
     assert running_app.runtime.listener_executor.wait_idle(15)
-    (checkin,) = checkins(db)  # replaced, not added
+    button, checkin = checkins(db)  # both answers are kept; the goal shows the latest
+    assert button.status == "blocked"
     assert (checkin.status, checkin.progress, checkin.note, checkin.source) == (
         "on-track",
         40,
@@ -327,7 +336,7 @@ def test_checkin_command_and_history(running_app, slack, db):
     (checkin,) = checkins(db)
     assert (checkin.status, checkin.progress, checkin.note) == ("at-risk", 60, "waiting on vendor")
     history = run_command(running_app, "history G1", user_id=slack.carol, channel_id=slack.channel)
-    assert "2025-W10" in history.text and "waiting on vendor" in history.text
+    assert "Week of 3 March" in history.text and "waiting on vendor" in history.text
 
 
 def test_away_without_a_date_lasts_until_back(running_app, slack, db):
@@ -335,12 +344,12 @@ def test_away_without_a_date_lasts_until_back(running_app, slack, db):
     outcome = run_command(
         running_app, "checkin prompt", user_id=slack.admin, channel_id=slack.channel
     )
-    assert "2 prompts posted" in outcome.text
+    assert "1 person asked about 2 goals" in outcome.text
     run_command(running_app, "back", user_id=slack.bob, channel_id=slack.channel)
     again = run_command(
         running_app, "checkin prompt", user_id=slack.admin, channel_id=slack.channel
     )
-    assert "2 prompts posted, 2 already posted" in again.text
+    assert "1 person asked about 2 goals, 1 person already asked this week" in again.text
 
 
 def test_away_owners_are_skipped(running_app, slack, db):
@@ -348,7 +357,7 @@ def test_away_owners_are_skipped(running_app, slack, db):
     outcome = run_command(
         running_app, "checkin prompt", user_id=slack.admin, channel_id=slack.channel
     )
-    assert "2 prompts posted" in outcome.text and "1 people away" in outcome.text
+    assert "1 person asked about 2 goals" in outcome.text and "1 person away" in outcome.text
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -384,7 +393,7 @@ def test_two_concurrent_identical_events_leave_one_check_in(prompts, running_app
     assert len(updates) == 1
 
 
-def test_two_different_answers_racing_leave_one_check_in(prompts, running_app, slack, db):
+def test_two_different_answers_racing_are_both_kept(prompts, running_app, slack, db):
     channel, ts = prompts[(3, slack.alice)]
     other_channel, other_ts = prompts[(3, slack.bob)]
     barrier = threading.Barrier(2)
@@ -402,7 +411,7 @@ def test_two_different_answers_racing_leave_one_check_in(prompts, running_app, s
     for t in threads:
         t.join()
     assert running_app.runtime.listener_executor.wait_idle(15)
-    assert len(checkins(db)) == 1
+    assert sorted(c.status for c in checkins(db)) == ["at-risk", "on-track"]
 
 
 def test_unanswered_prompts_get_one_reminder(prompts, running_app, slack, db, frozen_time):
@@ -417,14 +426,14 @@ def test_unanswered_prompts_get_one_reminder(prompts, running_app, slack, db, fr
     react(running_app, slack, slack.alice, channel, ts, "+1")  # G1 answered: no reminder
     frozen_time.shift(25 * 3600)
     sent = send_chases(factory=factory, client=client, workspace_id=workspace_id, now=utcnow())
-    assert sent == 3  # G2 (bob), G3 (alice and bob)
-    replies = [m for m in slack.fake.messages(channel) if m.get("thread_ts") == ts != m["ts"]]
-    assert replies == []
-    other_channel, other_ts = prompts[(2, slack.bob)]
-    (reminder,) = [
-        m for m in slack.fake.messages(other_channel) if m.get("thread_ts") == other_ts != m["ts"]
-    ]
-    assert "gentle reminder" in reminder["text"]
+    assert sent == 2  # one per person: alice (G3 still open) and bob (G2, G3)
+    reminders = [m for m in slack.fake.messages(channel) if "gentle reminder" in m["text"]]
+    (alice_reminder,) = reminders
+    assert "G3" in alice_reminder["text"] and "G1" not in alice_reminder["text"]
+    assert "1 goal still waits" in alice_reminder["text"]
+    other_channel, _ = prompts[(2, slack.bob)]
+    (reminder,) = [m for m in slack.fake.messages(other_channel) if "gentle" in m["text"]]
+    assert "2 goals still wait" in reminder["text"]
     assert send_chases(factory=factory, client=client, workspace_id=workspace_id, now=utcnow()) == 0
 
 
@@ -438,13 +447,13 @@ def test_a_prompt_posted_late_on_sunday_is_chased_in_the_new_week(
     outcome = run_command(
         running_app, "checkin prompt", user_id=slack.admin, channel_id=slack.channel
     )
-    assert "prompts posted" in outcome.text
+    assert "2 people asked" in outcome.text
     factory = make_session_factory(db.get_bind())
     workspace_id = db.scalar(select(Workspace.id))
     client = running_app.runtime.web_client()
     frozen_time.move_to("2025-03-10 20:00:00+00:00")  # Monday evening: week 11, 25 h later
     chased = send_chases(factory=factory, client=client, workspace_id=workspace_id, now=utcnow())
-    assert chased == 4  # G1 alice, G2 bob, G3 alice and bob: none answered in week 10
+    assert chased == 2  # alice and bob: none of their goals answered in week 10
     assert send_chases(factory=factory, client=client, workspace_id=workspace_id, now=utcnow()) == 0
 
 
@@ -463,7 +472,7 @@ def test_an_answer_given_in_the_new_week_counts_for_sundays_prompt(
     client = running_app.runtime.web_client()
     frozen_time.move_to("2025-03-10 20:00:00+00:00")
     chased = send_chases(factory=factory, client=client, workspace_id=workspace_id, now=utcnow())
-    assert chased == 3  # G2 (bob) and G3 (alice, bob); G1 was answered
+    assert chased == 2  # alice (G3 still open) and bob; G1 was answered
 
 
 def test_a_newer_prompt_supersedes_the_old_one_for_reminders(running_app, slack, db, frozen_time):
@@ -526,7 +535,7 @@ def test_reminders_follow_the_chase_setting(prompts, running_app, slack, db, fro
     frozen_time.shift(30 * 3600)
     assert chase() == 0  # reminders are off
     assert "after 2 hours" in config("chase 2")
-    assert chase() == 4  # 30 h unanswered, 2 h allowed: every prompt gets its one reminder
+    assert chase() == 2  # 30 h unanswered, 2 h allowed: each person gets their one reminder
     assert chase() == 0
 
 
@@ -538,9 +547,12 @@ def test_cli_posts_the_prompts(settings, slack, monkeypatch, tmp_path, capsys, d
     monkeypatch.setenv("SLACK_BOT_TOKEN", settings.slack_bot_token)
     monkeypatch.setenv("SLACK_API_URL", settings.slack_api_url)
     assert main(["checkins", "prompt", "--team", slack.team_id]) == 0
-    assert "4 prompts posted" in capsys.readouterr().out
+    assert "2 people asked about 4 goals" in capsys.readouterr().out
     assert main(["checkins", "prompt", "--team", slack.team_id]) == 0
-    assert "0 prompts posted, 4 already posted" in capsys.readouterr().out
+    assert "0 people asked, 2 people already asked this week" in capsys.readouterr().out
+    assert main(["checkins", "status", "--team", slack.team_id]) == 0
+    status = capsys.readouterr().out
+    assert "0 of 2 people checked in" in status and "Alice Archer, Bob Baker" in status
 
 
 def test_checkins_are_exported(running_app, slack, db):

@@ -133,12 +133,12 @@ def test_a_retried_reaction_records_once(session_factory, slack, prompts):
         assert session.scalar(audits) == 1
 
 
-def test_a_later_answer_replaces_the_earlier_one(session_factory, slack, prompts):
+def test_a_later_answer_is_kept_beside_the_earlier_one(session_factory, slack, prompts):
     prompt = prompts[(1, slack.alice)]
     react(session_factory, slack, prompt, slack.alice, "large_yellow_circle")
     react(session_factory, slack, prompt, slack.alice, "+1::skin-tone-3")
-    (checkin,) = checkins(session_factory)
-    assert checkin.status == "on-track"
+    assert [c.status for c in checkins(session_factory)] == ["at-risk", "on-track"]
+    assert goal_status(session_factory, 1) == "on-track"  # the goal shows the latest
 
 
 def test_removing_the_reaction_retracts_the_answer(session_factory, slack, prompts):
@@ -152,7 +152,7 @@ def test_removing_the_reaction_retracts_the_answer(session_factory, slack, promp
     )  # fmt: skip
     assert result.effects.of_type(Update)
     (checkin,) = checkins(session_factory)
-    assert checkin.retracted_at is not None and checkin.status is None
+    assert checkin.retracted_at is not None  # kept, marked taken back, in the history
     assert goal_status(session_factory, 1) == "not-started"
 
 
@@ -233,8 +233,16 @@ def test_completion_counts_the_cycle(session_factory, slack, prompts):
         done = completion(
             session=session, workspace=workspace, cycle=cycle_of(workspace, NOW), now=NOW
         )
-    assert (done.checked_in, done.total) == (1, 13)
+    # People, not goals: alice answered G1 but not G3, bob nothing yet.
+    assert (done.checked_in, done.total) == (0, 2)
+    assert done.missing_people == [slack.alice, slack.bob]
+    assert (done.goals_answered, done.goals_total) == (1, 13)
     assert "G2" in [g.ref for g in done.missing]
+    react(session_factory, slack, prompts[(3, slack.alice)], slack.alice, "+1")
+    with session_factory() as session:
+        workspace = session.scalar(select(Workspace))
+        done = completion(session=session, workspace=workspace, cycle="2025-W10", now=NOW)
+    assert (done.checked_in, done.total, done.missing_people) == (1, 2, [slack.bob])
 
 
 # --- thread replies ---------------------------------------------------------------------------
@@ -322,7 +330,7 @@ def note(ref="G2", prompt_id=None, status="on-track", progress="40", text="unblo
     return NoteSubmitted(ref, prompt_id, status, progress, text)
 
 
-def test_the_note_modal_replaces_the_buttons_answer(session_factory, slack, prompts):
+def test_the_note_modal_answers_after_the_button(session_factory, slack, prompts):
     channel, ts = prompts[(2, slack.bob)]
     answer(
         session_factory,
@@ -335,7 +343,8 @@ def test_the_note_modal_replaces_the_buttons_answer(session_factory, slack, prom
         prompt_id = session.scalar(select(CheckinPrompt.id).where(CheckinPrompt.message_ts == ts))
     result = answer(session_factory, slack, submit_note, note(prompt_id=prompt_id), slack.bob)
     assert result.commits == 1 and result.effects.of_type(Update)
-    (checkin,) = checkins(session_factory)
+    button, checkin = checkins(session_factory)
+    assert (button.status, button.note) == ("blocked", None)
     assert (checkin.status, checkin.progress, checkin.note, checkin.source) == (
         "on-track", 40, "unblocked", "modal",
     )  # fmt: skip

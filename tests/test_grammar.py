@@ -462,8 +462,14 @@ def test_assign() -> None:
         "G12", ("@alice", "U0123ABCD")
     )
     assert error_of("assign G12").message == "Who should own G12? Mention them, e.g. @alice."
-    error = error_of("assign G12 alice")
-    assert error.message == "`alice` is not a person; mention them, e.g. @alice."
+    # Names, e-mail addresses and `me` are kept as typed; the flow resolves them to people.
+    assert parse("assign G12 alice") == AssignGoal("G12", ("alice",))
+    assert parse("assign G12 Bob Baker, carol@example.com and me") == AssignGoal(
+        "G12", ("Bob Baker", "carol@example.com", "mine")
+    )
+    assert parse('assign G12 "Zoë O\'Brien" @dan') == AssignGoal("G12", ("Zoë O'Brien", "@dan"))
+    error = error_of("assign G12 #eng")
+    assert error.message == "`#eng` is not a person; mention them, e.g. @alice."
     assert error.usage == "/roadmap assign G12 @owner…"
 
 

@@ -138,7 +138,8 @@ class SharedClock:
 
 def _forty_goals_in_channel_mode(session_factory, workspace_id, slack) -> int:
     """40 more goals owned by alice; prompts go to the roadmap channel. Returns how many
-    goals are owned and open (each gets one prompt in the channel)."""
+    (goal, owner) pairs are open: each owner's message in the channel has one message per
+    goal of theirs in its thread."""
     with session_factory() as session, session.begin():
         workspace = session.get(Workspace, workspace_id)
         workspace.roadmap_channel_id = slack.channel
@@ -155,7 +156,7 @@ def _forty_goals_in_channel_mode(session_factory, workspace_id, slack) -> int:
             )
     with session_factory() as session:
         goals = session.scalars(select(Goal).where(Goal.workspace_id == workspace_id)).all()
-        return sum(1 for g in goals if g.owners and g.status != "done" and not g.archived)
+        return sum(len(g.owners) for g in goals if g.status != "done" and not g.archived)
 
 
 def _assert_each_prompted_once(session_factory, slack, expected: int) -> None:
@@ -163,7 +164,7 @@ def _assert_each_prompted_once(session_factory, slack, expected: int) -> None:
         prompts = session.scalars(select(CheckinPrompt)).all()
     assert len(prompts) == expected >= 40
     assert all(p.message_ts and p.channel_id == slack.channel for p in prompts)
-    assert len({p.goal_id for p in prompts}) == expected  # each goal once
+    assert len({(p.goal_id, p.recipient) for p in prompts}) == expected  # once per owner
     posted = {m["ts"] for m in slack.fake.messages(slack.channel)}
     assert {p.message_ts for p in prompts} <= posted  # none lost
     assert slack.fake.rate_limited_count == 0  # no 429 at all, so none reached anyone
@@ -183,7 +184,7 @@ def test_forty_prompts_to_one_channel_are_paced(roadmap, session_factory, slack)
         prompt_calls(factory=session_factory, client=client, workspace_id=roadmap, now=utcnow()),
         Pacer(per_workspace=0, clock=clock, sleep=clock.sleep),
     )
-    assert run.posted == expected and not run.failed, run.summary()
+    assert run.goals == expected and run.asked == 2 and not run.failed, run.summary()
     _assert_each_prompted_once(session_factory, slack, expected)
     assert clock.now - started >= (expected - 1) * POST_GAP  # a second apart, not a burst
 

@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.message import Message, context, section
-from bot.blocks.text import escape_mrkdwn, truncate
+from bot.blocks.text import escape_mrkdwn, plural, truncate
 from bot.ids import Action
 from bot.services.goals import GoalChoices, GoalPage, GoalView
 
@@ -68,7 +68,7 @@ def goal_page(page: GoalPage) -> Message:
                 ),
             )
         )
-    summary = f"{page.total} goals" + (
+    summary = plural(page.total, "goal") + (
         f" · page {page.page} of {page.pages}" if page.pages > 1 else ""
     )
     blocks.append(context(summary))

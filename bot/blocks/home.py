@@ -17,7 +17,7 @@ from slack_sdk.models.views import View
 from bot.blocks.goals import checkin_buttons, goal_line, progress_bar
 from bot.blocks.message import context, section
 from bot.blocks.replies import metric_line
-from bot.blocks.text import escape_mrkdwn
+from bot.blocks.text import escape_mrkdwn, plural
 from bot.ids import Action
 from bot.services.dashboard import HomeSummary
 
@@ -41,7 +41,8 @@ def home_view(summary: HomeSummary) -> View:
     ]
     blocks.append(
         section(
-            f"*{escape_mrkdwn(summary.period)}* · {summary.goal_count} goals\n" + "\n".join(lines)
+            f"*{escape_mrkdwn(summary.period)}* · {plural(summary.goal_count, 'goal')}\n"
+            + "\n".join(lines)
         )
     )
     if summary.period_phase == "ended":

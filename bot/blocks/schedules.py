@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import HeaderBlock
 
 from bot.blocks.message import Message, context, section
-from bot.blocks.text import escape_mrkdwn
+from bot.blocks.text import escape_mrkdwn, plural
 from bot.services.schedules import ScheduleView
 
 
@@ -44,7 +44,7 @@ def schedules_message(views: Sequence[ScheduleView], *, runs: int = 1) -> Messag
     for view in views[:45]:
         blocks.append(section(schedule_line(view, runs=runs)))
     blocks.append(context("`/roadmap schedule pause|resume|delete|test &lt;id&gt;`"))
-    return Message(text=f"{len(views)} schedules", blocks=blocks)
+    return Message(text=plural(len(views), "schedule"), blocks=blocks)
 
 
 def schedule_saved(view: ScheduleView, what: str) -> Message:

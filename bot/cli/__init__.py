@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "bot.cli.server",
     "bot.cli.roadmap",
     "bot.cli.checkins",
+    "bot.cli.people",
     "bot.cli.schedules",
     "bot.cli.digests",
     "bot.cli.socket",

@@ -9,10 +9,12 @@ from pathlib import Path
 from bot.cli.workspace import cli_workspace
 from bot.config import Settings
 from bot.db import create_db_engine, make_session_factory, migrate
+from bot.services.people import refresh_people, unresolved_owners
 from bot.services.roadmap_document import RoadmapParseError
 from bot.services.roadmap_export import FORMATS, ExportError, export_roadmap
 from bot.services.roadmap_import import ImportReport, import_roadmap
 from bot.services.workspaces import WorkspaceError
+from models import utcnow
 
 
 def add_parsers(subparsers) -> None:
@@ -49,6 +51,9 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     try:
         with factory() as session:
             workspace = cli_workspace(session, settings, args.team, create=True)
+            reads = slack_people_reads(settings)
+            if reads is not None:  # owners resolve against the members Slack lists
+                refresh_people(session=session, workspace=workspace, reads=reads, now=utcnow())
             report = import_roadmap(
                 session=session,
                 workspace_id=workspace.id,
@@ -57,6 +62,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
                 archive_missing=args.archive_missing,
                 actor="cli",
             )
+            unresolved = [] if args.dry_run else unresolved_owners(session, workspace.id)
             # A dry run leaves no trace at all, not even a newly created local workspace.
             session.rollback() if args.dry_run else session.commit()
     except RoadmapParseError as error:
@@ -68,7 +74,22 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     print(format_report(report))
+    if unresolved:
+        print(f"Owners not found in the workspace ({len(unresolved)}), kept as written:")
+        for name in unresolved:
+            print(f"  {name.name} ({', '.join(name.refs)})")
+        print("Fix them in Slack (the button in the import's DM) or `roadmap-bot people resolve`.")
     return 0
+
+
+def slack_people_reads(settings: Settings):
+    """users.list through the bot token, when there is one (else names stay unresolved)."""
+    if not settings.slack_bot_token:
+        return None
+    from bot.runtime import make_web_client
+    from bot.slack_reads import people_reads
+
+    return people_reads(make_web_client(settings, settings.slack_bot_token))
 
 
 def format_report(report: ImportReport) -> str:

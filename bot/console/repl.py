@@ -242,7 +242,11 @@ class Console(SurfacePrinter):
         }
         if home:
             event["view"] = home
-        self._event(event, "app_home_opened")
+        self.home_requested = True
+        try:
+            self._event(event, "app_home_opened")
+        finally:
+            self.home_requested = False
         if self.homes_shown == shown:
             if home:
                 self.show_view(home, "Home tab (unchanged)")

@@ -14,6 +14,7 @@ from typing import TextIO
 
 from sqlalchemy import func, select
 
+from bot.blocks.text import plural
 from bot.config import Settings
 from bot.console.repl import ConsoleContext
 from bot.console.workspace import MEMBERS, LocalWorkspace
@@ -122,7 +123,7 @@ def open_console(
             goals = prepare_database(local, runtime.session_factory, sample_path, out)
             others = [slack.describe(p) for p in slack.people() if p["id"] != user_id]
             out.write(
-                f"Local workspace {LOCAL_TEAM_ID}: {goals} goals. You are {user_id} in "
+                f"Local workspace {LOCAL_TEAM_ID}: {plural(goals, 'goal')}. You are {user_id} in "
                 f"#{slack.channel_name} with {', '.join(others)}; :as NAME acts as one of them."
                 "\nType /roadmap help, or :help for console commands.\n"
             )

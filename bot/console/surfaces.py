@@ -36,6 +36,7 @@ class SurfacePrinter:
         self.homes_shown = 0
         self.last_bot_message: tuple[str, str] | None = None
         self.fresh = True  # the next surface with controls replaces the numbered ones
+        self.home_requested = False  # `:home` asked for the Home tab: show it in full
 
     def print(self, text: str) -> None:
         try:
@@ -146,7 +147,13 @@ class SurfacePrinter:
         elif output.kind == "home":
             self.homes_shown += 1
             who = self.slack.user_name(output.user or "") or output.user
-            self.show_view(data, f"Home tab of @{who}")
+            if self.home_requested and output.user == self.slack.user_id:
+                self.show_view(data, f"Home tab of @{who}")
+            else:  # a refresh after a change: a note, so the reply keeps the numbered buttons
+                whose = "your" if output.user == self.slack.user_id else f"@{who}'s"
+                self.print(
+                    self.renderer.dim(f"({whose} Home tab was refreshed; :home shows yours)")
+                )
         elif output.kind == "error":
             method, error = data.get("method"), data.get("error")
             self.print(self.renderer.dim(f"(Slack answered the app's {method}: {error})"))

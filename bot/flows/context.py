@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.services.actors import Actor
 from bot.services.checkins import first_time
+from bot.services.people import PeopleReads
 from bot.services.settings import cached_member, remember_member
 from bot.services.workspaces import ensure_workspace
 from models import Workspace
@@ -42,6 +43,7 @@ class FlowContext:
         channel_id: str | None = None,
         event_id: str | None = None,
         event_type: str = "",
+        people: PeopleReads | None = None,
     ):
         if actor is None and resolve_actor is None:
             raise ValueError("a FlowContext needs an actor or a way to resolve one")
@@ -53,6 +55,8 @@ class FlowContext:
         self.channel_id = channel_id
         self.event_id = event_id
         self.event_type = event_type
+        # users.list / users.lookupByEmail, for flows that resolve names (None: the cache only).
+        self.people = people
 
     @property
     def actor(self) -> Actor:
@@ -91,6 +95,7 @@ def open_context(
     channel_id: str | None = None,
     event_id: str | None = None,
     event_type: str = "",
+    people: PeopleReads | None = None,
 ) -> FlowContext:
     workspace = ensure_workspace(session=session, team_id=team_id, enterprise_id=enterprise_id)
     return FlowContext(
@@ -101,6 +106,7 @@ def open_context(
         channel_id=channel_id,
         event_id=event_id,
         event_type=event_type,
+        people=people,
     )
 
 

@@ -11,6 +11,7 @@ from bot.blocks.modals import goal_modal
 from bot.flows.context import FlowContext
 from bot.flows.home import homes_after_change
 from bot.flows.outcome import OpenView, Outcome
+from bot.flows.people import owner_ids
 from bot.ids import Field
 from bot.services import goals
 
@@ -52,6 +53,12 @@ def goal_form_effect(ctx: FlowContext, *, trigger_id: str, ref: str | None) -> O
     return OpenView(trigger_id, modal)
 
 
+def due_warning(ctx: FlowContext, view) -> str:
+    """A warning when the goal is due outside its period ("" when it is not)."""
+    warning = goals.due_outside_period(ctx.session, ctx.workspace.id, view.ref)
+    return f"\n:warning: {warning}" if warning else ""
+
+
 def submit_goal_form(request: GoalFormSubmitted, ctx: FlowContext) -> Outcome:
     """Add or save the goal; the person is told by DM, and the owners' Homes refreshed."""
     title = request.title.strip()
@@ -65,7 +72,7 @@ def submit_goal_form(request: GoalFormSubmitted, ctx: FlowContext) -> Outcome:
         title=title,
         period=request.period,
         category=request.category,
-        owners=list(request.owners),
+        owners=owner_ids(ctx, request.owners),
         due=date.fromisoformat(request.due) if request.due else None,
     )
     if request.ref is not None:
@@ -74,4 +81,5 @@ def submit_goal_form(request: GoalFormSubmitted, ctx: FlowContext) -> Outcome:
     else:
         result = goals.add_goal(**fields)
         what = f"added to {result.period} / {result.category}."
+    what += due_warning(ctx, result)
     return Outcome(reply=goal_changed(result, what), effects=homes_after_change(ctx, result.owners))

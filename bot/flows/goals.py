@@ -20,10 +20,11 @@ from bot.flows.commands import (
     ShowGoal,
 )
 from bot.flows.context import FlowContext
-from bot.flows.goal_forms import goal_form_effect
+from bot.flows.goal_forms import due_warning, goal_form_effect
 from bot.flows.home import homes_after_change
 from bot.flows.outcome import Outcome
-from bot.services import goals
+from bot.flows.people import owner_id, owner_ids
+from bot.services import goals, people
 from bot.services.actors import can_change_goal
 from bot.services.goals import GoalChoices, GoalView
 
@@ -39,6 +40,13 @@ def changed(ctx: FlowContext, call: CommandCall, view: GoalView, what: str) -> O
 
 def list_goals(call: CommandCall[ListGoals], ctx: FlowContext) -> Outcome:
     cmd = call.command
+    owner, owner_name = cmd.owner, None
+    if owner and owner != "mine":
+        owner = owner_id(ctx, owner)
+        names = people.person_names(ctx.session, ctx.workspace.id, [owner])
+        owner_name = names.get(owner) or people.handles(ctx.session, ctx.workspace.id, [owner]).get(
+            owner
+        )
     page = goals.list_goals(
         session=ctx.session,
         workspace=ctx.workspace,
@@ -46,7 +54,8 @@ def list_goals(call: CommandCall[ListGoals], ctx: FlowContext) -> Outcome:
         now=ctx.now,
         period=cmd.period,
         category=cmd.category,
-        owner=cmd.owner,
+        owner=owner,
+        owner_name=owner_name,
         status=cmd.status,
         page=cmd.page,
     )
@@ -77,10 +86,11 @@ def add_goal(call: CommandCall[AddGoal], ctx: FlowContext) -> Outcome:
         title=cmd.title,
         period=cmd.period,
         category=cmd.category,
-        owners=list(cmd.owners),
+        owners=owner_ids(ctx, cmd.owners),
         due=cmd.due,
     )
-    return changed(ctx, call, view, f"added to {view.period} / {view.category}.")
+    what = f"added to {view.period} / {view.category}."
+    return changed(ctx, call, view, what + due_warning(ctx, view))
 
 
 def edit_goal(call: CommandCall[EditGoal], ctx: FlowContext) -> Outcome:
@@ -97,7 +107,7 @@ def assign(call: CommandCall[AssignGoal], ctx: FlowContext) -> Outcome:
         workspace=ctx.workspace,
         actor=ctx.actor,
         ref=cmd.ref,
-        owners=list(cmd.owners),
+        owners=owner_ids(ctx, cmd.owners),
     )
     return changed(ctx, call, view, "owners updated.")
 

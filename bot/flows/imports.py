@@ -16,9 +16,11 @@ from bot.blocks.imports import (
     import_proposal,
     report_message,
 )
+from bot.blocks.people import unresolved_notice
 from bot.flows.context import FlowContext
 from bot.flows.outcome import Outcome, Post
 from bot.ids import Field
+from bot.services import people
 from bot.services.actors import require_admin
 from bot.services.errors import ServiceError
 from bot.services.roadmap_document import RoadmapParseError
@@ -65,10 +67,25 @@ class ImportConfirmed:
     fetch: FileFetcher
 
 
+def _read_members(ctx: FlowContext) -> None:
+    """Owners in the document resolve against the workspace's members as Slack lists them."""
+    if ctx.people is not None:
+        people.refresh_people(
+            session=ctx.session, workspace=ctx.workspace, reads=ctx.people, now=ctx.now
+        )
+
+
+def owner_warnings(ctx: FlowContext, dry_run: bool) -> list[Post]:
+    """After an import: the owner names that matched nobody, with the fix, to the admin."""
+    names = [] if dry_run else people.unresolved_owners(ctx.session, ctx.workspace.id)
+    return [Post(ctx.actor.user_id, unresolved_notice(names))] if names else []
+
+
 def submit_import(request: ImportSubmitted, ctx: FlowContext) -> Outcome:
     """A document that is not a roadmap (or a person who may not import) keeps the modal
     open with the reason; otherwise the report goes to the person by DM."""
     require_admin(ctx.workspace, ctx.actor, WHAT)
+    _read_members(ctx)
     try:
         report = import_roadmap(
             session=ctx.session,
@@ -79,7 +96,7 @@ def submit_import(request: ImportSubmitted, ctx: FlowContext) -> Outcome:
         )
     except RoadmapParseError as error:  # raised before anything is written
         return Outcome(errors={Field.DOCUMENT: str(error)[:150]})
-    return Outcome(reply=report_message(report))
+    return Outcome(reply=report_message(report), effects=owner_warnings(ctx, request.dry_run))
 
 
 def file_shared(request: RoadmapFileShared, ctx: FlowContext) -> Outcome:
@@ -105,6 +122,7 @@ def confirm_import(request: ImportConfirmed, ctx: FlowContext) -> Outcome:
     """Import the file for real; the report replaces the dry run."""
     try:
         require_admin(ctx.workspace, ctx.actor, WHAT)
+        _read_members(ctx)
         report = import_roadmap(
             session=ctx.session,
             workspace_id=ctx.workspace.id,
@@ -113,4 +131,8 @@ def confirm_import(request: ImportConfirmed, ctx: FlowContext) -> Outcome:
         )
     except (RoadmapParseError, ServiceError, ValueError) as error:
         return Outcome(reply=import_failed(str(error)))
-    return Outcome(reply=report_message(report), replace_original=True)
+    return Outcome(
+        reply=report_message(report),
+        replace_original=True,
+        effects=owner_warnings(ctx, dry_run=False),
+    )

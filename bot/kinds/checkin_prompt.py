@@ -1,6 +1,7 @@
-"""Check-in prompts: each owner is asked about each goal once a cycle (in a DM or the roadmap
-channel); unanswered prompts get one reminder in their thread; the admins hear of goals with
-no owner. Every post is a paced Call, like the digests'."""
+"""Check-in prompts: each person with open goals gets one message a cycle (in their DM, or in
+the roadmap channel), at the schedule's local time in their own zone, with one message per
+goal in its thread; a round left unanswered gets one reminder in its thread; the admins hear
+of goals with no owner. Every post is a paced Call, like the digests'."""
 
 from __future__ import annotations
 
@@ -10,23 +11,43 @@ from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.checkins import (
     PROMPT_REACTIONS,
     chase_message,
     prompt_message,
+    round_message,
     unowned_goals_message,
 )
+from bot.blocks.text import plural
 from bot.kinds.base import Kind, Sending, Sent
 from bot.kinds.posting import NotInChannel, post_message
 from bot.scheduling.dispatch import Call, Job, run_calls
 from bot.scheduling.pacing import Pacer
-from bot.services.checkin_prompts import claim_chase, due_chases, plan_prompts, reserve_prompt
-from bot.services.checkins import first_time
-from bot.services.goals import goal_view
-from models import CheckinPrompt, Goal, GoalOwner, Member, ScheduleKind, Workspace
+from bot.services.checkin_prompts import (
+    PersonRound,
+    add_goal_prompt,
+    claim_chase,
+    due_chases,
+    plan_rounds,
+    reserve_round,
+    round_view,
+    unanswered_goal_ids,
+)
+from bot.services.checkins import cycle_words, first_time
+from bot.services.goals import goal_views
+from models import (
+    CheckinPrompt,
+    CheckinRound,
+    Delivery,
+    Goal,
+    Member,
+    Schedule,
+    ScheduleKind,
+    Workspace,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,111 +55,189 @@ log = logging.getLogger(__name__)
 @dataclass
 class PromptRun:
     cycle: str = ""
-    posted: int = 0
-    already: int = 0
+    asked: int = 0  # people sent their one message
+    goals: int = 0  # goals those messages ask about
+    already: int = 0  # people asked this cycle already
+    waiting: int = 0  # people whose local time has not come yet
     failed: list[str] = field(default_factory=list)
     unowned: int = 0
+    unresolved: int = 0  # goals owned only by names that matched nobody
     skipped_away: list[str] = field(default_factory=list)
+    admins_known: int = 0
     admins_told: int = 0
 
     def summary(self) -> str:
-        text = f"Check-in {self.cycle}: {self.posted} prompts posted"
+        text = f"Check-in · {cycle_words(self.cycle)}: {plural(self.asked, 'person')} asked" + (
+            f" about {plural(self.goals, 'goal')}" if self.asked else ""
+        )
         if self.already:
-            text += f", {self.already} already posted this cycle"
+            text += f", {plural(self.already, 'person')} already asked this week"
+        if self.waiting:
+            text += f", {plural(self.waiting, 'person')} later, at their own local time"
         if self.skipped_away:
-            text += f", {len(self.skipped_away)} people away"
-        if self.unowned and self.admins_told:
-            text += f", {self.unowned} goals without owner listed to the admins"
-        elif self.unowned:
-            text += f", {self.unowned} goals have no owner (no admin known to tell)"
+            text += f", {plural(len(self.skipped_away), 'person')} away"
+        if self.unowned:
+            goals = plural(self.unowned, "goal")
+            if self.admins_told:
+                text += f", {goals} without an owner listed to {plural(self.admins_told, 'admin')}"
+            elif self.admins_known:
+                text += f", {goals} without an owner (the admins were told this week)"
+            else:
+                text += f", {goals} without an owner (no admin known to tell)"
+        if self.unresolved:
+            text += f", {plural(self.unresolved, 'goal')} owned by names that match nobody"
         if self.failed:
             text += f", {len(self.failed)} failed ({'; '.join(self.failed[:3])})"
         return text + "."
 
 
+# bot.scheduling.manual.MANUAL_PREFIX (not imported: that module imports the kinds).
+MANUAL_PREFIX = "manual:"
+
+
+def _is_manual(factory, delivery_id: int | None) -> bool:
+    if delivery_id is None:
+        return False
+    with factory() as session:
+        key = session.scalar(select(Delivery.occurrence_key).where(Delivery.id == delivery_id))
+    return bool(key and key.startswith(MANUAL_PREFIX))
+
+
 def prompt_calls(
-    *, factory: sessionmaker[Session], client: WebClient, workspace_id: int, now: datetime
+    *,
+    factory: sessionmaker[Session],
+    client: WebClient,
+    workspace_id: int,
+    now: datetime,
+    everyone: bool = True,
 ) -> Job:
-    """Post each owner's prompt once per cycle; safe to run again (and concurrently).
+    """Send each person whose time has come (`everyone`: all) their one message of the cycle,
+    with one message per goal in its thread; safe to run again (and concurrently).
     Returns a PromptRun."""
     with factory() as session:
         workspace = session.get(Workspace, workspace_id)
         team_id = workspace.team_id
-        plan = plan_prompts(session=session, workspace=workspace, now=now)
-    run = PromptRun(cycle=plan.cycle, skipped_away=plan.skipped_away, unowned=len(plan.unowned))
-    for target in plan.targets:
-        with factory() as session, session.begin():
-            workspace = session.get(Workspace, workspace_id)
-            prompt = reserve_prompt(session, workspace, target, plan.cycle, now)
-            prompt_id = prompt.id if prompt else None
-        if prompt_id is None:
-            run.already += 1
-            continue
-        message = prompt_message(target.goal, plan.cycle)
-        try:
-            posted = yield Call(
-                target.recipient,
-                team_id,
-                lambda to=target.recipient, m=message: post_message(
-                    client, channel=to, **m.to_dict()
-                ),
-            )
-        except TimeoutError:
-            # Slack may have posted it: keep the claim (never twice) and say so.
-            log.warning("prompt for %s to %s timed out", target.goal.ref, target.recipient)
-            run.failed.append(f"{target.goal.ref}: timed out")
-            continue
-        except (SlackApiError, NotInChannel, OSError) as error:
-            reason = getattr(error, "response", {}).get("error", "not_in_channel")
-            log.warning("prompt for %s to %s failed: %s", target.goal.ref, target.recipient, reason)
-            run.failed.append(f"{target.goal.ref}: {reason}")
-            with factory() as session, session.begin():
-                # Nothing was posted: free the claim so the next run tries again.
-                session.execute(delete(CheckinPrompt).where(CheckinPrompt.id == prompt_id))
-            continue
-        with factory() as session, session.begin():
-            prompt = session.get(CheckinPrompt, prompt_id)
-            prompt.channel_id, prompt.message_ts, prompt.posted_at = (
-                posted["channel"],
-                posted["ts"],
-                now,
-            )
-        run.posted += 1
-        for name, _meaning in PROMPT_REACTIONS:
-            try:  # not a post: no channel pacing (reactions have their own, looser limit)
-                yield Call(
-                    None,
-                    team_id,
-                    lambda n=name, p=posted: client.reactions_add(
-                        channel=p["channel"], timestamp=p["ts"], name=n
-                    ),
-                )
-            except SlackApiError as error:  # the buttons still work without them
-                log.warning("could not add :%s: to a prompt: %s", name, error.response.get("error"))
+        plan = plan_rounds(session=session, workspace=workspace, now=now, everyone=everyone)
+    run = PromptRun(
+        cycle=plan.cycle,
+        skipped_away=plan.skipped_away,
+        unowned=len(plan.unowned),
+        unresolved=len(plan.unresolved),
+        already=len(plan.already),
+        waiting=len(plan.waiting),
+    )
+    for person_round in plan.rounds:
+        posted = yield from _ask(factory, client, workspace_id, team_id, person_round, now, run)
+        if posted:
+            run.asked += 1
+            run.goals += len(person_round.goals)
     if plan.unowned:
-        run.admins_told = yield from _tell_admins(factory, client, workspace_id, plan)
+        yield from _tell_admins(factory, client, workspace_id, plan, run)
     return run
 
 
-def _tell_admins(factory, client: WebClient, workspace_id: int, plan) -> Job:
-    """DM each admin (once a cycle) the goals nobody owns; returns how many were told."""
+def _ask(factory, client, workspace_id, team_id, plan: PersonRound, now, run: PromptRun) -> Job:
+    """One person's round: the top message, then each goal's message in its thread."""
+    with factory() as session, session.begin():
+        workspace = session.get(Workspace, workspace_id)
+        claimed = reserve_round(session, workspace, plan, now)
+        round_id = claimed.id if claimed else None
+        if claimed is not None:
+            for goal_id in plan.goal_ids:  # the goals it asks about, before anything is posted
+                add_goal_prompt(session, workspace_id, claimed, goal_id, None, None)
+            message = round_message(round_view(session, claimed))
+    if round_id is None:
+        run.already += 1
+        return False
+    try:
+        top = yield Call(
+            plan.recipient,
+            team_id,
+            lambda: post_message(client, channel=plan.recipient, **message.to_dict()),
+        )
+    except TimeoutError:
+        # Slack may have posted it: keep the claim (never twice) and say so.
+        log.warning("check-in for %s timed out", plan.person)
+        run.failed.append(f"{plan.person}: timed out")
+        return False
+    except (SlackApiError, NotInChannel, OSError) as error:
+        reason = getattr(error, "response", {}).get("error", "not_in_channel")
+        log.warning("check-in for %s failed: %s", plan.person, reason)
+        run.failed.append(f"{plan.person}: {reason}")
+        with factory() as session, session.begin():
+            # Nothing was posted: free the claim so the next run tries again.
+            session.execute(delete(CheckinRound).where(CheckinRound.id == round_id))
+        return False
+    channel, ts = top["channel"], top["ts"]
+    with factory() as session, session.begin():
+        claimed = session.get(CheckinRound, round_id)
+        claimed.channel_id, claimed.message_ts, claimed.posted_at = channel, ts, now
+        session.execute(
+            update(CheckinPrompt)
+            .where(CheckinPrompt.round_id == round_id)
+            .values(channel_id=channel, posted_at=now)
+        )
+    yield from _react(client, team_id, channel, ts)
+    for goal in plan.goals:
+        goal_message = prompt_message(goal, plan.cycle)
+        try:
+            posted = yield Call(
+                channel,
+                team_id,
+                lambda m=goal_message: client.chat_postMessage(
+                    channel=channel, thread_ts=ts, **m.to_dict()
+                ),
+            )
+        except (SlackApiError, TimeoutError, OSError) as error:  # the top message answers it
+            log.warning("check-in message for %s failed: %s", goal.ref, error)
+            continue
+        with factory() as session, session.begin():
+            session.execute(
+                update(CheckinPrompt)
+                .where(
+                    CheckinPrompt.round_id == round_id,
+                    CheckinPrompt.goal_id == plan.goal_ids[plan.goals.index(goal)],
+                )
+                .values(message_ts=posted["ts"])
+            )
+        yield from _react(client, team_id, channel, posted["ts"])
+    return True
+
+
+def _react(client: WebClient, team_id: str, channel: str, ts: str) -> Job:
+    for name, _meaning in PROMPT_REACTIONS:
+        try:  # not a post: no channel pacing (reactions have their own, looser limit)
+            yield Call(
+                None,
+                team_id,
+                lambda n=name: client.reactions_add(channel=channel, timestamp=ts, name=n),
+            )
+        except SlackApiError as error:  # the buttons still work without them
+            log.warning("could not add :%s: to a prompt: %s", name, error.response.get("error"))
+
+
+def _tell_admins(factory, client: WebClient, workspace_id: int, plan, run: PromptRun) -> Job:
+    """DM each admin (once a cycle) the goals nobody owns."""
     with factory() as session, session.begin():
         workspace = session.get(Workspace, workspace_id)
         team_id = workspace.team_id
         admins = list(workspace.admin_user_ids or []) or list(
             session.scalars(
                 select(Member.user_id).where(
-                    Member.workspace_id == workspace_id, Member.is_slack_admin.is_(True)
+                    Member.workspace_id == workspace_id,
+                    Member.is_slack_admin.is_(True),
+                    Member.is_bot.is_(False),
+                    Member.deleted.is_(False),
                 )
             )
         )
+        run.admins_known = len(admins)
         fresh = [
             a
             for a in admins
             if first_time(session, f"unowned:{workspace_id}:{plan.cycle}:{a}", None, "unowned")
         ]
     message = unowned_goals_message(plan.unowned, plan.cycle)
-    told = 0
     for admin in fresh:
         try:
             yield Call(
@@ -146,35 +245,32 @@ def _tell_admins(factory, client: WebClient, workspace_id: int, plan) -> Job:
                 team_id,
                 lambda a=admin: client.chat_postMessage(channel=a, **message.to_dict()),
             )
-            told += 1
+            run.admins_told += 1
         except SlackApiError as error:
             log.warning("could not tell admin %s about unowned goals: %s", admin, error)
-    return told
 
 
 def chase_calls(
     *, factory: sessionmaker[Session], client: WebClient, workspace_id: int, now: datetime
 ) -> Job:
-    """One gentle reminder in the thread of each prompt left unanswered past the deadline.
-    Returns how many were sent."""
+    """One gentle reminder in the thread of each round left (partly) unanswered past the
+    deadline, naming only the goals still waiting. Returns how many were sent."""
     with factory() as session:
         workspace = session.get(Workspace, workspace_id)
         team_id = workspace.team_id
-        prompt_ids = [p.id for p in due_chases(session=session, workspace=workspace, now=now)]
+        round_ids = [r.id for r in due_chases(session=session, workspace=workspace, now=now)]
     sent = 0
-    for prompt_id in prompt_ids:
+    for round_id in round_ids:
         with factory() as session, session.begin():
-            if not claim_chase(session, prompt_id, now):
+            if not claim_chase(session, round_id, now):
                 continue
-            prompt = session.get(CheckinPrompt, prompt_id)
-            goal = session.get(Goal, prompt.goal_id)
-            view = goal_view(session, goal)
-            owners = list(
-                session.scalars(select(GoalOwner.owner).where(GoalOwner.goal_id == goal.id))
-            )
-            channel, ts = prompt.channel_id, prompt.message_ts
-        people = [prompt.recipient] if prompt.recipient[:1] in "UW" else owners
-        message = chase_message(view, people)
+            claimed = session.get(CheckinRound, round_id)
+            goals = [session.get(Goal, g) for g in unanswered_goal_ids(session, claimed)]
+            views = goal_views(session, [g for g in goals if g is not None])
+            channel, ts, person = claimed.channel_id, claimed.message_ts, claimed.person
+        if not views:
+            continue
+        message = chase_message(person, views)
         try:
             yield Call(
                 channel,
@@ -185,7 +281,7 @@ def chase_calls(
             )
             sent += 1
         except SlackApiError as error:
-            log.warning("reminder for prompt %s failed: %s", prompt_id, error.response.get("error"))
+            log.warning("reminder for round %s failed: %s", round_id, error.response.get("error"))
     return sent
 
 
@@ -216,13 +312,59 @@ def send_chases(
 
 
 def send(sending: Sending) -> Job:
+    """A scheduled occurrence asks the people whose local time has come (the others are
+    asked by the clock's `send_due_rounds` at theirs); a manual one asks everyone now."""
     run = yield from prompt_calls(
         factory=sending.factory,
         client=sending.client,
         workspace_id=sending.workspace_id,
         now=sending.now,
+        everyone=_is_manual(sending.factory, sending.delivery_id),
     )
     return Sent(note=run.summary())
+
+
+def send_due_rounds(
+    *,
+    factory: sessionmaker[Session],
+    client_for,
+    now: datetime,
+    pacer: Pacer | None = None,
+) -> int:
+    """The clock's pass: in every workspace with a check-in schedule, ask the people whose
+    local prompt time has come (Tokyo at its 10:00, New York at its). Returns how many."""
+    with factory() as session:
+        workspaces = list(
+            session.scalars(
+                select(Workspace).where(
+                    Workspace.uninstalled_at.is_(None),
+                    Workspace.id.in_(
+                        select(Schedule.workspace_id).where(
+                            Schedule.kind == ScheduleKind.CHECKIN_PROMPT,
+                            Schedule.enabled.is_(True),
+                        )
+                    ),
+                )
+            )
+        )
+    asked = 0
+    for workspace in workspaces:
+        with factory() as session:
+            due = plan_rounds(session=session, workspace=workspace, now=now).rounds
+        if not due:
+            continue
+        job = prompt_calls(
+            factory=factory,
+            client=client_for(workspace),
+            workspace_id=workspace.id,
+            now=now,
+            everyone=False,
+        )
+        run = run_calls(job, pacer or Pacer(per_workspace=0))
+        asked += run.asked
+        if run.asked or run.failed:
+            log.info("check-in rounds in %s: %s", workspace.team_id, run.summary())
+    return asked
 
 
 KIND = Kind(

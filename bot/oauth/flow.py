@@ -39,6 +39,7 @@ BOT_SCOPES = (
     "reactions:write",
     "team:read",
     "users:read",
+    "users:read.email",
 )
 # Refresh a rotating token when it has less than this left (Slack's tokens last 12 hours).
 TOKEN_ROTATION_MINUTES = 120

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.kinds.checkin_prompt import send_due_rounds
 from bot.runtime import Runtime
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.planner import plan
@@ -29,6 +30,7 @@ class TickReport:
     missed: int = 0
     due: list[str] = field(default_factory=list)  # dry run: what would be sent
     sent: SendReport = field(default_factory=SendReport)
+    asked: int = 0  # people sent their check-in at their own local time
 
     def summary(self) -> str:
         if self.dry_run:
@@ -43,6 +45,7 @@ class TickReport:
             f"{len(s.sent)} sent, {len(s.failed)} failed, {len(s.retrying)} to retry, "
             f"{len(s.uncertain)} uncertain, {len(s.recovered)} recovered."
             + (f" {len(s.parked)} parked: Slack refused the bot token." if s.parked else "")
+            + (f" {self.asked} asked to check in at their local time." if self.asked else "")
         )
 
 
@@ -97,4 +100,16 @@ def tick(
         stopping=stopping,
     )
     report.sent = sender.run(now)
+    if stopping is None or not stopping.is_set():
+        try:  # each person's check-in at the schedule's time in their own zone
+            report.asked = send_due_rounds(
+                factory=factory,
+                client_for=lambda workspace: runtime.client_for(
+                    workspace, wait_on_rate_limit=False
+                ),
+                now=now,
+                pacer=pacer,
+            )
+        except Exception:  # the deliveries above are done; the next tick tries again
+            log.exception("check-in rounds failed")
     return report

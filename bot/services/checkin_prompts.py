@@ -1,44 +1,126 @@
-"""Check-in prompts: who is asked about which goal each cycle, claimed exactly once."""
+"""Check-in rounds: each person with open goals is asked once a cycle, in one message, at the
+schedule's local time in their own time zone; claimed exactly once by a unique key."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased
 
-from bot.services.checkins import cycle_of, previous_cycle
+from bot.services.checkins import (
+    Answer,
+    cycle_of,
+    cycle_of_day,
+    latest_answer,
+    previous_cycle,
+)
 from bot.services.goals import GoalView, goal_views
+from bot.services.people import is_user_id, timezones
 from bot.services.periods import current_period, periods_of, workspace_today
+from bot.services.schedule_rules import occurrences_with_holidays
+from bot.services.schedules import rule_of, schedule_zone
 from bot.services.settings import setting
-from models import Checkin, CheckinPrompt, Goal, GoalStatus, Member, Workspace
+from models import (
+    Checkin,
+    CheckinPrompt,
+    CheckinRound,
+    Goal,
+    GoalStatus,
+    Member,
+    Schedule,
+    ScheduleKind,
+    Workspace,
+)
 from models.base import insert_ignoring_conflicts
 
-
-@dataclass(frozen=True)
-class PromptTarget:
-    goal: GoalView
-    goal_id: int
-    recipient: str  # a user id (their DM) or the roadmap channel id
+# A person's prompt is still sent this long after their local time (after downtime).
+LATE_LIMIT = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
-class PromptPlan:
+class PersonRound:
+    """One person's prompt of one cycle: where it goes and which goals it asks about."""
+
+    person: str
+    recipient: str  # their user id (a DM), or the roadmap channel in channel mode
     cycle: str
-    targets: list[PromptTarget]
+    due_at: datetime
+    goals: list[GoalView]
+    goal_ids: list[int]
+
+
+@dataclass(frozen=True)
+class RoundPlan:
+    cycle: str  # the workspace's cycle now
+    rounds: list[PersonRound]  # due now and not yet asked
+    already: list[str]  # people asked this cycle already
+    waiting: list[str]  # people whose local time has not come yet
     unowned: list[GoalView]
-    admins: list[str]
     skipped_away: list[str]
+    unresolved: list[GoalView] = field(default_factory=list)  # owned by names only
 
 
-def plan_prompts(*, session: Session, workspace: Workspace, now: datetime) -> PromptPlan:
-    """Who to ask about which goal this cycle: owners in their DM, or the roadmap channel."""
+def checkin_schedules(session: Session, workspace_id: int) -> list[Schedule]:
+    return list(
+        session.scalars(
+            select(Schedule)
+            .where(
+                Schedule.workspace_id == workspace_id,
+                Schedule.kind == ScheduleKind.CHECKIN_PROMPT,
+                Schedule.enabled.is_(True),
+            )
+            .order_by(Schedule.id)
+        )
+    )
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(name) if name else None
+    return None
+
+
+def person_due(
+    schedules: list[Schedule], workspace: Workspace, timezone: str | None, now: datetime
+) -> datetime | None:
+    """When the person's prompt fell due: the schedule's latest occurrence, evaluated in
+    their own zone (the schedule's when theirs is unknown), within the last day; else None."""
+    latest = None
+    for schedule in schedules:
+        zone = _zone(timezone) or schedule_zone(schedule, workspace)
+        try:
+            occurrences = list(
+                occurrences_with_holidays(
+                    rule_of(schedule),
+                    now - LATE_LIMIT,
+                    zone,
+                    workspace.holiday_region,
+                    schedule.holiday_policy,
+                    limit=50,
+                    until=now,
+                )
+            )
+        except ValueError:  # a rule that no longer parses asks nobody
+            continue
+        if occurrences and (latest is None or occurrences[-1] > latest):
+            latest = occurrences[-1]
+    return latest
+
+
+def plan_rounds(
+    *, session: Session, workspace: Workspace, now: datetime, everyone: bool = False
+) -> RoundPlan:
+    """Who to ask now about which goals: every owner of an open goal of the current period
+    whose local prompt time has come (`everyone`: all of them, now), once per cycle."""
     cycle = cycle_of(workspace, now)
-    period = current_period(periods_of(session, workspace.id), workspace_today(workspace, now))
-    admins = list(workspace.admin_user_ids or [])
+    today = workspace_today(workspace, now)
+    period = current_period(periods_of(session, workspace.id), today)
     if period is None:
-        return PromptPlan(cycle, [], [], admins, [])
+        return RoundPlan(cycle, [], [], [], [], [])
     goals = list(
         session.scalars(
             select(Goal)
@@ -51,7 +133,7 @@ def plan_prompts(*, session: Session, workspace: Workspace, now: datetime) -> Pr
             .order_by(Goal.position, Goal.number)
         )
     )
-    today = workspace_today(workspace, now)
+    views = {v.ref: v for v in goal_views(session, goals)}
     away = set(
         session.scalars(
             select(Member.user_id).where(
@@ -59,97 +141,244 @@ def plan_prompts(*, session: Session, workspace: Workspace, now: datetime) -> Pr
             )
         )
     )
-    views = {v.ref: v for v in goal_views(session, goals)}
-    in_channel = setting(workspace, "checkins") == "channel" and workspace.roadmap_channel_id
-    targets, unowned, skipped = [], [], set()
+    by_person: dict[str, list[Goal]] = {}
+    unowned, unresolved = [], []
     for goal in goals:
-        people = [o.owner for o in goal.owners if o.owner[:1] in ("U", "W")]
-        if not people:
+        people = [o.owner for o in goal.owners if is_user_id(o.owner)]
+        if not goal.owners:
             unowned.append(views[goal.ref])
+        elif not people:
+            unresolved.append(views[goal.ref])
+        for person in people:
+            by_person.setdefault(person, []).append(goal)
+    skipped = sorted(p for p in by_person if p in away)
+    zones = timezones(session, workspace.id, by_person)
+    schedules = [] if everyone else checkin_schedules(session, workspace.id)
+    in_channel = setting(workspace, "checkins") == "channel" and workspace.roadmap_channel_id
+    rounds, already, waiting = [], [], []
+    for person, owned in by_person.items():
+        if person in away:
             continue
-        present = [p for p in people if p not in away]
-        skipped |= set(people) - set(present)
-        if not present:
-            continue
-        if in_channel:
-            targets.append(PromptTarget(views[goal.ref], goal.id, workspace.roadmap_channel_id))
+        if everyone:
+            due, person_cycle = now, cycle
         else:
-            targets += [PromptTarget(views[goal.ref], goal.id, p) for p in present]
-    return PromptPlan(cycle, targets, unowned, admins, sorted(skipped))
+            due = person_due(schedules, workspace, zones.get(person), now)
+            if due is None:
+                waiting.append(person)
+                continue
+            zone = _zone(zones.get(person)) or ZoneInfo(workspace.timezone or "UTC")
+            person_cycle = cycle_of_day(due.astimezone(zone).date())
+        if _asked(session, workspace.id, person, person_cycle):
+            already.append(person)
+            continue
+        recipient = workspace.roadmap_channel_id if in_channel else person
+        rounds.append(
+            PersonRound(
+                person,
+                recipient,
+                person_cycle,
+                due,
+                [views[g.ref] for g in owned],
+                [g.id for g in owned],
+            )
+        )
+    return RoundPlan(cycle, rounds, already, waiting, unowned, skipped, unresolved)
 
 
-def reserve_prompt(
-    session: Session, workspace: Workspace, target: PromptTarget, cycle: str, now: datetime
-) -> CheckinPrompt | None:
-    """Claim the right to post this prompt; None when it was posted (or claimed) already."""
+def _asked(session: Session, workspace_id: int, person: str, cycle: str) -> bool:
+    return (
+        session.scalar(
+            select(CheckinRound.id).where(
+                CheckinRound.workspace_id == workspace_id,
+                CheckinRound.cycle == cycle,
+                CheckinRound.person == person,
+            )
+        )
+        is not None
+    )
+
+
+def reserve_round(
+    session: Session, workspace: Workspace, plan: PersonRound, now: datetime
+) -> CheckinRound | None:
+    """Claim the right to ask this person this cycle; None when it was claimed already."""
     inserted = insert_ignoring_conflicts(
         session,
-        CheckinPrompt,
+        CheckinRound,
         {
             "workspace_id": workspace.id,
-            "goal_id": target.goal_id,
-            "cycle": cycle,
-            "recipient": target.recipient,
+            "cycle": plan.cycle,
+            "person": plan.person,
+            "due_at": plan.due_at,
             "created_at": now,
         },
-        ["goal_id", "cycle", "recipient"],
+        ["workspace_id", "cycle", "person"],
     )
     if not inserted:
         return None
     return session.scalar(
-        select(CheckinPrompt).where(
-            CheckinPrompt.workspace_id == workspace.id,
-            CheckinPrompt.goal_id == target.goal_id,
-            CheckinPrompt.cycle == cycle,
-            CheckinPrompt.recipient == target.recipient,
+        select(CheckinRound).where(
+            CheckinRound.workspace_id == workspace.id,
+            CheckinRound.cycle == plan.cycle,
+            CheckinRound.person == plan.person,
         )
     )
 
 
-def due_chases(*, session: Session, workspace: Workspace, now: datetime) -> list[CheckinPrompt]:
-    """Prompts past the deadline with no answer in their cycle and no reminder yet: this
-    cycle's, and last cycle's too (a prompt posted late on Sunday falls due in the new week)
-    unless a newer prompt for the same goal has reached the same person since."""
+def add_goal_prompt(
+    session: Session,
+    workspace_id: int,
+    round_: CheckinRound,
+    goal_id: int,
+    channel: str | None,
+    ts: str | None,
+) -> None:
+    """The goal's own message in the round's thread (its ts None when it could not be
+    posted: the top message still answers it)."""
+    insert_ignoring_conflicts(
+        session,
+        CheckinPrompt,
+        {
+            "workspace_id": workspace_id,
+            "goal_id": goal_id,
+            "cycle": round_.cycle,
+            "recipient": round_.person,
+            "round_id": round_.id,
+            "channel_id": channel,
+            "message_ts": ts,
+            "posted_at": round_.posted_at,
+            "created_at": round_.created_at,
+        },
+        ["goal_id", "cycle", "recipient"],
+    )
+
+
+def round_at(session: Session, workspace_id: int, channel: str, ts: str) -> CheckinRound | None:
+    """The round whose top message this is (in this workspace), or None."""
+    return session.scalar(
+        select(CheckinRound).where(
+            CheckinRound.workspace_id == workspace_id,
+            CheckinRound.channel_id == channel,
+            CheckinRound.message_ts == ts,
+        )
+    )
+
+
+def round_prompts(session: Session, round_: CheckinRound) -> list[CheckinPrompt]:
+    return list(
+        session.scalars(
+            select(CheckinPrompt)
+            .where(
+                CheckinPrompt.workspace_id == round_.workspace_id,
+                CheckinPrompt.round_id == round_.id,
+            )
+            .order_by(CheckinPrompt.id)
+        )
+    )
+
+
+def _answered():
+    """A goal answered (with a status, not taken back) in the round's cycle or since."""
+    return exists().where(
+        Checkin.workspace_id == CheckinPrompt.workspace_id,
+        Checkin.goal_id == CheckinPrompt.goal_id,
+        Checkin.cycle >= CheckinPrompt.cycle,  # "2025-W10" names sort in time order
+        Checkin.retracted_at.is_(None),
+        Checkin.status.is_not(None),
+    )
+
+
+def due_chases(*, session: Session, workspace: Workspace, now: datetime) -> list[CheckinRound]:
+    """Rounds past the deadline with an unanswered goal and no reminder yet: this cycle's,
+    and last cycle's (a round posted late on Sunday falls due in the new week)."""
     hours = setting(workspace, "chase_after_hours")
     if hours is None:  # reminders are off
         return []
     cycle = cycle_of(workspace, now)
-    newer = aliased(CheckinPrompt)
-    answered = exists().where(
-        Checkin.workspace_id == workspace.id,
-        Checkin.goal_id == CheckinPrompt.goal_id,
-        # in the prompt's cycle, or since: a Monday `/roadmap checkin` answers Sunday's prompt
-        Checkin.cycle >= CheckinPrompt.cycle,
-        Checkin.retracted_at.is_(None),
-        Checkin.status.is_not(None),
+    unanswered = exists().where(
+        CheckinPrompt.round_id == CheckinRound.id,
+        ~_answered(),
     )
-    superseded = exists().where(
+    newer = aliased(CheckinRound)
+    superseded = exists().where(  # the person has a newer round to answer now
         newer.workspace_id == workspace.id,
-        newer.goal_id == CheckinPrompt.goal_id,
-        newer.recipient == CheckinPrompt.recipient,
-        newer.cycle > CheckinPrompt.cycle,  # "2025-W10" names sort in time order
-        newer.message_ts.is_not(None),  # a reservation that never posted replaces nothing
+        newer.person == CheckinRound.person,
+        newer.cycle > CheckinRound.cycle,
+        newer.message_ts.is_not(None),
     )
     return list(
         session.scalars(
-            select(CheckinPrompt).where(
-                CheckinPrompt.workspace_id == workspace.id,
-                CheckinPrompt.cycle.in_((cycle, previous_cycle(cycle))),
-                CheckinPrompt.message_ts.is_not(None),
-                CheckinPrompt.reminded_at.is_(None),
-                CheckinPrompt.posted_at <= now - timedelta(hours=int(hours)),
-                ~answered,
+            select(CheckinRound)
+            .where(
+                CheckinRound.workspace_id == workspace.id,
+                CheckinRound.cycle.in_((cycle, previous_cycle(cycle))),
+                CheckinRound.message_ts.is_not(None),
+                CheckinRound.reminded_at.is_(None),
+                CheckinRound.posted_at <= now - timedelta(hours=int(hours)),
+                unanswered,
                 ~superseded,
             )
+            .order_by(CheckinRound.id)
         )
     )
 
 
-def claim_chase(session: Session, prompt_id: int, now: datetime) -> bool:
-    """Mark a prompt reminded; only one process ever wins (never more than one reminder)."""
+def unanswered_goal_ids(session: Session, round_: CheckinRound) -> list[int]:
+    return list(
+        session.scalars(
+            select(CheckinPrompt.goal_id)
+            .where(CheckinPrompt.round_id == round_.id, ~_answered())
+            .order_by(CheckinPrompt.id)
+        )
+    )
+
+
+def claim_chase(session: Session, round_id: int, now: datetime) -> bool:
+    """Mark a round reminded; only one process ever wins (never more than one reminder)."""
     result = session.execute(
-        update(CheckinPrompt)
-        .where(CheckinPrompt.id == prompt_id, CheckinPrompt.reminded_at.is_(None))
+        update(CheckinRound)
+        .where(CheckinRound.id == round_id, CheckinRound.reminded_at.is_(None))
         .values(reminded_at=now)
     )
     return result.rowcount == 1
+
+
+@dataclass(frozen=True)
+class RoundItem:
+    goal: GoalView
+    answer: Answer | None  # this cycle's answer as it stands
+
+
+@dataclass(frozen=True)
+class RoundView:
+    """A round's top message as it should read now: whose it is, its goals, who answered."""
+
+    id: int
+    person: str
+    cycle: str
+    channel: str | None
+    ts: str | None
+    items: list[RoundItem]
+
+
+def round_view(session: Session, round_: CheckinRound) -> RoundView:
+    prompts = round_prompts(session, round_)
+    goals = [session.get(Goal, p.goal_id) for p in prompts]
+    goals = [g for g in goals if g is not None]
+    views = goal_views(session, goals)
+    items = [
+        RoundItem(view, latest_answer(session, goal, round_.cycle))
+        for view, goal in zip(views, goals, strict=True)
+    ]
+    return RoundView(
+        round_.id, round_.person, round_.cycle, round_.channel_id, round_.message_ts, items
+    )
+
+
+def round_views(session: Session, workspace_id: int, round_ids) -> list[RoundView]:
+    rounds = [session.get(CheckinRound, i) for i in dict.fromkeys(round_ids)]
+    return [
+        round_view(session, r)
+        for r in rounds
+        if r is not None and r.workspace_id == workspace_id and r.message_ts
+    ]

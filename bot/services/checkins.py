@@ -1,4 +1,8 @@
-"""Check-ins: one answer per goal per cycle, from a reaction, a button, a reply or a command."""
+"""Check-ins: answers about goals, from a reaction, a button, a reply or a command.
+
+Every answer is its own row (the goal shows the latest), so a goal's history keeps the whole
+story of a cycle; a cycle is a week, named by its ISO week ("2025-W10") and shown to people
+as "Week of 3 March"."""
 
 from __future__ import annotations
 
@@ -33,8 +37,26 @@ SKIN_TONE = re.compile(r"::skin-tone-\d$")
 
 def cycle_of(workspace: Workspace, now: datetime) -> str:
     """Weekly cycles named by the ISO week in the workspace's zone, e.g. 2025-W10."""
-    year, week, _ = workspace_today(workspace, now).isocalendar()
+    return cycle_of_day(workspace_today(workspace, now))
+
+
+def cycle_of_day(day: date) -> str:
+    year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def cycle_monday(cycle: str) -> date:
+    year, week = cycle.split("-W")
+    return date.fromisocalendar(int(year), int(week), 1)
+
+
+def cycle_words(cycle: str) -> str:
+    """ "Week of 3 March" (with the year when it is not `this_year`)."""
+    try:
+        monday = cycle_monday(cycle)
+    except ValueError:
+        return cycle
+    return f"Week of {monday.day} {monday:%B}"
 
 
 def previous_cycle(cycle: str) -> str:
@@ -77,6 +99,7 @@ class CheckinResult:
     replaced: bool  # an earlier answer in this cycle was replaced
     prompts: list[tuple[str, str]] = field(default_factory=list)  # (channel, ts) to update
     owners: tuple[str, ...] = ()
+    rounds: tuple[int, ...] = ()  # the rounds (top messages) that ask about this goal
 
 
 def prompt_at(session: Session, workspace_id: int, channel: str, ts: str) -> CheckinPrompt | None:
@@ -101,6 +124,16 @@ def prompt_in_workspace(
     return prompt
 
 
+def goal_of_note(session: Session, workspace_id: int, message_ts: str) -> Goal | None:
+    """The goal a reply was already recorded for (its edit goes to the same goal)."""
+    goal_id = session.scalar(
+        select(Checkin.goal_id).where(
+            Checkin.workspace_id == workspace_id, Checkin.note_message_ts == message_ts
+        )
+    )
+    return session.get(Goal, goal_id) if goal_id is not None else None
+
+
 def goal_of(session: Session, prompt: CheckinPrompt) -> Goal:
     """The goal a prompt asks about (same workspace: a prompt only names its own goals)."""
     return session.get(Goal, prompt.goal_id)
@@ -118,6 +151,77 @@ def _prompts_of(session: Session, goal: Goal, cycle: str) -> list[tuple[str, str
     return [(c, t) for c, t in rows]
 
 
+def _rounds_of(session: Session, goal: Goal, cycle: str) -> tuple[int, ...]:
+    return tuple(
+        session.scalars(
+            select(CheckinPrompt.round_id).where(
+                CheckinPrompt.workspace_id == goal.workspace_id,
+                CheckinPrompt.goal_id == goal.id,
+                CheckinPrompt.cycle == cycle,
+                CheckinPrompt.round_id.is_not(None),
+            )
+        )
+    )
+
+
+def _answers(session: Session, goal: Goal, cycle: str) -> list[Checkin]:
+    return list(
+        session.scalars(
+            select(Checkin)
+            .where(
+                Checkin.workspace_id == goal.workspace_id,
+                Checkin.goal_id == goal.id,
+                Checkin.cycle == cycle,
+                Checkin.retracted_at.is_(None),
+            )
+            .order_by(Checkin.created_at, Checkin.id)
+        )
+    )
+
+
+def latest_answer(session: Session, goal: Goal, cycle: str) -> Answer | None:
+    """This cycle's answer as it stands: the latest status and progress, and the latest note."""
+    answers = _answers(session, goal, cycle)
+    if not answers:
+        return None
+    status = next((a for a in reversed(answers) if a.status is not None), None)
+    noted = next((a for a in reversed(answers) if a.note is not None), None)
+    last = answers[-1]
+    return Answer(
+        status=status.status if status else None,
+        progress=status.progress if status else None,
+        note=noted.note if noted and (status is None or noted.id >= status.id) else None,
+        by=last.user_id,
+        source=last.source,
+    )
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: str | None
+    progress: int | None
+    note: str | None
+    by: str
+    source: str
+
+
+def _result(session, goal, cycle, actor_id, source, replaced) -> CheckinResult:
+    answer = latest_answer(session, goal, cycle)
+    return CheckinResult(
+        goal=goal_view(session, goal),
+        status=answer.status if answer else None,
+        progress=answer.progress if answer else None,
+        note=answer.note if answer else None,
+        by=actor_id,
+        source=source,
+        cycle=cycle,
+        replaced=replaced,
+        prompts=_prompts_of(session, goal, cycle),
+        owners=tuple(o.owner for o in goal.owners),
+        rounds=_rounds_of(session, goal, cycle),
+    )
+
+
 def record_checkin(
     *,
     session: Session,
@@ -132,8 +236,12 @@ def record_checkin(
     reaction: str | None = None,
     prompt: CheckinPrompt | None = None,
     goal: Goal | None = None,
+    round_id: int | None = None,
+    cycle: str | None = None,
+    note_message_ts: str | None = None,
 ) -> CheckinResult:
-    """Record (or replace) this cycle's answer for a goal and move the goal along.
+    """Record one answer about a goal (kept beside the cycle's earlier ones) and move the
+    goal along: its status and progress are the latest given, its note the latest answer's.
 
     The goal is named by `ref`, or given already loaded (`goal`, e.g. a prompt's own goal,
     so an answer to a prompt looks it up once)."""
@@ -144,49 +252,36 @@ def record_checkin(
     if goal is None:
         goal = get_goal(session, workspace.id, ref or "")
     require_goal_change(workspace, actor, goal)
-    cycle = prompt.cycle if prompt else cycle_of(workspace, now)
-    # The unique (goal, cycle) key makes two racing answers one row; the loser updates it.
-    created = insert_ignoring_conflicts(
-        session,
-        Checkin,
-        {
-            "workspace_id": workspace.id,
-            "goal_id": goal.id,
-            "cycle": cycle,
-            "user_id": actor.user_id,
-            "source": source,
-            "previous_status": goal.status,
-            "previous_progress": goal.progress,
-            "created_at": now,
-            "updated_at": now,
-        },
-        ["goal_id", "cycle"],
+    cycle = cycle or (prompt.cycle if prompt else cycle_of(workspace, now))
+    earlier = any(a.status is not None for a in _answers(session, goal, cycle))
+    if status == GoalStatus.DONE and progress is None:
+        progress = 100
+    checkin = Checkin(
+        workspace_id=workspace.id,
+        goal_id=goal.id,
+        cycle=cycle,
+        user_id=actor.user_id,
+        source=source,
+        status=status,
+        progress=progress,
+        note=note,
+        reaction=reaction if status is not None else None,
+        prompt_id=prompt.id if prompt is not None else None,
+        round_id=round_id,
+        note_message_ts=note_message_ts,
+        previous_status=goal.status,
+        previous_progress=goal.progress,
+        created_at=now,
+        updated_at=now,
     )
-    checkin = session.scalar(
-        select(Checkin)
-        .where(
-            Checkin.workspace_id == goal.workspace_id,
-            Checkin.goal_id == goal.id,
-            Checkin.cycle == cycle,
-        )
-        .with_for_update()
-    )
-    replaced = not created and checkin.retracted_at is None and checkin.status is not None
-    checkin.user_id, checkin.source, checkin.updated_at = actor.user_id, source, now
-    checkin.retracted_at = None
+    session.add(checkin)
     if status is not None:
-        checkin.status, checkin.reaction = status, reaction
         goal.status = status
-        if status == GoalStatus.DONE:
-            progress = 100 if progress is None else progress
-    if progress is not None:
-        checkin.progress = progress
-        goal.progress = progress
-    if note is not None:
-        checkin.note = note
+        goal.status_note = note  # a new status never keeps an earlier answer's note
+    elif note is not None:
         goal.status_note = note
-    if prompt is not None:
-        checkin.prompt_id = prompt.id
+    if progress is not None:
+        goal.progress = progress
     session.add(
         AuditEntry(
             workspace_id=workspace.id,
@@ -197,18 +292,7 @@ def record_checkin(
         )
     )
     session.flush()
-    return CheckinResult(
-        goal=goal_view(session, goal),
-        status=checkin.status,
-        progress=checkin.progress,
-        note=checkin.note,
-        by=actor.user_id,
-        source=source,
-        cycle=cycle,
-        replaced=replaced,
-        prompts=_prompts_of(session, goal, cycle),
-        owners=tuple(o.owner for o in goal.owners),
-    )
+    return _result(session, goal, cycle, actor.user_id, source, earlier and status is not None)
 
 
 def retract_reaction(
@@ -216,44 +300,55 @@ def retract_reaction(
     session: Session,
     workspace: Workspace,
     actor: Actor,
-    prompt: CheckinPrompt,
+    prompt: CheckinPrompt | None = None,
+    round_id: int | None = None,
     reaction: str,
     now: datetime,
-) -> CheckinResult | None:
-    """Removing the reaction that recorded an answer takes the answer back."""
-    checkin = session.scalar(
-        select(Checkin).where(
-            Checkin.workspace_id == prompt.workspace_id,
-            Checkin.goal_id == prompt.goal_id,
-            Checkin.cycle == prompt.cycle,
-        )
-    )
+) -> list[CheckinResult]:
+    """Removing the reaction that recorded answers takes them back: on a goal's message that
+    goal's, on a round's top message every goal it answered. A goal whose latest answer was
+    taken back returns to the status it had before."""
     name = SKIN_TONE.sub("", reaction)
-    if (
-        checkin is None
-        or checkin.retracted_at is not None
-        or checkin.user_id != actor.user_id
-        or SKIN_TONE.sub("", checkin.reaction or "") != name
-    ):
-        return None
-    goal = goal_of(session, prompt)
-    checkin.retracted_at = now
-    checkin.status, checkin.reaction = None, None
-    goal.status = checkin.previous_status or GoalStatus.NOT_STARTED
-    goal.progress = checkin.previous_progress if checkin.previous_progress is not None else 0
-    session.flush()
-    return CheckinResult(
-        goal=goal_view(session, goal),
-        status=None,
-        progress=None,
-        note=checkin.note,
-        by=actor.user_id,
-        source=CheckinSource.REACTION,
-        cycle=prompt.cycle,
-        replaced=False,
-        prompts=_prompts_of(session, goal, prompt.cycle),
-        owners=tuple(o.owner for o in goal.owners),
+    query = select(Checkin).where(
+        Checkin.workspace_id == workspace.id,
+        Checkin.user_id == actor.user_id,
+        Checkin.retracted_at.is_(None),
+        Checkin.status.is_not(None),
     )
+    if prompt is not None:
+        query = query.where(
+            Checkin.prompt_id == prompt.id,
+            Checkin.round_id.is_(None),
+            Checkin.source == CheckinSource.REACTION,
+        )
+    else:
+        query = query.where(Checkin.round_id == round_id)
+    results = []
+    latest_by_goal: dict[int, Checkin] = {}
+    for checkin in session.scalars(query.order_by(Checkin.created_at, Checkin.id)):
+        if SKIN_TONE.sub("", checkin.reaction or "") == name:
+            latest_by_goal[checkin.goal_id] = checkin
+    for goal_id, checkin in latest_by_goal.items():
+        goal = session.get(Goal, goal_id)
+        newer = session.scalar(
+            select(Checkin.id).where(
+                Checkin.goal_id == goal_id,
+                Checkin.retracted_at.is_(None),
+                Checkin.status.is_not(None),
+                Checkin.id > checkin.id,
+            )
+        )
+        checkin.retracted_at = now
+        if newer is None:  # it was what the goal shows: put back what was there before
+            goal.status = checkin.previous_status or GoalStatus.NOT_STARTED
+            goal.progress = (
+                checkin.previous_progress if checkin.previous_progress is not None else 0
+            )
+        session.flush()
+        results.append(
+            _result(session, goal, checkin.cycle, actor.user_id, CheckinSource.REACTION, False)
+        )
+    return results
 
 
 def note_from_reply(
@@ -261,14 +356,42 @@ def note_from_reply(
     session: Session,
     workspace: Workspace,
     actor: Actor,
-    prompt: CheckinPrompt,
+    goal: Goal,
+    cycle: str,
     text: str,
     message_ts: str,
     now: datetime,
+    prompt: CheckinPrompt | None = None,
+    round_id: int | None = None,
 ) -> CheckinResult:
-    """A reply in a prompt's thread (or its edit) is that cycle's note."""
-    goal = goal_of(session, prompt)
-    result = record_checkin(
+    """A reply in a prompt's thread is a note about the goal it was routed to; its edit
+    changes that same note."""
+    edited = session.scalar(
+        select(Checkin).where(
+            Checkin.workspace_id == workspace.id,
+            Checkin.note_message_ts == message_ts,
+            Checkin.user_id == actor.user_id,
+        )
+    )
+    if edited is not None:
+        require_goal_change(workspace, actor, goal)
+        edited.note, edited.updated_at = text.strip(), now
+        later_note = session.scalar(
+            select(Checkin.id).where(
+                Checkin.goal_id == edited.goal_id,
+                Checkin.id > edited.id,
+                Checkin.retracted_at.is_(None),
+                (Checkin.note.is_not(None)) | (Checkin.status.is_not(None)),
+            )
+        )
+        edited_goal = session.get(Goal, edited.goal_id)
+        if later_note is None:
+            edited_goal.status_note = edited.note
+        session.flush()
+        return _result(
+            session, edited_goal, edited.cycle, actor.user_id, CheckinSource.THREAD, True
+        )
+    return record_checkin(
         session=session,
         workspace=workspace,
         actor=actor,
@@ -277,17 +400,10 @@ def note_from_reply(
         source=CheckinSource.THREAD,
         note=text.strip(),
         prompt=prompt,
+        round_id=round_id,
+        cycle=cycle,
+        note_message_ts=message_ts,
     )
-    checkin = session.scalar(
-        select(Checkin).where(
-            Checkin.workspace_id == goal.workspace_id,
-            Checkin.goal_id == goal.id,
-            Checkin.cycle == prompt.cycle,
-        )
-    )
-    checkin.note_message_ts = message_ts
-    session.flush()
-    return result
 
 
 @dataclass(frozen=True)
@@ -309,7 +425,7 @@ def history(
     rows = session.scalars(
         select(Checkin)
         .where(Checkin.workspace_id == workspace.id, Checkin.goal_id == goal.id)
-        .order_by(Checkin.cycle.desc())
+        .order_by(Checkin.created_at, Checkin.id)
     )
     return goal_view(session, goal), [
         HistoryEntry(
@@ -319,7 +435,7 @@ def history(
             note=c.note,
             user_id=c.user_id,
             source=c.source,
-            at=c.updated_at,
+            at=c.created_at,
             retracted=c.retracted_at is not None,
         )
         for c in rows
@@ -328,17 +444,23 @@ def history(
 
 @dataclass(frozen=True)
 class Completion:
+    """Who checked in this cycle: people with open goals, and those still missing."""
+
     cycle: str
-    checked_in: int
-    total: int
-    missing: list[GoalView]
+    checked_in: int  # people who answered about every open goal of theirs
+    total: int  # people with open goals
+    missing_people: list[str]  # user ids, in the order of their first goal
+    missing: list[GoalView]  # the goals still without an answer
+    goals_answered: int = 0
+    goals_total: int = 0
 
 
 def completion(*, session: Session, workspace: Workspace, cycle: str, now: datetime) -> Completion:
-    """How many open goals of the current period have an answer in `cycle`."""
+    """How many people with open goals of the current period answered about all of them
+    in `cycle`; who is missing, and which goals."""
     period = current_period(periods_of(session, workspace.id), workspace_today(workspace, now))
     if period is None:
-        return Completion(cycle, 0, 0, [])
+        return Completion(cycle, 0, 0, [], [])
     goals = list(
         session.scalars(
             select(Goal)
@@ -362,8 +484,20 @@ def completion(*, session: Session, workspace: Workspace, cycle: str, now: datet
     )
     open_goals = [g for g in goals if g.status != GoalStatus.DONE or g.id in answered]
     missing = [g for g in open_goals if g.id not in answered]
+    people: dict[str, bool] = {}
+    for goal in open_goals:
+        for owner in (o.owner for o in goal.owners):
+            if owner[:1] in ("U", "W"):
+                people[owner] = people.get(owner, True) and goal.id in answered
+    missing_people = [p for p, done in people.items() if not done]
     return Completion(
-        cycle, len(open_goals) - len(missing), len(open_goals), goal_views(session, missing)
+        cycle,
+        checked_in=len(people) - len(missing_people),
+        total=len(people),
+        missing_people=missing_people,
+        missing=goal_views(session, missing),
+        goals_answered=len(open_goals) - len(missing),
+        goals_total=len(open_goals),
     )
 
 

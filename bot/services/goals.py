@@ -207,6 +207,7 @@ def list_goals(
     period: str | None = None,
     category: str | None = None,
     owner: str | None = None,
+    owner_name: str | None = None,
     status: str | None = None,
     page: int = 1,
 ) -> GoalPage:
@@ -232,7 +233,7 @@ def list_goals(
                 )
             )
         )
-        title_parts.append("your goals" if owner == "mine" else f"<@{who}>")
+        title_parts.append("your goals" if owner == "mine" else owner_name or who)
     if status:
         if status not in GOAL_STATUSES:
             raise InvalidInput(f"'{status}' is not a status: {', '.join(GOAL_STATUSES)}.")
@@ -261,6 +262,21 @@ def list_goals(
             "owner": owner,
             "status": status,
         },
+    )
+
+
+def due_outside_period(session: Session, workspace_id: int, ref: str) -> str | None:
+    """Why a goal's due date may be a mistake: it falls outside the goal's period."""
+    goal = get_goal(session, workspace_id, ref)
+    period = session.get(Period, goal.period_id)
+    if goal.due_date is None or period is None:
+        return None
+    if period.start_date <= goal.due_date <= period.end_date:
+        return None
+    return (
+        f"{goal.ref} is due {goal.due_date:%-d %B %Y}, outside {period.label} "
+        f"({period.start_date:%-d %B} to {period.end_date:%-d %B %Y}); check the date or "
+        "the period."
     )
 
 

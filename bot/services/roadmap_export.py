@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.services import people
 from bot.services.errors import ServiceError
 from bot.services.roadmap_document import (
     GoalTarget,
@@ -51,6 +52,12 @@ class Snapshot:
     readings: dict[int, list[MetricReading]]
     schedules: list[Schedule]
     checkins: list[Checkin]
+    handles: dict[str, str] = field(default_factory=dict)  # owner id → "@handle"
+
+    def owner_text(self, owner: str) -> str:
+        """An owner as a document names them: `@handle`, so it re-imports to the same person
+        (an id the bot cannot name stays an id; a name that matched nobody stays the name)."""
+        return self.handles.get(owner, owner)
 
 
 def load_snapshot(*, session: Session, workspace_id: int, include_archived: bool = False):
@@ -96,7 +103,11 @@ def load_snapshot(*, session: Session, workspace_id: int, include_archived: bool
             .order_by(Checkin.created_at, Checkin.id)
         )
     )
-    return Snapshot(roadmap, periods, categories, goals, metrics, readings, schedules, checkins)
+    owners = {o.owner for g in goals for o in g.owners}
+    handles = people.handles(session, workspace_id, owners)
+    return Snapshot(
+        roadmap, periods, categories, goals, metrics, readings, schedules, checkins, handles
+    )
 
 
 def export_roadmap(*, session: Session, workspace_id: int, fmt: str) -> str:
@@ -121,7 +132,7 @@ def to_document(snapshot: Snapshot) -> ParsedRoadmap:
             parsed_category = by_category.setdefault(
                 category.id, ParsedCategory(name=category.name, line=0)
             )
-            parsed_category.goals.append(_goal_document(goal, metric_keys))
+            parsed_category.goals.append(_goal_document(goal, metric_keys, snapshot))
         ordered = sorted(by_category.values(), key=lambda c: _category_position(snapshot, c.name))
         periods.append(
             ParsedPeriod(
@@ -149,7 +160,7 @@ def _category_position(snapshot: Snapshot, name: str) -> int:
     return 0
 
 
-def _goal_document(goal: Goal, metric_keys: dict[int, str]) -> ParsedGoal:
+def _goal_document(goal: Goal, metric_keys: dict[int, str], snapshot: Snapshot) -> ParsedGoal:
     target = None
     if goal.target_value is not None and goal.target_comparator and goal.target_kind:
         target = GoalTarget(
@@ -162,7 +173,7 @@ def _goal_document(goal: Goal, metric_keys: dict[int, str]) -> ParsedGoal:
     return ParsedGoal(
         title=goal.title,
         line=0,
-        owners=[o.owner for o in goal.owners],
+        owners=[snapshot.owner_text(o.owner) for o in goal.owners],
         status=None if goal.status == "not-started" else goal.status,
         due=goal.due_date,
         progress=goal.progress or None,
@@ -215,6 +226,7 @@ def to_json(snapshot: Snapshot) -> str:
                 "status": g.status,
                 "progress": g.progress,
                 "owners": [o.owner for o in g.owners],
+                "owner_handles": [snapshot.owner_text(o.owner) for o in g.owners],
                 "due": g.due_date.isoformat() if g.due_date else None,
                 "target": _target_json(g, snapshot),
             }
@@ -316,7 +328,7 @@ def to_csv(snapshot: Snapshot) -> str:
                 "category": snapshot.categories[g.category_id].name,
                 "status": g.status,
                 "progress": g.progress,
-                "owners": " ".join(o.owner for o in g.owners),
+                "owners": " ".join(snapshot.owner_text(o.owner) for o in g.owners),
                 "due": g.due_date.isoformat() if g.due_date else "",
                 "value": g.target_value if g.target_value is not None else "",
                 "unit": g.target_unit or "",

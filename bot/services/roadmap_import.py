@@ -6,8 +6,9 @@ import difflib
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from bot.services import people
 from bot.services.roadmap_document import (
     ParsedGoal,
     ParsedMetric,
@@ -384,12 +385,23 @@ def _apply_document(goal: Goal, doc: ParsedGoal, metrics: dict[str, Metric], wor
     """
     changes = []
     if doc.owners:
+        # Names become the user ids of the members they name (people.cached_match); a name
+        # that matches nobody is kept as written, shown, and reported for the admin to fix.
+        session = object_session(goal)
+        owners = list(
+            dict.fromkeys(
+                people.cached_match(session, workspace_id, name) or name for name in doc.owners
+            )
+        )
         current = [o.owner for o in goal.owners]
-        if current != doc.owners:
-            goal.owners = [
+        if current != owners:
+            goal.owners.clear()
+            if goal.id is not None:
+                session.flush()  # the old rows go before the unique (goal, owner) rows return
+            goal.owners.extend(
                 GoalOwner(workspace_id=workspace_id, owner=owner, position=i)
-                for i, owner in enumerate(doc.owners)
-            ]
+                for i, owner in enumerate(owners)
+            )
             if goal.id is not None:
                 changes.append("owners " + ", ".join(doc.owners))
     if doc.status and doc.status != goal.status:

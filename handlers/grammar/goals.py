@@ -40,6 +40,8 @@ GROUP = "Goals"
 _LIST_FILLER = frozenset({"goals", "goal", "all", "for", "in", "by", "of", "with"})
 _ASSIGN_FILLER = frozenset({"to", "and", "&", ",", "+"})
 _MY = frozenset({"mine", "me", "my", "myself"})
+# A word of a person's name (`Bob`, `O'Brien`, `Zoë`): no mention marks, channels or links.
+_NAME_WORD = re.compile(r"[^\W\d_][\w.'’\-]*(?: [^\W\d_][\w.'’\-]*)*", re.UNICODE)
 _PAGE = re.compile(r"p(?:age)?\.?(?P<number>[0-9]{1,6})", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
 _MAX_PAGE = 10_000
@@ -242,18 +244,37 @@ def parse_edit(args: Args) -> EditGoal:
     flow=flows.assign,
 )
 def parse_assign(args: Args) -> AssignGoal:
-    """Set who owns a goal: mention one or more people (`me` works too).
+    """Set who owns a goal: mention people, or name them by handle, name or e-mail
+    (`me` works too).
 
-    The people mentioned replace the goal's current owners.
+    Several people are separated by commas or `and`: `/roadmap assign G3 Bob Baker,
+    carol@example.com`. The people named replace the goal's current owners.
     """
     ref = require_ref(args.tokens[0] if args.tokens else None)
     owners: list[str] = []
+    words: list[str] = []
+
+    def end_name() -> None:
+        if words:
+            owners.append(" ".join(words))
+            words.clear()
+
     for token in args.tokens[1:]:
         person = as_person(token, allow_me=True)
         if person:
+            end_name()
             owners.append(person)
-        elif token.key not in _ASSIGN_FILLER:
+        elif token.key in _ASSIGN_FILLER:
+            end_name()
+        elif token.kind in ("word", "quoted") and _NAME_WORD.fullmatch(
+            " ".join(token.text.rstrip(",;").split())
+        ):
+            words.append(token.text.rstrip(",;"))
+            if token.text.endswith((",", ";")) or token.kind == "quoted":
+                end_name()
+        else:
             raise CommandError(f"`{shown(token.text)}` is not a person; mention them, e.g. @alice.")
+    end_name()
     if not owners:
         raise CommandError(f"Who should own {ref}? Mention them, e.g. @alice.")
     return AssignGoal(ref, unique(owners))

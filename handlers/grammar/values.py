@@ -52,6 +52,7 @@ _RELATIVE_PERIODS = {
 _RELATIVE_WORDS = {"current": "this quarter", "now": "this quarter"}
 
 _HANDLE = re.compile(r"@\w[\w.\-']*", re.UNICODE)
+_EMAIL = re.compile(r"[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+", re.UNICODE)
 _CHANNEL_NAME = re.compile(r"#[\w\-.]+", re.UNICODE)
 _ME = {"me": "mine", "mine": "mine", "myself": "mine"}
 
@@ -282,13 +283,14 @@ def date_phrase(tokens: Sequence[Token], index: int) -> tuple[date, int]:
 
 
 def as_person(token: Token, *, allow_me: bool = False) -> str | None:
-    """A user id for a mention, "@alice" for a typed handle, "mine" for me/mine; else None."""
+    """A user id for a mention, "@alice" for a typed handle, an e-mail address as typed,
+    "mine" for me/mine; else None. Names are resolved to people by the flow."""
     if token.kind == "user":
         return token.text
     if token.kind != "word":
         return None
     text = token.text.rstrip(",;")
-    if _HANDLE.fullmatch(text):
+    if _HANDLE.fullmatch(text) or _EMAIL.fullmatch(text):
         return text
     if allow_me and (token.key or "").rstrip(",;") in _ME:
         return "mine"
