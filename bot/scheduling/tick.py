@@ -16,6 +16,7 @@ from bot.runtime import Runtime
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.planner import plan
 from bot.scheduling.sender import Sender, SendReport
+from bot.services.workspaces import LOCAL_TEAM_ID
 from models import Delivery, DeliveryState, Schedule, utcnow
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,15 @@ class TickReport:
             f"{len(s.sent)} sent, {len(s.failed)} failed, {len(s.retrying)} to retry, "
             f"{len(s.uncertain)} uncertain, {len(s.recovered)} recovered."
         )
+
+
+def local_teams(runtime: Runtime) -> frozenset[str]:
+    """The console's local workspace is the clock's only while no Slack credentials are
+    configured: with a token, its schedules would fail at every tick."""
+    settings = runtime.settings
+    if settings.slack_bot_token or settings.oauth_enabled:
+        return frozenset({LOCAL_TEAM_ID})
+    return frozenset()
 
 
 def worker_name() -> str:
@@ -73,7 +83,7 @@ def tick(
     report = TickReport(now=now, dry_run=dry_run)
     factory = writer_sessions(runtime)
     with factory() as session:
-        planned = plan(session, now)
+        planned = plan(session, now, skip_teams=local_teams(runtime))
         report.planned, report.missed = len(planned.pending), len(planned.missed)
         if dry_run:
             due = session.execute(
