@@ -14,6 +14,7 @@ class Action(enum.StrEnum):
     HOME_REFRESH = "home_refresh"
     IMPORT_CONFIRM = "import_confirm"  # value: file id of a shared roadmap file
     IMPORT_CANCEL = "import_cancel"
+    IMPORT_NEXT = "import_next"  # "Import the next roadmap": opens the import form
     # Knowledge-sharing reminders; the actions block's id names the occurrence (see blocks.rituals).
     OCCURRENCE_VOLUNTEER = "ks_volunteer"
     OCCURRENCE_SWAP = "ks_swap"  # users_select: hand the session to someone else

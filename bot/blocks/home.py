@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks.goals import checkin_buttons, goal_line, progress_bar
+from bot.blocks.lifecycle import import_next_button, roadmap_end_text
 from bot.blocks.message import context, section
 from bot.blocks.replies import metric_line
 from bot.blocks.text import escape_mrkdwn
@@ -44,12 +45,12 @@ def home_view(summary: HomeSummary) -> View:
             f"*{escape_mrkdwn(summary.period)}* · {summary.goal_count} goals\n" + "\n".join(lines)
         )
     )
-    if summary.period_phase == "ended":
+    if summary.roadmap_ends is not None:
+        text = roadmap_end_text(summary.roadmap_ends, summary.today)
         blocks.append(
-            context(
-                f":hourglass: {escape_mrkdwn(summary.period)} ended on "
-                f"{summary.period_boundary:%d %b %Y} and the roadmap has nothing later: "
-                "import the next one with `/roadmap import`."
+            SectionBlock(
+                text=MarkdownTextObject(text=f":hourglass: {text}"),
+                accessory=import_next_button(),
             )
         )
     elif summary.period_phase == "upcoming":

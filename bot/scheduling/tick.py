@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.runtime import Runtime
+from bot.scheduling.notices import roadmap_end_notices
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.planner import plan
 from bot.scheduling.sender import Sender, SendReport
@@ -30,6 +31,14 @@ class TickReport:
     missed: int = 0
     due: list[str] = field(default_factory=list)  # dry run: what would be sent
     sent: SendReport = field(default_factory=SendReport)
+    notices: int = 0  # "the roadmap ended" messages to admins
+
+    @property
+    def idle(self) -> bool:
+        """Nothing planned, sent, failed or noticed: logged at DEBUG, not INFO."""
+        s = self.sent
+        busy = (s.sent, s.failed, s.retrying, s.uncertain, s.recovered, self.due)
+        return not (self.planned or self.missed or self.notices or any(busy))
 
     def summary(self) -> str:
         if self.dry_run:
@@ -42,7 +51,9 @@ class TickReport:
         return (
             f"Tick at {self.now.isoformat()}: {self.planned} planned, {self.missed} missed, "
             f"{len(s.sent)} sent, {len(s.failed)} failed, {len(s.retrying)} to retry, "
-            f"{len(s.uncertain)} uncertain, {len(s.recovered)} recovered."
+            f"{len(s.uncertain)} uncertain, {len(s.recovered)} recovered"
+            + (f", {self.notices} roadmap-end notices" if self.notices else "")
+            + "."
         )
 
 
@@ -104,4 +115,10 @@ def tick(
         stopping=stopping,
     )
     report.sent = sender.run(now)
+    report.notices = roadmap_end_notices(
+        factory,
+        lambda workspace: runtime.client_for(workspace, wait_on_rate_limit=False),
+        now,
+        skip_teams=local_teams(runtime),
+    )
     return report
