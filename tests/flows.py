@@ -49,9 +49,11 @@ def run(
     channel_id: str | None = None,
     event_id: str | None = None,
     event_type: str = "",
+    channels: dict[str, str] | None = None,
 ) -> FlowRun:
     """Run `flow(request, ctx)` as a listener would (bot.flows.runner.run_flow: one commit,
-    or a rollback with the complaint as the reply); `users` answers users.info by id."""
+    or a rollback with the complaint as the reply); `users` answers users.info by id,
+    `channels` a typed channel name (without "#") with its id."""
     commits = 0
     error: ServiceError | None = None
 
@@ -75,6 +77,7 @@ def run(
             Invocation(capturing, request, user_id),
             Origin(team_id, channel_id=channel_id, event_id=event_id, event_type=event_type),
             lookup_user=(users or {}).get,
+            lookup_channel=(channels or {}).get,
             now=now or utcnow(),
         )
     recorder = RecordingEffects()

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.services.actors import Actor
+from bot.services.channels import ChannelLookup
 from bot.services.checkins import first_time
 from bot.services.settings import cached_member, remember_member
 from bot.services.workspaces import ensure_workspace
@@ -37,6 +38,7 @@ class FlowContext:
     channel_id: str | None = None
     event_id: str | None = None
     event_type: str = ""
+    lookup_channel: ChannelLookup | None = None  # "#eng" typed by hand -> its id
 
     def first_delivery(self) -> bool:
         """True the first time this event is seen; a retried event is a no-op after it."""
@@ -65,6 +67,7 @@ def open_context(
     channel_id: str | None = None,
     event_id: str | None = None,
     event_type: str = "",
+    lookup_channel: ChannelLookup | None = None,
 ) -> FlowContext:
     workspace = ensure_workspace(session=session, team_id=team_id, enterprise_id=enterprise_id)
     return FlowContext(
@@ -75,6 +78,7 @@ def open_context(
         channel_id=channel_id,
         event_id=event_id,
         event_type=event_type,
+        lookup_channel=lookup_channel,
     )
 
 

@@ -9,6 +9,7 @@ from bot.flows.commands import CommandCall, Config
 from bot.flows.context import FlowContext
 from bot.flows.outcome import Outcome
 from bot.services import api_tokens, settings
+from bot.services.channels import resolve_channel
 from bot.services.errors import InvalidInput
 
 API_TOKEN_USAGE = "/roadmap config api-token create [name] | revoke <name> | list"
@@ -21,12 +22,15 @@ def config(call: CommandCall[Config], ctx: FlowContext) -> Outcome:
         return Outcome(reply=api_token_reply(ctx, cmd.values))
     if cmd.setting is None or not cmd.values:  # `config` or `config timezone`: show them
         return Outcome(reply=config_message(settings.config_view(ctx.workspace)), share=call.share)
+    values = cmd.values
+    if cmd.setting == "channel" and len(values) == 1:  # "#eng-roadmap" typed by hand
+        values = (resolve_channel(values[0], ctx.lookup_channel),)
     view = settings.change_config(
         session=ctx.session,
         workspace=ctx.workspace,
         actor=ctx.actor,
         name=cmd.setting,
-        values=cmd.values,
+        values=values,
     )
     return Outcome(reply=config_message(view), share=call.share)
 

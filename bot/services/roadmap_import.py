@@ -62,6 +62,8 @@ class ImportReport:
     unchanged: list[GoalChange] = field(default_factory=list)
     missing: list[GoalChange] = field(default_factory=list)  # in the database, not in the doc
     archived: list[GoalChange] = field(default_factory=list)
+    # Goals of periods the document does not mention: left as they are, never archived.
+    kept: list[GoalChange] = field(default_factory=list)
     metrics_added: list[str] = field(default_factory=list)
     metrics_updated: list[str] = field(default_factory=list)
     periods: list[str] = field(default_factory=list)
@@ -79,6 +81,7 @@ class ImportReport:
             f"({len(self.added)} added, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.missing)} not in the document"
             + (f", {len(self.archived)} archived" if self.archived else "")
+            + (f", {len(self.kept)} kept from earlier periods" if self.kept else "")
             + f"), {len(self.metrics_added) + len(self.metrics_updated)} metrics"
             + (f", {len(self.warnings)} warnings" if self.warnings else "")
             + "."
@@ -301,12 +304,16 @@ class _Importer:
             change = GoalChange(goal.ref, goal.title, *where, "; ".join(changes))
             (report.updated if changes else report.unchanged).append(change)
 
+        in_document = {periods[p.label].id for p in self.parsed.periods}
         for goal in by_key.values():
             if goal.id in renamed or goal.archived:
                 continue
             change = GoalChange(
                 goal.ref, goal.title, labels[goal.period_id], names[goal.category_id]
             )
+            if goal.period_id not in in_document:  # another period: --archive-missing spares it
+                report.kept.append(change)
+                continue
             report.missing.append(change)
             if self.archive_missing:
                 goal.archived = True

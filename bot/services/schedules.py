@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot import kinds
 from bot.services.actors import Actor, require_admin
+from bot.services.channels import is_channel_id
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.schedule_rules import POLICIES, RuleError, parse_rule
 from models import AuditEntry, Schedule, Workspace
@@ -120,6 +121,13 @@ def _audit(session, workspace_id, actor, action, schedule, **details) -> None:
     )
 
 
+def _check_channel(channel_id: str | None) -> str | None:
+    """Only channel ids are stored (a typed #name is looked up before it gets here)."""
+    if channel_id and not is_channel_id(channel_id):
+        raise InvalidInput(f"I can't find a channel called {channel_id}.", field="channel")
+    return channel_id
+
+
 def add_schedule(
     *,
     session: Session,
@@ -138,6 +146,7 @@ def add_schedule(
     spec = kinds.get(kind)
     if spec is None:
         raise InvalidInput(f"'{kind}' is not a kind of schedule: {', '.join(kinds.names)}.")
+    _check_channel(channel_id)
     if spec.needs_text and not (text or "").strip():
         raise InvalidInput(spec.needs_text)
     schedule = Schedule(
@@ -176,7 +185,7 @@ def edit_schedule(
     if rule:
         schedule.rule = _check_rule(rule, now)
     if channel_id:
-        schedule.channel_id = channel_id
+        schedule.channel_id = _check_channel(channel_id)
     if text:
         schedule.text = text
     _audit(session, workspace.id, actor, "schedule.edit", schedule)
