@@ -33,6 +33,7 @@ class ScheduleView:
     holiday_region: str | None = None
     label: str = ""  # the kind's name for people, e.g. "Weekly digest"
     shows_text: bool = False  # lists quote the schedule's text (a reminder's)
+    needs_channel: bool = True  # posts in a channel (not only in people's DMs)
 
 
 def schedule_zone(schedule: Schedule, workspace: Workspace) -> ZoneInfo:
@@ -82,6 +83,7 @@ def view_of(
         holiday_region=workspace.holiday_region,
         label=kinds.label(schedule.kind),
         shows_text=bool((spec := kinds.get(schedule.kind)) and spec.shows_text),
+        needs_channel=bool(spec is None or spec.needs_channel),
     )
 
 
