@@ -15,6 +15,11 @@ class Action(enum.StrEnum):
     IMPORT_CONFIRM = "import_confirm"  # value: file id of a shared roadmap file
     IMPORT_CANCEL = "import_cancel"
     IMPORT_NEXT = "import_next"  # "Import the next roadmap": opens the import form
+    # The setup checklist on an admin's Home tab.
+    SETUP_CHANNEL = "setup_channel"  # conversations_select
+    SETUP_TIMEZONE = "setup_timezone"  # value: the time zone
+    SETUP_HOLIDAYS = "setup_holidays"  # value: a country code, or "no"
+    SETUP_ADMINS = "setup_admins"  # multi_users_select
     # Knowledge-sharing reminders; the actions block's id names the occurrence (see blocks.rituals).
     OCCURRENCE_VOLUNTEER = "ks_volunteer"
     OCCURRENCE_SWAP = "ks_swap"  # users_select: hand the session to someone else

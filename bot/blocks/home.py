@@ -18,15 +18,18 @@ from bot.blocks.goals import checkin_buttons, goal_line, progress_bar
 from bot.blocks.lifecycle import import_next_button, roadmap_end_text
 from bot.blocks.message import context, section
 from bot.blocks.replies import metric_line
+from bot.blocks.setup import setup_blocks
 from bot.blocks.text import escape_mrkdwn
 from bot.ids import Action
 from bot.services.dashboard import HomeSummary
+from bot.services.setup import SetupChecklist
 
 MAX_VIEW_BLOCKS = 100
 
 
-def home_view(summary: HomeSummary) -> View:
-    blocks: list = [HeaderBlock(text="Roadmap")]
+def home_view(summary: HomeSummary, *, setup: SetupChecklist | None = None) -> View:
+    blocks: list = [*setup_blocks(setup), DividerBlock()] if setup is not None else []
+    blocks.append(HeaderBlock(text="Roadmap"))
     if summary.period is None:
         blocks.append(
             section(

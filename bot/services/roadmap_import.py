@@ -16,6 +16,7 @@ from bot.services.roadmap_document import (
     normalize_title,
     parse_roadmap,
 )
+from bot.services.schedules import default_holiday_policy
 from models import (
     AuditEntry,
     Category,
@@ -25,6 +26,7 @@ from models import (
     Period,
     Roadmap,
     Schedule,
+    Workspace,
 )
 from models.roadmap import next_goal_number
 
@@ -347,6 +349,7 @@ class _Importer:
                 select(Schedule.kind).where(Schedule.workspace_id == self.workspace_id)
             )
         )
+        workspace = self.session.get(Workspace, self.workspace_id)
         for ritual in self.parsed.rituals:
             rule = RITUAL_RULES.get((ritual.kind, ritual.cadence))
             if rule is None or ritual.kind in kinds:
@@ -359,6 +362,7 @@ class _Importer:
                     rule=rule,
                     text=ritual.text,
                     options={"cadence": ritual.cadence, "proposed_by_line": ritual.line},
+                    holiday_policy=default_holiday_policy(workspace),
                     source="import",
                 )
             )

@@ -123,6 +123,14 @@ def _audit(session, workspace_id, actor, action, schedule, **details) -> None:
     )
 
 
+def default_holiday_policy(workspace: Workspace) -> str:
+    """What a new schedule does on public holidays: it moves to the next working day once
+    the team accepted its country's holidays (the Home tab's setup), else it goes ahead."""
+    if not workspace.holiday_region:
+        return "none"
+    return (workspace.settings or {}).get("holiday_policy", "none")
+
+
 def _check_channel(channel_id: str | None) -> str | None:
     """Only channel ids are stored (a typed #name is looked up before it gets here)."""
     if channel_id and not is_channel_id(channel_id):
@@ -159,6 +167,7 @@ def add_schedule(
         channel_id=channel_id,
         text=(text or "").strip() or None,
         options={"anchor": now.date().isoformat()},
+        holiday_policy=default_holiday_policy(workspace),
         enabled=True,
         source=source,
         created_by=actor.user_id if actor else None,
