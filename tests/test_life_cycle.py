@@ -13,16 +13,16 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.scheduling.tick import tick
+from bot.services.errors import NotFound
 from bot.services.periods import (
     RoadmapState,
     closing_period,
     lifecycle,
     resolve_period,
 )
-from bot.services.errors import NotFound
 from bot.services.roadmap_import import import_roadmap
 from bot.services.workspaces import ensure_workspace
-from models import Delivery, Period, Schedule, Workspace
+from models import Delivery, Goal, Schedule, Workspace
 from tests.conftest import SAMPLE_ROADMAP
 from tests.harness import run_command
 from tests.test_cli_workspace import token_env  # noqa: F401 (a fixture)
@@ -115,9 +115,8 @@ def bot_posts(slack) -> list[dict]:
     return [c.params for c in slack.fake.calls_to("chat.postMessage")]
 
 
-def test_an_ended_roadmap_goes_quiet_and_the_admins_hear_once(
-    token_env, running_app, slack, session, capsys
-):
+@pytest.mark.usefixtures("token_env")
+def test_an_ended_roadmap_goes_quiet_and_the_admins_hear_once(running_app, slack, session):
     assert main(["import", str(SAMPLE_ROADMAP)]) == 0  # lands in the token's team
     answer = run_command(
         running_app, "config channel #eng-roadmap", user_id=slack.admin, channel_id=slack.channel
@@ -143,7 +142,7 @@ def test_an_ended_roadmap_goes_quiet_and_the_admins_hear_once(
     posts = bot_posts(slack)
     notices = [p for p in posts if "roadmap ended" in p.get("text", "")]
     assert len(notices) == 1 and notices[0]["channel"] == slack.admin
-    assert "The roadmap ended on 31 Dec 2025. Import the next one?" == notices[0]["text"]
+    assert notices[0]["text"] == "The roadmap ended on 31 Dec 2025. Import the next one?"
     assert "Import the next roadmap" in json.dumps(notices[0]["blocks"])
     others = [p for p in posts if p not in notices]
     assert not [p for p in others if "2025" in json.dumps(p)]  # nothing about 2025
@@ -236,3 +235,174 @@ def test_a_future_roadmap_closes_its_first_quarter_once_off_the_holidays(
     channel = [m for m in slack.fake.messages(slack.channel) if m.get("bot_id")]
     assert any("Q1 2027" in json.dumps(m) for m in channel)
     assert not [p for p in bot_posts(slack) if "roadmap ended" in p.get("text", "")]
+
+
+# -- a new year's roadmap, moving the console's work, the setup checklist, the clock's log -------
+
+
+def test_next_years_roadmap_keeps_last_years_goals(session):
+    with session.begin():
+        workspace = ensure_workspace(session=session, team_id="T0NEWYEAR01", name="Acme")
+        import_roadmap(session=session, workspace_id=workspace.id, text=SAMPLE_ROADMAP.read_bytes())
+        text = SAMPLE_ROADMAP.read_text(encoding="utf-8").replace("2025", "2026")
+        text = text.replace("- Launch Machine Learning Pipeline\n", "")
+        report = import_roadmap(
+            session=session, workspace_id=workspace.id, text=text, archive_missing=True
+        )
+    assert len(report.kept) == 36 and not report.missing and not report.archived
+    assert "36 kept from earlier periods" in report.summary()
+    assert not session.scalar(select(Goal).where(Goal.archived.is_(True)))
+    session.rollback()
+    # Dropping a goal from a period the document does describe is still archived.
+    with session.begin():
+        again = import_roadmap(
+            session=session,
+            workspace_id=workspace.id,
+            text=text.replace("- Expand team to 8 engineers\n", ""),
+            archive_missing=True,
+        )
+    assert [c.title for c in again.archived] == ["Expand team to 8 engineers"]
+    assert all(c.period.endswith("2026") for c in again.archived)
+
+
+def test_workspace_move_brings_the_console_roadmap_into_slack(
+    settings, session, monkeypatch, capsys
+):
+    from bot.services.workspaces import LOCAL_TEAM_ID
+
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    with session.begin():
+        local = ensure_workspace(session=session, team_id=LOCAL_TEAM_ID, name="Local")
+        local.timezone = "Europe/Berlin"
+        import_roadmap(session=session, workspace_id=local.id, text=SAMPLE_ROADMAP.read_bytes())
+        taken = ensure_workspace(session=session, team_id="T0TAKEN0001")
+        import_roadmap(session=session, workspace_id=taken.id, text=SAMPLE_ROADMAP.read_bytes())
+    assert main(["workspace", "move", "--to", "T0TAKEN0001"]) == 2
+    assert "already has a roadmap" in capsys.readouterr().err
+    assert main(["workspace", "move", "--from", LOCAL_TEAM_ID, "--to", "T0123ABCD"]) == 0
+    assert "Moved" in capsys.readouterr().out
+    session.rollback()
+    target = session.scalar(select(Workspace).where(Workspace.team_id == "T0123ABCD"))
+    assert target.timezone == "Europe/Berlin"
+    goals = session.scalars(select(Goal).where(Goal.workspace_id == target.id)).all()
+    assert len(goals) == 36
+    kinds = sorted(session.scalars(select(Schedule.kind).where(Schedule.workspace_id == target.id)))
+    assert len(kinds) == len(set(kinds))  # the target's defaults gave way, none twice
+    assert session.scalar(select(Workspace).where(Workspace.team_id == LOCAL_TEAM_ID)) is None
+    assert main(["workspace", "move", "--to", "T0123ABCD"]) == 2  # nothing left to move
+
+
+def test_the_setup_checklist_is_done_in_place(session_factory, slack):
+    from bot.flows.home import OpenHome, open_home
+    from bot.flows.outcome import JoinChannel, PublishHome
+    from bot.flows.setup import (
+        SetupAdmins,
+        SetupChannel,
+        SetupTimezone,
+        set_admins,
+        set_channel,
+        set_timezone,
+    )
+    from tests.flows import run
+
+    users = {
+        slack.admin: {"name": "dana", "tz": "America/New_York", "is_admin": True},
+        slack.alice: {"name": "alice", "tz": "Europe/Berlin"},
+    }
+
+    def press(flow, request, user=slack.admin):
+        return run(
+            session_factory,
+            flow,
+            request,
+            team_id=slack.team_id,
+            user_id=user,
+            now=NOW,
+            users=users,
+        )
+
+    def home_text(result) -> str:
+        (home,) = result.effects.of_type(PublishHome)
+        return json.dumps(home.view.to_dict())
+
+    first = press(open_home, OpenHome(slack.admin))
+    text = home_text(first)
+    assert "Set up the roadmap" in text and "0 of 5 done" not in text
+    assert "Use America/New_York" not in text  # the first person's zone became the team's
+    assert "Use US holidays" in text
+    alice = home_text(press(open_home, OpenHome(slack.alice), user=slack.alice))
+    assert "Set up the roadmap" not in alice  # admins only
+    picked = press(set_channel, SetupChannel(slack.channel))
+    assert picked.effects.of_type(JoinChannel)[0].channel == slack.channel
+    assert f"<#{slack.channel}>" in home_text(picked)
+    assert (
+        "Only roadmap admins"
+        in press(set_channel, SetupChannel("C0OTHER001"), user=slack.alice).text
+    )
+    press(set_timezone, SetupTimezone("Europe/Berlin"))
+    assert "Use DE holidays" in home_text(press(open_home, OpenHome(slack.admin)))
+    done = press(set_admins, SetupAdmins((slack.admin, slack.alice)))
+    assert f"<@{slack.alice}>" in home_text(done)
+
+
+def test_a_private_channel_picked_on_home_is_explained(running_app, slack):
+    secret = slack.fake.add_channel(
+        slack.team_id, name="secret", members=[slack.admin], is_private=True
+    )
+    payload = {
+        "type": "block_actions",
+        "team": {"id": slack.team_id, "domain": "acme"},
+        "user": {"id": slack.admin, "team_id": slack.team_id},
+        "api_app_id": "A0000000001",
+        "trigger_id": slack.fake.trigger_id(slack.team_id, slack.admin),
+        "container": {"type": "view", "view_id": "V1"},
+        "view": {"id": "V1", "type": "home"},
+        "actions": [
+            {
+                "action_id": "setup_channel",
+                "type": "conversations_select",
+                "selected_conversation": secret["id"],
+            }
+        ],
+    }
+    assert running_app.interaction(payload).status == 200
+    assert running_app.runtime.listener_executor.wait_idle(15)
+    told = [p for p in bot_posts(slack) if "private" in p.get("text", "")]
+    assert told and told[0]["channel"] == slack.admin
+    public = slack.fake.add_channel(slack.team_id, name="roadmap", members=[slack.admin])
+    payload["actions"][0]["selected_conversation"] = public["id"]
+    payload["trigger_id"] = slack.fake.trigger_id(slack.team_id, slack.admin)
+    assert running_app.interaction(payload).status == 200
+    assert running_app.runtime.listener_executor.wait_idle(15)
+    assert slack.bot_user_id in slack.fake.members(public["id"])  # the bot joined it
+
+
+def test_idle_ticks_log_at_debug_and_the_console_workspace_is_left_alone(
+    settings, slack, session, caplog
+):
+    import logging
+
+    from bot.runtime import Runtime
+    from bot.scheduling.clock import run_tick
+    from bot.scheduling.pacing import Pacer
+    from bot.services.workspaces import LOCAL_TEAM_ID
+
+    with session.begin():
+        local = ensure_workspace(session=session, team_id=LOCAL_TEAM_ID, name="Local")
+        local.roadmap_channel_id = "C0LOCAL0001"
+        text = SAMPLE_ROADMAP.read_text(encoding="utf-8").replace("2025", "2027")
+        import_roadmap(session=session, workspace_id=local.id, text=text)
+    runtime = Runtime.from_settings(settings)  # a bot token is configured
+    try:
+        import threading
+
+        with caplog.at_level(logging.DEBUG, logger="bot.scheduling.clock"):
+            run_tick(runtime, Pacer(per_channel=0, per_workspace=0), threading.Event())
+        (record,) = [r for r in caplog.records if "Tick at" in r.getMessage()]
+        assert record.levelno == logging.DEBUG
+        report = tick(runtime, now=datetime(2027, 1, 4, 9, 30, tzinfo=UTC), pacer=no_pacing())
+        assert report.idle and report.planned == 0  # the console's schedules are not planned
+    finally:
+        runtime.close()
