@@ -406,3 +406,61 @@ def test_idle_ticks_log_at_debug_and_the_console_workspace_is_left_alone(
         assert report.idle and report.planned == 0  # the console's schedules are not planned
     finally:
         runtime.close()
+
+
+def ask_as(session_factory, slack, text, *, user, now, channels=None):
+    from bot.flows.commands import CommandCall
+    from handlers import grammar as g
+    from tests.flows import run
+
+    parsed = g.parse_command(text)
+    users = {slack.admin: {"name": "dana", "tz": "Europe/Berlin", "is_admin": True}}
+    return run(
+        session_factory,
+        g.COMMANDS[parsed.name].flow,
+        CommandCall(parsed.command, parsed.share, trigger_id="T-TRIGGER"),
+        team_id=slack.team_id,
+        user_id=user,
+        now=now,
+        users=users,
+        channel_id=slack.channel,
+        channels=channels,
+    )
+
+
+def test_manual_posts_and_lists_follow_the_life_cycle(session_factory, slack):
+    from bot.flows.outcome import JoinChannel
+
+    with session_factory() as session, session.begin():
+        workspace = ensure_workspace(session=session, team_id=slack.team_id, name="Acme")
+        workspace.timezone = "Europe/Berlin"
+        import_roadmap(session=session, workspace_id=workspace.id, text=SAMPLE_ROADMAP.read_bytes())
+    admin = slack.admin
+    refused = ask_as(session_factory, slack, "checkin prompt", user=admin, now=NOW)
+    assert "The roadmap ended on 31 Dec 2025. No check-in prompts" in refused.text
+    refused = ask_as(session_factory, slack, "digest weekly", user=admin, now=NOW)
+    assert "No weekly digest while no period is under way" in refused.text
+    early = ask_as(
+        session_factory, slack, "list", user=admin, now=datetime(2024, 12, 2, tzinfo=UTC)
+    )
+    assert "The roadmap starts on 1 Jan 2025; showing Q1 2025" in early.text
+    named = ask_as(
+        session_factory,
+        slack,
+        "config channel #eng-roadmap",
+        user=admin,
+        now=NOW,
+        channels={"eng-roadmap": slack.channel},
+    )
+    assert [e.channel for e in named.effects.of_type(JoinChannel)] == [slack.channel]
+    ask_as(session_factory, slack, "config holidays DE", user=admin, now=NOW)
+    ask_as(session_factory, slack, "schedule holidays 1 move", user=admin, now=NOW)
+    listed = ask_as(
+        session_factory,
+        slack,
+        "schedule next",
+        user=admin,
+        now=datetime(2027, 3, 10, tzinfo=UTC),
+    )
+    shown = json.dumps([m.to_dict() for m in listed.effects.replies])
+    assert "Mon 29 Mar (Easter Monday) moves to Tue 30 Mar" in shown

@@ -31,6 +31,9 @@ def schedule_line(view: ScheduleView, *, runs: int = 1) -> str:
     line = head + f"\nnext: {nexts or 'none'} ({view.timezone})"
     if view.holiday_region and view.holiday_policy in HOLIDAY_WORDS:
         line += f"; {HOLIDAY_WORDS[view.holiday_policy]} {view.holiday_region} public holidays"
+    for day, name, moved in view.holiday_moves[: max(runs, 2)]:
+        to = f"moves to {moved:%a %d %b}" if moved else "is skipped"
+        line += f"\n:palm_tree: {day:%a %d %b} ({escape_mrkdwn(name)}) {to}"
     return line
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from bot.blocks.api_tokens import created_message, list_message, revoked_message
 from bot.blocks.message import Message
 from bot.blocks.replies import config_message
+from bot.blocks.setup import private_channel_note
 from bot.flows.commands import CommandCall, Config
 from bot.flows.context import FlowContext
-from bot.flows.outcome import Outcome
+from bot.flows.outcome import JoinChannel, Outcome
 from bot.services import api_tokens, settings
 from bot.services.channels import resolve_channel
 from bot.services.errors import InvalidInput
@@ -32,7 +33,10 @@ def config(call: CommandCall[Config], ctx: FlowContext) -> Outcome:
         name=cmd.setting,
         values=values,
     )
-    return Outcome(reply=config_message(view), share=call.share)
+    effects = []
+    if cmd.setting == "channel":  # the bot joins a public channel; a private one is explained
+        effects.append(JoinChannel(values[0], private_channel_note(values[0])))
+    return Outcome(reply=config_message(view), share=call.share, effects=effects)
 
 
 def api_token_reply(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -34,6 +34,8 @@ class ScheduleView:
     label: str = ""  # the kind's name for people, e.g. "Weekly digest"
     shows_text: bool = False  # lists quote the schedule's text (a reminder's)
     needs_channel: bool = True  # posts in a channel (not only in people's DMs)
+    # Next occurrences a public holiday moves or skips: (planned day, holiday, moved to or None)
+    holiday_moves: tuple[tuple[date, str, date | None], ...] = ()
 
 
 def schedule_zone(schedule: Schedule, workspace: Workspace) -> ZoneInfo:
@@ -42,8 +44,6 @@ def schedule_zone(schedule: Schedule, workspace: Workspace) -> ZoneInfo:
 
 def rule_of(schedule: Schedule):
     anchor = (schedule.options or {}).get("anchor")
-    from datetime import date
-
     return parse_rule(schedule.rule, anchor=date.fromisoformat(anchor) if anchor else None)
 
 
@@ -84,7 +84,29 @@ def view_of(
         label=kinds.label(schedule.kind),
         shows_text=bool((spec := kinds.get(schedule.kind)) and spec.shows_text),
         needs_channel=bool(spec is None or spec.needs_channel),
+        holiday_moves=_holiday_moves(rule, zone, workspace, schedule, now, count)
+        if schedule.enabled
+        else (),
     )
+
+
+def _holiday_moves(rule, zone, workspace, schedule, now, count):
+    """The next occurrences (as the rule plans them, within a year) that a public holiday
+    moves or skips, at most `count`, so a list shows what the holidays change."""
+    from bot.services.schedule_rules import adjust_for_holidays, holiday_calendar
+
+    region, policy = workspace.holiday_region, schedule.holiday_policy or "none"
+    if not region or policy == "none":
+        return ()
+    calendar = holiday_calendar(region)
+    moves = []
+    for planned in rule.occurrences(now, zone, limit=400, until=now + timedelta(days=366)):
+        day = planned.astimezone(zone).date()
+        if day in calendar:
+            moves.append((day, calendar.get(day), adjust_for_holidays(day, region, policy)))
+        if len(moves) >= count:
+            break
+    return tuple(moves)
 
 
 def list_schedules(*, session: Session, workspace: Workspace, now: datetime) -> list[ScheduleView]:
