@@ -1,9 +1,9 @@
 """Notices the clock sends on its own, outside any schedule: the roadmap is ending.
 
 When the roadmap ends (or ENDING_NOTICE before its last day, when nothing follows it) each
-admin gets one message with an "Import the next roadmap" button. Once: the roadmap's last day
-is recorded on the workspace, under a row lock, before anyone is told; a new roadmap that
-ends on another day is noticed again.
+admin (else the roadmap channel) gets one message with an "Import the next roadmap" button.
+Once: the roadmap's last day is recorded on the workspace, under a row lock, before anyone is
+told; a new roadmap that ends on another day is noticed again.
 """
 
 from __future__ import annotations
@@ -55,7 +55,10 @@ def roadmap_end_notices(
             if (workspace.settings or {}).get(NOTICE_KEY) == last_day:
                 continue
             workspace.settings = {**(workspace.settings or {}), NOTICE_KEY: last_day}
-            admins = workspace_admins(session, workspace)
+            # No admin known yet: the roadmap channel hears it instead (if there is one).
+            admins = workspace_admins(session, workspace) or [
+                c for c in [workspace.roadmap_channel_id] if c
+            ]
             message = roadmap_end_notice(life.last_day, life.today)
         if not admins:
             log.warning(
