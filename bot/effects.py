@@ -24,6 +24,7 @@ from bot.blocks.replies import too_slow
 from bot.flows.outcome import (
     Effect,
     Ephemeral,
+    JoinChannel,
     OpenView,
     Outcome,
     Post,
@@ -41,6 +42,8 @@ log = logging.getLogger(__name__)
 
 EXPIRED_TRIGGER = ("expired_trigger_id", "exchanged_trigger_id")
 CANNOT_POST = ("not_in_channel", "channel_not_found")
+# conversations.join of a private channel (or one the bot cannot see): it must be invited.
+PRIVATE = ("method_not_supported_for_channel_type", "channel_not_found", "is_private")
 
 
 @dataclass
@@ -157,6 +160,8 @@ class SlackEffects:
                 return client.views_open(trigger_id=effect.trigger_id, view=effect.view).data
             case Upload():
                 return self._upload(effect)
+            case JoinChannel():
+                return self._join(effect)
             case RunDeliveries():
                 return self._deliver(effect)
         raise TypeError(f"not an effect: {effect!r}")
@@ -191,6 +196,16 @@ class SlackEffects:
         if is_user_id(channel):
             return self.client.conversations_open(users=channel)["channel"]["id"]
         return channel
+
+    def _join(self, effect: JoinChannel) -> Any:
+        try:
+            return self.client.conversations_join(channel=effect.channel).data
+        except SlackApiError as error:
+            code = error.response.get("error")
+            if code not in PRIVATE or effect.private_note is None:
+                raise
+            self.reply(effect.private_note)
+            return None
 
     def _deliver(self, effect: RunDeliveries) -> Any:
         if self.send_deliveries is None:

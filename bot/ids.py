@@ -16,6 +16,12 @@ class Action(enum.StrEnum):
     IMPORT_CANCEL = "import_cancel"
     OWNERS_FIX = "owners_fix"  # opens the modal mapping unresolved owner names to people
     CHECKIN_WHICH = "checkin_which"  # value: JSON {prompt, reply ts}: a reply's goal, chosen
+    IMPORT_NEXT = "import_next"  # "Import the next roadmap": opens the import form
+    # The setup checklist on an admin's Home tab.
+    SETUP_CHANNEL = "setup_channel"  # conversations_select
+    SETUP_TIMEZONE = "setup_timezone"  # value: the time zone
+    SETUP_HOLIDAYS = "setup_holidays"  # value: a country code, or "no"
+    SETUP_ADMINS = "setup_admins"  # multi_users_select
     # Knowledge-sharing reminders; the actions block's id names the occurrence (see blocks.rituals).
     OCCURRENCE_VOLUNTEER = "ks_volunteer"
     OCCURRENCE_SWAP = "ks_swap"  # users_select: hand the session to someone else

@@ -7,6 +7,8 @@ None (and a log line), so a flow only ever sees data.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 
 from slack_sdk import WebClient
@@ -95,3 +97,52 @@ def people_reads(client: WebClient) -> PeopleReads:
             raise DirectoryUnavailable(reason) from error
 
     return PeopleReads(list_members, lookup_email)
+CHANNELS_CACHED_FOR = 600.0  # seconds a workspace's channel list is reused
+CHANNELS_REFRESH_AFTER = 30.0  # an unknown name re-reads a list older than this
+_channels: dict[str, tuple[float, dict[str, str]]] = {}  # team id -> (read at, name -> id)
+_channels_lock = threading.Lock()
+
+
+def channels_by_name(client: WebClient) -> dict[str, str]:
+    """Every channel the bot can see (public, and private ones it is in), name -> id, from
+    every page of conversations.list."""
+    found: dict[str, str] = {}
+    cursor = None
+    while True:
+        page = client.conversations_list(
+            types="public_channel,private_channel",
+            exclude_archived=True,
+            limit=200,
+            cursor=cursor,
+        )
+        for channel in page.get("channels") or []:
+            found[channel["name"].lower()] = channel["id"]
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return found
+
+
+def channel_lookup(client: WebClient, team_id: str | None) -> Callable[[str], str | None]:
+    """A channel's id by its name (without "#"), from a list cached per workspace; a name not
+    in a list older than CHANNELS_REFRESH_AFTER reads the list again once. None when Slack
+    has no such channel (or would not say)."""
+
+    def lookup(name: str) -> str | None:
+        key = team_id or ""
+        with _channels_lock:
+            read_at, names = _channels.get(key, (0.0, {}))
+        age = time.monotonic() - read_at
+        if name in names and age < CHANNELS_CACHED_FOR:
+            return names[name]
+        if names and age < CHANNELS_REFRESH_AFTER:
+            return None
+        try:
+            names = channels_by_name(client)
+        except SlackApiError as error:
+            log.warning("conversations.list failed: %s", error.response.get("error"))
+            return None
+        with _channels_lock:
+            _channels[key] = (time.monotonic(), names)
+        return names.get(name)
+
+    return lookup

@@ -16,6 +16,7 @@ def register_all(app: App) -> None:
         people,
         rituals,
         roadmap_io,
+        setup,
     )
 
     for module in (
@@ -28,6 +29,7 @@ def register_all(app: App) -> None:
         home,
         rituals,
         people,
+        setup,
     ):
         module.register(app)
     from handlers import lifecycle  # app_uninstalled / tokens_revoked

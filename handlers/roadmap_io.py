@@ -8,6 +8,7 @@ from slack_bolt import App
 from bot.blocks.imports import import_cancelled
 from bot.flows.imports import ImportConfirmed, ImportSubmitted, confirm_import, submit_import
 from bot.flows.outcome import Outcome
+from bot.flows.roadmap_io import ImportNext, open_import_next
 from bot.ids import Action, Callback, Field
 from bot.slack_files import shared_file_fetcher
 from handlers.common import Invocation, field_value, listener
@@ -17,6 +18,12 @@ def register(app: App) -> None:
     app.view(Callback.IMPORT)(listener(import_submitted))
     app.action(Action.IMPORT_CONFIRM)(listener(confirm_pressed))
     app.action(Action.IMPORT_CANCEL)(listener(cancel_pressed))
+    app.action(Action.IMPORT_NEXT)(listener(import_next_pressed))
+
+
+def import_next_pressed(body: dict) -> Invocation:
+    """ "Import the next roadmap": the import form (roadmap admins only: the flow checks)."""
+    return Invocation(open_import_next, ImportNext(body["trigger_id"]), body["user"]["id"])
 
 
 def import_submitted(body: dict, view: dict) -> Invocation:

@@ -64,10 +64,12 @@ def run(
     channel_id: str | None = None,
     event_id: str | None = None,
     event_type: str = "",
+    channels: dict[str, str] | None = None,
 ) -> FlowRun:
     """Run `flow(request, ctx)` as a listener would (bot.flows.runner.run_flow: one commit,
-    or a rollback with the complaint as the reply); `users` answers users.info by id, and
-    `members` (else `users`) users.list and users.lookupByEmail."""
+    or a rollback with the complaint as the reply); `users` answers users.info by id,
+    `members` (else `users`) users.list and users.lookupByEmail, and `channels` a typed
+    channel name (without "#") with its id."""
     commits = 0
     error: ServiceError | None = None
 
@@ -92,6 +94,7 @@ def run(
             Origin(team_id, channel_id=channel_id, event_id=event_id, event_type=event_type),
             lookup_user=users.get if users is not None else None,
             people=people_reads(members if members is not None else list((users or {}).values())),
+            lookup_channel=(channels or {}).get,
             now=now or utcnow(),
         )
     recorder = RecordingEffects()

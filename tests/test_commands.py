@@ -189,7 +189,7 @@ def test_app_home_says_when_the_roadmap_has_run_out(running_app, slack, frozen_t
     running_app.event({"type": "app_home_opened", "user": slack.alice, "tab": "home"})
     assert running_app.runtime.listener_executor.wait_idle(15)
     text = json.dumps(slack.fake.home_view(slack.alice))
-    assert "Q3-Q4 2025 ended on 31 Dec 2025" in text and "/roadmap import" in text
+    assert "The roadmap ended on 31 Dec 2025" in text and "Import the next roadmap" in text
     frozen_time.move_to("2024-12-02 10:00:00+00:00")  # before the first period
     running_app.event({"type": "app_home_opened", "user": slack.alice, "tab": "home"})
     assert running_app.runtime.listener_executor.wait_idle(15)

@@ -84,7 +84,7 @@ def test_every_command_text_gets_an_answer_over_http(running_app, slack, text):
     outcome = run_command(running_app, text, user_id=slack.alice, channel_id=slack.channel)
     assert outcome.status == 200
     opened_modal = len(slack.fake.calls_to("views.open")) > views_before
-    # An export's answer is the file itself, in the channel when the bot is a member there.
+    # An export's answer is the file itself (in the DM, or the channel with `share`).
     shared_file = len(slack.fake.calls_to("files.completeUploadExternal")) > files_before
     assert outcome.messages or opened_modal or shared_file, f"no answer to {text!r}"
     for message in outcome.messages:

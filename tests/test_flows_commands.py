@@ -237,11 +237,17 @@ def test_an_api_token_is_never_shared(ask, slack):
     assert created.effects.shared == [False]
 
 
-def test_export_uploads_here_or_to_the_person(ask, slack):
-    (upload,) = ask("export json").effects.of_type(Upload)
-    assert upload.channel == slack.channel and upload.filename == "roadmap-2025-03-05.json"
-    assert upload.fallback_user == slack.alice and "directly" in upload.fallback_note.text
+def test_export_goes_to_the_person_unless_shared(ask, slack):
+    private = ask("export json")
+    (upload,) = private.effects.of_type(Upload)
+    assert upload.channel == slack.alice and upload.filename == "roadmap-2025-03-05.json"
+    assert upload.fallback_user is None
     assert b'"G1"' in upload.content or b"G1" in upload.content
+    assert "direct messages" in private.text and "/roadmap export json share" in private.text
+    shared = ask("export md share")
+    (upload,) = shared.effects.of_type(Upload)
+    assert upload.channel == slack.channel and upload.filename.endswith(".md")
+    assert upload.fallback_user == slack.alice and "directly" in upload.fallback_note.text
 
 
 # -- schedules, digests, check-in prompts --------------------------------------------------------

@@ -110,7 +110,9 @@ def test_app_home_exports_and_digests_stay_in_their_workspace(two, fake_slack):
     home = json.dumps(fake_slack.home_view(globex.member))
     assert "Globex" in home or "Sales" in home
     assert "API Gateway" not in home and "Technical Objectives" not in home
-    run_command(app.driver(globex), "export json", user_id=globex.member, channel_id=globex.channel)
+    run_command(
+        app.driver(globex), "export json share", user_id=globex.member, channel_id=globex.channel
+    )
     exported = [f for f in fake_slack.files.values() if f["channels"]]
     data = json.loads(exported[-1]["content"])
     assert [g["title"] for g in data["goals"]] == ["Globex goal A", "Globex goal B"]

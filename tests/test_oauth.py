@@ -158,6 +158,22 @@ def _rows(app: OAuthApp, model, **where) -> list:
         return list(connection.execute(query).mappings())
 
 
+def _give_a_reminder(session, team) -> None:
+    """Without a roadmap or a channel nothing of the defaults is due: a daily reminder in the
+    team's channel is."""
+    workspace = session.scalar(select(Workspace).where(Workspace.team_id == team.id))
+    workspace.roadmap_channel_id = team.channel
+    session.add(
+        Schedule(
+            workspace_id=workspace.id,
+            kind="reminder",
+            rule="every day 09:00",
+            text="Update your goals",
+            options={},
+        )
+    )
+
+
 def _planned_for(session, now) -> set[int]:
     """The workspaces the planner made deliveries for, up to `now`."""
     report = plan(session, now)
@@ -237,6 +253,9 @@ def test_two_workspaces_installed_used_uninstalled_and_purged(oauth_app, teams):
     # A week of deliveries is planned for both and waits to be sent; then acme uninstalls.
     later = utcnow() + timedelta(days=8)
     with oauth_app.runtime.session_factory() as session, session.begin():
+        for team in teams:
+            _give_a_reminder(session, team)
+        session.flush()
         plan(session, later)
         session.execute(update(Delivery).values(state="pending"))
     oauth_app.uninstall(acme)
@@ -269,7 +288,9 @@ def test_two_workspaces_installed_used_uninstalled_and_purged(oauth_app, teams):
     assert _rows(oauth_app, Schedule, workspace_id=gone.id) == []
     assert _rows(oauth_app, Delivery, workspace_id=gone.id) == []
     assert _workspace(oauth_app, globex) is not None
-    assert len(_rows(oauth_app, Schedule, workspace_id=kept.id)) == 3
+    assert (
+        len(_rows(oauth_app, Schedule, workspace_id=kept.id)) == 4
+    )  # the defaults and the reminder
     assert oauth_app.command(globex).responses
 
 
@@ -295,6 +316,8 @@ def test_uninstall_events_in_either_order_twice_then_reinstall(oauth_app, teams,
     new_token = m_oauth.issued_tokens(oauth_app.fake, acme.id)[-1]
     assert len(_dm_texts(oauth_app.fake, acme, new_token)) == 2  # welcomed back
     with oauth_app.runtime.session_factory() as session, session.begin():
+        _give_a_reminder(session, acme)
+        session.flush()
         assert _planned_for(session, utcnow() + timedelta(days=8)) == {back.id}
     assert oauth_app.command(acme).responses
     # A retry of the old event arriving after the re-install changes nothing.

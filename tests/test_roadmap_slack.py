@@ -137,20 +137,25 @@ def test_shared_markdown_file_is_imported_after_confirmation(running_app, slack,
 
 
 @pytest.mark.usefixtures("roadmap")
-def test_export_is_uploaded_as_a_file(running_app, slack):
+def test_export_is_private_unless_shared(running_app, slack):
     outcome = run_command(running_app, "export json", user_id=slack.alice, channel_id=slack.channel)
-    assert outcome.status == 200
-    assert slack.fake.calls_to("files.completeUploadExternal")
+    assert outcome.status == 200 and "direct messages" in outcome.text
     (stored,) = slack.fake.files.values()
     data = json.loads(stored["content"])
     assert len(data["goals"]) == 36
-    assert slack.channel in stored["channels"]
+    assert stored["channels"][0].startswith("D")  # alice's DM with the bot, not the channel
+    assert not slack.fake.messages(slack.channel)
+    run_command(running_app, "export md share", user_id=slack.alice, channel_id=slack.channel)
+    (shared,) = [f for f in slack.fake.files.values() if slack.channel in f["channels"]]
+    assert shared["content"].startswith(b"# Team Roadmap")
 
 
 @pytest.mark.usefixtures("roadmap")
 def test_export_goes_to_the_dm_when_the_bot_is_not_in_the_channel(running_app, slack):
     elsewhere = slack.fake.add_channel(slack.team_id, name="random", members=[slack.alice])
-    outcome = run_command(running_app, "export md", user_id=slack.alice, channel_id=elsewhere["id"])
+    outcome = run_command(
+        running_app, "export md share", user_id=slack.alice, channel_id=elsewhere["id"]
+    )
     assert "sent the export to you directly" in outcome.text
     # The first upload could not be shared in #random; only the one in the DM was.
     (stored,) = [f for f in slack.fake.files.values() if f["channels"]]

@@ -21,7 +21,7 @@ from bot.scheduling.pacing import Pacer
 from bot.scheduling.tick import tick
 from bot.services.schedules import add_schedule
 from bot.services.workspaces import ensure_workspace
-from models import Delivery, Schedule, Workspace
+from models import Delivery, Period, Schedule, Workspace
 
 
 def no_pacing() -> Pacer:
@@ -458,6 +458,13 @@ def test_a_clock_killed_mid_fan_out_and_restarted_sends_everything_once(
         for n in range(4)
     ]
     now = datetime.now(UTC)
+    # A weekly digest is sent only while a period runs: make Q1 2025 today's period.
+    with runtime.session_factory() as session, session.begin():
+        q1 = session.scalar(select(Period).where(Period.label == "Q1 2025"))
+        q1.start_date, q1.end_date = (
+            (now - timedelta(days=30)).date(),
+            (now + timedelta(days=60)).date(),
+        )
     for channel in channels:
         schedule(
             runtime,

@@ -56,9 +56,12 @@ def goal_line(goal: GoalView, *, with_period: bool = False) -> str:
 def goal_page(page: GoalPage) -> Message:
     title = page.title
     blocks = [HeaderBlock(text=truncate(title, 150))]
+    lead = f"{escape_mrkdwn(page.note)} " if page.note else ""
+    if page.note:
+        blocks.append(context(f":hourglass: {escape_mrkdwn(page.note)}"))
     if not page.goals:
         blocks.append(section("No goals match."))
-        return Message(text=f"{escape_mrkdwn(title)}: no goals match.", blocks=blocks)
+        return Message(text=f"{lead}{escape_mrkdwn(title)}: no goals match.", blocks=blocks)
     for goal in page.goals:
         blocks.append(
             SectionBlock(
@@ -79,7 +82,7 @@ def goal_page(page: GoalPage) -> Message:
         if page.page < page.pages:
             buttons.append(_page_button("Next →", page, page.page + 1))
         blocks.append(ActionsBlock(elements=buttons))
-    fallback = f"{escape_mrkdwn(title)}: " + "; ".join(
+    fallback = f"{lead}{escape_mrkdwn(title)}: " + "; ".join(
         f"{g.ref} {escape_mrkdwn(g.title)} ({g.status}, {g.progress}%)" for g in page.goals
     )
     return Message(text=fallback, blocks=blocks)

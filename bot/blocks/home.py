@@ -15,17 +15,21 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks.goals import checkin_buttons, goal_line, progress_bar
+from bot.blocks.lifecycle import import_next_button, roadmap_end_text
 from bot.blocks.message import context, section
 from bot.blocks.replies import metric_line
+from bot.blocks.setup import setup_blocks
 from bot.blocks.text import escape_mrkdwn, plural
 from bot.ids import Action
 from bot.services.dashboard import HomeSummary
+from bot.services.setup import SetupChecklist
 
 MAX_VIEW_BLOCKS = 100
 
 
-def home_view(summary: HomeSummary) -> View:
-    blocks: list = [HeaderBlock(text="Roadmap")]
+def home_view(summary: HomeSummary, *, setup: SetupChecklist | None = None) -> View:
+    blocks: list = [*setup_blocks(setup), DividerBlock()] if setup is not None else []
+    blocks.append(HeaderBlock(text="Roadmap"))
     if summary.period is None:
         blocks.append(
             section(
@@ -45,12 +49,12 @@ def home_view(summary: HomeSummary) -> View:
             + "\n".join(lines)
         )
     )
-    if summary.period_phase == "ended":
+    if summary.roadmap_ends is not None:
+        text = roadmap_end_text(summary.roadmap_ends, summary.today)
         blocks.append(
-            context(
-                f":hourglass: {escape_mrkdwn(summary.period)} ended on "
-                f"{summary.period_boundary:%d %b %Y} and the roadmap has nothing later: "
-                "import the next one with `/roadmap import`."
+            SectionBlock(
+                text=MarkdownTextObject(text=f":hourglass: {text}"),
+                accessory=import_next_button(),
             )
         )
     elif summary.period_phase == "upcoming":

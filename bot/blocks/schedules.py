@@ -13,7 +13,12 @@ from bot.services.schedules import ScheduleView
 
 
 def schedule_line(view: ScheduleView, *, runs: int = 1) -> str:
-    where = f" in <#{view.channel_id}>" if view.channel_id else " (no channel yet)"
+    if view.channel_id:
+        where = f" in <#{view.channel_id}>"
+    elif view.needs_channel:
+        where = " (no channel yet: not posted)"
+    else:
+        where = ""
     head = f"*#{view.id} {view.label or view.kind}*{where}: {escape_mrkdwn(view.rule)}"
     if view.described.lower() != view.rule.lower():
         head += f" — _{escape_mrkdwn(view.described)}_"
@@ -26,9 +31,17 @@ def schedule_line(view: ScheduleView, *, runs: int = 1) -> str:
     line = head + f"\nnext: {nexts or 'none'} ({view.timezone})"
     if view.holiday_region and view.holiday_policy in HOLIDAY_WORDS:
         line += f"; {HOLIDAY_WORDS[view.holiday_policy]} {view.holiday_region} public holidays"
+    for day, name, moved in view.holiday_moves[: max(runs, 2)]:
+        to = f"moves to {moved:%a %d %b}" if moved else "is skipped"
+        line += f"\n:palm_tree: {day:%a %d %b} ({escape_mrkdwn(name)}) {to}"
     return line
 
 
+NO_CHANNEL = (
+    ":warning: No roadmap channel is set, so the schedules marked “not posted” are not "
+    "attempted. Fix it with `/roadmap config channel #eng-roadmap` (or the channel picker on "
+    "my Home tab), or give a schedule its own: `/roadmap schedule edit <id> #channel`."
+)
 HOLIDAY_WORDS = {"next_working_day": "moves past", "skip": "skips"}
 
 
@@ -41,6 +54,8 @@ def schedules_message(views: Sequence[ScheduleView], *, runs: int = 1) -> Messag
                 '"every monday 09:00" #eng Update your goals`'
             )
         )
+    if any(v.needs_channel and not v.channel_id and v.enabled for v in views):
+        blocks.append(section(NO_CHANNEL))
     for view in views[:45]:
         blocks.append(section(schedule_line(view, runs=runs)))
     blocks.append(context("`/roadmap schedule pause|resume|delete|test &lt;id&gt;`"))

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "bot.cli.digests",
     "bot.cli.socket",
     "bot.cli.installs",
+    "bot.cli.move",
     "bot.console",
 )
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.services.actors import Actor
+from bot.services.channels import ChannelLookup
 from bot.services.checkins import first_time
 from bot.services.people import PeopleReads
 from bot.services.settings import cached_member, remember_member
@@ -44,6 +45,7 @@ class FlowContext:
         event_id: str | None = None,
         event_type: str = "",
         people: PeopleReads | None = None,
+        lookup_channel: ChannelLookup | None = None,
     ):
         if actor is None and resolve_actor is None:
             raise ValueError("a FlowContext needs an actor or a way to resolve one")
@@ -57,6 +59,7 @@ class FlowContext:
         self.event_type = event_type
         # users.list / users.lookupByEmail, for flows that resolve names (None: the cache only).
         self.people = people
+        self.lookup_channel = lookup_channel  # "#eng" typed by hand -> its id
 
     @property
     def actor(self) -> Actor:
@@ -96,6 +99,7 @@ def open_context(
     event_id: str | None = None,
     event_type: str = "",
     people: PeopleReads | None = None,
+    lookup_channel: ChannelLookup | None = None,
 ) -> FlowContext:
     workspace = ensure_workspace(session=session, team_id=team_id, enterprise_id=enterprise_id)
     return FlowContext(
@@ -107,6 +111,7 @@ def open_context(
         event_id=event_id,
         event_type=event_type,
         people=people,
+        lookup_channel=lookup_channel,
     )
 
 

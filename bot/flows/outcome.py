@@ -86,6 +86,15 @@ class Upload:
 
 
 @dataclass(frozen=True)
+class JoinChannel:
+    """conversations.join, so the bot can post there. A private channel cannot be joined:
+    `private_note` is then the reply to the person who picked it."""
+
+    channel: str
+    private_note: Message | None = None
+
+
+@dataclass(frozen=True)
 class RunDeliveries:
     """Send these claimed-by-nobody delivery rows now, through the same sender (and pacing)
     as the clock. `report` turns the sender's report into a message for the person who
@@ -95,7 +104,17 @@ class RunDeliveries:
     report: Callable[[Any], Message | None] | None = None
 
 
-Effect = Post | Update | Ephemeral | RespondTo | PublishHome | OpenView | Upload | RunDeliveries
+Effect = (
+    Post
+    | Update
+    | Ephemeral
+    | RespondTo
+    | PublishHome
+    | OpenView
+    | Upload
+    | JoinChannel
+    | RunDeliveries
+)
 
 
 @dataclass

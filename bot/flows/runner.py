@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.blocks.replies import problem
 from bot.flows.context import FlowContext, SystemContext, UserLookup, open_context
 from bot.flows.outcome import Outcome
+from bot.services.channels import ChannelLookup
 from bot.services.errors import ServiceError
 from bot.services.people import PeopleReads
 from models import utcnow
@@ -60,6 +61,7 @@ def run_flow(
     *,
     lookup_user: UserLookup | None = None,
     people: PeopleReads | None = None,
+    lookup_channel: ChannelLookup | None = None,
     now=None,
 ) -> Outcome:
     """Run the flow: commit once when it returns; on a ServiceError roll back and answer
@@ -81,6 +83,7 @@ def run_flow(
                 event_id=origin.event_id,
                 event_type=origin.event_type,
                 people=people,
+                lookup_channel=lookup_channel,
             )
             outcome = invocation.flow(invocation.request, ctx)
         session.commit()  # the change is stored before anyone is told about it

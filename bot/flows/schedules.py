@@ -11,6 +11,7 @@ from bot.flows.outcome import Outcome
 from bot.kinds.base import Previewing
 from bot.services import schedules
 from bot.services.actors import require_admin
+from bot.services.channels import resolve_channel
 from bot.services.errors import InvalidInput
 
 
@@ -21,6 +22,8 @@ def schedule(call: CommandCall[ScheduleCommand], ctx: FlowContext) -> Outcome:
 def schedule_reply(cmd: ScheduleCommand, ctx: FlowContext) -> Message:
     common = dict(session=ctx.session, workspace=ctx.workspace, now=ctx.now)
     action = cmd.action
+    # "#eng" typed by hand is looked up: the schedule stores the channel's id.
+    channel = resolve_channel(cmd.channel, ctx.lookup_channel) if cmd.channel else None
     if action in ("list", "next"):
         views = schedules.list_schedules(**common)
         return schedules_message(views, runs=3 if action == "next" else 1)
@@ -30,7 +33,7 @@ def schedule_reply(cmd: ScheduleCommand, ctx: FlowContext) -> Message:
             actor=ctx.actor,
             kind=cmd.kind,
             rule=cmd.rule,
-            channel_id=cmd.channel or ctx.channel_id,
+            channel_id=channel or ctx.channel_id,
             text=cmd.text,
         )
         return schedule_saved(view, "added")
@@ -42,7 +45,7 @@ def schedule_reply(cmd: ScheduleCommand, ctx: FlowContext) -> Message:
             actor=ctx.actor,
             schedule_id=cmd.schedule_id,
             rule=cmd.rule,
-            channel_id=cmd.channel,
+            channel_id=channel,
             text=cmd.text,
         )
         return schedule_saved(view, "changed")

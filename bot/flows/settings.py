@@ -5,10 +5,12 @@ from __future__ import annotations
 from bot.blocks.api_tokens import created_message, list_message, revoked_message
 from bot.blocks.message import Message
 from bot.blocks.replies import config_message
+from bot.blocks.setup import private_channel_note
 from bot.flows.commands import CommandCall, Config
 from bot.flows.context import FlowContext
-from bot.flows.outcome import Outcome
+from bot.flows.outcome import JoinChannel, Outcome
 from bot.services import api_tokens, settings
+from bot.services.channels import resolve_channel
 from bot.services.errors import InvalidInput
 
 API_TOKEN_USAGE = "/roadmap config api-token create [name] | revoke <name> | list"
@@ -21,14 +23,20 @@ def config(call: CommandCall[Config], ctx: FlowContext) -> Outcome:
         return Outcome(reply=api_token_reply(ctx, cmd.values))
     if cmd.setting is None or not cmd.values:  # `config` or `config timezone`: show them
         return Outcome(reply=config_message(settings.config_view(ctx.workspace)), share=call.share)
+    values = cmd.values
+    if cmd.setting == "channel" and len(values) == 1:  # "#eng-roadmap" typed by hand
+        values = (resolve_channel(values[0], ctx.lookup_channel),)
     view = settings.change_config(
         session=ctx.session,
         workspace=ctx.workspace,
         actor=ctx.actor,
         name=cmd.setting,
-        values=cmd.values,
+        values=values,
     )
-    return Outcome(reply=config_message(view), share=call.share)
+    effects = []
+    if cmd.setting == "channel":  # the bot joins a public channel; a private one is explained
+        effects.append(JoinChannel(values[0], private_channel_note(values[0])))
+    return Outcome(reply=config_message(view), share=call.share, effects=effects)
 
 
 def api_token_reply(

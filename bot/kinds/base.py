@@ -78,6 +78,11 @@ class Kind:
     needs_text: str | None = None  # the error when a schedule of this kind has no text
     shows_text: bool = False  # lists quote the schedule's text
     resumes_thread: bool = False  # found posted after a crash: finish its thread, not done
+    # The roadmap's life cycle (bot.services.periods): only while a period is under way (not
+    # before the first, in a gap or after the last); or once per period, for the period that
+    # is ending or just ended (its first occurrence from 14 days before its end to 35 after).
+    needs_running_roadmap: bool = False
+    closes_period: bool = False
 
     def offsets(self, options: dict | None) -> list[int]:
         """Days before the occurrence at which it is announced, latest first (0 = the day)."""

@@ -377,4 +377,5 @@ KIND = Kind(
     default_rank=0,
     missed_after=timedelta(hours=24),
     needs_channel=False,
+    needs_running_roadmap=True,
 )

@@ -91,4 +91,5 @@ KIND = Kind(
     default_rank=2,
     missed_after=timedelta(hours=24),
     resumes_thread=True,
+    closes_period=True,
 )

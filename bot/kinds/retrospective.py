@@ -57,4 +57,5 @@ KIND = Kind(
     remind_days_before=(7,),
     until_event=True,
     missed_after=timedelta(hours=1),
+    closes_period=True,
 )

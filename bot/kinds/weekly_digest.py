@@ -62,4 +62,5 @@ KIND = Kind(
     default_rank=1,
     missed_after=timedelta(hours=24),
     resumes_thread=True,
+    needs_running_roadmap=True,
 )

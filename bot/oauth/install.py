@@ -69,6 +69,7 @@ def set_up_installation(runtime: Runtime, installation: Installation) -> None:
                 session=session,
                 workspace_id=outcome.workspace_ids[0],
                 timezone=installer_timezone(client, installation.user_id),
+                installer=installation.user_id,
             )
     if outcome.welcome and installation.user_id:
         name = installation.enterprise_name if org_wide else installation.team_name

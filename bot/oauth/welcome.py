@@ -12,7 +12,9 @@ def welcome_message(*, team_name: str | None, timezone: str | None, org_wide: bo
     if org_wide:
         where = "your organisation's workspaces"
     steps = (
-        "*Three steps to get going:*\n"
+        "*Open my Home tab*: a setup checklist takes you through the roadmap channel, the "
+        "time zone, public holidays, the roadmap admins and the import, each in one click. "
+        "Or with commands:\n"
         "1. `/roadmap import` brings in your team's roadmap (a Markdown file).\n"
         "2. `/roadmap config channel #your-roadmap-channel` picks where digests and reminders "
         "go; invite me there with `/invite @roadmap`.\n"

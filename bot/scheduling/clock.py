@@ -15,8 +15,9 @@ from sqlalchemy import select
 from bot.kinds.checkin_prompt import send_chases
 from bot.runtime import Runtime
 from bot.scheduling.pacing import Pacer
-from bot.scheduling.tick import tick
+from bot.scheduling.tick import local_teams, tick
 from bot.services.installations import purge_expired
+from bot.services.periods import roadmap_lifecycle
 from models import Workspace, utcnow
 
 log = logging.getLogger(__name__)
@@ -25,17 +26,25 @@ log = logging.getLogger(__name__)
 def run_tick(runtime: Runtime, pacer: Pacer, stopping: threading.Event) -> None:
     try:
         report = tick(runtime, pacer=pacer, stopping=stopping)
-        log.info(report.summary())
+        # 1,440 ticks a day: an idle one is a DEBUG line, one that did something INFO.
+        log.log(logging.DEBUG if report.idle else logging.INFO, report.summary())
     except Exception:  # nothing may stop the clock; the next minute tries again
         log.exception("tick failed")
 
 
 def run_chases(runtime: Runtime) -> None:
     try:
+        now = utcnow()
+        skip = local_teams(runtime)
         with runtime.session_factory() as session:
-            workspaces = list(
-                session.scalars(select(Workspace).where(Workspace.uninstalled_at.is_(None)))
-            )
+            workspaces = [
+                w
+                for w in session.scalars(
+                    select(Workspace).where(Workspace.uninstalled_at.is_(None))
+                )
+                # Reminders belong to the period under way: none in a gap or after the end.
+                if w.team_id not in skip and roadmap_lifecycle(session, w, now).running
+            ]
         for workspace in workspaces:
             send_chases(
                 factory=runtime.session_factory,

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import kinds
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.sender import Sender, SendReport
+from bot.services.errors import InvalidInput
+from bot.services.periods import roadmap_lifecycle, state_sentence
 from bot.services.schedules import add_schedule
 from models import Delivery, Schedule, Workspace
 
@@ -63,7 +65,15 @@ def manual_delivery(
     channel_id: str | None = None,
 ) -> int:
     """The id of the delivery row of a manual post, due now (the same row when asked again
-    with the same key). Flushed, not committed: the flow's transaction owns it."""
+    with the same key). Flushed, not committed: the flow's transaction owns it. A kind that
+    needs a running roadmap (prompts, the weekly digest) is refused when no period runs."""
+    spec = kinds.kind_of(kind)
+    if spec.needs_running_roadmap:
+        life = roadmap_lifecycle(session, workspace, now)
+        if not life.running:
+            raise InvalidInput(
+                f"{state_sentence(life)} No {spec.label.lower()} while no period is under way."
+            )
     schedule = schedule_of_kind(session, workspace, kind, now)
     key = manual_key(now, user_id)
     existing = session.scalar(

@@ -6,16 +6,17 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.kinds import get as kind_or_none
 from bot.kinds import kind_of
-from bot.services.schedule_rules import occurrence_key, occurrences_with_holidays
+from bot.services.periods import CLOSING_BEFORE, closing_period, lifecycle, periods_of
+from bot.services.schedule_rules import occurrence_key, occurrences_with_holidays, wall_clock
 from bot.services.schedules import rule_of, schedule_zone
-from models import Delivery, DeliveryState, Schedule, Workspace
+from models import Delivery, DeliveryState, Period, Schedule, Workspace
 from models.base import insert_ignoring_conflicts
 
 log = logging.getLogger(__name__)
@@ -74,11 +75,63 @@ def still_useful(schedule: Schedule, planned: PlannedDelivery, now: datetime) ->
     return kind_of(schedule.kind).still_useful(planned.due_at, planned.event_at, now)
 
 
-def plan(session: Session, now: datetime) -> PlanReport:
+def has_channel(schedule: Schedule, workspace: Workspace) -> bool:
+    """Whether a delivery of the schedule has somewhere to go: until a roadmap channel is
+    set, a kind that posts in a channel is not attempted at all (the list says why)."""
+    kind = kind_of(schedule.kind)
+    return not kind.needs_channel or bool(schedule.channel_id or workspace.roadmap_channel_id)
+
+
+def in_season(
+    schedule: Schedule, workspace: Workspace, planned: PlannedDelivery, periods: list[Period]
+) -> bool:
+    """Whether the roadmap's life cycle wants this occurrence: a kind that needs a running
+    roadmap only while a period is under way; a kind that closes a period only at the first
+    occurrence near a period's end (once per period, never for one that ended long ago)."""
+    kind = kind_of(schedule.kind)
+    if not (kind.needs_running_roadmap or kind.closes_period):
+        return True
+    zone = schedule_zone(schedule, workspace)
+    day = planned.event_at.astimezone(zone).date()
+    if kind.needs_running_roadmap and not lifecycle(periods, day).running:
+        return False
+    if kind.closes_period:
+        period = closing_period(periods, day)
+        if period is None:
+            return False
+        opens = wall_clock(period.end_date - CLOSING_BEFORE, time(0), zone)
+        earlier = next(
+            iter(
+                occurrences_with_holidays(
+                    rule_of(schedule),
+                    opens - timedelta(seconds=1),
+                    zone,
+                    workspace.holiday_region,
+                    schedule.holiday_policy,
+                    limit=1,
+                    until=planned.event_at - timedelta(seconds=1),
+                )
+            ),
+            None,
+        )
+        if earlier is not None and closing_period(periods, earlier.astimezone(zone).date()) == (
+            period
+        ):
+            return False  # this period's closing occurrence was an earlier one
+    return True
+
+
+def plan(
+    session: Session, now: datetime, *, skip_teams: frozenset[str] = frozenset()
+) -> PlanReport:
     """Record every occurrence that has come due since the last pass, once.
 
     After downtime only the latest occurrence that is still useful is sent (late, once);
     the others are recorded as missed, so a week offline never produces a burst of posts.
+    Occurrences the roadmap's life cycle does not want (a weekly digest after the roadmap
+    ended, a retrospective of no period) and those with no channel to go to are not planned.
+    Workspaces in `skip_teams` (the console's local one when Slack is configured) are left
+    alone.
     """
     report = PlanReport()
     rows = session.execute(
@@ -87,7 +140,10 @@ def plan(session: Session, now: datetime) -> PlanReport:
         .where(Schedule.enabled.is_(True), Workspace.uninstalled_at.is_(None))
         .order_by(Schedule.id)
     ).all()
+    periods: dict[int, list[Period]] = {}
     for schedule, workspace in rows:
+        if workspace.team_id in skip_teams:
+            continue
         if kind_or_none(schedule.kind) is None:  # e.g. a kind this version does not install
             log.warning("schedule %s: no kind %r is installed", schedule.id, schedule.kind)
             continue
@@ -97,7 +153,14 @@ def plan(session: Session, now: datetime) -> PlanReport:
         start = max(start, now - LOOKBACK)
         if start >= now:
             continue
-        due = deliveries_between(schedule, workspace, start, now)
+        if workspace.id not in periods:
+            periods[workspace.id] = periods_of(session, workspace.id)
+        due = [
+            p
+            for p in deliveries_between(schedule, workspace, start, now)
+            if has_channel(schedule, workspace)
+            and in_season(schedule, workspace, p, periods[workspace.id])
+        ]
         useful = [p for p in due if still_useful(schedule, p, now)]
         send = {useful[-1].key} if useful else set()
         for planned in due:

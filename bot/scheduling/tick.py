@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.kinds.checkin_prompt import send_due_rounds
 from bot.runtime import Runtime
+from bot.scheduling.notices import roadmap_end_notices
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.planner import plan
 from bot.scheduling.sender import Sender, SendReport
+from bot.services.workspaces import LOCAL_TEAM_ID
 from models import Delivery, DeliveryState, Schedule, utcnow
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,14 @@ class TickReport:
     due: list[str] = field(default_factory=list)  # dry run: what would be sent
     sent: SendReport = field(default_factory=SendReport)
     asked: int = 0  # people sent their check-in at their own local time
+    notices: int = 0  # "the roadmap ended" messages to admins
+
+    @property
+    def idle(self) -> bool:
+        """Nothing planned, sent, failed or noticed: logged at DEBUG, not INFO."""
+        s = self.sent
+        busy = (s.sent, s.failed, s.retrying, s.uncertain, s.recovered, self.due)
+        return not (self.planned or self.missed or self.notices or any(busy))
 
     def summary(self) -> str:
         if self.dry_run:
@@ -43,10 +53,21 @@ class TickReport:
         return (
             f"Tick at {self.now.isoformat()}: {self.planned} planned, {self.missed} missed, "
             f"{len(s.sent)} sent, {len(s.failed)} failed, {len(s.retrying)} to retry, "
-            f"{len(s.uncertain)} uncertain, {len(s.recovered)} recovered."
+            f"{len(s.uncertain)} uncertain, {len(s.recovered)} recovered"
+            + (f", {self.notices} roadmap-end notices" if self.notices else "")
+            + "."
             + (f" {len(s.parked)} parked: Slack refused the bot token." if s.parked else "")
             + (f" {self.asked} asked to check in at their local time." if self.asked else "")
         )
+
+
+def local_teams(runtime: Runtime) -> frozenset[str]:
+    """The console's local workspace is the clock's only while no Slack credentials are
+    configured: with a token, its schedules would fail at every tick."""
+    settings = runtime.settings
+    if settings.slack_bot_token or settings.oauth_enabled:
+        return frozenset({LOCAL_TEAM_ID})
+    return frozenset()
 
 
 def worker_name() -> str:
@@ -79,7 +100,7 @@ def tick(
         runtime.check_token(now)  # single-token mode, once per process: a restart's new token
     factory = writer_sessions(runtime)
     with factory() as session:
-        planned = plan(session, now)
+        planned = plan(session, now, skip_teams=local_teams(runtime))
         report.planned, report.missed = len(planned.pending), len(planned.missed)
         if dry_run:
             due = session.execute(
@@ -112,4 +133,10 @@ def tick(
             )
         except Exception:  # the deliveries above are done; the next tick tries again
             log.exception("check-in rounds failed")
+    report.notices = roadmap_end_notices(
+        factory,
+        lambda workspace: runtime.client_for(workspace, wait_on_rate_limit=False),
+        now,
+        skip_teams=local_teams(runtime),
+    )
     return report

@@ -20,7 +20,7 @@ from bot.services.checkins import (
 )
 from bot.services.goals import GoalView, goal_views
 from bot.services.people import is_user_id, timezones
-from bot.services.periods import current_period, periods_of, workspace_today
+from bot.services.periods import period_on, periods_of, workspace_today
 from bot.services.schedule_rules import occurrences_with_holidays
 from bot.services.schedules import rule_of, schedule_zone
 from bot.services.settings import setting
@@ -118,7 +118,8 @@ def plan_rounds(
     whose local prompt time has come (`everyone`: all of them, now), once per cycle."""
     cycle = cycle_of(workspace, now)
     today = workspace_today(workspace, now)
-    period = current_period(periods_of(session, workspace.id), today)
+    # Only while a period runs: nobody is asked about a roadmap that ended or has not begun.
+    period = period_on(periods_of(session, workspace.id), today)
     if period is None:
         return RoundPlan(cycle, [], [], [], [], [])
     goals = list(

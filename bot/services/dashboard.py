@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 from bot import kinds
 from bot.services.goals import GoalView, goal_views
 from bot.services.metrics import MetricView, list_metrics
-from bot.services.periods import current_period, period_phase, periods_of, workspace_today
+from bot.services.periods import (
+    current_period,
+    lifecycle,
+    period_phase,
+    periods_of,
+    workspace_today,
+)
 from models import Category, Goal, GoalOwner, GoalStatus, Schedule, Workspace
 
 ATTENTION = (GoalStatus.AT_RISK, GoalStatus.OFF_TRACK, GoalStatus.BLOCKED)
@@ -44,6 +50,10 @@ class HomeSummary:
     # "current", or "ended"/"upcoming" when no period is under way today (with the date)
     period_phase: str = "current"
     period_boundary: date | None = None
+    # The roadmap's last day once it ended or ends within two weeks with nothing after it:
+    # the Home tab says so, with the "Import the next roadmap" button, until a period exists.
+    roadmap_ends: date | None = None
+    today: date | None = None
     categories: list[CategoryProgress] = field(default_factory=list)
     mine: list[GoalView] = field(default_factory=list)
     attention: list[GoalView] = field(default_factory=list)  # the first few
@@ -86,6 +96,8 @@ def home_summary(
     if period is None:
         return HomeSummary(workspace_name=workspace.name, period=None, goal_count=0)
     phase = period_phase(period, today)
+    life = lifecycle(periods, today)
+    roadmap_ends = life.last_day if life.ending_soon() else None
     in_period = (
         Goal.workspace_id == workspace.id,
         Goal.period_id == period.id,
@@ -154,6 +166,8 @@ def home_summary(
         goal_count=sum(c.goals for c in categories),
         period_phase=phase,
         period_boundary={"ended": period.end_date, "upcoming": period.start_date}.get(phase),
+        roadmap_ends=roadmap_ends,
+        today=today,
         categories=categories,
         mine=[views[g.ref] for g in mine],
         attention=[views[g.ref] for g in attention],

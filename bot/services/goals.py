@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 
 from bot.services.actors import Actor, require_admin, require_goal_change
 from bot.services.errors import InvalidInput, NotFound
-from bot.services.periods import current_period, periods_of, resolve_period, workspace_today
+from bot.services.periods import (
+    current_period,
+    lifecycle,
+    periods_of,
+    resolve_period,
+    state_sentence,
+    workspace_today,
+)
 from bot.services.roadmap_document import normalize_title
 from models import (
     GOAL_STATUSES,
@@ -56,6 +63,8 @@ class GoalPage:
     pages: int
     total: int
     filters: dict = field(default_factory=dict)  # what was asked, to build the paging buttons
+    # Why this period when none is under way: "The roadmap ended on 31 Dec 2025; showing …"
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -215,6 +224,10 @@ def list_goals(
     today = workspace_today(workspace, now)
     periods = periods_of(session, workspace.id)
     chosen = resolve_period(periods, period, today) if period else current_period(periods, today)
+    note = None
+    life = lifecycle(periods, today)
+    if not period and chosen is not None and not life.running:
+        note = f"{state_sentence(life).rstrip('.')}; showing {chosen.label}."
     query = select(Goal).where(Goal.workspace_id == workspace.id, Goal.archived.is_(False))
     title_parts = []
     if chosen is not None:
@@ -262,6 +275,7 @@ def list_goals(
             "owner": owner,
             "status": status,
         },
+        note=note,
     )
 
 

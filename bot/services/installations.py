@@ -89,12 +89,15 @@ def record_enterprise_install(
 
 
 def adopt_installer_timezone(
-    *, session: Session, workspace_id: int, timezone: str | None
+    *, session: Session, workspace_id: int, timezone: str | None, installer: str | None = None
 ) -> str | None:
-    """Use the installer's zone while the workspace still has the default; returns the zone."""
+    """Use the installer's zone while the workspace still has the default, and make the
+    installer its first roadmap admin (they see the setup checklist); returns the zone."""
     workspace = session.get(Workspace, workspace_id)
     if workspace is None:
         return None
+    if installer and not workspace.admin_user_ids:
+        workspace.admin_user_ids = [installer]
     if timezone and workspace.timezone == "UTC":
         try:
             workspace.timezone = validate_timezone(timezone)

@@ -13,7 +13,13 @@ from bot.services.actors import Actor, admins_phrase, is_roadmap_admin
 from bot.services.digests import QuarterlyDigest, quarterly_digest
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.goals import MAX_TITLE, GoalView, add_goal, get_goal
-from bot.services.periods import current_period, period_on, periods_of, workspace_today
+from bot.services.periods import (
+    closing_period,
+    current_period,
+    period_on,
+    periods_of,
+    workspace_today,
+)
 from bot.services.roadmap_document import normalize_title
 from bot.services.schedules import schedule_zone
 from models import AuditEntry, Category, Goal, GoalOwner, Period, RetroItem, Schedule, Workspace
@@ -59,8 +65,9 @@ class CarryOver:
 
 
 def retro_period(periods: list[Period], day: date) -> Period | None:
-    """The period a retrospective on `day` looks back on."""
-    return period_on(periods, day) or current_period(periods, day)
+    """The period a retrospective on `day` looks back on: the one ending (or just ended)
+    near that day, else the one around it."""
+    return closing_period(periods, day) or period_on(periods, day) or current_period(periods, day)
 
 
 def following_period(periods: list[Period], period: Period) -> Period | None:

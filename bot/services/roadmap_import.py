@@ -17,6 +17,7 @@ from bot.services.roadmap_document import (
     normalize_title,
     parse_roadmap,
 )
+from bot.services.schedules import default_holiday_policy
 from models import (
     AuditEntry,
     Category,
@@ -26,6 +27,7 @@ from models import (
     Period,
     Roadmap,
     Schedule,
+    Workspace,
 )
 from models.roadmap import next_goal_number
 
@@ -63,6 +65,8 @@ class ImportReport:
     unchanged: list[GoalChange] = field(default_factory=list)
     missing: list[GoalChange] = field(default_factory=list)  # in the database, not in the doc
     archived: list[GoalChange] = field(default_factory=list)
+    # Goals of periods the document does not mention: left as they are, never archived.
+    kept: list[GoalChange] = field(default_factory=list)
     metrics_added: list[str] = field(default_factory=list)
     metrics_updated: list[str] = field(default_factory=list)
     periods: list[str] = field(default_factory=list)
@@ -80,6 +84,7 @@ class ImportReport:
             f"({len(self.added)} added, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.missing)} not in the document"
             + (f", {len(self.archived)} archived" if self.archived else "")
+            + (f", {len(self.kept)} kept from earlier periods" if self.kept else "")
             + f"), {len(self.metrics_added) + len(self.metrics_updated)} metrics"
             + (f", {len(self.warnings)} warnings" if self.warnings else "")
             + "."
@@ -302,12 +307,16 @@ class _Importer:
             change = GoalChange(goal.ref, goal.title, *where, "; ".join(changes))
             (report.updated if changes else report.unchanged).append(change)
 
+        in_document = {periods[p.label].id for p in self.parsed.periods}
         for goal in by_key.values():
             if goal.id in renamed or goal.archived:
                 continue
             change = GoalChange(
                 goal.ref, goal.title, labels[goal.period_id], names[goal.category_id]
             )
+            if goal.period_id not in in_document:  # another period: --archive-missing spares it
+                report.kept.append(change)
+                continue
             report.missing.append(change)
             if self.archive_missing:
                 goal.archived = True
@@ -341,6 +350,7 @@ class _Importer:
                 select(Schedule.kind).where(Schedule.workspace_id == self.workspace_id)
             )
         )
+        workspace = self.session.get(Workspace, self.workspace_id)
         for ritual in self.parsed.rituals:
             rule = RITUAL_RULES.get((ritual.kind, ritual.cadence))
             if rule is None or ritual.kind in kinds:
@@ -353,6 +363,7 @@ class _Importer:
                     rule=rule,
                     text=ritual.text,
                     options={"cadence": ritual.cadence, "proposed_by_line": ritual.line},
+                    holiday_policy=default_holiday_policy(workspace),
                     source="import",
                 )
             )

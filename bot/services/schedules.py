@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot import kinds
 from bot.services.actors import Actor, require_admin
+from bot.services.channels import is_channel_id
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.schedule_rules import POLICIES, RuleError, parse_rule
 from models import AuditEntry, Schedule, Workspace
@@ -32,6 +33,9 @@ class ScheduleView:
     holiday_region: str | None = None
     label: str = ""  # the kind's name for people, e.g. "Weekly digest"
     shows_text: bool = False  # lists quote the schedule's text (a reminder's)
+    needs_channel: bool = True  # posts in a channel (not only in people's DMs)
+    # Next occurrences a public holiday moves or skips: (planned day, holiday, moved to or None)
+    holiday_moves: tuple[tuple[date, str, date | None], ...] = ()
 
 
 def schedule_zone(schedule: Schedule, workspace: Workspace) -> ZoneInfo:
@@ -40,8 +44,6 @@ def schedule_zone(schedule: Schedule, workspace: Workspace) -> ZoneInfo:
 
 def rule_of(schedule: Schedule):
     anchor = (schedule.options or {}).get("anchor")
-    from datetime import date
-
     return parse_rule(schedule.rule, anchor=date.fromisoformat(anchor) if anchor else None)
 
 
@@ -81,7 +83,30 @@ def view_of(
         holiday_region=workspace.holiday_region,
         label=kinds.label(schedule.kind),
         shows_text=bool((spec := kinds.get(schedule.kind)) and spec.shows_text),
+        needs_channel=bool(spec is None or spec.needs_channel),
+        holiday_moves=_holiday_moves(rule, zone, workspace, schedule, now, count)
+        if schedule.enabled
+        else (),
     )
+
+
+def _holiday_moves(rule, zone, workspace, schedule, now, count):
+    """The next occurrences (as the rule plans them, within a year) that a public holiday
+    moves or skips, at most `count`, so a list shows what the holidays change."""
+    from bot.services.schedule_rules import adjust_for_holidays, holiday_calendar
+
+    region, policy = workspace.holiday_region, schedule.holiday_policy or "none"
+    if not region or policy == "none":
+        return ()
+    calendar = holiday_calendar(region)
+    moves = []
+    for planned in rule.occurrences(now, zone, limit=400, until=now + timedelta(days=366)):
+        day = planned.astimezone(zone).date()
+        if day in calendar:
+            moves.append((day, calendar.get(day), adjust_for_holidays(day, region, policy)))
+        if len(moves) >= count:
+            break
+    return tuple(moves)
 
 
 def list_schedules(*, session: Session, workspace: Workspace, now: datetime) -> list[ScheduleView]:
@@ -120,6 +145,21 @@ def _audit(session, workspace_id, actor, action, schedule, **details) -> None:
     )
 
 
+def default_holiday_policy(workspace: Workspace) -> str:
+    """What a new schedule does on public holidays: it moves to the next working day once
+    the team accepted its country's holidays (the Home tab's setup), else it goes ahead."""
+    if not workspace.holiday_region:
+        return "none"
+    return (workspace.settings or {}).get("holiday_policy", "none")
+
+
+def _check_channel(channel_id: str | None) -> str | None:
+    """Only channel ids are stored (a typed #name is looked up before it gets here)."""
+    if channel_id and not is_channel_id(channel_id):
+        raise InvalidInput(f"I can't find a channel called {channel_id}.", field="channel")
+    return channel_id
+
+
 def add_schedule(
     *,
     session: Session,
@@ -138,6 +178,7 @@ def add_schedule(
     spec = kinds.get(kind)
     if spec is None:
         raise InvalidInput(f"'{kind}' is not a kind of schedule: {', '.join(kinds.names)}.")
+    _check_channel(channel_id)
     if spec.needs_text and not (text or "").strip():
         raise InvalidInput(spec.needs_text)
     schedule = Schedule(
@@ -148,6 +189,7 @@ def add_schedule(
         channel_id=channel_id,
         text=(text or "").strip() or None,
         options={"anchor": now.date().isoformat()},
+        holiday_policy=default_holiday_policy(workspace),
         enabled=True,
         source=source,
         created_by=actor.user_id if actor else None,
@@ -176,7 +218,7 @@ def edit_schedule(
     if rule:
         schedule.rule = _check_rule(rule, now)
     if channel_id:
-        schedule.channel_id = channel_id
+        schedule.channel_id = _check_channel(channel_id)
     if text:
         schedule.text = text
     _audit(session, workspace.id, actor, "schedule.edit", schedule)

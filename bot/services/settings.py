@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.services.actors import Actor, require_admin
+from bot.services.channels import is_channel_id
 from bot.services.errors import InvalidInput
 from bot.services.people import is_user_id
 from bot.services.workspaces import validate_timezone
@@ -105,10 +106,8 @@ def change_config(
         workspace.timezone = validate_timezone(_one(values, "timezone Europe/Berlin"))
     elif name == "channel":
         channel = _one(values, "channel #eng-roadmap")
-        if not channel.startswith(("C", "G")):
-            raise InvalidInput(
-                "Pick the channel with #, e.g. /roadmap config channel #eng-roadmap."
-            )
+        if not is_channel_id(channel):
+            raise InvalidInput(f"I can't find a channel called {channel}.")
         workspace.roadmap_channel_id = channel
     elif name == "admins":
         users = [v for v in values if is_user_id(v)]

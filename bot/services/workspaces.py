@@ -90,3 +90,20 @@ def resolve_workspace(
     if not create_local:
         raise WorkspaceError("no workspace is set up yet")
     return ensure_workspace(session=session, team_id=LOCAL_TEAM_ID, name="Local")
+
+
+def workspace_admins(session: Session, workspace: Workspace) -> list[str]:
+    """Who hears about the workspace's roadmap: its roadmap admins, else its Slack admins."""
+    from sqlalchemy import select
+
+    from models import Member
+
+    if workspace.admin_user_ids:
+        return list(workspace.admin_user_ids)
+    return list(
+        session.scalars(
+            select(Member.user_id)
+            .where(Member.workspace_id == workspace.id, Member.is_slack_admin.is_(True))
+            .order_by(Member.user_id)
+        )
+    )
