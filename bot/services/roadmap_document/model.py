@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+MAX_TITLE = 300  # as the /roadmap commands cap a goal's title
 STATUSES: tuple[str, ...] = ("not-started", "on-track", "at-risk", "off-track", "blocked", "done")
 COMPARATORS: tuple[str, ...] = ("<", "<=", ">", ">=", "=")
 RITUAL_KINDS: tuple[str, ...] = ("knowledge_sharing", "retrospective")
@@ -77,6 +78,8 @@ class ParsedPeriod:
     end: date
     line: int
     categories: list[ParsedCategory] = field(default_factory=list)
+    theme: str | None = None  # "Production Hardening" in "Q1 2026: Production Hardening"
+    status: str | None = None  # a status mark on the heading ("Q1 2026 ✅")
 
 
 @dataclass
@@ -119,6 +122,8 @@ class ParsedRoadmap:
     metrics: list[ParsedMetric] = field(default_factory=list)
     rituals: list[ProposedSchedule] = field(default_factory=list)
     warnings: list[ParseWarning] = field(default_factory=list)
+    # What was left out on purpose, with the reason ("section 'Risks' is a note; skipped").
+    skipped: list[ParseWarning] = field(default_factory=list)
 
     def goals(self) -> Iterator[tuple[ParsedPeriod, ParsedCategory, ParsedGoal]]:
         """Yield every goal with its period and category, in document order."""
