@@ -21,9 +21,9 @@ from bot.services.roadmap_document import (
     parse_roadmap,
     render_markdown,
 )
+from bot.services.roadmap_document.marks import objective_name
 from bot.services.roadmap_document.metrics import type_metric_value
 from bot.services.roadmap_document.parser import parse_document
-from bot.services.roadmap_document.marks import objective_name
 from bot.services.roadmap_document.periods import heading_period, match_period
 from bot.services.roadmap_document.sections import RITUALS_HEADING
 

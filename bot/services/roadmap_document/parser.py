@@ -156,7 +156,7 @@ class _RoadmapBuilder:
             return
         found: HeadingPeriod | None = None
         line = 1
-        for index, token in enumerate(self.tokens):
+        for token in self.tokens:
             if token.type == "list_item_open":
                 break
             if token.type == "inline" and token.level in (1, 0):

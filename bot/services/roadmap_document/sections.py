@@ -111,12 +111,12 @@ def _role(ordered: list[Heading], position: int) -> str:
         return "bad-period"
     if spec is not None and _has_sub_period(ordered, position):
         return "container"  # "## 2026" over "### Q1"/"### Q2"
-    if spec is not None and spec.kind == "year" and not heading.has_items:
-        if not heading.has_subheadings:
-            return "container"  # "# Plan 2025" with nothing under it
-    if spec is not None and spec.kind == "months" and spec.first == spec.last:
-        if _inside_period(ordered, position):
-            return "month"  # "### January" under "## Q1 2026": due dates
+    empty = not heading.has_items and not heading.has_subheadings
+    if spec is not None and spec.kind == "year" and empty:
+        return "container"  # "# Plan 2025" with nothing under it
+    single_month = spec is not None and spec.kind == "months" and spec.first == spec.last
+    if single_month and _inside_period(ordered, position):
+        return "month"  # "### January" under "## Q1 2026": due dates
     if spec is not None:
         return "period"
     name = bare_name(heading.text)
@@ -133,9 +133,9 @@ def _has_sub_period(ordered: list[Heading], position: int) -> bool:
         if heading.depth <= depth:
             return False
         spec = heading.spec
-        if spec is not None and spec.problem is None:
-            if not (spec.kind == "months" and spec.first == spec.last):
-                return True
+        single_month = spec is not None and spec.kind == "months" and spec.first == spec.last
+        if spec is not None and spec.problem is None and not single_month:
+            return True
     return False
 
 

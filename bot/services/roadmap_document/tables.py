@@ -105,9 +105,13 @@ def _fix_roles(roles: list[str | None]) -> list[str | None]:
     present = set(roles)
     if "metric" in present and "title" in present and "target" not in present:
         roles = ["target" if r == "title" else r for r in roles]
-    elif "metric" not in present and "title" in present and {"target", "baseline"} & present:
-        if not present & {"owner", "status", "due", "progress"}:
-            roles = ["metric" if r == "title" else r for r in roles]
+    elif (
+        "metric" not in present
+        and "title" in present
+        and {"target", "baseline"} & present
+        and not present & {"owner", "status", "due", "progress"}
+    ):
+        roles = ["metric" if r == "title" else r for r in roles]
     return roles
 
 
