@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass, field
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +13,8 @@ from bot.services.roadmap_document import (
     normalize_title,
     parse_roadmap,
 )
+from bot.services.roadmap_match import Title, pair_renames
+from bot.services.roadmap_report import GoalChange, ImportReport, understood
 from models import (
     AuditEntry,
     Category,
@@ -28,8 +27,7 @@ from models import (
 )
 from models.roadmap import next_goal_number
 
-# How alike two titles in the same period and category must be to count as a rename.
-RENAME_SIMILARITY = 0.6
+__all__ = ["GoalChange", "ImportReport", "import_roadmap"]
 
 RITUAL_RULES = {
     ("knowledge_sharing", "monthly"): "first thursday of the month 15:00",
@@ -37,52 +35,6 @@ RITUAL_RULES = {
     ("retrospective", "quarterly"): "last friday of the quarter 14:00",
     ("retrospective", "monthly"): "last friday of the month 14:00",
 }
-
-
-@dataclass(frozen=True)
-class GoalChange:
-    ref: str | None  # None for a goal a dry run would add
-    title: str
-    period: str
-    category: str
-    detail: str = ""  # what changed, e.g. "renamed from 'X'", "status at-risk → done"
-
-    def describe(self) -> str:
-        head = f"{self.ref} " if self.ref else ""
-        tail = f" ({self.detail})" if self.detail else ""
-        return f"{head}{self.title} [{self.period} / {self.category}]{tail}"
-
-
-@dataclass
-class ImportReport:
-    dry_run: bool
-    roadmap: str
-    added: list[GoalChange] = field(default_factory=list)
-    updated: list[GoalChange] = field(default_factory=list)
-    unchanged: list[GoalChange] = field(default_factory=list)
-    missing: list[GoalChange] = field(default_factory=list)  # in the database, not in the doc
-    archived: list[GoalChange] = field(default_factory=list)
-    metrics_added: list[str] = field(default_factory=list)
-    metrics_updated: list[str] = field(default_factory=list)
-    periods: list[str] = field(default_factory=list)
-    schedules_proposed: list[str] = field(default_factory=list)
-    warnings: list[ParseWarning] = field(default_factory=list)
-
-    @property
-    def goal_count(self) -> int:
-        return len(self.added) + len(self.updated) + len(self.unchanged)
-
-    def summary(self) -> str:
-        verb = "Would import" if self.dry_run else "Imported"
-        return (
-            f"{verb} {self.roadmap!r}: {len(self.periods)} periods, {self.goal_count} goals "
-            f"({len(self.added)} added, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged, {len(self.missing)} not in the document"
-            + (f", {len(self.archived)} archived" if self.archived else "")
-            + f"), {len(self.metrics_added) + len(self.metrics_updated)} metrics"
-            + (f", {len(self.warnings)} warnings" if self.warnings else "")
-            + "."
-        )
 
 
 def import_roadmap(
@@ -147,7 +99,11 @@ class _Importer:
     def run(self, source: str) -> ImportReport:
         roadmap = self._roadmap(source)
         report = ImportReport(
-            dry_run=self.dry_run, roadmap=roadmap.name, warnings=list(self.parsed.warnings)
+            dry_run=self.dry_run,
+            roadmap=roadmap.name,
+            warnings=list(self.parsed.warnings),
+            skipped=list(self.parsed.skipped),
+            understood=understood(self.parsed),
         )
         metrics = self._metrics(roadmap, report)
         periods = self._periods(roadmap, report)
@@ -182,6 +138,16 @@ class _Importer:
         for position, parsed in enumerate(self.parsed.metrics):
             metric = existing.get(parsed.key)
             values = _metric_values(parsed, position)
+            if metric is not None and not parsed.typed and metric.text != parsed.text:
+                # "Uptime: banana" must not overwrite the typed uptime target with text.
+                report.warnings.append(
+                    ParseWarning(
+                        parsed.line,
+                        f"metric '{parsed.name}' kept as it was ({metric.text!r}): "
+                        f"{parsed.text!r} is not a value I can read",
+                    )
+                )
+                continue
             if metric is None:
                 metric = Metric(workspace_id=self.workspace_id, roadmap_id=roadmap.id, **values)
                 self.session.add(metric)
@@ -212,6 +178,7 @@ class _Importer:
                 self.session.add(period)
                 existing[parsed.label] = period
             period.start_date, period.end_date = parsed.start, parsed.end
+            period.theme, period.status = parsed.theme, parsed.status
             period.position = position
             report.periods.append(parsed.label)
         self.session.flush()
@@ -289,6 +256,7 @@ class _Importer:
             changes = []
             if goal.id in renamed:
                 changes.append(f"renamed from {goal.title!r}")
+                report.renames.append(f"{goal.ref} {goal.title!r} → {goal_doc.title!r}")
                 goal.title = goal_doc.title
                 goal.normalized_title = normalize_title(goal_doc.title)
             elif goal.title != goal_doc.title:
@@ -300,13 +268,29 @@ class _Importer:
             changes += _apply_document(goal, goal_doc, metrics, self.workspace_id)
             change = GoalChange(goal.ref, goal.title, *where, "; ".join(changes))
             (report.updated if changes else report.unchanged).append(change)
+        self._unmatched(by_key.values(), renamed, labels, names, report)
 
-        for goal in by_key.values():
+    def _unmatched(self, goals, renamed: set[int], labels, names, report: ImportReport) -> None:
+        """Goals the document does not list: of earlier periods (last year's roadmap when this
+        is next year's) they are kept; otherwise "not in the document" (archived on request)."""
+        first_start = min((p.start for p in self.parsed.periods), default=None)
+        in_document = {p.label for p in self.parsed.periods}
+        ends = {
+            p.id: p.end_date
+            for p in self.session.scalars(
+                select(Period).where(Period.workspace_id == self.workspace_id)
+            )
+        }
+        for goal in goals:
             if goal.id in renamed or goal.archived:
                 continue
-            change = GoalChange(
-                goal.ref, goal.title, labels[goal.period_id], names[goal.category_id]
-            )
+            label = labels.get(goal.period_id, "?")
+            change = GoalChange(goal.ref, goal.title, label, names.get(goal.category_id, "?"))
+            end = ends.get(goal.period_id)
+            earlier = label not in in_document and first_start and end and end < first_start
+            if earlier:
+                report.kept.append(change)
+                continue
             report.missing.append(change)
             if self.archive_missing:
                 goal.archived = True
@@ -314,23 +298,16 @@ class _Importer:
 
     def _pair_renames(self, pending, matched, unmatched_goals: list[Goal]) -> set[int]:
         """Pair new titles with vanished ones in the same period and category: a rename."""
-        candidates = []
-        for _, period_id, category_id, goal_doc in pending:
-            if id(goal_doc) in matched:
-                continue
-            for goal in unmatched_goals:
-                if (goal.period_id, goal.category_id) != (period_id, category_id):
-                    continue
-                ratio = difflib.SequenceMatcher(
-                    None, goal.normalized_title, normalize_title(goal_doc.title)
-                ).ratio()
-                if ratio >= RENAME_SIMILARITY:
-                    candidates.append((ratio, goal, goal_doc))
+        new = [
+            (goal_doc, Title((period_id, category_id), normalize_title(goal_doc.title)))
+            for _, period_id, category_id, goal_doc in pending
+            if id(goal_doc) not in matched
+        ]
+        old = [Title((g.period_id, g.category_id), g.normalized_title) for g in unmatched_goals]
         renamed: set[int] = set()
-        for _ratio, goal, goal_doc in sorted(candidates, key=lambda c: -c[0]):
-            if goal.id in renamed or id(goal_doc) in matched:
-                continue
-            matched[id(goal_doc)] = goal
+        for new_position, old_position, _ratio in pair_renames([t for _, t in new], old):
+            goal = unmatched_goals[old_position]
+            matched[id(new[new_position][0])] = goal
             renamed.add(goal.id)
         return renamed
 
@@ -376,6 +353,26 @@ def _metric_values(parsed: ParsedMetric, position: int) -> dict:
     }
 
 
+def document_owners(names: list[str]) -> list[str]:
+    """The owners a document names for one goal, as goal_owners stores them."""
+    return list(dict.fromkeys(names))
+
+
+def _add_owners(goal: Goal, owners: list[str], workspace_id: int) -> list[str]:
+    """Add the document's owners the goal does not have yet; return them.
+
+    Owners assigned in Slack since the last import are kept (the document cannot know them),
+    and an owner is never inserted twice (goal_owners is unique per goal and owner).
+    """
+    current = {o.owner for o in goal.owners}
+    added = [owner for owner in owners if owner not in current]
+    for owner in added:
+        goal.owners.append(
+            GoalOwner(workspace_id=workspace_id, owner=owner, position=len(goal.owners))
+        )
+    return added
+
+
 def _apply_document(goal: Goal, doc: ParsedGoal, metrics: dict[str, Metric], workspace_id: int):
     """Copy what the document says onto the goal; return a description of each change.
 
@@ -383,15 +380,9 @@ def _apply_document(goal: Goal, doc: ParsedGoal, metrics: dict[str, Metric], wor
     plain document never wipes what people recorded in Slack.
     """
     changes = []
-    if doc.owners:
-        current = [o.owner for o in goal.owners]
-        if current != doc.owners:
-            goal.owners = [
-                GoalOwner(workspace_id=workspace_id, owner=owner, position=i)
-                for i, owner in enumerate(doc.owners)
-            ]
-            if goal.id is not None:
-                changes.append("owners " + ", ".join(doc.owners))
+    added = _add_owners(goal, document_owners(doc.owners), workspace_id)
+    if added and goal.id is not None:
+        changes.append("owners + " + ", ".join(added))
     if doc.status and doc.status != goal.status:
         if goal.id is not None:
             changes.append(f"status {goal.status} → {doc.status}")
