@@ -292,8 +292,15 @@ def test_markdown_export_reimports_to_the_same_roadmap(session, workspace_id):
 def test_json_export_shape(session, workspace_id):
     _import(session, workspace_id)
     data = json.loads(export_roadmap(session=session, workspace_id=workspace_id, fmt="json"))
-    assert set(data) == {"roadmap", "periods", "goals", "metrics", "schedules", "checkins"}
-    assert data["periods"][0] == {"label": "Q1 2025", "start": "2025-01-01", "end": "2025-03-31"}
+    assert set(data) == {
+        "format", "version", "workspace", "roadmap", "periods", "categories", "goals", "metrics",
+        "schedules", "checkins",
+    }  # fmt: skip
+    assert (data["format"], data["version"]) == ("roadmap-bot", 2)
+    assert data["periods"][0] == {
+        "label": "Q1 2025", "start": "2025-01-01", "end": "2025-03-31", "theme": None,
+        "status": None,
+    }  # fmt: skip
     goal = data["goals"][0]
     assert {"ref", "title", "period", "category", "status", "progress", "owners", "due"} <= set(
         goal

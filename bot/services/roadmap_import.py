@@ -53,6 +53,28 @@ def import_roadmap(
     """
     parsed = parse_roadmap(text)
     source = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return import_parsed(
+        session=session,
+        workspace_id=workspace_id,
+        parsed=parsed,
+        source=source,
+        dry_run=dry_run,
+        archive_missing=archive_missing,
+        actor=actor,
+    )
+
+
+def import_parsed(
+    *,
+    session: Session,
+    workspace_id: int,
+    parsed: ParsedRoadmap,
+    source: str | None,
+    dry_run: bool = False,
+    archive_missing: bool = False,
+    actor: str | None = None,
+) -> ImportReport:
+    """Merge an already read roadmap (a document, or a spreadsheet's rows) into the workspace."""
     savepoint = session.begin_nested()
     try:
         report = _Importer(session, workspace_id, parsed, dry_run, archive_missing).run(source)
@@ -96,7 +118,7 @@ class _Importer:
         self.dry_run = dry_run
         self.archive_missing = archive_missing
 
-    def run(self, source: str) -> ImportReport:
+    def run(self, source: str | None) -> ImportReport:
         roadmap = self._roadmap(source)
         report = ImportReport(
             dry_run=self.dry_run,
@@ -113,7 +135,7 @@ class _Importer:
         self.session.flush()
         return report
 
-    def _roadmap(self, source: str) -> Roadmap:
+    def _roadmap(self, source: str | None) -> Roadmap:
         roadmap = self.session.scalar(
             select(Roadmap).where(Roadmap.workspace_id == self.workspace_id).order_by(Roadmap.id)
         )
@@ -121,10 +143,12 @@ class _Importer:
         if roadmap is None:
             roadmap = Roadmap(workspace_id=self.workspace_id, name=name)
             self.session.add(roadmap)
-        roadmap.name = name
-        roadmap.subtitle = self.parsed.subtitle
-        roadmap.year = self.parsed.year
-        roadmap.source_document = source
+        if self.parsed.title is not None or source is not None:  # a spreadsheet has no title
+            roadmap.name = name
+            roadmap.subtitle = self.parsed.subtitle
+            roadmap.year = self.parsed.year
+        if source is not None:
+            roadmap.source_document = source
         self.session.flush()
         return roadmap
 

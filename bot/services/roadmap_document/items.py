@@ -83,6 +83,11 @@ class GoalItem:
     summary: bool = False  # "**Total:** 14 goals": a summary line, not a goal
 
 
+def parse_date(text: str, default_year: int | None) -> date | None:
+    """ "2026-03-15", "15 Mar 2026", "March 15" (with the default year); None when unreadable."""
+    return _parse_date(text, default_year)
+
+
 def _parse_date(text: str, default_year: int | None) -> date | None:
     text = text.strip()
     iso = _ISO_DATE.fullmatch(text)

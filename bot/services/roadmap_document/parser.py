@@ -33,7 +33,7 @@ from .sections import (
     collect_headings,
     line_of,
 )
-from .tables import Table, read_table
+from .tables import Table, owner_handles, read_table
 from .targets import goal_target, proposed_rituals, ritual_from_text
 from .text import MARKDOWN, clean_document, plain_children, plain_inline
 
@@ -515,7 +515,7 @@ class _RoadmapBuilder:
     def goals_table(self, table: Table, scope: _Scope) -> None:
         for row in table.rows:
             raw = row.cells.get("title", "").strip()
-            notes = _owner_handles(row.plain.get("owner", ""))
+            notes = owner_handles(row.plain.get("owner", ""))
             if row.plain.get("due", "").strip():
                 notes.append("due " + row.plain["due"].strip())
             if row.plain.get("progress", "").strip():
@@ -568,15 +568,6 @@ class _RoadmapBuilder:
         raise RoadmapParseError(
             "no roadmap period found: expected a heading such as 'Q1 2025 Goals'", min(candidates)
         )
-
-
-def _owner_handles(cell: str) -> list[str]:
-    """ "@alice, Bob Stone" -> ["@alice", "@Bob.Stone"]: names as handles, resolved later."""
-    handles = []
-    for part in re.split(r"\s*(?:[,&/;+]|\band\b)\s*", cell.strip()):
-        if part:
-            handles.append(part if part.startswith(("@", "<@")) else "@" + ".".join(part.split()))
-    return handles
 
 
 def parse_document(source: str | bytes) -> ParsedRoadmap:

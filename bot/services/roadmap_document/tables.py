@@ -120,3 +120,12 @@ def _row(line: int, cells: list[tuple[str, str]]) -> TableRow:
     for column, (raw, plain) in enumerate(cells):
         row.cells[str(column)], row.plain[str(column)] = raw, plain
     return row
+
+
+def owner_handles(cell: str) -> list[str]:
+    """ "@alice, Bob Stone" -> ["@alice", "@Bob.Stone"]: names as handles, resolved later."""
+    handles = []
+    for part in re.split(r"\s*(?:[,&/;+]|\band\b)\s*", cell.strip()):
+        if part:
+            handles.append(part if part.startswith(("@", "<@")) else "@" + ".".join(part.split()))
+    return handles
