@@ -23,7 +23,7 @@ from .model import (
     RoadmapParseError,
     normalize_title,
 )
-from .periods import HeadingPeriod, PeriodSpec, heading_period, month_end
+from .periods import HeadingPeriod, PeriodSpec, heading_period, month_end, period_anywhere
 from .sections import (
     METRICS_HEADING,
     YEAR_IN_TEXT,
@@ -162,9 +162,11 @@ class _RoadmapBuilder:
             if token.type == "inline" and token.level in (1, 0):
                 if token.level == 1 and bold_line_period(token) is not None:
                     return  # "**Q1 2026**" lines are the periods
-                candidate = heading_period(plain_children(token.children))
+                text = plain_children(token.children)
+                candidate = heading_period(text) or period_anywhere(text)
                 if candidate is not None and candidate.spec.problem is None:
-                    found, line = candidate, line_of(token)
+                    # The rest of the line is the title's, not a theme.
+                    found, line = HeadingPeriod(candidate.spec, ""), line_of(token)
                     break
         if found is None and self.roadmap.year is not None:
             found = HeadingPeriod(PeriodSpec("year", 1, 1, self.roadmap.year), "")

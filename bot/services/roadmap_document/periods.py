@@ -273,3 +273,17 @@ def heading_period(text: str) -> HeadingPeriod | None:
             return HeadingPeriod(found[0], original[:start].strip(), at_end=True)
         return None
     return None
+
+
+def period_anywhere(text: str) -> HeadingPeriod | None:
+    """The first quarter, half or month range anywhere in a line ("Infrastructure OKRs H1
+    2026"): how a document without period headings names its one period."""
+    original = " ".join(_HTML_TAG.sub(" ", text).split())[:300]
+    normalized = _DASHES.sub("-", original)
+    for start, char in enumerate(normalized):
+        if not char.isalnum() or (start and normalized[start - 1].isalnum()):
+            continue
+        found = _longest_at(normalized, start)
+        if found is not None and found[0].problem is None and found[0].year is not None:
+            return HeadingPeriod(found[0], original[:start].strip(), at_end=True)
+    return None
