@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from bot.services.roadmap_document import (
@@ -24,6 +24,7 @@ from models import (
     Period,
     Roadmap,
     Schedule,
+    utcnow,
 )
 from models.roadmap import next_goal_number
 
@@ -255,6 +256,7 @@ class _Importer:
         labels = {p.id: p.label for p in periods.values()}
         names = {c.id: c.name for c in categories.values()}
         number = next_goal_number(self.session, self.workspace_id)
+        new_goals: list[Goal] = []
         for position, period_id, category_id, goal_doc in pending:
             goal = matched.get(id(goal_doc))
             where = (labels[period_id], names[category_id])
@@ -273,8 +275,8 @@ class _Importer:
                     position=position,
                 )
                 number += 1
-                self.session.add(goal)
                 _apply_document(goal, goal_doc, metrics, self.workspace_id)
+                new_goals.append(goal)
                 report.added.append(GoalChange(goal.ref, goal.title, *where))
                 continue
             changes = []
@@ -292,7 +294,45 @@ class _Importer:
             changes += _apply_document(goal, goal_doc, metrics, self.workspace_id)
             change = GoalChange(goal.ref, goal.title, *where, "; ".join(changes))
             (report.updated if changes else report.unchanged).append(change)
+        self._insert(new_goals)
         self._unmatched(by_key.values(), renamed, labels, names, report)
+
+    def _insert(self, goals: list[Goal]) -> None:
+        """New goals in one batch (the ORM would insert 10,000 goals one by one on SQLite)."""
+        if not goals:
+            return
+        self.session.flush()
+        columns = [c.key for c in Goal.__table__.columns if c.key != "id"]
+        now = utcnow()
+        rows = []
+        for goal in goals:
+            row = {key: getattr(goal, key) for key in columns}
+            row["created_at"] = row["updated_at"] = now
+            rows.append(row)
+        self.session.execute(insert(Goal), rows)
+        owned = {g.number: g.owners for g in goals if g.owners}
+        if not owned:
+            return
+        ids = dict(
+            self.session.execute(
+                select(Goal.number, Goal.id).where(
+                    Goal.workspace_id == self.workspace_id, Goal.number.in_(list(owned))
+                )
+            ).all()
+        )
+        self.session.execute(
+            insert(GoalOwner),
+            [
+                {
+                    "workspace_id": self.workspace_id,
+                    "goal_id": ids[number],
+                    "owner": owner.owner,
+                    "position": position,
+                }
+                for number, owners in owned.items()
+                for position, owner in enumerate(owners)
+            ],
+        )
 
     def _unmatched(self, goals, renamed: set[int], labels, names, report: ImportReport) -> None:
         """Goals the document does not list: of earlier periods (last year's roadmap when this

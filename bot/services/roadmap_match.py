@@ -41,7 +41,7 @@ def pair_renames(new: Sequence[Title], old: Sequence[Title]) -> list[tuple[int, 
         for word in words:
             index[(title.group, word)].append(position)
     pairs: list[tuple[float, int, int]] = []
-    for new_position, title in enumerate(new):
+    for new_position, title in enumerate(new if old else ()):
         words = _words(title.text)
         if not words:
             continue
@@ -50,6 +50,8 @@ def pair_renames(new: Sequence[Title], old: Sequence[Title]) -> list[tuple[int, 
             posting = index.get((title.group, word), ())
             if len(posting) <= COMMON_WORD:
                 shared.update(posting)
+        if not shared:
+            continue
         matcher = difflib.SequenceMatcher(None, "", title.text, autojunk=False)
         for old_position, count in shared.most_common(CANDIDATES):
             union = len(words | old_words[old_position])

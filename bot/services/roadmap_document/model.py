@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -148,6 +149,7 @@ def _normalize_once(title: str) -> str:
     return text[start:end]
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_title(title: str) -> str:
     """Key for matching goals across imports: casefold, collapse whitespace, trim punctuation."""
     text = _normalize_once(title)
