@@ -15,13 +15,67 @@ import time
 
 from bench.common import databases, print_table, reset_database, write_results
 
-WORDS = (
-    "api gateway billing search cache queue ledger audit deploy canary rollout metrics alerts "
-    "tracing login session token invoice refund export import sync mobile desktop widget "
-    "report dashboard index shard replica backup restore failover schema migration pipeline "
-    "model training feature flag pricing onboarding checklist survey review budget hiring"
-).split()
-VERBS = "Ship Build Migrate Harden Redesign Automate Launch Document Measure Simplify".split()
+WORDS = [
+    "api",
+    "gateway",
+    "billing",
+    "search",
+    "cache",
+    "queue",
+    "ledger",
+    "audit",
+    "deploy",
+    "canary",
+    "rollout",
+    "metrics",
+    "alerts",
+    "tracing",
+    "login",
+    "session",
+    "token",
+    "invoice",
+    "refund",
+    "export",
+    "import",
+    "sync",
+    "mobile",
+    "desktop",
+    "widget",
+    "report",
+    "dashboard",
+    "index",
+    "shard",
+    "replica",
+    "backup",
+    "restore",
+    "failover",
+    "schema",
+    "migration",
+    "pipeline",
+    "model",
+    "training",
+    "feature",
+    "flag",
+    "pricing",
+    "onboarding",
+    "checklist",
+    "survey",
+    "review",
+    "budget",
+    "hiring",
+]
+VERBS = [
+    "Ship",
+    "Build",
+    "Migrate",
+    "Harden",
+    "Redesign",
+    "Automate",
+    "Launch",
+    "Document",
+    "Measure",
+    "Simplify",
+]
 
 
 def _title(rng: random.Random, n: int) -> str:
