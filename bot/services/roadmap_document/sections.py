@@ -90,8 +90,7 @@ def collect_headings(tokens: list[Token]) -> dict[int, Heading]:
                 end = later_index
                 break
             heading.has_subheadings = True
-        section = tokens[indices[position] + 1 : end]
-        heading.has_items = any(t.type in ("list_item_open", "table_open") for t in section)
+        heading.has_items = _has_items(tokens, indices[position] + 2, end)
     for position, heading in enumerate(ordered):
         heading.role = _role(ordered, position)
     if ordered and ordered[0].role in ("other", "container"):
@@ -102,6 +101,17 @@ def collect_headings(tokens: list[Token]) -> dict[int, Heading]:
             if subtitle.depth == title.depth or YEAR_IN_TEXT.search(subtitle.text):
                 subtitle.role = "subtitle"
     return headings
+
+
+def _has_items(tokens: list[Token], start: int, end: int) -> bool:
+    """List items or tables in a section, up to a bold period line ("**Q1 2026**") that
+    starts a section of its own."""
+    for token in tokens[start:end]:
+        if token.type in ("list_item_open", "table_open"):
+            return True
+        if token.type == "inline" and token.level == 1 and bold_line_period(token) is not None:
+            return False
+    return False
 
 
 def _role(ordered: list[Heading], position: int) -> str:
