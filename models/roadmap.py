@@ -56,6 +56,9 @@ class Period(WorkspaceScoped, Base):
     start_date: Mapped[date]
     end_date: Mapped[date]
     position: Mapped[int] = mapped_column(default=0)
+    # What the document's heading said besides the period: "Production Hardening", "done".
+    theme: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str | None] = mapped_column(String(16))
 
 
 class Category(WorkspaceScoped, Base):

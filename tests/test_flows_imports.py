@@ -157,3 +157,24 @@ def test_a_failed_confirmation_says_why_beside_the_dry_run(session_factory, slac
     )  # fmt: skip
     assert "The import failed: Only roadmap admins" in refused.text
     assert goal_count(session_factory) == 0
+
+
+def test_the_form_says_longer_documents_come_as_a_shared_file():
+    from bot.blocks.modals import DOCUMENT_LIMIT, import_modal
+
+    view = str(import_modal().to_dict())
+    assert "3,000 characters" in view and "share the `.md` file" in view
+    assert DOCUMENT_LIMIT == 3000
+
+
+def test_a_shared_file_longer_than_the_form_shows_what_was_understood(session_factory, slack):
+    long_document = DOCUMENT + "".join(f"\n## Q{q} 2026: Wave {q}\n\n- Item {q}.{n} ✅\n"
+                                       for q in range(1, 5) for n in range(40))  # fmt: skip
+    assert len(long_document) > 3000
+    fetch, _ = files(long_document.encode("utf-8"))
+    request = RoadmapFileShared("D0ADMIN", "1.0", "F1", "long.md", fetch)
+    result = as_admin(session_factory, slack, file_shared, request)
+    (post,) = result.effects.of_type(Post)
+    text = str(post.message.blocks)
+    assert "Understood" in text and "Q1 2026 (line" in text and "theme 'Wave 1'" in text
+    assert goal_count(session_factory) == 0

@@ -314,7 +314,11 @@ def test_multiline_item_is_joined() -> None:
 
 @pytest.mark.parametrize(
     ("item", "status", "progress"),
-    [("[ ] Ship it", None, None), ("[x] Ship it", "done", 100), ("[X] Ship it", "done", 100)],
+    [
+        ("[ ] Ship it", "not-started", None),
+        ("[x] Ship it", "done", 100),
+        ("[X] Ship it", "done", 100),
+    ],
 )
 def test_checkboxes(item: str, status: str | None, progress: int | None) -> None:
     goal = only_goal(item)
@@ -423,9 +427,9 @@ def test_blank_lines_do_not_change_anything() -> None:
 def test_duplicate_goal_kept_once_with_warning() -> None:
     roadmap = parse_roadmap("## Q1 2025\n### Tech\n- Ship API\n- Ship  API \n- ship api.\n")
     assert [g.title for _, _, g in roadmap.goals()] == ["Ship API"]
-    assert warning_texts(roadmap) == [
-        "line 4: duplicate goal 'Ship API' (first at line 3); ignored",
-        "line 5: duplicate goal 'ship api.' (first at line 3); ignored",
+    assert [str(s) for s in roadmap.skipped] == [
+        "line 4: duplicate goal 'Ship API' (first at line 3); skipped",
+        "line 5: duplicate goal 'ship api.' (first at line 3); skipped",
     ]
 
 
@@ -540,7 +544,7 @@ def test_repeated_period_is_merged_with_warning() -> None:
         ("B", ["c"]),
     ]
     assert warning_texts(roadmap) == [
-        "line 4: period 'Q1 2025' appears again (first at line 1); its goals were merged"
+        "line 4: period 'Q1 2025' appears again (first at line 1); merged"
     ]
 
 
@@ -556,17 +560,19 @@ def test_invalid_period_heading_is_warned() -> None:
 # -- warnings and errors -----------------------------------------------------------------------
 
 
-def test_unknown_section_and_orphan_items_are_warned() -> None:
+def test_unknown_section_and_orphan_items_are_skipped_with_their_lines() -> None:
     text = "# Roadmap\n- stray\n\n## Q1 2025\n### Tech\n- a\n\n## Risks\n- vendor lock-in\n"
     roadmap = parse_roadmap(text)
     assert [g.title for _, _, g in roadmap.goals()] == ["a"]
-    assert roadmap.warnings == [
-        ParseWarning(2, "list item outside any roadmap period; ignored"),
-        ParseWarning(8, "section 'Risks' is not a period or metrics section; ignored"),
+    assert roadmap.warnings == []
+    assert roadmap.skipped == [
+        ParseWarning(2, "list item outside any roadmap period; skipped"),
+        ParseWarning(
+            8,
+            "section 'Risks' is not a period, metrics or rituals section; read as a note and"
+            " skipped",
+        ),
     ]
-    assert str(roadmap.warnings[1]) == (
-        "line 8: section 'Risks' is not a period or metrics section; ignored"
-    )
 
 
 @pytest.mark.parametrize(
@@ -593,7 +599,7 @@ def test_no_period_is_an_error_with_line(source: str | bytes, line: int) -> None
 
 def test_period_without_goals_is_an_error_at_the_period() -> None:
     with pytest.raises(RoadmapParseError) as caught:
-        parse_roadmap("# Roadmap\n\n## Q1 2025 Goals\n\n### Tech\n")
+        parse_roadmap("# Roadmap\n\n## Q1 2025 Goals\n\nNothing planned yet.\n")
     assert caught.value.line == 3
     assert "no goals found under period 'Q1 2025'" in caught.value.message
 

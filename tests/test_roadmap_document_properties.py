@@ -21,9 +21,11 @@ from bot.services.roadmap_document import (
     parse_roadmap,
     render_markdown,
 )
+from bot.services.roadmap_document.marks import objective_name
 from bot.services.roadmap_document.metrics import type_metric_value
 from bot.services.roadmap_document.parser import parse_document
-from bot.services.roadmap_document.periods import match_period
+from bot.services.roadmap_document.periods import heading_period, match_period
+from bot.services.roadmap_document.sections import RITUALS_HEADING
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -98,6 +100,9 @@ def _is_plain_heading(text: str) -> bool:
     return (
         bool(text)
         and match_period(text) is None
+        and heading_period(text) is None
+        and objective_name(text) is None
+        and RITUALS_HEADING.fullmatch(text) is None
         and not any(
             word in lowered for word in ("metric", "kpi", "measure", "indicator", "criteria")
         )
@@ -153,7 +158,7 @@ def _goal_key(goal: ParsedGoal) -> str:
 categories = st.builds(
     lambda name, goal_list: ParsedCategory(name, 0, goal_list),
     heading_names,
-    st.lists(goals(), max_size=4, unique_by=_goal_key),
+    st.lists(goals(), min_size=1, max_size=4, unique_by=_goal_key),
 )
 
 

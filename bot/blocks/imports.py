@@ -19,11 +19,15 @@ def report_message(report: ImportReport) -> Message:
     return import_report(
         report.summary(),
         [
+            ("Understood", report.understood if report.dry_run else []),
             ("Added", [c.describe() for c in report.added]),
             ("Updated", [c.describe() for c in report.updated]),
+            ("Renames proposed" if report.dry_run else "Renamed", report.renames),
             ("Not in the document", [c.describe() for c in report.missing]),
+            ("Kept from earlier periods", [c.describe() for c in report.kept]),
             ("Archived", [c.describe() for c in report.archived]),
             ("Schedules proposed", report.schedules_proposed),
+            ("Skipped", [str(w) for w in report.skipped]),
             ("Warnings", [str(w) for w in report.warnings]),
         ],
     )

@@ -140,6 +140,10 @@ def metric_modal() -> View:
     )
 
 
+# Slack caps a plain-text input at 3,000 characters; longer documents come as a shared file.
+DOCUMENT_LIMIT = 3000
+
+
 def import_modal() -> View:
     return View(
         type="modal",
@@ -152,11 +156,17 @@ def import_modal() -> View:
                 "Paste the roadmap document (Markdown). Goals already on the roadmap are "
                 "updated in place; owners and check-ins are kept."
             ),
+            section(
+                f"This box holds up to {DOCUMENT_LIMIT:,} characters (Slack's limit). For a "
+                "longer document, share the `.md` file with me in a direct message (or "
+                "mention me with it in a channel): I show what I understood, and import it "
+                "when you press Import."
+            ),
             InputBlock(
                 block_id=Field.DOCUMENT,
                 label="Roadmap document",
                 element=PlainTextInputElement(
-                    action_id=Field.DOCUMENT, multiline=True, max_length=3000
+                    action_id=Field.DOCUMENT, multiline=True, max_length=DOCUMENT_LIMIT
                 ),
             ),
             InputBlock(

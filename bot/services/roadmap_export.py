@@ -30,7 +30,11 @@ from models import (
     Period,
     Roadmap,
     Schedule,
+    Workspace,
 )
+
+JSON_FORMAT = "roadmap-bot"
+JSON_VERSION = 2
 
 FORMATS = ("md", "json", "csv")
 MEDIA_TYPES = {"md": "text/markdown", "json": "application/json", "csv": "text/csv"}
@@ -52,6 +56,7 @@ class Snapshot:
     readings: dict[int, list[MetricReading]]
     schedules: list[Schedule]
     checkins: list[Checkin]
+    workspace: Workspace | None = None
     handles: dict[str, str] = field(default_factory=dict)  # owner id → "@handle"
 
     def owner_text(self, owner: str) -> str:
@@ -105,15 +110,27 @@ def load_snapshot(*, session: Session, workspace_id: int, include_archived: bool
     )
     owners = {o.owner for g in goals for o in g.owners}
     handles = people.handles(session, workspace_id, owners)
+    workspace = session.get(Workspace, workspace_id)
     return Snapshot(
-        roadmap, periods, categories, goals, metrics, readings, schedules, checkins, handles
+        roadmap,
+        periods,
+        categories,
+        goals,
+        metrics,
+        readings,
+        schedules,
+        checkins,
+        workspace=workspace,
+        handles=handles,
     )
 
 
 def export_roadmap(*, session: Session, workspace_id: int, fmt: str) -> str:
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    snapshot = load_snapshot(session=session, workspace_id=workspace_id)
+    snapshot = load_snapshot(
+        session=session, workspace_id=workspace_id, include_archived=fmt == "json"
+    )
     if snapshot.roadmap is None and not snapshot.goals:
         raise ExportError(
             "This workspace has no roadmap yet, so there is nothing to export. "
@@ -127,12 +144,15 @@ def to_document(snapshot: Snapshot) -> ParsedRoadmap:
     periods = []
     for period in snapshot.periods:
         by_category: dict[int, ParsedCategory] = {}
-        for goal in (g for g in snapshot.goals if g.period_id == period.id):
+        for goal in (g for g in snapshot.goals if g.period_id == period.id and not g.archived):
             category = snapshot.categories[goal.category_id]
             parsed_category = by_category.setdefault(
                 category.id, ParsedCategory(name=category.name, line=0)
             )
-            parsed_category.goals.append(_goal_document(goal, metric_keys, snapshot))
+            parsed = _goal_document(goal, metric_keys, snapshot)
+            if period.status and goal.status == "not-started":
+                parsed.status = goal.status  # else the period's status would be its default
+            parsed_category.goals.append(parsed)
         ordered = sorted(by_category.values(), key=lambda c: _category_position(snapshot, c.name))
         periods.append(
             ParsedPeriod(
@@ -141,6 +161,8 @@ def to_document(snapshot: Snapshot) -> ParsedRoadmap:
                 end=period.end_date,
                 line=0,
                 categories=ordered,
+                theme=period.theme,
+                status=period.status,
             )
         )
     roadmap = snapshot.roadmap
@@ -203,19 +225,46 @@ def to_markdown(snapshot: Snapshot) -> str:
     return render_markdown(to_document(snapshot))
 
 
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 def to_json(snapshot: Snapshot) -> str:
+    """Everything a restore needs (python -m bot import FILE.json), in a stable order."""
     periods = {p.id: p for p in snapshot.periods}
     refs = {g.id: g.ref for g in snapshot.goals}
-    roadmap = snapshot.roadmap
+    metric_keys = {m.id: m.key for m in snapshot.metrics}
+    roadmap, workspace = snapshot.roadmap, snapshot.workspace
     data = {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
+        "workspace": {
+            "name": workspace.name,
+            "timezone": workspace.timezone,
+            "holiday_region": workspace.holiday_region,
+            "roadmap_channel": workspace.roadmap_channel_id,
+            "admins": list(workspace.admin_user_ids or []),
+            "settings": dict(workspace.settings or {}),
+        }
+        if workspace is not None
+        else None,
         "roadmap": {
             "name": roadmap.name if roadmap else None,
             "subtitle": roadmap.subtitle if roadmap else None,
             "year": roadmap.year if roadmap else None,
         },
         "periods": [
-            {"label": p.label, "start": p.start_date.isoformat(), "end": p.end_date.isoformat()}
+            {
+                "label": p.label,
+                "start": p.start_date.isoformat(),
+                "end": p.end_date.isoformat(),
+                "theme": p.theme,
+                "status": p.status,
+            }
             for p in snapshot.periods
+        ],
+        "categories": [
+            c.name for c in sorted(snapshot.categories.values(), key=lambda c: (c.position, c.id))
         ],
         "goals": [
             {
@@ -224,11 +273,14 @@ def to_json(snapshot: Snapshot) -> str:
                 "period": periods[g.period_id].label,
                 "category": snapshot.categories[g.category_id].name,
                 "status": g.status,
+                "status_note": g.status_note,
                 "progress": g.progress,
                 "owners": [o.owner for o in g.owners],
                 "owner_handles": [snapshot.owner_text(o.owner) for o in g.owners],
-                "due": g.due_date.isoformat() if g.due_date else None,
-                "target": _target_json(g, snapshot),
+                "due": _iso(g.due_date),
+                "archived": g.archived,
+                "created_by": g.created_by,
+                "target": _target_json(g, metric_keys),
             }
             for g in snapshot.goals
         ],
@@ -236,15 +288,25 @@ def to_json(snapshot: Snapshot) -> str:
             {
                 "name": m.name,
                 "key": m.key,
+                "aliases": list(m.aliases or []),
                 "kind": m.kind,
                 "text": m.text,
                 "baseline": m.baseline,
                 "target": m.target,
                 "comparator": m.comparator,
                 "unit": m.unit,
+                "qualifier": m.qualifier,
                 "cadence": m.cadence,
+                "typed": m.typed,
+                "archived": m.archived,
                 "readings": [
-                    {"value": r.value, "at": r.recorded_at.isoformat(), "source": r.source}
+                    {
+                        "value": r.value,
+                        "at": r.recorded_at.isoformat(),
+                        "source": r.source,
+                        "user": r.user_id,
+                        "note": r.note,
+                    }
                     for r in snapshot.readings.get(m.id, [])
                 ],
             }
@@ -252,13 +314,18 @@ def to_json(snapshot: Snapshot) -> str:
         ],
         "schedules": [
             {
-                "id": s.id,
                 "kind": s.kind,
                 "rule": s.rule,
+                "cron": s.cron,
                 "timezone": s.timezone,
                 "channel": s.channel_id,
                 "enabled": s.enabled,
+                "paused_reason": s.paused_reason,
                 "text": s.text,
+                "options": dict(s.options or {}),
+                "holiday_policy": s.holiday_policy,
+                "source": s.source,
+                "created_by": s.created_by,
             }
             for s in snapshot.schedules
         ],
@@ -271,6 +338,10 @@ def to_json(snapshot: Snapshot) -> str:
                 "progress": c.progress,
                 "note": c.note,
                 "source": c.source,
+                "reaction": c.reaction,
+                "previous_status": c.previous_status,
+                "previous_progress": c.previous_progress,
+                "created": c.created_at.isoformat(),
                 "at": c.updated_at.isoformat(),
             }
             for c in snapshot.checkins
@@ -280,12 +351,11 @@ def to_json(snapshot: Snapshot) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def _target_json(goal: Goal, snapshot: Snapshot) -> dict | None:
+def _target_json(goal: Goal, metric_keys: dict[int, str]) -> dict | None:
     if goal.target_value is None:
         return None
-    metric = next((m for m in snapshot.metrics if m.id == goal.metric_id), None)
     return {
-        "metric": metric.name if metric else None,
+        "metric": metric_keys.get(goal.metric_id) if goal.metric_id else None,
         "value": goal.target_value,
         "comparator": goal.target_comparator,
         "unit": goal.target_unit,
@@ -308,6 +378,7 @@ CSV_COLUMNS = [
     "user",
     "note",
     "at",
+    "cycle",
 ]
 
 
@@ -361,6 +432,7 @@ def to_csv(snapshot: Snapshot) -> str:
                 "user": c.user_id,
                 "note": c.note or "",
                 "at": c.updated_at.isoformat(),
+                "cycle": c.cycle,
             }
         )
     return out.getvalue()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from bot.services import people
 from bot.services.roadmap_document import (
@@ -17,6 +16,8 @@ from bot.services.roadmap_document import (
     normalize_title,
     parse_roadmap,
 )
+from bot.services.roadmap_match import Title, pair_renames
+from bot.services.roadmap_report import GoalChange, ImportReport, understood
 from bot.services.schedules import default_holiday_policy
 from models import (
     AuditEntry,
@@ -28,11 +29,11 @@ from models import (
     Roadmap,
     Schedule,
     Workspace,
+    utcnow,
 )
 from models.roadmap import next_goal_number
 
-# How alike two titles in the same period and category must be to count as a rename.
-RENAME_SIMILARITY = 0.6
+__all__ = ["GoalChange", "ImportReport", "import_roadmap"]
 
 RITUAL_RULES = {
     ("knowledge_sharing", "monthly"): "first thursday of the month 15:00",
@@ -40,55 +41,6 @@ RITUAL_RULES = {
     ("retrospective", "quarterly"): "last friday of the quarter 14:00",
     ("retrospective", "monthly"): "last friday of the month 14:00",
 }
-
-
-@dataclass(frozen=True)
-class GoalChange:
-    ref: str | None  # None for a goal a dry run would add
-    title: str
-    period: str
-    category: str
-    detail: str = ""  # what changed, e.g. "renamed from 'X'", "status at-risk → done"
-
-    def describe(self) -> str:
-        head = f"{self.ref} " if self.ref else ""
-        tail = f" ({self.detail})" if self.detail else ""
-        return f"{head}{self.title} [{self.period} / {self.category}]{tail}"
-
-
-@dataclass
-class ImportReport:
-    dry_run: bool
-    roadmap: str
-    added: list[GoalChange] = field(default_factory=list)
-    updated: list[GoalChange] = field(default_factory=list)
-    unchanged: list[GoalChange] = field(default_factory=list)
-    missing: list[GoalChange] = field(default_factory=list)  # in the database, not in the doc
-    archived: list[GoalChange] = field(default_factory=list)
-    # Goals of periods the document does not mention: left as they are, never archived.
-    kept: list[GoalChange] = field(default_factory=list)
-    metrics_added: list[str] = field(default_factory=list)
-    metrics_updated: list[str] = field(default_factory=list)
-    periods: list[str] = field(default_factory=list)
-    schedules_proposed: list[str] = field(default_factory=list)
-    warnings: list[ParseWarning] = field(default_factory=list)
-
-    @property
-    def goal_count(self) -> int:
-        return len(self.added) + len(self.updated) + len(self.unchanged)
-
-    def summary(self) -> str:
-        verb = "Would import" if self.dry_run else "Imported"
-        return (
-            f"{verb} {self.roadmap!r}: {len(self.periods)} periods, {self.goal_count} goals "
-            f"({len(self.added)} added, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged, {len(self.missing)} not in the document"
-            + (f", {len(self.archived)} archived" if self.archived else "")
-            + (f", {len(self.kept)} kept from earlier periods" if self.kept else "")
-            + f"), {len(self.metrics_added) + len(self.metrics_updated)} metrics"
-            + (f", {len(self.warnings)} warnings" if self.warnings else "")
-            + "."
-        )
 
 
 def import_roadmap(
@@ -107,6 +59,28 @@ def import_roadmap(
     """
     parsed = parse_roadmap(text)
     source = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return import_parsed(
+        session=session,
+        workspace_id=workspace_id,
+        parsed=parsed,
+        source=source,
+        dry_run=dry_run,
+        archive_missing=archive_missing,
+        actor=actor,
+    )
+
+
+def import_parsed(
+    *,
+    session: Session,
+    workspace_id: int,
+    parsed: ParsedRoadmap,
+    source: str | None,
+    dry_run: bool = False,
+    archive_missing: bool = False,
+    actor: str | None = None,
+) -> ImportReport:
+    """Merge an already read roadmap (a document, or a spreadsheet's rows) into the workspace."""
     savepoint = session.begin_nested()
     try:
         report = _Importer(session, workspace_id, parsed, dry_run, archive_missing).run(source)
@@ -136,6 +110,9 @@ def import_roadmap(
 
 
 class _Importer:
+    def _owner_id(self, name: str) -> str | None:
+        return people.cached_match(self.session, self.workspace_id, name)
+
     def __init__(
         self,
         session: Session,
@@ -150,10 +127,14 @@ class _Importer:
         self.dry_run = dry_run
         self.archive_missing = archive_missing
 
-    def run(self, source: str) -> ImportReport:
+    def run(self, source: str | None) -> ImportReport:
         roadmap = self._roadmap(source)
         report = ImportReport(
-            dry_run=self.dry_run, roadmap=roadmap.name, warnings=list(self.parsed.warnings)
+            dry_run=self.dry_run,
+            roadmap=roadmap.name,
+            warnings=list(self.parsed.warnings),
+            skipped=list(self.parsed.skipped),
+            understood=understood(self.parsed),
         )
         metrics = self._metrics(roadmap, report)
         periods = self._periods(roadmap, report)
@@ -163,7 +144,7 @@ class _Importer:
         self.session.flush()
         return report
 
-    def _roadmap(self, source: str) -> Roadmap:
+    def _roadmap(self, source: str | None) -> Roadmap:
         roadmap = self.session.scalar(
             select(Roadmap).where(Roadmap.workspace_id == self.workspace_id).order_by(Roadmap.id)
         )
@@ -171,10 +152,12 @@ class _Importer:
         if roadmap is None:
             roadmap = Roadmap(workspace_id=self.workspace_id, name=name)
             self.session.add(roadmap)
-        roadmap.name = name
-        roadmap.subtitle = self.parsed.subtitle
-        roadmap.year = self.parsed.year
-        roadmap.source_document = source
+        if self.parsed.title is not None or source is not None:  # a spreadsheet has no title
+            roadmap.name = name
+            roadmap.subtitle = self.parsed.subtitle
+            roadmap.year = self.parsed.year
+        if source is not None:
+            roadmap.source_document = source
         self.session.flush()
         return roadmap
 
@@ -188,6 +171,16 @@ class _Importer:
         for position, parsed in enumerate(self.parsed.metrics):
             metric = existing.get(parsed.key)
             values = _metric_values(parsed, position)
+            if metric is not None and not parsed.typed and metric.text != parsed.text:
+                # "Uptime: banana" must not overwrite the typed uptime target with text.
+                report.warnings.append(
+                    ParseWarning(
+                        parsed.line,
+                        f"metric '{parsed.name}' kept as it was ({metric.text!r}): "
+                        f"{parsed.text!r} is not a value I can read",
+                    )
+                )
+                continue
             if metric is None:
                 metric = Metric(workspace_id=self.workspace_id, roadmap_id=roadmap.id, **values)
                 self.session.add(metric)
@@ -218,6 +211,7 @@ class _Importer:
                 self.session.add(period)
                 existing[parsed.label] = period
             period.start_date, period.end_date = parsed.start, parsed.end
+            period.theme, period.status = parsed.theme, parsed.status
             period.position = position
             report.periods.append(parsed.label)
         self.session.flush()
@@ -270,6 +264,7 @@ class _Importer:
         labels = {p.id: p.label for p in periods.values()}
         names = {c.id: c.name for c in categories.values()}
         number = next_goal_number(self.session, self.workspace_id)
+        new_goals: list[Goal] = []
         for position, period_id, category_id, goal_doc in pending:
             goal = matched.get(id(goal_doc))
             where = (labels[period_id], names[category_id])
@@ -288,13 +283,14 @@ class _Importer:
                     position=position,
                 )
                 number += 1
-                self.session.add(goal)
-                _apply_document(goal, goal_doc, metrics, self.workspace_id)
+                _apply_document(goal, goal_doc, metrics, self.workspace_id, self._owner_id)
+                new_goals.append(goal)
                 report.added.append(GoalChange(goal.ref, goal.title, *where))
                 continue
             changes = []
             if goal.id in renamed:
                 changes.append(f"renamed from {goal.title!r}")
+                report.renames.append(f"{goal.ref} {goal.title!r} → {goal_doc.title!r}")
                 goal.title = goal_doc.title
                 goal.normalized_title = normalize_title(goal_doc.title)
             elif goal.title != goal_doc.title:
@@ -303,18 +299,60 @@ class _Importer:
                 goal.archived = False
                 changes.append("restored")
             goal.position = position
-            changes += _apply_document(goal, goal_doc, metrics, self.workspace_id)
+            changes += _apply_document(goal, goal_doc, metrics, self.workspace_id, self._owner_id)
             change = GoalChange(goal.ref, goal.title, *where, "; ".join(changes))
             (report.updated if changes else report.unchanged).append(change)
+        self._insert(new_goals)
+        self._unmatched(by_key.values(), renamed, labels, names, report)
 
-        in_document = {periods[p.label].id for p in self.parsed.periods}
-        for goal in by_key.values():
+    def _insert(self, goals: list[Goal]) -> None:
+        """New goals in one batch (the ORM would insert 10,000 goals one by one on SQLite)."""
+        if not goals:
+            return
+        self.session.flush()
+        columns = [c.key for c in Goal.__table__.columns if c.key != "id"]
+        now = utcnow()
+        rows = []
+        for goal in goals:
+            row = {key: getattr(goal, key) for key in columns}
+            row["created_at"] = row["updated_at"] = now
+            rows.append(row)
+        self.session.execute(insert(Goal), rows)
+        owned = {g.number: g.owners for g in goals if g.owners}
+        if not owned:
+            return
+        ids = dict(
+            self.session.execute(
+                select(Goal.number, Goal.id).where(
+                    Goal.workspace_id == self.workspace_id, Goal.number.in_(list(owned))
+                )
+            ).all()
+        )
+        self.session.execute(
+            insert(GoalOwner),
+            [
+                {
+                    "workspace_id": self.workspace_id,
+                    "goal_id": ids[number],
+                    "owner": owner.owner,
+                    "position": position,
+                }
+                for number, owners in owned.items()
+                for position, owner in enumerate(owners)
+            ],
+        )
+
+    def _unmatched(self, goals, renamed: set[int], labels, names, report: ImportReport) -> None:
+        """Goals the document does not list. Of a period the document does not mention (last
+        year's roadmap when this is next year's) they are kept, and never archived; of a period
+        it does mention they are "not in the document" (archived with --archive-missing)."""
+        in_document = {p.label for p in self.parsed.periods}
+        for goal in goals:
             if goal.id in renamed or goal.archived:
                 continue
-            change = GoalChange(
-                goal.ref, goal.title, labels[goal.period_id], names[goal.category_id]
-            )
-            if goal.period_id not in in_document:  # another period: --archive-missing spares it
+            label = labels.get(goal.period_id, "?")
+            change = GoalChange(goal.ref, goal.title, label, names.get(goal.category_id, "?"))
+            if label not in in_document:
                 report.kept.append(change)
                 continue
             report.missing.append(change)
@@ -324,23 +362,16 @@ class _Importer:
 
     def _pair_renames(self, pending, matched, unmatched_goals: list[Goal]) -> set[int]:
         """Pair new titles with vanished ones in the same period and category: a rename."""
-        candidates = []
-        for _, period_id, category_id, goal_doc in pending:
-            if id(goal_doc) in matched:
-                continue
-            for goal in unmatched_goals:
-                if (goal.period_id, goal.category_id) != (period_id, category_id):
-                    continue
-                ratio = difflib.SequenceMatcher(
-                    None, goal.normalized_title, normalize_title(goal_doc.title)
-                ).ratio()
-                if ratio >= RENAME_SIMILARITY:
-                    candidates.append((ratio, goal, goal_doc))
+        new = [
+            (goal_doc, Title((period_id, category_id), normalize_title(goal_doc.title)))
+            for _, period_id, category_id, goal_doc in pending
+            if id(goal_doc) not in matched
+        ]
+        old = [Title((g.period_id, g.category_id), g.normalized_title) for g in unmatched_goals]
         renamed: set[int] = set()
-        for _ratio, goal, goal_doc in sorted(candidates, key=lambda c: -c[0]):
-            if goal.id in renamed or id(goal_doc) in matched:
-                continue
-            matched[id(goal_doc)] = goal
+        for new_position, old_position, _ratio in pair_renames([t for _, t in new], old):
+            goal = unmatched_goals[old_position]
+            matched[id(new[new_position][0])] = goal
             renamed.add(goal.id)
         return renamed
 
@@ -388,33 +419,44 @@ def _metric_values(parsed: ParsedMetric, position: int) -> dict:
     }
 
 
-def _apply_document(goal: Goal, doc: ParsedGoal, metrics: dict[str, Metric], workspace_id: int):
+def document_owners(names: list[str], resolve: Callable[[str], str | None]) -> list[str]:
+    """The owners a document names for one goal, as goal_owners stores them: the user id of
+    the member a name matches (people.cached_match), or the name as written when it matches
+    nobody, to be shown and reported for an admin to fix."""
+    return list(dict.fromkeys(resolve(name) or name for name in names))
+
+
+def _add_owners(goal: Goal, owners: list[str], workspace_id: int) -> list[str]:
+    """Add the document's owners the goal does not have yet; return them.
+
+    Owners assigned in Slack since the last import are kept (the document cannot know them),
+    and an owner is never inserted twice (goal_owners is unique per goal and owner).
+    """
+    current = {o.owner for o in goal.owners}
+    added = [owner for owner in owners if owner not in current]
+    for owner in added:
+        goal.owners.append(
+            GoalOwner(workspace_id=workspace_id, owner=owner, position=len(goal.owners))
+        )
+    return added
+
+
+def _apply_document(
+    goal: Goal,
+    doc: ParsedGoal,
+    metrics: dict[str, Metric],
+    workspace_id: int,
+    resolve: Callable[[str], str | None],
+):
     """Copy what the document says onto the goal; return a description of each change.
 
     Owners, status, progress and due date change only when the document states them, so a
     plain document never wipes what people recorded in Slack.
     """
     changes = []
-    if doc.owners:
-        # Names become the user ids of the members they name (people.cached_match); a name
-        # that matches nobody is kept as written, shown, and reported for the admin to fix.
-        session = object_session(goal)
-        owners = list(
-            dict.fromkeys(
-                people.cached_match(session, workspace_id, name) or name for name in doc.owners
-            )
-        )
-        current = [o.owner for o in goal.owners]
-        if current != owners:
-            goal.owners.clear()
-            if goal.id is not None:
-                session.flush()  # the old rows go before the unique (goal, owner) rows return
-            goal.owners.extend(
-                GoalOwner(workspace_id=workspace_id, owner=owner, position=i)
-                for i, owner in enumerate(owners)
-            )
-            if goal.id is not None:
-                changes.append("owners " + ", ".join(doc.owners))
+    added = _add_owners(goal, document_owners(doc.owners, resolve), workspace_id)
+    if added and goal.id is not None:
+        changes.append("owners + " + ", ".join(added))
     if doc.status and doc.status != goal.status:
         if goal.id is not None:
             changes.append(f"status {goal.status} → {doc.status}")

@@ -13,31 +13,9 @@ from datetime import date, datetime
 
 from dateutil import parser as date_parser
 
+from .marks import EMOJI_CLASS, STATUS_EMOJI, lead_in, normalize_status
+from .periods import month_end
 from .text import collapse, is_escaped, plain_inline
-
-_STATUS_ALIASES: dict[str, str] = {
-    "not-started": "not-started",
-    "notstarted": "not-started",
-    "todo": "not-started",
-    "to-do": "not-started",
-    "planned": "not-started",
-    "on-track": "on-track",
-    "ontrack": "on-track",
-    "in-progress": "on-track",
-    "at-risk": "at-risk",
-    "atrisk": "at-risk",
-    "risk": "at-risk",
-    "off-track": "off-track",
-    "offtrack": "off-track",
-    "behind": "off-track",
-    "delayed": "off-track",
-    "blocked": "blocked",
-    "stuck": "blocked",
-    "done": "done",
-    "complete": "done",
-    "completed": "done",
-    "finished": "done",
-}
 
 _CHECKBOX = re.compile(r"\[([ xX])\](?:\s+|$)")
 _SLACK_ID = r"[A-Z][A-Z0-9]{1,39}"
@@ -66,6 +44,15 @@ _TRAILING_DASH_PROGRESS = re.compile(
 _TRAILING_DUE = re.compile(
     r"(?:^|(?<=[\s,;]))(?:due:?|by)\s+([0-9]{4}-[0-9]{2}-[0-9]{2})\s*$", re.IGNORECASE
 )
+# Status marks at the end of a title: "✅", "**Delivered**", "<mark>In Progress</mark>",
+# " — Done". Escaped markup (what the renderer writes for a title) is title text.
+_TRAILING_EMOJI = re.compile(rf"\s*({EMOJI_CLASS})\s*$")
+_LEADING_EMOJI = re.compile(rf"({EMOJI_CLASS})\s*")
+_TRAILING_BOLD = re.compile(r"(?:\*\*|__)([^*_\n]{1,30})(?:\*\*|__)\s*$")
+_TRAILING_HTML = re.compile(
+    r"<([a-zA-Z][a-zA-Z0-9]{0,10})(?:\s[^<>]{0,200})?>([^<>]{1,30})</\1>\s*$"
+)
+_TRAILING_WORD = re.compile(r"\s[\u2013\u2014-]\s*([A-Za-z][A-Za-z \-]{1,20})\s*$")
 _SEPARATORS = " ,:|-\u2013\u2014"
 _MAX_ANNOTATIONS = 20  # bounds the work on pathological lines; real items have one or two
 # "Name: value" (preferred) or "Name — value".
@@ -93,12 +80,12 @@ class GoalItem:
     progress: int | None = None
     checked: bool | None = None  # True for "[x]", False for "[ ]", None without a checkbox
     problems: list[str] = field(default_factory=list)
+    summary: bool = False  # "**Total:** 14 goals": a summary line, not a goal
 
 
-def normalize_status(text: str) -> str | None:
-    """ "At risk", "at_risk", "AT-RISK" -> "at-risk"; None when not a status word."""
-    key = re.sub(r"[\s_]+", "-", text.strip().casefold())
-    return _STATUS_ALIASES.get(key)
+def parse_date(text: str, default_year: int | None) -> date | None:
+    """ "2026-03-15", "15 Mar 2026", "March 15" (with the default year); None when unreadable."""
+    return _parse_date(text, default_year)
 
 
 def _parse_date(text: str, default_year: int | None) -> date | None:
@@ -208,6 +195,18 @@ def _take_trailing(text: str, default_year: int | None) -> tuple[str, Annotation
             annotation = parse_annotation_group(match[1], default_year)
         if annotation is not None:
             return text[: match.start()], annotation
+    for pattern in (_TRAILING_BOLD, _TRAILING_HTML, _TRAILING_WORD):
+        match = pattern.search(text)
+        if match is None or is_escaped(
+            text, match.start() + (1 if pattern is _TRAILING_WORD else 0)
+        ):
+            continue
+        status = normalize_status(match[match.lastindex or 1])
+        if status is not None:
+            return text[: match.start()], Annotation(status=status)
+    match = _TRAILING_EMOJI.search(text)
+    if match:
+        return text[: match.start()], Annotation(status=STATUS_EMOJI[match[1][0]])
     match = _TRAILING_DASH_PROGRESS.search(text)
     if match and int(match[1]) <= 100:
         return text[: match.start()], Annotation(progress=int(match[1]))
@@ -237,13 +236,28 @@ def _unreadable_due(text: str, default_year: int | None) -> str | None:
 
 
 def split_goal_item(raw: str, default_year: int | None = None) -> GoalItem:
-    """Split an item's raw Markdown into checkbox, plain title and trailing annotations."""
+    """Split an item's raw Markdown into checkbox, status marks, lead-in, plain title and
+    trailing annotations."""
     text = collapse(raw)
     checked: bool | None = None
     box = _CHECKBOX.match(text)
     if box:
         checked = box[1] in "xX"
         text = text[box.end() :]
+    leading: list[Annotation] = []
+    emoji = _LEADING_EMOJI.match(text)
+    if emoji:
+        leading.append(Annotation(status=STATUS_EMOJI[emoji[1][0]]))
+        text = text[emoji.end() :]
+    lead = lead_in(text)
+    if lead is not None and lead.kind == "summary":
+        return GoalItem(title=plain_inline(text), summary=True)
+    if lead is not None:
+        text = lead.rest.lstrip(" -\u2013\u2014:") if lead.kind == "key-result" else lead.rest
+        if lead.kind == "month" and lead.month is not None:
+            year = lead.year or default_year
+            if year is not None:
+                leading.append(Annotation(due=month_end(year, lead.month)))
     found: list[Annotation] = []
     while len(found) < _MAX_ANNOTATIONS:
         taken = _take_trailing(text, default_year)
@@ -256,7 +270,7 @@ def split_goal_item(raw: str, default_year: int | None = None) -> GoalItem:
     unread = _unreadable_due(text, default_year)
     if unread:
         item.problems.append(f"could not read the due date in '{unread}'; kept in the title")
-    for annotation in reversed(found):  # left to right as written
+    for annotation in [*leading, *reversed(found)]:  # left to right as written
         for owner in annotation.owners:
             if owner not in item.owners:
                 item.owners.append(owner)
@@ -266,6 +280,8 @@ def split_goal_item(raw: str, default_year: int | None = None) -> GoalItem:
     if checked:
         item.status = item.status or "done"
         item.progress = 100 if item.progress is None else item.progress
+    elif checked is False:
+        item.status = item.status or "not-started"
     return item
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+MAX_TITLE = 300  # as the /roadmap commands cap a goal's title
 STATUSES: tuple[str, ...] = ("not-started", "on-track", "at-risk", "off-track", "blocked", "done")
 COMPARATORS: tuple[str, ...] = ("<", "<=", ">", ">=", "=")
 RITUAL_KINDS: tuple[str, ...] = ("knowledge_sharing", "retrospective")
@@ -77,6 +79,8 @@ class ParsedPeriod:
     end: date
     line: int
     categories: list[ParsedCategory] = field(default_factory=list)
+    theme: str | None = None  # "Production Hardening" in "Q1 2026: Production Hardening"
+    status: str | None = None  # a status mark on the heading ("Q1 2026 ✅")
 
 
 @dataclass
@@ -119,6 +123,8 @@ class ParsedRoadmap:
     metrics: list[ParsedMetric] = field(default_factory=list)
     rituals: list[ProposedSchedule] = field(default_factory=list)
     warnings: list[ParseWarning] = field(default_factory=list)
+    # What was left out on purpose, with the reason ("section 'Risks' is a note; skipped").
+    skipped: list[ParseWarning] = field(default_factory=list)
 
     def goals(self) -> Iterator[tuple[ParsedPeriod, ParsedCategory, ParsedGoal]]:
         """Yield every goal with its period and category, in document order."""
@@ -143,6 +149,7 @@ def _normalize_once(title: str) -> str:
     return text[start:end]
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_title(title: str) -> str:
     """Key for matching goals across imports: casefold, collapse whitespace, trim punctuation."""
     text = _normalize_once(title)

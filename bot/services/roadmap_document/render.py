@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from .items import split_goal_item, split_metric_item
-from .model import ParsedGoal, ParsedMetric, ParsedRoadmap
+from .model import ParsedGoal, ParsedMetric, ParsedPeriod, ParsedRoadmap
 from .text import MARKDOWN, escape_all, escape_minimal, plain_children
 
 _SLACK_ID = re.compile(r"[A-Z][A-Z0-9]{1,39}")
@@ -101,6 +101,18 @@ def _metric_line(metric: ParsedMetric) -> str:
     )
 
 
+def _period_heading(period: ParsedPeriod) -> str:
+    """ "## Q1 2026 Goals", or "## Q1 2026: Production Hardening (done)" with a theme/status."""
+    if not period.theme and not period.status:
+        return f"## {period.label} Goals"
+    line = f"## {period.label}"
+    if period.theme:
+        line += ": " + escape_minimal(period.theme, at_block_start=False)
+    if period.status:
+        line += f" ({period.status})"
+    return line
+
+
 def render_markdown(roadmap: ParsedRoadmap) -> str:
     """Markdown in the sample's shape: title, "## <label> Goals", categories, goals, metrics."""
     blocks: list[list[str]] = []
@@ -108,7 +120,7 @@ def render_markdown(roadmap: ParsedRoadmap) -> str:
     if header:
         blocks.append(header)
     for period in roadmap.periods:
-        blocks.append([f"## {period.label} Goals"])
+        blocks.append([_period_heading(period)])
         for category in period.categories:
             blocks.append([_heading(category.name, 3), *map(_goal_line, category.goals)])
     if roadmap.metrics:

@@ -128,7 +128,7 @@ _RITUAL_CADENCES = (
 )
 
 
-def _ritual(text: str, cadence: str | None, line: int) -> ProposedSchedule | None:
+def ritual_from_text(text: str, cadence: str | None, line: int) -> ProposedSchedule | None:
     kind = next((kind for kind, pattern in _RITUAL_KINDS if pattern.search(text)), None)
     if kind is None:
         return None
@@ -139,13 +139,17 @@ def _ritual(text: str, cadence: str | None, line: int) -> ProposedSchedule | Non
     return ProposedSchedule(kind, cadence, text, line)
 
 
-def proposed_rituals(roadmap: ParsedRoadmap) -> list[ProposedSchedule]:
-    """Recurring sessions the goals and metrics ask for, one per (kind, cadence)."""
+def proposed_rituals(
+    roadmap: ParsedRoadmap, stated: Iterable[ProposedSchedule] = ()
+) -> list[ProposedSchedule]:
+    """Recurring sessions a rituals section states, or the goals and metrics ask for, one per
+    (kind, cadence)."""
     found: list[ProposedSchedule] = []
-    candidates = [_ritual(goal.title, None, goal.line) for _, _, goal in roadmap.goals()]
+    candidates: list[ProposedSchedule | None] = list(stated)
+    candidates += [ritual_from_text(goal.title, None, goal.line) for _, _, goal in roadmap.goals()]
     for metric in roadmap.metrics:
         text = f"{metric.name}: {metric.text}"
-        candidates.append(_ritual(text, metric.cadence, metric.line))
+        candidates.append(ritual_from_text(text, metric.cadence, metric.line))
     seen: set[tuple[str, str]] = set()
     for ritual in candidates:
         if ritual is not None and (ritual.kind, ritual.cadence) not in seen:

@@ -10,7 +10,7 @@ import ftfy
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-MARKDOWN = MarkdownIt("commonmark")
+MARKDOWN = MarkdownIt("commonmark").enable("table")
 
 # Fix mojibake and control characters, but keep what the author typed on purpose:
 # curly quotes, full-width characters, and HTML entities (Markdown decodes those itself).
@@ -113,7 +113,12 @@ _ASCII_PUNCTUATION = set(string.punctuation)
 
 
 # Dashes separate annotations from titles; as entities they are plain title text.
-_AS_ENTITY = {"\u2014": "&#x2014;", "\u2013": "&#x2013;"}
+# Status emoji as entities too, so a title may end with "✅" without it becoming a status.
+_AS_ENTITY = {"\u2014": "&#x2014;", "\u2013": "&#x2013;"} | {
+    mark: f"&#x{ord(mark):x};"
+    for mark in "\u2705\u2714\u2611\U0001f504\U0001f6a7\U0001f7e2\u26a0\U0001f7e1"
+    "\U0001f534\u26d4\U0001f6ab\U0001f4cb"
+}
 
 
 def escape_all(text: str) -> str:

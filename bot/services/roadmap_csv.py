@@ -1,0 +1,229 @@
+"""Spreadsheets: our CSV export restores like the JSON export; any other table of goals
+(columns such as title, quarter, team, owner, status, due) is merged like a document."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.services.roadmap_document import (
+    ParsedCategory,
+    ParsedGoal,
+    ParsedPeriod,
+    ParsedRoadmap,
+    ParseWarning,
+    normalize_title,
+    parse_period_label,
+)
+from bot.services.roadmap_document.items import parse_date
+from bot.services.roadmap_document.marks import normalize_status
+from bot.services.roadmap_document.metrics import metric_key
+from bot.services.roadmap_document.model import MAX_TITLE
+from bot.services.roadmap_document.periods import heading_period
+from bot.services.roadmap_document.tables import owner_handles
+from bot.services.roadmap_document.targets import goal_target
+from bot.services.roadmap_document.text import decode_bytes
+from bot.services.roadmap_import import ImportReport, import_parsed
+from bot.services.roadmap_restore import RestoreError, RestoreReport, restore_data
+from models import Goal
+
+# -- CSV --------------------------------------------------------------------------------------
+
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "record": ("record",),
+    "ref": ("ref", "id", "key"),
+    "title": ("title", "goal", "name", "summary", "initiative", "objective", "item"),
+    "period": ("period", "quarter", "half", "timeframe", "when"),
+    "category": ("category", "team", "area", "group", "workstream", "stream"),
+    "owners": ("owners", "owner", "assignee", "assignees", "lead", "dri"),
+    "status": ("status", "state"),
+    "progress": ("progress", "% done", "percent done", "completion"),
+    "due": ("due", "due date", "deadline", "target date", "eta"),
+    "value": ("value", "target value"),
+    "unit": ("unit",),
+    "user": ("user",),
+    "note": ("note", "notes"),
+    "at": ("at", "recorded at", "time"),
+    "cycle": ("cycle",),
+}
+_ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
+
+
+def _field(header: str) -> str | None:
+    return _ALIAS_TO_FIELD.get(" ".join(header.strip().casefold().replace("_", " ").split()))
+
+
+def read_csv(data: str | bytes) -> list[tuple[int, dict[str, str]]]:
+    """Rows as (line, {field: value}) with headers mapped through their aliases."""
+    text = decode_bytes(data) if isinstance(data, bytes) else data
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise RestoreError("the spreadsheet is empty") from None
+    fields = [_field(h) for h in header]
+    if "title" not in fields:
+        raise RestoreError(
+            "no title column: name one title, goal or name (and e.g. quarter, team, owner,"
+            " status, due)"
+        )
+    rows = []
+    for cells in reader:
+        if not any(c.strip() for c in cells):
+            continue
+        row = {f: c.strip() for f, c in zip(fields, cells, strict=False) if f and c.strip()}
+        rows.append((reader.line_num, row))
+    return rows
+
+
+def import_csv(
+    *,
+    session: Session,
+    workspace_id: int,
+    data: str | bytes,
+    dry_run: bool = False,
+    archive_missing: bool = False,
+    actor: str | None = None,
+) -> RestoreReport | ImportReport:
+    """Our CSV export into a workspace without goals: a restore. Otherwise the rows' goals are
+    merged like a document's (matched by period, category and title)."""
+    rows = read_csv(data)
+    empty = not session.scalar(
+        select(func.count()).select_from(Goal).where(Goal.workspace_id == workspace_id)
+    )
+    if (
+        empty
+        and any(r.get("record") for _, r in rows)
+        and all(r.get("ref") for _, r in rows if r.get("record", "goal") == "goal")
+    ):
+        return restore_data(session, workspace_id, _export_rows(rows), "CSV export", dry_run)
+    parsed = _spreadsheet(rows)
+    return import_parsed(
+        session=session,
+        workspace_id=workspace_id,
+        parsed=parsed,
+        source=None,
+        dry_run=dry_run,
+        archive_missing=archive_missing,
+        actor=actor,
+    )
+
+
+def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
+    """Our CSV export as the JSON export's shape (what the CSV holds of it)."""
+    data: dict = {"roadmap": {}, "periods": [], "goals": [], "metrics": [], "checkins": []}
+    labels: list[str] = []
+    metrics: dict[str, dict] = {}
+    for line, row in rows:
+        record = row.get("record", "goal")
+        if record == "goal":
+            label = row.get("period", "")
+            if label not in labels:
+                resolved = parse_period_label(label, None, months=True)
+                if resolved is None:
+                    raise RestoreError(f"line {line}: {label!r} is not a period")
+                labels.append(label)
+                start, end = resolved[1].isoformat(), resolved[2].isoformat()
+                data["periods"].append({"label": label, "start": start, "end": end})
+            value = row.get("value")
+            data["goals"].append(
+                {
+                    "ref": row["ref"],
+                    "title": row["title"],
+                    "period": label,
+                    "category": row.get("category") or "General",
+                    "status": row.get("status") or "not-started",
+                    "progress": int(row.get("progress") or 0),
+                    "owners": (row.get("owners") or "").split(),
+                    "due": row.get("due"),
+                    "target": {
+                        "value": float(value), "unit": row.get("unit"),
+                        "comparator": ">=", "kind": "absolute",
+                    } if value else None,
+                }
+            )  # fmt: skip
+        elif record == "metric":
+            name = row["title"]
+            metrics[name] = {
+                "name": name,
+                "key": metric_key(name),
+                "target": float(row["value"]) if row.get("value") else None,
+                "unit": row.get("unit"),
+                "readings": [],
+            }
+            data["metrics"].append(metrics[name])
+        elif record == "reading":
+            metrics[row["title"]]["readings"].append(
+                {"value": row["value"], "at": row.get("at"), "user": row.get("user")}
+            )
+        elif record == "checkin":
+            data["checkins"].append(
+                {
+                    "goal": row.get("ref"),
+                    "cycle": row.get("cycle") or (row.get("at") or "")[:10],
+                    "user": row.get("user"),
+                    "status": row.get("status"),
+                    "progress": int(row["progress"]) if row.get("progress") else None,
+                    "note": row.get("note"),
+                    "at": row.get("at"),
+                }
+            )
+    return data
+
+
+def _spreadsheet(rows: list[tuple[int, dict[str, str]]]) -> ParsedRoadmap:
+    """A spreadsheet of goals as a roadmap: one row per goal."""
+    roadmap = ParsedRoadmap()
+    periods: dict[str, ParsedPeriod] = {}
+    for line, row in rows:
+        if row.get("record", "goal") != "goal":
+            continue
+        title = row.get("title", "")
+        if not title:
+            roadmap.skipped.append(ParseWarning(line, "row without a title; skipped"))
+            continue
+        found = heading_period(row.get("period", ""))
+        if found is None or found.spec.problem is not None or found.spec.year is None:
+            roadmap.skipped.append(
+                ParseWarning(line, f"row {title[:60]!r} has no period with a year; skipped")
+            )
+            continue
+        label, start, end = found.spec.resolve(found.spec.year)
+        period = periods.get(label)
+        if period is None:
+            period = periods[label] = ParsedPeriod(label, start, end, line)
+            roadmap.periods.append(period)
+        name = row.get("category") or "General"
+        category = next((c for c in period.categories if c.name == name), None)
+        if category is None:
+            category = ParsedCategory(name, line)
+            period.categories.append(category)
+        if len(title) > MAX_TITLE:
+            title = title[: MAX_TITLE - 1].rstrip() + "\u2026"
+            roadmap.warnings.append(ParseWarning(line, f"goal title cut to {MAX_TITLE} characters"))
+        key = normalize_title(title)
+        if any(normalize_title(g.title) == key for g in category.goals):
+            roadmap.skipped.append(ParseWarning(line, f"duplicate goal {title[:60]!r}; skipped"))
+            continue
+        progress = row.get("progress", "").rstrip("%").strip()
+        goal = ParsedGoal(
+            title,
+            line,
+            owner_handles(row.get("owners", "")),
+            normalize_status(row.get("status", "")),
+            parse_date(row["due"], start.year) if row.get("due") else None,
+            int(progress) if progress.isdigit() and int(progress) <= 100 else None,
+        )
+        goal.target = goal_target(title, [])
+        category.goals.append(goal)
+    if not any(True for _ in roadmap.goals()):
+        raise RestoreError("no goals found: each row needs a title and a period (e.g. Q1 2026)")
+    return roadmap

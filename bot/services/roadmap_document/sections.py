@@ -1,0 +1,159 @@
+"""The headings of a document and the role each plays: title, period, metrics, rituals, note."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markdown_it.token import Token
+
+from .periods import HeadingPeriod, PeriodSpec, heading_period
+from .text import plain_children
+
+METRICS_HEADING = re.compile(
+    r"(?:(?:key|success|technical|tech|team|engineering|people|performance|health|business)\s+)*"
+    r"(?:metrics|kpis?|measures|measurements|indicators|success\s+criteria)",
+    re.IGNORECASE,
+)
+RITUALS_HEADING = re.compile(
+    r"(?:(?:team|engineering|recurring|our)\s+)*"
+    r"(?:rituals?|ceremonies|cadences?|meetings?|rhythms?|operating\s+rhythm|routines?)",
+    re.IGNORECASE,
+)
+YEAR_IN_TEXT = re.compile(r"(?<![0-9])((?:19|20|21)[0-9]{2})(?![0-9])")
+_BOLD_LEAD = re.compile(r"(?:\*\*|__)(?P<bold>[^*_\n]+?)(?:\*\*|__)(?P<rest>[^\n]*)")
+
+
+def line_of(token: Token) -> int:
+    return token.map[0] + 1 if token.map else 1
+
+
+def bare_name(text: str) -> str:
+    """A heading's words without leading emoji or trailing colons ("📊 KPIs:" -> "KPIs")."""
+    start = 0
+    while start < len(text) and not text[start].isalnum():
+        start += 1
+    return text[start:].strip(" :")
+
+
+@dataclass
+class Heading:
+    """A heading and the role it plays in the document."""
+
+    depth: int
+    text: str  # plain text
+    raw: str  # the inline Markdown source
+    line: int
+    found: HeadingPeriod | None
+    role: str = "other"  # title|subtitle|period|container|bad-period|month|metrics|rituals|other
+    has_items: bool = False  # list items or tables in its section
+    has_subheadings: bool = False
+
+    @property
+    def spec(self) -> PeriodSpec | None:
+        return self.found.spec if self.found is not None else None
+
+
+def bold_line_period(inline: Token) -> tuple[HeadingPeriod, str] | None:
+    """ "**Q1 2026**" or "**Q1 2026:** Foundations" on a line of its own: a period."""
+    raw = inline.content.strip()
+    match = _BOLD_LEAD.fullmatch(raw)
+    if match is None or "\n" in raw:
+        return None
+    found = heading_period(match["bold"])
+    if found is None or found.spec.problem is not None or found.at_end:
+        return None
+    text = plain_children(inline.children)
+    whole = heading_period(text)
+    return (whole or found), text
+
+
+def collect_headings(tokens: list[Token]) -> dict[int, Heading]:
+    """Top-level headings by token index, with their sections measured and roles assigned."""
+    headings: dict[int, Heading] = {}
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.level == 0 and index + 1 < len(tokens):
+            inline = tokens[index + 1]
+            text = plain_children(inline.children)
+            depth = int(token.tag[1:]) if token.tag[1:].isdigit() else 1
+            headings[index] = Heading(
+                depth, text, inline.content, line_of(token), heading_period(text)
+            )
+    indices = list(headings)
+    ordered = list(headings.values())
+    for position, heading in enumerate(ordered):
+        end = len(tokens)
+        for later_index, later in zip(
+            indices[position + 1 :], ordered[position + 1 :], strict=True
+        ):
+            if later.depth <= heading.depth:
+                end = later_index
+                break
+            heading.has_subheadings = True
+        heading.has_items = _has_items(tokens, indices[position] + 2, end)
+    for position, heading in enumerate(ordered):
+        heading.role = _role(ordered, position)
+    if ordered and ordered[0].role in ("other", "container"):
+        title = ordered[0]
+        title.role = "title"
+        if len(ordered) > 1 and ordered[1].role in ("other", "container"):
+            subtitle = ordered[1]
+            if subtitle.depth == title.depth or YEAR_IN_TEXT.search(subtitle.text):
+                subtitle.role = "subtitle"
+    return headings
+
+
+def _has_items(tokens: list[Token], start: int, end: int) -> bool:
+    """List items or tables in a section, up to a bold period line ("**Q1 2026**") that
+    starts a section of its own."""
+    for token in tokens[start:end]:
+        if token.type in ("list_item_open", "table_open"):
+            return True
+        if token.type == "inline" and token.level == 1 and bold_line_period(token) is not None:
+            return False
+    return False
+
+
+def _role(ordered: list[Heading], position: int) -> str:
+    heading = ordered[position]
+    spec = heading.spec
+    if spec is not None and spec.problem is not None:
+        return "bad-period"
+    if spec is not None and _has_sub_period(ordered, position):
+        return "container"  # "## 2026" over "### Q1"/"### Q2"
+    empty = not heading.has_items and not heading.has_subheadings
+    if spec is not None and spec.kind == "year" and empty:
+        return "container"  # "# Plan 2025" with nothing under it
+    single_month = spec is not None and spec.kind == "months" and spec.first == spec.last
+    if single_month and _inside_period(ordered, position):
+        return "month"  # "### January" under "## Q1 2026": due dates
+    if spec is not None:
+        return "period"
+    name = bare_name(heading.text)
+    if METRICS_HEADING.fullmatch(name):
+        return "metrics"
+    if RITUALS_HEADING.fullmatch(name):
+        return "rituals"
+    return "other"
+
+
+def _has_sub_period(ordered: list[Heading], position: int) -> bool:
+    depth = ordered[position].depth
+    for heading in ordered[position + 1 :]:
+        if heading.depth <= depth:
+            return False
+        spec = heading.spec
+        single_month = spec is not None and spec.kind == "months" and spec.first == spec.last
+        if spec is not None and spec.problem is None and not single_month:
+            return True
+    return False
+
+
+def _inside_period(ordered: list[Heading], position: int) -> bool:
+    depth = ordered[position].depth
+    for heading in reversed(ordered[:position]):
+        if heading.depth < depth:
+            if heading.spec is not None and heading.spec.problem is None:
+                return True
+            depth = heading.depth
+    return False

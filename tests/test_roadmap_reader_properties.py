@@ -1,0 +1,95 @@
+"""Property tests for the forgiving reader: period headings with anything after them, status
+marks, lead-ins, and documents assembled from the shapes teams use."""
+
+from __future__ import annotations
+
+import string
+from collections import Counter
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.services.roadmap_document import parse_roadmap
+from bot.services.roadmap_document.items import split_goal_item
+from bot.services.roadmap_document.marks import STATUS_EMOJI, split_theme
+from bot.services.roadmap_document.periods import heading_period
+
+SETTINGS = settings(
+    max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+THEME_WORDS = st.sampled_from(
+    ["Production", "Hardening", "Wave", "High", "Priority", "Stage", "Scale", "Foundations"]
+)
+themes = st.lists(THEME_WORDS, min_size=1, max_size=4).map(" ".join)
+SEPARATORS = st.sampled_from([": ", " - ", " — ", " (", " | "])
+TITLE_WORDS = st.text(string.ascii_lowercase, min_size=3, max_size=8).filter(
+    lambda w: w not in {"done", "planned", "blocked", "shipped", "delivered", "backlog", "todo"}
+)
+titles = st.lists(TITLE_WORDS, min_size=2, max_size=5).map(lambda ws: "Build " + " ".join(ws))
+STATUS_SPELLINGS = {
+    "done": ["**Delivered**", "✅", "**Done**", "<mark>Shipped</mark>"],
+    "on-track": ["🔄", "**In progress**", '<mark style="color:purple;">In Progress</mark>'],
+    "at-risk": ["⚠️", "**At risk**"],
+    "blocked": ["⛔", "**Blocked**"],
+    "not-started": ["📋", "**Planned**"],
+}
+
+
+@SETTINGS
+@given(st.integers(1, 4), st.integers(2000, 2099), SEPARATORS, themes)
+def test_a_quarter_heading_keeps_whatever_follows_as_its_theme(quarter, year, separator, theme):
+    closing = ")" if separator == " (" else ""
+    found = heading_period(f"Q{quarter} {year}{separator}{theme}{closing}")
+    assert found is not None
+    assert (found.spec.kind, found.spec.first, found.spec.year) == ("quarter", quarter, year)
+    assert split_theme(found.rest) == (theme, None)
+
+
+@SETTINGS
+@given(st.sampled_from(sorted(STATUS_SPELLINGS)), st.data(), st.booleans())
+def test_status_marks_after_a_title_are_read_and_removed(status, data, heading):
+    title = data.draw(titles)
+    mark = data.draw(st.sampled_from(STATUS_SPELLINGS[status]))
+    item = split_goal_item(f"{title} {mark}")
+    assert (item.title, item.status) == (title, status)
+    if mark in STATUS_EMOJI or mark.rstrip("\ufe0f") in STATUS_EMOJI:
+        assert split_goal_item(f"{mark} {title}").status == status
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 4),
+            st.sampled_from(["heading", "bold", "themed"]),
+            st.lists(
+                st.tuples(titles, st.sampled_from([None, *sorted(STATUS_SPELLINGS)])),
+                min_size=1, max_size=4, unique_by=lambda t: t[0],
+            ),
+        ),
+        min_size=1, max_size=4, unique_by=lambda p: p[0],
+    ),
+    st.sampled_from(["items", "subheadings"]),
+)  # fmt: skip
+def test_assembled_documents_read_every_goal_with_its_status(periods, goal_shape):
+    lines = ["# Roadmap 2026", ""]
+    expected = Counter()
+    for quarter, style, goals in periods:
+        if style == "heading":
+            lines.append(f"## Q{quarter} 2026")
+        elif style == "bold":
+            lines.append(f"**Q{quarter} 2026**")
+        else:
+            lines.append(f"## Q{quarter} 2026: Theme {quarter} 🚀")
+        lines.append("")
+        for title, status in goals:
+            mark = f" {STATUS_SPELLINGS[status][0]}" if status else ""
+            if goal_shape == "items" or style == "bold":
+                lines.append(f"- {title}{mark}")
+            else:
+                lines += [f"### {title}{mark}", "", "Some words about it.", ""]
+            expected[(f"Q{quarter} 2026", title, status)] += 1
+        lines.append("")
+    roadmap = parse_roadmap("\n".join(lines))
+    found = Counter((p.label, g.title, g.status) for p, _, g in roadmap.goals())
+    assert found == expected, "\n".join(lines)

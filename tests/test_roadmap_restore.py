@@ -1,0 +1,281 @@
+"""Safe re-import (owners changed since, renames, next year's roadmap, bad lines) and restoring
+the JSON and CSV exports into an empty database."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.cli import main
+from bot.db import create_db_engine, make_session_factory
+from bot.services.roadmap_csv import import_csv
+from bot.services.roadmap_export import export_roadmap
+from bot.services.roadmap_import import import_roadmap
+from bot.services.roadmap_match import Title, pair_renames
+from bot.services.roadmap_restore import RestoreError, restore_json
+from bot.services.workspaces import ensure_workspace
+from models import Checkin, Goal, GoalOwner, Metric, MetricReading, Schedule, Workspace
+
+SAMPLE = (Path(__file__).parent.parent / "examples" / "backend-engineering-2025.md").read_bytes()
+
+
+@pytest.fixture
+def workspace_id(session) -> int:
+    workspace = ensure_workspace(session=session, team_id="T0000000001")
+    session.commit()
+    return workspace.id
+
+
+def _import(session, workspace_id, text, **kwargs):
+    report = import_roadmap(session=session, workspace_id=workspace_id, text=text, **kwargs)
+    session.commit()
+    return report
+
+
+def _goal(session, number: int) -> Goal:
+    return session.scalar(select(Goal).where(Goal.number == number))
+
+
+# -- safe re-import ---------------------------------------------------------------------------
+
+TEAM = b"# Team\n\n## Q1 2026\n\n- Ship the API (@alice)\n- Write the docs\n"
+
+
+def test_reimport_after_owners_changed_never_crashes_and_keeps_them(session, workspace_id):
+    _import(session, workspace_id, TEAM)
+    goal = _goal(session, 1)
+    goal.owners.append(GoalOwner(workspace_id=workspace_id, owner="@dave", position=1))
+    session.commit()
+    edited = TEAM.replace(b"(@alice)", b"(@bob, @alice)")
+    dry = _import(session, workspace_id, edited, dry_run=True)
+    assert [c.detail for c in dry.updated] == ["owners + @bob"]
+    report = _import(session, workspace_id, edited)
+    assert [c.detail for c in report.updated] == ["owners + @bob"]
+    session.expire_all()
+    assert [o.owner for o in _goal(session, 1).owners] == ["@alice", "@dave", "@bob"]
+    again = _import(session, workspace_id, TEAM)
+    assert len(again.unchanged) == 2  # the document's owner is there; the others are kept
+
+
+def test_the_cli_dry_run_after_owners_changed_exits_zero(cli_env, tmp_path, capsys):
+    document = tmp_path / "team.md"
+    document.write_bytes(TEAM)
+    assert main(["import", str(document)]) == 0
+    engine = create_db_engine(cli_env)
+    with make_session_factory(engine)() as session:
+        goal = _goal(session, 1)
+        goal.owners.append(GoalOwner(workspace_id=goal.workspace_id, owner="@dave", position=1))
+        session.commit()
+    engine.dispose()
+    document.write_bytes(TEAM.replace(b"(@alice)", b"(@alice @dave @erin)"))
+    capsys.readouterr()
+    assert main(["import", str(document), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "G1 Ship the API [Q1 2026 / General] (owners + @erin)" in out
+    assert "Understood:\n  Q1 2026 (line 3): 2 goals" in out
+
+
+def test_renames_pair_similar_titles_one_to_one_and_never_unrelated_ones(session, workspace_id):
+    titles = [f"Migrate service {n} to the {w} cluster" for n, w in enumerate(["east"] * 50)]
+    titles += [f"Write postmortem {n}" for n in range(50)]
+    document = "## Q1 2026\n\n" + "".join(f"- {t}\n" for t in titles)
+    _import(session, workspace_id, document.encode())
+    goal = _goal(session, 3)
+    session.add(Checkin(workspace_id=workspace_id, goal_id=goal.id, cycle="2026-W02",
+                        user_id="U0AAAAAAA", status="at-risk", source="command"))  # fmt: skip
+    session.commit()
+    renamed = document.replace(
+        "Migrate service 2 to the east cluster", "Migrate service 2 to the east clusters"
+    )
+    renamed = renamed.replace("Write postmortem 7\n", "Hire a designer\n")
+    for n in range(20, 30):  # unrelated titles replace related ones
+        renamed = renamed.replace(f"Write postmortem {n}\n", f"Plan offsite number {n}\n")
+    dry = _import(session, workspace_id, renamed.encode(), dry_run=True)
+    assert dry.renames == [
+        "G3 'Migrate service 2 to the east cluster' → 'Migrate service 2 to the east clusters'"
+    ]
+    report = _import(session, workspace_id, renamed.encode())
+    assert len(report.added) == 11 and len(report.missing) == 11
+    session.expire_all()
+    goal = _goal(session, 3)
+    assert goal.title == "Migrate service 2 to the east clusters"
+    assert session.scalar(select(Checkin.goal_id)) == goal.id
+
+
+def test_pairing_is_bounded_and_one_to_one():
+    old = [Title("g", f"task {n} alpha beta") for n in range(3)]
+    new = [Title("g", "task 1 alpha beta gamma"), Title("g", "task 1 alpha betas")]
+    pairs = pair_renames(new, old)
+    assert len({o for _, o, _ in pairs}) == len(pairs) == len({n for n, _, _ in pairs})
+    assert pair_renames([Title("g", "completely different")], old) == []
+    assert pair_renames([Title("other", "task 1 alpha beta")], old) == []
+
+
+def test_next_years_roadmap_keeps_earlier_periods(session, workspace_id):
+    _import(session, workspace_id, SAMPLE)
+    report = _import(session, workspace_id, b"# Plan 2026\n\n## Q1 2026\n\n- New things\n")
+    assert report.missing == [] and len(report.kept) == 36
+    assert "36 kept from earlier periods" in report.summary()
+    assert "not in the document" in report.summary()  # "0 not in the document"
+    assert session.scalar(select(func.count()).where(Goal.archived.is_(True))) == 0
+
+
+def test_long_titles_are_cut_and_bad_metric_lines_change_nothing(session, workspace_id):
+    _import(session, workspace_id, SAMPLE)
+    uptime = session.scalar(select(Metric).where(Metric.key == "uptime"))
+    before = (uptime.text, uptime.target, uptime.typed)
+    long_title = "Make it so " + "very " * 100_000
+    text = (
+        f"## Q1 2025 Goals\n\n### Technical Objectives\n\n- {long_title}\n- <!here> ping\n\n"
+        "## Success Metrics\n\n### Technical Metrics\n- System uptime: banana\n"
+    )
+    report = _import(session, workspace_id, text.encode())
+    session.expire_all()
+    uptime = session.scalar(select(Metric).where(Metric.key == "uptime"))
+    assert (uptime.text, uptime.target, uptime.typed) == before
+    assert any("kept as it was" in str(w) for w in report.warnings)
+    assert any("cut to 300 characters" in str(w) for w in report.warnings)
+    titles = {c.title for c in report.added}
+    assert "<!here> ping" in titles
+    assert max(len(t) for t in titles) == 300
+
+
+# -- restore ---------------------------------------------------------------------------------
+
+
+def _rich_workspace(session, workspace_id) -> None:
+    """The sample plus what people add in Slack: owners, statuses, readings, check-ins."""
+    _import(session, workspace_id, SAMPLE)
+    workspace = session.get(Workspace, workspace_id)
+    workspace.timezone, workspace.admin_user_ids = "Europe/Berlin", ["U0ADMIN01"]
+    workspace.settings = {"digest_day": "monday"}
+    goal = _goal(session, 4)
+    goal.status, goal.progress, goal.status_note = "at-risk", 60, "vendor late"
+    goal.owners.append(GoalOwner(workspace_id=workspace_id, owner="U0123ABCD", position=0))
+    _goal(session, 5).archived = True
+    metric = session.scalar(select(Metric).where(Metric.key == "uptime"))
+    at = datetime(2025, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
+    session.add(MetricReading(workspace_id=workspace_id, metric_id=metric.id, value=99.95,
+                              recorded_at=at, user_id="U0123ABCD", source="api"))  # fmt: skip
+    session.add(
+        Checkin(
+            workspace_id=workspace_id, goal_id=goal.id, cycle="2025-W10", user_id="U0123ABCD",
+            status="at-risk", progress=60, note="late", source="reaction", reaction="warning",
+            created_at=at, updated_at=at,
+        )
+    )  # fmt: skip
+    schedule = session.scalars(select(Schedule).order_by(Schedule.id)).first()
+    schedule.options = {"lead_days": 2}
+    session.commit()
+
+
+def _fresh_sqlite(tmp_path, sqlite_template, name: str):
+    path = tmp_path / name
+    shutil.copyfile(sqlite_template, path)
+    engine = create_db_engine(f"sqlite:///{path}")
+    return engine, make_session_factory(engine)
+
+
+def test_json_export_restores_into_an_empty_database_identically(
+    session, workspace_id, tmp_path, sqlite_template
+):
+    _rich_workspace(session, workspace_id)
+    exported = export_roadmap(session=session, workspace_id=workspace_id, fmt="json")
+    engine, factory = _fresh_sqlite(tmp_path, sqlite_template, "restored.db")
+    with factory() as target:
+        restored = ensure_workspace(session=target, team_id="T0000000002")
+        report = restore_json(session=target, workspace_id=restored.id, data=exported)
+        target.commit()
+        assert (report.goals, report.checkins, report.readings) == (36, 1, 1)
+        again = export_roadmap(session=target, workspace_id=restored.id, fmt="json")
+        goal = target.scalar(select(Goal).where(Goal.number == 4))
+        assert [o.owner for o in goal.owners] == ["U0123ABCD"]
+        with pytest.raises(RestoreError, match="already has 36 goals"):
+            restore_json(session=target, workspace_id=restored.id, data=exported)
+    engine.dispose()
+    assert again == exported
+    data = json.loads(exported)
+    assert data["workspace"]["timezone"] == "Europe/Berlin"
+    assert data["schedules"][0]["options"] == {"lead_days": 2}
+    assert any(g["archived"] for g in data["goals"])
+
+
+def test_csv_export_restores_into_an_empty_database_identically(
+    session, workspace_id, tmp_path, sqlite_template
+):
+    _rich_workspace(session, workspace_id)
+    exported = export_roadmap(session=session, workspace_id=workspace_id, fmt="csv")
+    engine, factory = _fresh_sqlite(tmp_path, sqlite_template, "restored.db")
+    with factory() as target:
+        restored = ensure_workspace(session=target, team_id="T0000000002")
+        import_csv(session=target, workspace_id=restored.id, data=exported)
+        target.commit()
+        again = export_roadmap(session=target, workspace_id=restored.id, fmt="csv")
+    engine.dispose()
+    assert again == exported
+
+
+def test_damaged_exports_change_nothing(session, workspace_id):
+    before = session.scalar(select(func.count()).select_from(Goal))
+    for data, message in [
+        ("{", "not JSON"),
+        ('{"x": 1}', "not a roadmap export"),
+        ('{"roadmap": {}, "goals": [{"ref": "G1"}]}', "missing 'category'"),
+    ]:
+        with pytest.raises(RestoreError, match=message):
+            restore_json(session=session, workspace_id=workspace_id, data=data)
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Goal)) == before
+
+
+def test_a_spreadsheet_of_goals_imports_with_header_aliases(session, workspace_id):
+    sheet = (
+        "Goal,Quarter,Team,Assignee,State,Deadline\n"
+        "Ship search,Q1 2026,Search,@alice,in progress,2026-03-15\n"
+        "Ship billing,Q2 2026,Billing,bob,done,\n"
+        ",Q2 2026,Billing,,,\n"
+        "No period,,Billing,,,\n"
+    )
+    report = import_csv(session=session, workspace_id=workspace_id, data=sheet)
+    session.commit()
+    assert [(c.title, c.period, c.category) for c in report.added] == [
+        ("Ship search", "Q1 2026", "Search"),
+        ("Ship billing", "Q2 2026", "Billing"),
+    ]
+    assert [s.line for s in report.skipped] == [4, 5]
+    goal = _goal(session, 1)
+    assert (goal.status, goal.due_date.isoformat(), [o.owner for o in goal.owners]) == (
+        "on-track", "2026-03-15", ["@alice"],
+    )  # fmt: skip
+    again = import_csv(session=session, workspace_id=workspace_id, data=sheet)
+    assert len(again.unchanged) == 2
+
+
+@pytest.fixture
+def cli_env(database_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.chdir(tmp_path)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    return database_url
+
+
+def test_cli_moves_a_workspace_with_two_commands(cli_env, tmp_path, monkeypatch, capsys):
+    document = tmp_path / "team.md"
+    document.write_bytes(SAMPLE)
+    assert main(["import", str(document)]) == 0
+    backup = tmp_path / "backup.json"
+    assert main(["export", "--format", "json", "-o", str(backup)]) == 0
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'moved.db'}")
+    capsys.readouterr()
+    assert main(["import", str(backup)]) == 0
+    assert "Restored 'Team Roadmap - Backend Engineering Team' from a JSON export" in (
+        capsys.readouterr().out
+    )
+    assert main(["export", "--format", "json"]) == 0
+    assert capsys.readouterr().out == backup.read_text(encoding="utf-8")
