@@ -1,85 +1,480 @@
-"""PNG charts of metric readings, drawn with matplotlib's Agg canvas (no GUI, thread-safe:
-each call builds its own Figure and never touches pyplot's global state)."""
+"""The digests' pictures as PNG bytes: the goals by category, the metrics against their
+targets, and the weekly sparklines. Drawn with matplotlib's object API on an Agg canvas (no
+pyplot, no global state: each call builds its own Figure, so threads may draw side by side).
+
+`planned_charts` decides which pictures a digest has, without drawing: the builders announce
+exactly those, and the senders upload exactly those (`draw`).
+"""
 
 from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Sequence
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from bot.services.digests.model import MetricSeries
-from bot.services.metrics import format_value
+from bot.services.digests.model import CategorySummary, MetricSeries, QuarterlyDigest, WeeklyDigest
+from bot.services.metric_values import (
+    COMPARATOR_SYMBOLS,
+    TIME_SECONDS,
+    format_value,
+    meets,
+    number,
+    plural,
+    time_unit,
+)
 
-MAX_PANELS = 10
-DPI = 100
-LINE = "#1f6feb"
+WIDTH, HEIGHT, DPI = 1200, 675, 100
+MAX_PANELS = 6
+MAX_SPARKLINES = 8
+INK, MUTED, GRID = "#24292f", "#57606a", "#d0d7de"
+LINE = "#0969da"
 TARGET = "#cf222e"
 MILESTONE = "#9a6700"
+MET = "#2da44e"
+# The goals chart's groups: (label, statuses, colour), in the order the bars stack.
+GOAL_GROUPS = (
+    ("done", ("done",), "#2da44e"),
+    ("on track", ("on-track",), "#54aeff"),
+    ("at risk, off track or blocked", ("at-risk", "off-track", "blocked"), "#e16f24"),
+    ("not started", ("not-started",), "#d0d7de"),
+)
 
 
-def grid(panels: int) -> tuple[int, int]:
-    """(rows, columns) for a wide image: 1→1×1, 3→1×3, 4→2×2, 6→2×3, 8→2×4, 10→2×5."""
-    if panels <= 3:
-        return 1, max(panels, 1)
-    if panels == 4:
-        return 2, 2
-    columns = math.ceil(panels / 2)
-    return 2, columns
+@dataclass(frozen=True)
+class ChartPlan:
+    """One picture a digest uploads in its thread."""
+
+    kind: str  # "goals", "metrics" or "sparklines"
+    filename: str
+    title: str
+    alt: str  # alt text: what the picture shows, for people who cannot see it
+
+
+def _slug(text: str | None) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", (text or "roadmap").lower()).strip("-")
+
+
+def charted(series: Sequence[MetricSeries]) -> list[MetricSeries]:
+    """The metrics that get a panel: those with readings in the period."""
+    return [s for s in series if s.points]
+
+
+def planned_charts(d: WeeklyDigest | QuarterlyDigest) -> list[ChartPlan]:
+    """The pictures `d` has: for a quarterly digest the goals chart (when the period has
+    goals) and the metrics chart (when a metric has readings in it); for a weekly digest the
+    sparklines, when `/roadmap config digest images on` and a metric has readings."""
+    if isinstance(d, QuarterlyDigest):
+        if d.period is None:
+            return []
+        plans = []
+        slug = _slug(d.period)
+        if d.goals:
+            plans.append(
+                ChartPlan(
+                    "goals",
+                    f"roadmap-{slug}-goals.png",
+                    f"{d.period}: goals by category",
+                    f"{plural(d.goals, 'goal')} of {d.period} by category and status: "
+                    + "; ".join(f"{c.name} {c.done} of {c.goals} done" for c in d.categories),
+                )
+            )
+        shown = charted(d.series)
+        if shown:
+            plans.append(
+                ChartPlan(
+                    "metrics",
+                    f"roadmap-{slug}-metrics.png",
+                    f"{d.period}: metrics against their targets",
+                    f"Readings of {plural(len(shown), 'metric')} over {d.period}: "
+                    + ", ".join(s.name for s in shown[:MAX_PANELS]),
+                )
+            )
+        return plans
+    if d.overview.period is None or not d.images or not charted(d.series):
+        return []
+    shown = charted(d.series)
+    return [
+        ChartPlan(
+            "sparklines",
+            f"roadmap-{_slug(d.overview.period)}-week-{d.overview.week}-metrics.png",
+            f"{d.overview.period}, week {d.overview.week}: metrics",
+            f"Sparklines of {plural(len(shown), 'metric')} against their targets",
+        )
+    ]
+
+
+def draw(plan: ChartPlan, d: WeeklyDigest | QuarterlyDigest) -> bytes:
+    """The PNG of one planned picture."""
+    if plan.kind == "goals":
+        return goals_chart(d.categories, title=plan.title)
+    if plan.kind == "metrics":
+        return metrics_chart(d.series, title=plan.title, span=(d.start, d.end))
+    o = d.overview
+    return sparklines(d.series, title=plan.title, span=(o.start, min(o.end, d.today)))
+
+
+# --- drawing ------------------------------------------------------------------------------------
+
+
+def _figure(width_px: int = WIDTH, height_px: int = HEIGHT):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width_px / DPI, height_px / DPI), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _png(figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
+    return buffer.getvalue()
+
+
+def _plain(ax) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color(GRID)
+    ax.tick_params(colors=MUTED, labelsize=9, length=0)
+
+
+def goals_chart(categories: Sequence[CategorySummary], *, title: str) -> bytes:
+    """Per category, one horizontal bar stacking its goals by status (done, on track, at risk
+    or worse, not started), each part labelled with its count, and "2 of 6 done" at the end."""
+    from matplotlib.patches import Patch
+
+    figure = _figure()
+    figure.suptitle(title, x=0.03, y=0.95, ha="left", fontsize=18, color=INK, weight="bold")
+    shown = list(categories)[:12]
+    if not shown:
+        figure.text(0.5, 0.5, "No goals in this period", ha="center", color=MUTED, fontsize=14)
+        return _png(figure)
+    ax = figure.add_axes((0.25, 0.1, 0.62, 0.7))
+    names = [_short(c.name, 30) for c in shown]
+    rows = range(len(shown))
+    widest = max(c.goals for c in shown)
+    lefts = [0] * len(shown)
+    for _label, statuses, colour in GOAL_GROUPS:
+        counts = [sum(c.by_status.get(s, 0) for s in statuses) for c in shown]
+        ax.barh(rows, counts, left=lefts, color=colour, height=0.62, edgecolor="white")
+        for row, (left, count) in enumerate(zip(lefts, counts, strict=True)):
+            if count and count / widest >= 0.04:
+                dark = colour in ("#2da44e", "#e16f24")
+                ax.text(
+                    left + count / 2,
+                    row,
+                    str(count),
+                    ha="center",
+                    va="center",
+                    fontsize=12,
+                    weight="bold",
+                    color="white" if dark else INK,
+                )
+        lefts = [a + b for a, b in zip(lefts, counts, strict=True)]
+    for row, c in enumerate(shown):
+        ax.text(
+            c.goals + widest * 0.015,
+            row,
+            f"{c.done} of {plural(c.goals, 'goal')} done",
+            va="center",
+            fontsize=11,
+            color=MUTED,
+        )
+    ax.set_yticks(list(rows), names, fontsize=13, color=INK)
+    ax.invert_yaxis()
+    ax.set_xlim(0, widest * 1.01)
+    ax.set_xlabel("goals", color=MUTED, fontsize=11)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    _plain(ax)
+    ax.grid(axis="x", color=GRID, linewidth=0.6, alpha=0.6)
+    ax.set_axisbelow(True)
+    figure.legend(
+        handles=[Patch(facecolor=colour, label=label) for label, _, colour in GOAL_GROUPS],
+        loc="upper left",
+        bbox_to_anchor=(0.03, 0.9),
+        ncols=4,
+        frameon=False,
+        fontsize=12,
+        handlelength=1.4,
+    )
+    return _png(figure)
+
+
+@dataclass(frozen=True)
+class _Scale:
+    """How a metric's values are shown on an axis: a factor from the stored unit and the
+    label of the shown one (latency stored in ms stays ms; 0.75 hours shows in minutes)."""
+
+    factor: float
+    label: str
+    suffix: str
+
+
+def _scale(unit: str | None, values: Sequence[float]) -> _Scale:
+    name = time_unit(unit)
+    if name is not None:
+        seconds = max((abs(v) for v in values), default=0) * TIME_SECONDS[name]
+        for shown, limit, suffix in (
+            ("ms", 1, " ms"),
+            ("seconds", 60, " s"),
+            ("minutes", 3600, " min"),
+            ("hours", 86400 * 2, " h"),
+            ("days", math.inf, " d"),
+        ):
+            if seconds < limit:
+                return _Scale(TIME_SECONDS[name] / TIME_SECONDS[shown], shown, suffix)
+    if unit == "%":
+        return _Scale(1, "percent", "%")
+    if unit and unit.startswith("/"):
+        return _Scale(1, f"score out of {unit[1:]}", "")
+    return _Scale(1, unit or "value", f" {unit}" if unit else "")
+
+
+def _goal_label(kind: str, comparator: str | None, value: float, unit: str | None) -> str:
+    symbol = COMPARATOR_SYMBOLS.get(comparator or "", "")
+    return f"{kind} {symbol} {format_value(value, unit)}".replace("  ", " ")
 
 
 def metrics_chart(
     series: Sequence[MetricSeries],
     *,
     title: str,
-    width_px: int = 1200,
-    height_px: int = 675,
-    span: tuple[date, date] | None = None,
+    width_px: int = WIDTH,
+    height_px: int = HEIGHT,
+    span: tuple[date | None, date | None] | None = None,
 ) -> bytes:
-    """One small panel per metric (up to ten): its readings over time, its target as a dashed
-    line and its milestone as a dotted one; `span` (first and last day) fixes every panel's
-    time axis to the period. Returns PNG bytes of exactly width × height pixels."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-    from matplotlib.figure import Figure
+    """One panel per metric with readings (up to six): its readings over the period, its
+    final target and this period's milestone as labelled lines, the side that meets the
+    milestone (else the target) shaded, the latest value labelled with its unit; a cadence
+    metric shows its running count against what the cadence asks. `span` (first and last
+    day) fixes every panel's time axis to the period."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
-    shown = [s for s in series if s.points][:MAX_PANELS]
-    figure = Figure(figsize=(width_px / DPI, height_px / DPI), dpi=DPI)
-    FigureCanvasAgg(figure)
-    more = len([s for s in series if s.points]) - len(shown)
-    figure.suptitle(title + (f" (first {len(shown)}; {more} more)" if more else ""), fontsize=14)
+    shown = charted(series)
+    more = len(shown) - MAX_PANELS
+    shown = shown[:MAX_PANELS]
+    figure = _figure(width_px, height_px)
+    heading = title + (f" (first {MAX_PANELS}; {more} more)" if more > 0 else "")
+    figure.suptitle(heading, x=0.02, y=0.97, ha="left", fontsize=16, color=INK, weight="bold")
     if not shown:
-        figure.text(0.5, 0.5, "No metric readings in this period", ha="center", va="center")
+        figure.text(0.5, 0.5, "No metric readings in this period", ha="center", color=MUTED)
         return _png(figure)
-    figure.text(0.99, 0.955, "- - target    ··· milestone", ha="right", fontsize=9, color="#57606a")
-    rows, columns = grid(len(shown))
+    rows, columns = (1, len(shown)) if len(shown) <= 3 else (2, math.ceil(len(shown) / 2))
     axes = figure.subplots(rows, columns, squeeze=False)
+    figure.subplots_adjust(
+        left=0.06, right=0.985, top=0.8, bottom=0.09, wspace=0.28, hspace=0.55 if rows > 1 else 0
+    )
     for index, ax in enumerate(axes.flat):
         if index >= len(shown):
             ax.set_visible(False)
             continue
-        metric = shown[index]
-        times = [at for at, _ in metric.points]
-        values = [value for _, value in metric.points]
-        ax.plot(times, values, marker="o", markersize=3, color=LINE, linewidth=1.5)
-        if metric.target is not None:
-            ax.axhline(metric.target, color=TARGET, linestyle="--", linewidth=1, label="target")
-        if metric.milestone is not None and metric.milestone != metric.target:
-            ax.axhline(metric.milestone, color=MILESTONE, linestyle=":", linewidth=1.2)
-        if span is not None:
-            ax.set_xlim(span[0], span[1] + timedelta(days=1))
-        locator = AutoDateLocator(minticks=2, maxticks=5)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-        latest = format_value(values[-1], metric.unit)
-        ax.set_title(f"{metric.name}: {latest}", fontsize=10)
-        ax.tick_params(labelsize=8)
-        ax.grid(True, alpha=0.3)
-    figure.tight_layout(rect=(0, 0, 1, 0.94))
+        if shown[index].cadence is not None:
+            _cadence_panel(ax, shown[index], span)
+        else:
+            _metric_panel(ax, shown[index], span)
+    handles = [
+        Line2D([], [], color=LINE, marker="o", markersize=5, linewidth=2, label="readings"),
+        Line2D([], [], color=TARGET, linestyle="--", linewidth=1.6, label="final target"),
+        Line2D(
+            [], [], color=MILESTONE, linestyle=":", linewidth=2, label="this period's milestone"
+        ),
+        Patch(facecolor=MET, alpha=0.15, label="meets it"),
+    ]
+    if any(s.cadence is not None for s in shown):
+        handles.append(
+            Line2D(
+                [], [], color=MUTED, linestyle="--", linewidth=1.4, label="what the cadence asks"
+            )
+        )
+    figure.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(0.02, 0.93),
+        ncols=len(handles),
+        frameon=False,
+        fontsize=11,
+        handlelength=2.2,
+    )
     return _png(figure)
 
 
-def _png(figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
-    return buffer.getvalue()
+def _time_axis(ax, times: Sequence[datetime], span) -> None:
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    if span is not None and span[0] is not None and span[1] is not None:
+        ax.set_xlim(span[0], span[1] + timedelta(days=1))
+    locator = AutoDateLocator(minticks=3, maxticks=5)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+
+
+def _metric_panel(ax, metric: MetricSeries, span) -> None:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    times = [at for at, _ in metric.points]
+    scale = _scale(metric.unit, [v for _, v in metric.points] + [metric.target or 0])
+    values = [v * scale.factor for _, v in metric.points]
+    lines = []
+    if metric.target is not None and metric.comparator:
+        lines.append(("final target", metric.comparator, metric.target, TARGET, "--"))
+    if (
+        metric.milestone is not None
+        and metric.milestone_comparator
+        and metric.milestone != metric.target
+    ):
+        lines.append(
+            (
+                f"{metric.period} milestone" if metric.period else "milestone",
+                metric.milestone_comparator,
+                metric.milestone,
+                MILESTONE,
+                ":",
+            )
+        )
+    levels = [value * scale.factor for _, _, value, _, _ in lines]
+    low, high = min(values + levels), max(values + levels)
+    pad = (high - low) * 0.18 or max(abs(high) * 0.05, 1)
+    bottom, top = low - pad, high + pad * 1.6
+    if metric.unit == "%":
+        top = min(top, 100 + pad * 0.3)
+    ax.set_ylim(bottom, top)
+    # The met side of the milestone (else the target) is shaded.
+    if lines:
+        _, comparator, value, _, _ = lines[-1]
+        level = value * scale.factor
+        if comparator in (">", ">="):
+            ax.axhspan(level, top, color=MET, alpha=0.12, linewidth=0)
+        elif comparator in ("<", "<="):
+            ax.axhspan(bottom, level, color=MET, alpha=0.12, linewidth=0)
+    for label, comparator, value, colour, style in lines:
+        level = value * scale.factor
+        ax.axhline(level, color=colour, linestyle=style, linewidth=1.6 if style == "--" else 2)
+        ax.text(
+            0.01,
+            level,
+            " " + _goal_label(label, comparator, value, metric.unit),
+            transform=ax.get_yaxis_transform(),
+            va="bottom",
+            fontsize=9,
+            color=colour,
+        )
+    ax.plot(times, values, color=LINE, marker="o", markersize=4, linewidth=2, zorder=3)
+    latest_at, latest = metric.points[-1]
+    goal = lines[-1] if lines else None
+    good = goal is not None and meets(latest, goal[1], goal[2])
+    ax.annotate(
+        format_value(latest, metric.unit, near=goal[2] if goal else None),
+        (latest_at, values[-1]),
+        xytext=(0, 9),
+        textcoords="offset points",
+        ha="center",
+        fontsize=11,
+        weight="bold",
+        color=MET if good else (TARGET if goal else INK),
+        zorder=4,
+    )
+    ax.set_title(_short(metric.name, 34), fontsize=13, color=INK, loc="left")
+    ax.set_ylabel(scale.label, color=MUTED, fontsize=10)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{number(v, 3)}{scale.suffix}"))
+    _time_axis(ax, times, span)
+    ax.grid(axis="y", color=GRID, linewidth=0.6, alpha=0.6)
+    _plain(ax)
+
+
+def _cadence_panel(ax, metric: MetricSeries, span) -> None:
+    """A running count of occurrences against the pace the cadence asks for."""
+    from matplotlib.ticker import MaxNLocator
+
+    counted = metric.cadence
+    points = sorted(metric.points)
+    times, totals, total = [], [], 0
+    for at, value in points:
+        total += max(0, round(value))
+        times.append(at)
+        totals.append(total)
+    ax.step(times, totals, where="post", color=LINE, linewidth=2, zorder=3)
+    ax.plot(times, totals, "o", color=LINE, markersize=4, zorder=3)
+    if span is not None and span[0] is not None and span[1] is not None:
+        first, last = span
+        days = [first + timedelta(days=i) for i in range(0, (last - first).days + 1)]
+        asked = [counted.cadence.asked(first, day) for day in days]
+        ax.plot(days, asked, color=MUTED, linestyle="--", linewidth=1.4)
+        ax.fill_between(days, asked, max(asked + totals) * 1.25 + 1, color=MET, alpha=0.1)
+    ax.annotate(
+        plural(counted.count, counted.noun),
+        (times[-1], totals[-1]),
+        xytext=(0, 9),
+        textcoords="offset points",
+        ha="center",
+        fontsize=11,
+        weight="bold",
+        color=MET if counted.met else TARGET if counted.met is False else INK,
+    )
+    ax.set_title(
+        f"{_short(metric.name, 26)} ({counted.cadence.text})", fontsize=13, color=INK, loc="left"
+    )
+    ax.set_ylabel(f"{counted.noun}s so far", color=MUTED, fontsize=10)
+    ax.set_ylim(0, max([*totals, counted.asked]) * 1.25 + 1)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    _time_axis(ax, times, span)
+    ax.grid(axis="y", color=GRID, linewidth=0.6, alpha=0.6)
+    _plain(ax)
+
+
+def sparklines(
+    series: Sequence[MetricSeries], *, title: str, span: tuple[date | None, date | None]
+) -> bytes:
+    """The weekly digest's small picture: one row per metric with readings, its line over the
+    period so far against the goal (dotted), the latest value at the end."""
+    shown = charted(series)[:MAX_SPARKLINES]
+    height = max(260, 70 * len(shown) + 110)
+    figure = _figure(WIDTH, height)
+    figure.suptitle(title, x=0.02, y=1 - 30 / height, ha="left", fontsize=15, color=INK)
+    top, row_height = 1 - 70 / height, 70 / height
+    for row, metric in enumerate(shown):
+        y = top - (row + 1) * row_height
+        figure.text(0.02, y + row_height * 0.4, _short(metric.name, 32), fontsize=12, color=INK)
+        ax = figure.add_axes((0.3, y + row_height * 0.15, 0.5, row_height * 0.7))
+        times = [at for at, _ in metric.points]
+        values = [v for _, v in metric.points]
+        goal = (
+            (metric.milestone, metric.milestone_comparator)
+            if metric.milestone is not None
+            else (metric.target, metric.comparator)
+        )
+        ax.plot(times, values, color=LINE, linewidth=1.8)
+        ax.plot(times[-1:], values[-1:], "o", color=LINE, markersize=4)
+        met = None
+        if goal[0] is not None and metric.cadence is None:
+            ax.axhline(goal[0], color=MILESTONE, linestyle=":", linewidth=1.5)
+            met = meets(values[-1], goal[1], goal[0])
+        if span[0] is not None and span[1] is not None:
+            ax.set_xlim(span[0], span[1] + timedelta(days=1))
+        ax.set_axis_off()
+        latest = (
+            plural(metric.cadence.count, metric.cadence.noun)
+            if metric.cadence is not None
+            else format_value(values[-1], metric.unit, near=goal[0])
+        )
+        colour = INK if met is None else MET if met else TARGET
+        figure.text(0.82, y + row_height * 0.4, latest, fontsize=12, weight="bold", color=colour)
+        if goal[0] is not None and metric.cadence is None:
+            symbol = COMPARATOR_SYMBOLS.get(goal[1] or "", "")
+            figure.text(
+                0.92,
+                y + row_height * 0.4,
+                f"{symbol} {format_value(goal[0], metric.unit)}",
+                fontsize=10,
+                color=MUTED,
+            )
+    return _png(figure)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
