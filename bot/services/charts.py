@@ -27,13 +27,13 @@ from bot.services.metric_values import (
 )
 
 WIDTH, HEIGHT, DPI = 1200, 675, 100
-MAX_PANELS = 6
+MAX_PANELS = 8
 MAX_SPARKLINES = 8
 INK, MUTED, GRID = "#24292f", "#57606a", "#d0d7de"
 LINE = "#0969da"
 TARGET = "#cf222e"
 MILESTONE = "#9a6700"
-MET = "#2da44e"
+MET = "#1a7f37"
 # The goals chart's groups: (label, statuses, colour), in the order the bars stack.
 GOAL_GROUPS = (
     ("done", ("done",), "#2da44e"),
@@ -153,7 +153,7 @@ def goals_chart(categories: Sequence[CategorySummary], *, title: str) -> bytes:
     if not shown:
         figure.text(0.5, 0.5, "No goals in this period", ha="center", color=MUTED, fontsize=14)
         return _png(figure)
-    ax = figure.add_axes((0.25, 0.1, 0.62, 0.7))
+    ax = figure.add_axes((0.24, 0.1, 0.6, 0.7))
     names = [_short(c.name, 30) for c in shown]
     rows = range(len(shown))
     widest = max(c.goals for c in shown)
@@ -184,12 +184,13 @@ def goals_chart(categories: Sequence[CategorySummary], *, title: str) -> bytes:
             fontsize=11,
             color=MUTED,
         )
-    ax.set_yticks(list(rows), names, fontsize=13, color=INK)
+    _plain(ax)
+    ax.set_yticks(list(rows), names)
+    ax.tick_params(axis="y", labelsize=13, labelcolor=INK)
     ax.invert_yaxis()
     ax.set_xlim(0, widest * 1.01)
     ax.set_xlabel("goals", color=MUTED, fontsize=11)
     ax.xaxis.get_major_locator().set_params(integer=True)
-    _plain(ax)
     ax.grid(axis="x", color=GRID, linewidth=0.6, alpha=0.6)
     ax.set_axisbelow(True)
     figure.legend(
@@ -221,7 +222,7 @@ def _scale(unit: str | None, values: Sequence[float]) -> _Scale:
         for shown, limit, suffix in (
             ("ms", 1, " ms"),
             ("seconds", 60, " s"),
-            ("minutes", 3600, " min"),
+            ("minutes", 3 * 3600, " min"),
             ("hours", 86400 * 2, " h"),
             ("days", math.inf, " d"),
         ):
@@ -267,23 +268,29 @@ def metrics_chart(
     rows, columns = (1, len(shown)) if len(shown) <= 3 else (2, math.ceil(len(shown) / 2))
     axes = figure.subplots(rows, columns, squeeze=False)
     figure.subplots_adjust(
-        left=0.06, right=0.985, top=0.8, bottom=0.09, wspace=0.28, hspace=0.55 if rows > 1 else 0
+        left=0.065,
+        right=0.985,
+        top=0.8,
+        bottom=0.08,
+        wspace=0.42 if columns > 3 else 0.3,
+        hspace=0.6 if rows > 1 else 0,
     )
     for index, ax in enumerate(axes.flat):
         if index >= len(shown):
             ax.set_visible(False)
             continue
+        limit = 26 if columns > 3 else 34
         if shown[index].cadence is not None:
-            _cadence_panel(ax, shown[index], span)
+            _cadence_panel(ax, shown[index], span, limit)
         else:
-            _metric_panel(ax, shown[index], span)
+            _metric_panel(ax, shown[index], span, limit)
     handles = [
         Line2D([], [], color=LINE, marker="o", markersize=5, linewidth=2, label="readings"),
         Line2D([], [], color=TARGET, linestyle="--", linewidth=1.6, label="final target"),
         Line2D(
             [], [], color=MILESTONE, linestyle=":", linewidth=2, label="this period's milestone"
         ),
-        Patch(facecolor=MET, alpha=0.15, label="meets it"),
+        Patch(facecolor=MET, alpha=0.12, label="meets it"),
     ]
     if any(s.cadence is not None for s in shown):
         handles.append(
@@ -310,10 +317,19 @@ def _time_axis(ax, times: Sequence[datetime], span) -> None:
         ax.set_xlim(span[0], span[1] + timedelta(days=1))
     locator = AutoDateLocator(minticks=3, maxticks=5)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+    # Month names, "Jan" included (not the year) where a year starts; days as "10 Feb".
+    formats = ["%Y", "%b", "%-d %b", "%H:%M", "%H:%M", "%S.%f"]
+    ax.xaxis.set_major_formatter(
+        ConciseDateFormatter(
+            locator,
+            formats=formats,
+            zero_formats=["", "%b", "%-d %b", "%H:%M", "%H:%M", "%M:%S"],
+            show_offset=False,
+        )
+    )
 
 
-def _metric_panel(ax, metric: MetricSeries, span) -> None:
+def _metric_panel(ax, metric: MetricSeries, span, limit: int) -> None:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     times = [at for at, _ in metric.points]
@@ -340,8 +356,6 @@ def _metric_panel(ax, metric: MetricSeries, span) -> None:
     low, high = min(values + levels), max(values + levels)
     pad = (high - low) * 0.18 or max(abs(high) * 0.05, 1)
     bottom, top = low - pad, high + pad * 1.6
-    if metric.unit == "%":
-        top = min(top, 100 + pad * 0.3)
     ax.set_ylim(bottom, top)
     # The met side of the milestone (else the target) is shaded.
     if lines:
@@ -355,30 +369,41 @@ def _metric_panel(ax, metric: MetricSeries, span) -> None:
         level = value * scale.factor
         ax.axhline(level, color=colour, linestyle=style, linewidth=1.6 if style == "--" else 2)
         ax.text(
-            0.01,
+            0.015,
             level,
-            " " + _goal_label(label, comparator, value, metric.unit),
+            _goal_label(label, comparator, value, metric.unit),
             transform=ax.get_yaxis_transform(),
             va="bottom",
             fontsize=9,
             color=colour,
+            path_effects=_halo(),
+            zorder=5,
         )
     ax.plot(times, values, color=LINE, marker="o", markersize=4, linewidth=2, zorder=3)
     latest_at, latest = metric.points[-1]
     goal = lines[-1] if lines else None
     good = goal is not None and meets(latest, goal[1], goal[2])
+    # Above the last point, or below it when a labelled line or the top is close above it.
+    span_y = top - bottom
+    above = min([(lv - values[-1]) for lv in levels if lv >= values[-1]] + [top - values[-1]])
+    below = min([(values[-1] - lv) for lv in levels if lv < values[-1]] + [values[-1] - bottom])
+    under = above / span_y < 0.2 and below > above
     ax.annotate(
         format_value(latest, metric.unit, near=goal[2] if goal else None),
         (latest_at, values[-1]),
-        xytext=(0, 9),
+        xytext=(-6, -8 if under else 8),
         textcoords="offset points",
-        ha="center",
+        ha="right",
+        va="top" if under else "bottom",
         fontsize=11,
         weight="bold",
         color=MET if good else (TARGET if goal else INK),
-        zorder=4,
+        path_effects=_halo(),
+        zorder=6,
     )
-    ax.set_title(_short(metric.name, 34), fontsize=13, color=INK, loc="left")
+    ax.set_title(
+        _short(metric.name, limit), fontsize=12 if limit < 30 else 13, color=INK, loc="left"
+    )
     ax.set_ylabel(scale.label, color=MUTED, fontsize=10)
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{number(v, 3)}{scale.suffix}"))
@@ -387,7 +412,7 @@ def _metric_panel(ax, metric: MetricSeries, span) -> None:
     _plain(ax)
 
 
-def _cadence_panel(ax, metric: MetricSeries, span) -> None:
+def _cadence_panel(ax, metric: MetricSeries, span, limit: int) -> None:
     """A running count of occurrences against the pace the cadence asks for."""
     from matplotlib.ticker import MaxNLocator
 
@@ -405,21 +430,22 @@ def _cadence_panel(ax, metric: MetricSeries, span) -> None:
         days = [first + timedelta(days=i) for i in range(0, (last - first).days + 1)]
         asked = [counted.cadence.asked(first, day) for day in days]
         ax.plot(days, asked, color=MUTED, linestyle="--", linewidth=1.4)
-        ax.fill_between(days, asked, max(asked + totals) * 1.25 + 1, color=MET, alpha=0.1)
+        ax.fill_between(days, asked, max(asked + totals) * 1.25 + 1, color=MET, alpha=0.12)
     ax.annotate(
         plural(counted.count, counted.noun),
         (times[-1], totals[-1]),
-        xytext=(0, 9),
+        xytext=(-4, 9),
         textcoords="offset points",
-        ha="center",
+        ha="right",
+        path_effects=_halo(),
         fontsize=11,
         weight="bold",
         color=MET if counted.met else TARGET if counted.met is False else INK,
     )
     ax.set_title(
-        f"{_short(metric.name, 26)} ({counted.cadence.text})", fontsize=13, color=INK, loc="left"
+        _short(metric.name, limit), fontsize=12 if limit < 30 else 13, color=INK, loc="left"
     )
-    ax.set_ylabel(f"{counted.noun}s so far", color=MUTED, fontsize=10)
+    ax.set_ylabel(f"{counted.noun}s so far ({counted.cadence.text})", color=MUTED, fontsize=10)
     ax.set_ylim(0, max([*totals, counted.asked]) * 1.25 + 1)
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     _time_axis(ax, times, span)
@@ -474,6 +500,13 @@ def sparklines(
                 color=MUTED,
             )
     return _png(figure)
+
+
+def _halo():
+    """A white outline around text drawn over lines: readable, and the lines stay visible."""
+    from matplotlib.patheffects import withStroke
+
+    return [withStroke(linewidth=3.5, foreground="white")]
 
 
 def _short(text: str, limit: int) -> str:

@@ -4,7 +4,6 @@ name what they compare with, trends relative to a target's direction, and cadenc
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -163,7 +162,7 @@ class Cadence:
     def asked(self, start: date, end: date) -> int:
         """How many occurrences the cadence asks for from `start` to `end`, both included:
         a daily cadence asks for one each working day (Monday to Friday); the others for
-        every whole unit elapsed."""
+        every whole week, fortnight or calendar month (quarter, year) elapsed."""
         if end < start:
             return 0
         days = (end - start).days + 1
@@ -171,7 +170,16 @@ class Cadence:
             weeks, rest = divmod(days, 7)
             extra = sum((start + timedelta(days=i)).weekday() < 5 for i in range(rest))
             return self.count * (weeks * 5 + extra)
-        return math.floor(days / CADENCE_UNITS[self.unit] * self.count + 1e-9)
+        if self.unit in ("week", "fortnight"):
+            return self.count * (days // round(CADENCE_UNITS[self.unit]))
+        months = {"month": 1, "quarter": 3, "year": 12}[self.unit]
+        return self.count * (_whole_months(start, end + timedelta(days=1)) // months)
+
+
+def _whole_months(start: date, end: date) -> int:
+    """Whole calendar months from `start` to `end` (exclusive): 1 Jan → 1 Apr is 3."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return max(0, months - (end.day < start.day))
 
 
 def cadence_of(cadence: str | None, text: str | None = None) -> Cadence | None:
