@@ -130,7 +130,9 @@ def _figure(width_px: int = WIDTH, height_px: int = HEIGHT):
 
 def _png(figure) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
+    figure.savefig(
+        buffer, format="png", dpi=DPI, facecolor="white", pil_kwargs={"compress_level": 3}
+    )
     return buffer.getvalue()
 
 
