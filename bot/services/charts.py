@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from bot.services.digests.model import CategorySummary, MetricSeries, QuarterlyDigest, WeeklyDigest
 from bot.services.metric_values import (
@@ -459,49 +459,79 @@ def sparklines(
     series: Sequence[MetricSeries], *, title: str, span: tuple[date | None, date | None]
 ) -> bytes:
     """The weekly digest's small picture: one row per metric with readings, its line over the
-    period so far against the goal (dotted), the latest value at the end."""
+    period so far against its goal (dotted; a cadence metric's running count against the
+    pace it asks), the latest value coloured by its verdict, and the goal beside it."""
     shown = charted(series)[:MAX_SPARKLINES]
-    height = max(260, 70 * len(shown) + 110)
+    row_px = 64
+    height = max(240, row_px * len(shown) + 90)
     figure = _figure(WIDTH, height)
-    figure.suptitle(title, x=0.02, y=1 - 30 / height, ha="left", fontsize=15, color=INK)
-    top, row_height = 1 - 70 / height, 70 / height
+    figure.suptitle(title, x=0.02, y=1 - 28 / height, ha="left", fontsize=15, color=INK)
+    top, row_height = 1 - 64 / height, row_px / height
     for row, metric in enumerate(shown):
         y = top - (row + 1) * row_height
-        figure.text(0.02, y + row_height * 0.4, _short(metric.name, 32), fontsize=12, color=INK)
-        ax = figure.add_axes((0.3, y + row_height * 0.15, 0.5, row_height * 0.7))
-        times = [at for at, _ in metric.points]
-        values = [v for _, v in metric.points]
-        goal = (
-            (metric.milestone, metric.milestone_comparator)
-            if metric.milestone is not None
-            else (metric.target, metric.comparator)
-        )
-        ax.plot(times, values, color=LINE, linewidth=1.8)
-        ax.plot(times[-1:], values[-1:], "o", color=LINE, markersize=4)
-        met = None
-        if goal[0] is not None and metric.cadence is None:
-            ax.axhline(goal[0], color=MILESTONE, linestyle=":", linewidth=1.5)
-            met = meets(values[-1], goal[1], goal[0])
+        middle = y + row_height * 0.5
+        if row % 2 == 0:
+            figure.patches.append(_band(figure, y, row_height))
+        figure.text(0.02, middle, _short(metric.name, 30), fontsize=12, color=INK, va="center")
+        ax = figure.add_axes((0.27, y + row_height * 0.14, 0.43, row_height * 0.72))
+        ax.set_axis_off()
         if span[0] is not None and span[1] is not None:
             ax.set_xlim(span[0], span[1] + timedelta(days=1))
-        ax.set_axis_off()
-        latest = (
-            plural(metric.cadence.count, metric.cadence.noun)
-            if metric.cadence is not None
-            else format_value(values[-1], metric.unit, near=goal[0])
-        )
-        colour = INK if met is None else MET if met else TARGET
-        figure.text(0.82, y + row_height * 0.4, latest, fontsize=12, weight="bold", color=colour)
-        if goal[0] is not None and metric.cadence is None:
-            symbol = COMPARATOR_SYMBOLS.get(goal[1] or "", "")
-            figure.text(
-                0.92,
-                y + row_height * 0.4,
-                f"{symbol} {format_value(goal[0], metric.unit)}",
-                fontsize=10,
-                color=MUTED,
+        points = sorted(metric.points)
+        times = [at for at, _ in points]
+        counted = metric.cadence
+        if counted is not None:
+            values, total = [], 0
+            for _, value in points:
+                total += max(0, round(value))
+                values.append(total)
+            if span[1] is not None:  # the count stands until today
+                today_ends = datetime.combine(span[1] + timedelta(days=1), time(), UTC)
+                times, values = [*times, today_ends], [*values, total]
+            ax.step(times, values, where="post", color=LINE, linewidth=1.8)
+            if span[0] is not None and span[1] is not None:
+                first, last = span
+                days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+                pace = [counted.cadence.asked(first, day) for day in days]
+                ax.plot(days, pace, color=MUTED, linestyle="--", linewidth=1.2)
+                values = values + pace
+            latest, met = plural(counted.count, counted.noun), counted.met
+            aside = counted.window
+            if counted.asked:
+                aside += f", {counted.cadence.text} asks {counted.asked}"
+        else:
+            values = [v for _, v in points]
+            goal, comparator = (
+                (metric.milestone, metric.milestone_comparator)
+                if metric.milestone is not None
+                else (metric.target, metric.comparator)
             )
+            ax.plot(times, values, color=LINE, linewidth=1.8)
+            met, aside = None, ""
+            if goal is not None:
+                ax.axhline(goal, color=MILESTONE, linestyle=":", linewidth=1.5)
+                met = meets(values[-1], comparator, goal)
+                symbol = COMPARATOR_SYMBOLS.get(comparator or "", "")
+                aside = f"{symbol} {format_value(goal, metric.unit)}"
+                values = [*values, goal]
+            latest = format_value(values[len(points) - 1], metric.unit, near=goal)
+        last = len(times) - 1 if counted is not None else len(points) - 1
+        ax.plot(times[last : last + 1], [values[last]], "o", color=LINE, markersize=4)
+        low, high = min(values), max(values)
+        pad = (high - low) * 0.15 or 1
+        ax.set_ylim(low - pad, high + pad)
+        colour = INK if met is None else MET if met else TARGET
+        figure.text(0.72, middle, latest, fontsize=12, weight="bold", color=colour, va="center")
+        figure.text(0.83, middle, aside, fontsize=10, color=MUTED, va="center")
     return _png(figure)
+
+
+def _band(figure, y: float, height: float):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle(
+        (0, y), 1, height, transform=figure.transFigure, color="#f6f8fa", zorder=-1, linewidth=0
+    )
 
 
 def _halo():

@@ -250,7 +250,7 @@ def cadence_window(cadence: Cadence, today: date, period_start: date | None) -> 
         return monday, "this week"
     if period_start is None:
         return today - timedelta(days=round(CADENCE_UNITS[cadence.unit]) - 1), "lately"
-    return period_start, "so far this period"
+    return period_start, "this period"
 
 
 def cadence_count(

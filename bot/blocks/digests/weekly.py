@@ -199,7 +199,9 @@ def change_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:
         groups.append([st.bold("New goals"), *cap(lines, LIST_LIMIT, more)])
     if ch.readings:
         lines = [
-            f"{st.text(r.name)}: "
+            f"{st.text(r.name)}: {plural(r.occurrences, r.noun)}"
+            if r.occurrences is not None
+            else f"{st.text(r.name)}: "
             + (f"{format_value(r.before, r.unit)} → " if r.before is not None else "")
             + f"{format_value(r.after, r.unit)} ({plural(r.readings, 'reading')})"
             for r in ch.readings

@@ -93,6 +93,8 @@ class ReadingChange:
     readings: int  # how many in the window
     before: float | None  # the latest reading at or before the window's start
     after: float  # the latest reading in the window
+    occurrences: int | None = None  # a cadence metric: what the window's readings count
+    noun: str = "occurrence"  # what one occurrence is called: "deploy", "session"
 
 
 @dataclass(frozen=True)

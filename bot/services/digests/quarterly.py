@@ -177,7 +177,7 @@ def _metrics(session, workspace, period, rows, ended: bool, now: datetime, today
         cadence = cadence_of(metric.cadence, metric.text)
         counted = None
         if cadence is not None:
-            window = f"in {period.label}" if ended else "so far this period"
+            window = f"in {period.label}" if ended else "this period"
             counted = cadence_count(
                 cadence,
                 points,

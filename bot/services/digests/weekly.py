@@ -44,6 +44,7 @@ from bot.services.digests.model import (
     UpcomingOccurrence,
     WeeklyDigest,
 )
+from bot.services.metric_values import occurrences
 from bot.services.metrics import (
     cadence_count,
     cadence_of,
@@ -271,8 +272,18 @@ def _metrics(session, workspace, now, since, period, rows):
         fresh = [value for at, value in points if since < at <= now]
         if fresh:
             before = opened.get(metric.id, (None, None))[1]
+            counted = occurrences(fresh) if view.cadence is not None else None
             changes.append(
-                ReadingChange(metric.key, metric.name, metric.unit, len(fresh), before, fresh[-1])
+                ReadingChange(
+                    metric.key,
+                    metric.name,
+                    metric.unit,
+                    len(fresh),
+                    before,
+                    fresh[-1],
+                    occurrences=counted,
+                    noun=occurrence_noun(metric.name),
+                )
             )
     return views, changes, charts
 
