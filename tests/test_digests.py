@@ -761,3 +761,28 @@ def test_post_quarterly_digest_uploads_the_chart(session_factory, quarter_ended,
         assert struct.unpack(">II", file["content"][16:24]) == (1200, 675)
     replies = [m for m in slack.fake.messages(slack.channel) if m.get("thread_ts") == posted.ts]
     assert posted.thread_count == 5 and len(replies) == 1 + 5  # the summary is its own parent
+
+
+def test_changes_run_since_the_previous_digest(session, acme):
+    from models import Delivery
+
+    schedule = session.scalar(
+        select(Schedule).where(Schedule.workspace_id == acme.id, Schedule.kind == "weekly_digest")
+    )
+    for due, state in (("2025-02-21 15:00", "sent"), ("2025-02-28 15:00", "sent")):
+        session.add(
+            Delivery(
+                workspace_id=acme.id,
+                schedule_id=schedule.id,
+                occurrence_key=due,
+                due_at=at(due),
+                state=state,
+            )
+        )
+    session.flush()
+    d = weekly_digest(session=session, workspace=acme, now=NOW)
+    assert d.changes.since == at("2025-02-28 15:00")
+    assert "Since 28 Feb" in str(weekly_digest_messages(d)[0].to_dict())
+    # A digest more than five weeks after the last one looks back one week.
+    later = weekly_digest(session=session, workspace=acme, now=at("2025-04-10 10:00"))
+    assert later.changes.since == at("2025-04-03 10:00")

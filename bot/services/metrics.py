@@ -278,8 +278,9 @@ def record_reading(
 def metric_view(
     session: Session, workspace: Workspace, metric: Metric, now: datetime
 ) -> MetricView:
-    """One metric's view in two small queries (its latest reading, this period's goal for it),
-    so recording a reading costs the same however long the history."""
+    """One metric's view in a few small queries (its latest reading, this period's goal for
+    it, and for a cadence metric its readings in the window it is counted over), so recording
+    a reading costs the same however long the history."""
     latest = session.scalar(
         select(MetricReading)
         .where(MetricReading.metric_id == metric.id, MetricReading.workspace_id == workspace.id)

@@ -15,6 +15,8 @@ from models import (
     Category,
     Checkin,
     CheckinPrompt,
+    Delivery,
+    DeliveryState,
     Goal,
     GoalOwner,
     Member,
@@ -385,3 +387,21 @@ def rewritten_after(
     if not later:
         return added, later, {}
     return added, later, audit_before(session, workspace_id, actions, now, FAR_FUTURE)
+
+
+def previous_digest_at(
+    session: Session, workspace_id: int, kind: str, before: datetime, after: datetime
+) -> datetime | None:
+    """When the last digest of `kind` that was sent was due, strictly before `before` and
+    after `after` (None when there was none)."""
+    return session.scalar(
+        select(func.max(Delivery.due_at))
+        .join(Schedule, Schedule.id == Delivery.schedule_id)
+        .where(
+            Schedule.workspace_id == workspace_id,
+            Schedule.kind == kind,
+            Delivery.state == DeliveryState.SENT,
+            Delivery.due_at < before,
+            Delivery.due_at > after,
+        )
+    )

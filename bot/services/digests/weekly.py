@@ -56,7 +56,16 @@ from bot.services.periods import current_period, periods_of, workspace_today
 from bot.services.schedule_rules.errors import RuleError
 from bot.services.schedules import view_of
 from bot.services.settings import setting
-from models import GOAL_STATUSES, AuditEntry, Goal, GoalStatus, Metric, Period, Workspace
+from models import (
+    GOAL_STATUSES,
+    AuditEntry,
+    Goal,
+    GoalStatus,
+    Metric,
+    Period,
+    ScheduleKind,
+    Workspace,
+)
 
 GOAL_ACTIONS = (*STATE_ACTIONS, "goal.add")
 log = logging.getLogger(__name__)
@@ -68,10 +77,13 @@ def weekly_digest(
 ) -> WeeklyDigest:
     """The digest of the current period as of `now`: every part reads the same instant (goals
     as they stood then, answers, readings and audit entries up to then) in one snapshot;
-    changes since `since` (default: a week before `now`). Runs the same fixed number of
-    queries however big the roadmap is."""
+    changes since `since` (default: since the previous weekly digest was due, else a week).
+    Runs the same fixed number of queries however big the roadmap is."""
     snapshot(session)
-    since = since or now - timedelta(days=7)
+    if since is None:  # since the last weekly digest sent (within five weeks), else a week
+        since = q.previous_digest_at(
+            session, workspace.id, ScheduleKind.WEEKLY_DIGEST, now, now - timedelta(days=35)
+        ) or now - timedelta(days=7)
     today = workspace_today(workspace, now)
     periods = periods_of(session, workspace.id)
     period = current_period(periods, today)
