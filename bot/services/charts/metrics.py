@@ -1,21 +1,32 @@
-"""The digests' pictures as PNG bytes: the goals by category, the metrics against their
-targets, and the weekly sparklines. Drawn with matplotlib's object API on an Agg canvas (no
-pyplot, no global state: each call builds its own Figure, so threads may draw side by side).
-
-`planned_charts` decides which pictures a digest has, without drawing: the builders announce
-exactly those, and the senders upload exactly those (`draw`).
-"""
+"""The metrics chart (one panel per metric against its target and milestone) and the weekly
+sparklines."""
 
 from __future__ import annotations
 
-import io
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.services.digests.model import CategorySummary, MetricSeries, QuarterlyDigest, WeeklyDigest
+from bot.services.charts.style import (
+    GRID,
+    HEIGHT,
+    INK,
+    LINE,
+    MAX_PANELS,
+    MAX_SPARKLINES,
+    MET,
+    MILESTONE,
+    MUTED,
+    TARGET,
+    WIDTH,
+    figure_of,
+    halo,
+    plain,
+    png_of,
+    short,
+)
+from bot.services.digests.model import MetricSeries
 from bot.services.metric_values import (
     COMPARATOR_SYMBOLS,
     TIME_SECONDS,
@@ -26,185 +37,10 @@ from bot.services.metric_values import (
     time_unit,
 )
 
-WIDTH, HEIGHT, DPI = 1200, 675, 100
-MAX_PANELS = 8
-MAX_SPARKLINES = 8
-INK, MUTED, GRID = "#24292f", "#57606a", "#d0d7de"
-LINE = "#0969da"
-TARGET = "#cf222e"
-MILESTONE = "#9a6700"
-MET = "#1a7f37"
-# The goals chart's groups: (label, statuses, colour), in the order the bars stack.
-GOAL_GROUPS = (
-    ("done", ("done",), "#2da44e"),
-    ("on track", ("on-track",), "#54aeff"),
-    ("at risk, off track or blocked", ("at-risk", "off-track", "blocked"), "#e16f24"),
-    ("not started", ("not-started",), "#d0d7de"),
-)
-
-
-@dataclass(frozen=True)
-class ChartPlan:
-    """One picture a digest uploads in its thread."""
-
-    kind: str  # "goals", "metrics" or "sparklines"
-    filename: str
-    title: str
-    alt: str  # alt text: what the picture shows, for people who cannot see it
-
-
-def _slug(text: str | None) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", (text or "roadmap").lower()).strip("-")
-
 
 def charted(series: Sequence[MetricSeries]) -> list[MetricSeries]:
     """The metrics that get a panel: those with readings in the period."""
     return [s for s in series if s.points]
-
-
-def planned_charts(d: WeeklyDigest | QuarterlyDigest) -> list[ChartPlan]:
-    """The pictures `d` has: for a quarterly digest the goals chart (when the period has
-    goals) and the metrics chart (when a metric has readings in it); for a weekly digest the
-    sparklines, when `/roadmap config digest images on` and a metric has readings."""
-    if isinstance(d, QuarterlyDigest):
-        if d.period is None:
-            return []
-        plans = []
-        slug = _slug(d.period)
-        if d.goals:
-            plans.append(
-                ChartPlan(
-                    "goals",
-                    f"roadmap-{slug}-goals.png",
-                    f"{d.period}: goals by category",
-                    f"{plural(d.goals, 'goal')} of {d.period} by category and status: "
-                    + "; ".join(f"{c.name} {c.done} of {c.goals} done" for c in d.categories),
-                )
-            )
-        shown = charted(d.series)
-        if shown:
-            plans.append(
-                ChartPlan(
-                    "metrics",
-                    f"roadmap-{slug}-metrics.png",
-                    f"{d.period}: metrics against their targets",
-                    f"Readings of {plural(len(shown), 'metric')} over {d.period}: "
-                    + ", ".join(s.name for s in shown[:MAX_PANELS]),
-                )
-            )
-        return plans
-    if d.overview.period is None or not d.images or not charted(d.series):
-        return []
-    shown = charted(d.series)
-    return [
-        ChartPlan(
-            "sparklines",
-            f"roadmap-{_slug(d.overview.period)}-week-{d.overview.week}-metrics.png",
-            f"{d.overview.period}, week {d.overview.week}: metrics",
-            f"Sparklines of {plural(len(shown), 'metric')} against their targets",
-        )
-    ]
-
-
-def draw(plan: ChartPlan, d: WeeklyDigest | QuarterlyDigest) -> bytes:
-    """The PNG of one planned picture."""
-    if plan.kind == "goals":
-        return goals_chart(d.categories, title=plan.title)
-    if plan.kind == "metrics":
-        return metrics_chart(d.series, title=plan.title, span=(d.start, d.end))
-    o = d.overview
-    return sparklines(d.series, title=plan.title, span=(o.start, min(o.end, d.today)))
-
-
-# --- drawing ------------------------------------------------------------------------------------
-
-
-def _figure(width_px: int = WIDTH, height_px: int = HEIGHT):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width_px / DPI, height_px / DPI), dpi=DPI, facecolor="white")
-    FigureCanvasAgg(figure)
-    return figure
-
-
-def _png(figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(
-        buffer, format="png", dpi=DPI, facecolor="white", pil_kwargs={"compress_level": 3}
-    )
-    return buffer.getvalue()
-
-
-def _plain(ax) -> None:
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    for side in ("left", "bottom"):
-        ax.spines[side].set_color(GRID)
-    ax.tick_params(colors=MUTED, labelsize=9, length=0)
-
-
-def goals_chart(categories: Sequence[CategorySummary], *, title: str) -> bytes:
-    """Per category, one horizontal bar stacking its goals by status (done, on track, at risk
-    or worse, not started), each part labelled with its count, and "2 of 6 done" at the end."""
-    from matplotlib.patches import Patch
-
-    figure = _figure()
-    figure.suptitle(title, x=0.03, y=0.95, ha="left", fontsize=18, color=INK, weight="bold")
-    shown = list(categories)[:12]
-    if not shown:
-        figure.text(0.5, 0.5, "No goals in this period", ha="center", color=MUTED, fontsize=14)
-        return _png(figure)
-    ax = figure.add_axes((0.24, 0.1, 0.6, 0.7))
-    names = [_short(c.name, 30) for c in shown]
-    rows = range(len(shown))
-    widest = max(c.goals for c in shown)
-    lefts = [0] * len(shown)
-    for _label, statuses, colour in GOAL_GROUPS:
-        counts = [sum(c.by_status.get(s, 0) for s in statuses) for c in shown]
-        ax.barh(rows, counts, left=lefts, color=colour, height=0.62, edgecolor="white")
-        for row, (left, count) in enumerate(zip(lefts, counts, strict=True)):
-            if count and count / widest >= 0.04:
-                dark = colour in ("#2da44e", "#e16f24")
-                ax.text(
-                    left + count / 2,
-                    row,
-                    str(count),
-                    ha="center",
-                    va="center",
-                    fontsize=12,
-                    weight="bold",
-                    color="white" if dark else INK,
-                )
-        lefts = [a + b for a, b in zip(lefts, counts, strict=True)]
-    for row, c in enumerate(shown):
-        ax.text(
-            c.goals + widest * 0.015,
-            row,
-            f"{c.done} of {plural(c.goals, 'goal')} done",
-            va="center",
-            fontsize=11,
-            color=MUTED,
-        )
-    _plain(ax)
-    ax.set_yticks(list(rows), names)
-    ax.tick_params(axis="y", labelsize=13, labelcolor=INK)
-    ax.invert_yaxis()
-    ax.set_xlim(0, widest * 1.01)
-    ax.set_xlabel("goals", color=MUTED, fontsize=11)
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.grid(axis="x", color=GRID, linewidth=0.6, alpha=0.6)
-    ax.set_axisbelow(True)
-    figure.legend(
-        handles=[Patch(facecolor=colour, label=label) for label, _, colour in GOAL_GROUPS],
-        loc="upper left",
-        bbox_to_anchor=(0.03, 0.9),
-        ncols=4,
-        frameon=False,
-        fontsize=12,
-        handlelength=1.4,
-    )
-    return _png(figure)
 
 
 @dataclass(frozen=True)
@@ -261,12 +97,12 @@ def metrics_chart(
     shown = charted(series)
     more = len(shown) - MAX_PANELS
     shown = shown[:MAX_PANELS]
-    figure = _figure(width_px, height_px)
+    figure = figure_of(width_px, height_px)
     heading = title + (f" (first {MAX_PANELS}; {more} more)" if more > 0 else "")
     figure.suptitle(heading, x=0.02, y=0.97, ha="left", fontsize=16, color=INK, weight="bold")
     if not shown:
         figure.text(0.5, 0.5, "No metric readings in this period", ha="center", color=MUTED)
-        return _png(figure)
+        return png_of(figure)
     rows, columns = (1, len(shown)) if len(shown) <= 3 else (2, math.ceil(len(shown) / 2))
     axes = figure.subplots(rows, columns, squeeze=False)
     figure.subplots_adjust(
@@ -309,7 +145,7 @@ def metrics_chart(
         fontsize=11,
         handlelength=2.2,
     )
-    return _png(figure)
+    return png_of(figure)
 
 
 def _time_axis(ax, times: Sequence[datetime], span) -> None:
@@ -378,7 +214,7 @@ def _metric_panel(ax, metric: MetricSeries, span, limit: int) -> None:
             va="bottom",
             fontsize=9,
             color=colour,
-            path_effects=_halo(),
+            path_effects=halo(),
             zorder=5,
         )
     ax.plot(times, values, color=LINE, marker="o", markersize=4, linewidth=2, zorder=3)
@@ -400,18 +236,18 @@ def _metric_panel(ax, metric: MetricSeries, span, limit: int) -> None:
         fontsize=11,
         weight="bold",
         color=MET if good else (TARGET if goal else INK),
-        path_effects=_halo(),
+        path_effects=halo(),
         zorder=6,
     )
     ax.set_title(
-        _short(metric.name, limit), fontsize=12 if limit < 30 else 13, color=INK, loc="left"
+        short(metric.name, limit), fontsize=12 if limit < 30 else 13, color=INK, loc="left"
     )
     ax.set_ylabel(scale.label, color=MUTED, fontsize=10)
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{number(v, 3)}{scale.suffix}"))
     _time_axis(ax, times, span)
     ax.grid(axis="y", color=GRID, linewidth=0.6, alpha=0.6)
-    _plain(ax)
+    plain(ax)
 
 
 def _cadence_panel(ax, metric: MetricSeries, span, limit: int) -> None:
@@ -439,20 +275,20 @@ def _cadence_panel(ax, metric: MetricSeries, span, limit: int) -> None:
         xytext=(-4, 9),
         textcoords="offset points",
         ha="right",
-        path_effects=_halo(),
+        path_effects=halo(),
         fontsize=11,
         weight="bold",
         color=MET if counted.met else TARGET if counted.met is False else INK,
     )
     ax.set_title(
-        _short(metric.name, limit), fontsize=12 if limit < 30 else 13, color=INK, loc="left"
+        short(metric.name, limit), fontsize=12 if limit < 30 else 13, color=INK, loc="left"
     )
     ax.set_ylabel(f"{counted.noun}s so far ({counted.cadence.text})", color=MUTED, fontsize=10)
     ax.set_ylim(0, max([*totals, counted.asked]) * 1.25 + 1)
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     _time_axis(ax, times, span)
     ax.grid(axis="y", color=GRID, linewidth=0.6, alpha=0.6)
-    _plain(ax)
+    plain(ax)
 
 
 def sparklines(
@@ -464,7 +300,7 @@ def sparklines(
     shown = charted(series)[:MAX_SPARKLINES]
     row_px = 64
     height = max(240, row_px * len(shown) + 90)
-    figure = _figure(WIDTH, height)
+    figure = figure_of(WIDTH, height)
     figure.suptitle(title, x=0.02, y=1 - 28 / height, ha="left", fontsize=15, color=INK)
     top, row_height = 1 - 64 / height, row_px / height
     for row, metric in enumerate(shown):
@@ -472,7 +308,7 @@ def sparklines(
         middle = y + row_height * 0.5
         if row % 2 == 0:
             figure.patches.append(_band(figure, y, row_height))
-        figure.text(0.02, middle, _short(metric.name, 30), fontsize=12, color=INK, va="center")
+        figure.text(0.02, middle, short(metric.name, 30), fontsize=12, color=INK, va="center")
         ax = figure.add_axes((0.27, y + row_height * 0.14, 0.43, row_height * 0.72))
         ax.set_axis_off()
         if span[0] is not None and span[1] is not None:
@@ -523,7 +359,7 @@ def sparklines(
         colour = INK if met is None else MET if met else TARGET
         figure.text(0.72, middle, latest, fontsize=12, weight="bold", color=colour, va="center")
         figure.text(0.83, middle, aside, fontsize=10, color=MUTED, va="center")
-    return _png(figure)
+    return png_of(figure)
 
 
 def _band(figure, y: float, height: float):
@@ -532,14 +368,3 @@ def _band(figure, y: float, height: float):
     return Rectangle(
         (0, y), 1, height, transform=figure.transFigure, color="#f6f8fa", zorder=-1, linewidth=0
     )
-
-
-def _halo():
-    """A white outline around text drawn over lines: readable, and the lines stay visible."""
-    from matplotlib.patheffects import withStroke
-
-    return [withStroke(linewidth=3.5, foreground="white")]
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
