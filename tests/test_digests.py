@@ -271,8 +271,8 @@ def test_weekly_metrics_and_forecasts(session, acme):
 def test_weekly_coming_up(session, acme):
     up = weekly_digest(session=session, workspace=acme, now=NOW).coming_up
     assert (up.knowledge_sharing.on, up.knowledge_sharing.presenter) == (date(2025, 3, 6), ALICE)
-    assert up.retrospective is None
-    assert up.schedule("retrospective").rule == "last friday of the quarter 14:00"
+    # Not a rule ("last friday of the quarter 14:00"): the date it gives after NOW.
+    assert (up.retrospective.on, up.retrospective.at) == (date(2025, 3, 28), at("2025-03-28 14:00"))
 
 
 def test_weekly_rendering(session, acme):
@@ -285,7 +285,7 @@ def test_weekly_rendering(session, acme):
     assert "`UCAROL001`" in top  # no name known, mentions off: the id, not a ping
     thread = " ".join(str(m.to_dict()) for m in details)
     assert "at this rate reaches 85% around 12 Mar" in thread
-    assert "Tracing &lt;with&gt; OTel" in thread and "last friday of the quarter" in thread
+    assert "Tracing &lt;with&gt; OTel" in thread and "*Retrospective* Fri 28 Mar 14:00" in thread
     assert "40% → 60% (+20)" in thread and "on-track → off-track" in thread
     text = digest_text(d)
     assert text.startswith("Roadmap weekly · Q1 2025 · week 10 of 13")
@@ -406,6 +406,7 @@ def quarter_ended(session, acme) -> Workspace:
                 details={"to": "G40"},
             )
         )
+        session.flush()
     session.commit()
     return acme
 
@@ -434,7 +435,7 @@ def test_quarterly_digest_of_the_last_period(session, quarter_ended):
     summary, details = quarterly_digest_messages(d)
     assert len(summary.blocks) <= 8 and "2 of 14 goals done (14%)" in str(summary.to_dict())
     assert "carried over (G38)" in str([m.to_dict() for m in details])
-    assert "milestone ≥ 99.9% ✓ · target 99.9% → 99.99% ✗" in digest_text(d)
+    assert "99.95% on 28 Mar · Q1 2025 milestone ≥ 99.9% ✓ · final ≥ 99.99% ✗" in digest_text(d)
 
 
 def test_quarterly_compares_with_the_previous_period(session, quarter_ended):
@@ -753,11 +754,35 @@ def test_post_quarterly_digest_uploads_the_chart(session_factory, quarter_ended,
     )
     assert slack.fake.calls_to("files.getUploadURLExternal")
     assert slack.fake.calls_to("files.completeUploadExternal")
-    (stored,) = slack.fake.files.values()
-    assert stored["content"][:8] == PNG and struct.unpack(">II", stored["content"][16:24]) == (
-        1200,
-        675,
-    )
-    assert stored["name"] == "roadmap-q1-2025.png" and stored["thread_ts"] == posted.ts
+    stored = {f["name"]: f for f in slack.fake.files.values()}
+    assert set(stored) == {"roadmap-q1-2025-goals.png", "roadmap-q1-2025-metrics.png"}
+    for file in stored.values():
+        assert file["content"][:8] == PNG and file["thread_ts"] == posted.ts
+        assert struct.unpack(">II", file["content"][16:24]) == (1200, 675)
     replies = [m for m in slack.fake.messages(slack.channel) if m.get("thread_ts") == posted.ts]
-    assert posted.thread_count == 4 and len(replies) == 1 + 4  # the summary is its own parent
+    assert posted.thread_count == 5 and len(replies) == 1 + 5  # the summary is its own parent
+
+
+def test_changes_run_since_the_previous_digest(session, acme):
+    from models import Delivery
+
+    schedule = session.scalar(
+        select(Schedule).where(Schedule.workspace_id == acme.id, Schedule.kind == "weekly_digest")
+    )
+    for due, state in (("2025-02-21 15:00", "sent"), ("2025-02-28 15:00", "sent")):
+        session.add(
+            Delivery(
+                workspace_id=acme.id,
+                schedule_id=schedule.id,
+                occurrence_key=due,
+                due_at=at(due),
+                state=state,
+            )
+        )
+    session.flush()
+    d = weekly_digest(session=session, workspace=acme, now=NOW)
+    assert d.changes.since == at("2025-02-28 15:00")
+    assert "Since 28 Feb" in str(weekly_digest_messages(d)[0].to_dict())
+    # A digest more than five weeks after the last one looks back one week.
+    later = weekly_digest(session=session, workspace=acme, now=at("2025-04-10 10:00"))
+    assert later.changes.since == at("2025-04-03 10:00")

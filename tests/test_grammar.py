@@ -54,7 +54,7 @@ KINDS = (
 )
 SETTINGS = (
     "timezone, channel, admins, checkins, holidays, reactions, chase, api-token, mentions, "
-    "retention."
+    "retention, digest."
 )
 
 

@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import HeaderBlock, MarkdownTextObject, SectionBloc
 from bot.blocks.goals import person
 from bot.blocks.message import Message, context, section, simple
 from bot.blocks.text import escape_mrkdwn, truncate
-from bot.services.metrics import MetricView, ReadingResult, format_value
+from bot.services.metrics import MetricView, ReadingResult, format_value, plural
 from bot.services.settings import ConfigView
 
 
@@ -36,7 +36,7 @@ def metrics_list(metrics: list[MetricView]) -> Message:
             continue
         text = f"*{kind.title()}*\n" + "\n".join(metric_line(m) for m in rows)
         blocks.append(section(text))
-        lines += [f"{m.name}: {format_value(m.latest, m.unit)}" for m in rows]
+        lines += [f"{m.name}: {m.latest_text}" for m in rows]
     blocks.append(context("Record a reading: `/roadmap metric uptime 99.95`"))
     return Message(text="Success metrics: " + escape_mrkdwn("; ".join(lines)), blocks=blocks)
 
@@ -48,8 +48,10 @@ def metric_line(metric: MetricView) -> str:
         None: ":heavy_minus_sign:",
     }
     latest = "no reading yet"
-    if metric.latest is not None:
-        latest = format_value(metric.latest, metric.unit)
+    if metric.cadence is not None:
+        latest = metric.cadence.text
+    elif metric.latest is not None:
+        latest = metric.latest_text
     goal = f" · this period {escape_mrkdwn(metric.milestone)}" if metric.milestone else ""
     return (
         f"{mark[metric.on_target]} {escape_mrkdwn(metric.name)}: *{escape_mrkdwn(latest)}* "
@@ -58,15 +60,24 @@ def metric_line(metric: MetricView) -> str:
 
 
 def reading_recorded(result: ReadingResult) -> Message:
+    """ "Recorded API response time = 200 ms — misses the < 200 ms target.", or for a cadence
+    metric "Recorded 1 deploy: 4 deploys this week, daily asks 5." """
     metric = result.metric
-    value = escape_mrkdwn(format_value(result.value, metric.unit))
-    verdict = {True: " :white_check_mark: on target", False: " — below target", None: ""}[
-        metric.on_target
-    ]
+    name = escape_mrkdwn(metric.name)
     if not result.recorded:
-        text = f"That reading of {escape_mrkdwn(metric.name)} was already recorded."
+        text = f"That reading of {name} was already recorded."
+    elif metric.cadence is not None:
+        count = metric.cadence
+        recorded = plural(max(0, round(result.value)), count.noun)
+        text = f":bar_chart: Recorded {recorded} for {name}: {escape_mrkdwn(count.text)}."
     else:
-        text = f":bar_chart: Recorded {escape_mrkdwn(metric.name)} = *{value}*{verdict}."
+        near = metric.verdict.goal.value if metric.verdict is not None else None
+        value = escape_mrkdwn(format_value(result.value, metric.unit, near=near))
+        verdict = ""
+        if metric.verdict is not None:
+            said = escape_mrkdwn(metric.verdict.text)
+            verdict = f" :white_check_mark: {said}" if metric.verdict.met else f" — {said}"
+        text = f":bar_chart: Recorded {name} = *{value}*{verdict}."
     return Message(text=text, blocks=[section(text)])
 
 
@@ -85,6 +96,7 @@ def config_message(config: ConfigView) -> Message:
         f"*Check-in prompts*: {prompts}",
         f"*Public holidays*: {escape_mrkdwn(config.holidays or 'not observed')}",
         f"*Mentions in digests*: {config.mentions}",
+        f"*Metrics picture in the weekly digest*: {config.digest_images}",
         f"*Keep data after uninstall*: {config.retention_days} days",
         f"*Check-in reactions*: {reactions}",
         "*Reminder for unanswered prompts*: "

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime, time
+from pathlib import Path
 
 from bot.blocks.digests import digest_text
 from bot.cli.roadmap import open_database
 from bot.cli.workspace import cli_workspace
 from bot.config import Settings
 from bot.runtime import make_web_client
-from bot.services.digests import quarterly_digest, weekly_digest
+from bot.services.digests import WeeklyDigest, quarterly_digest, weekly_digest
 from bot.services.errors import ServiceError
 from bot.services.workspaces import WorkspaceError
 from models import utcnow
@@ -24,6 +25,11 @@ def add_parsers(subparsers) -> None:
     parser.add_argument("--as-of", help="date or ISO instant to build it as of (default: now)")
     parser.add_argument("--period", help="quarterly: the period, e.g. 'Q1 2025'")
     parser.add_argument("--preview", action="store_true", help="print it instead of posting")
+    parser.add_argument(
+        "--charts",
+        metavar="DIR",
+        help="with --preview: write the pictures it would upload into DIR and print their paths",
+    )
     parser.set_defaults(handler=cmd_digest)
 
 
@@ -36,11 +42,33 @@ def _as_of(text: str | None) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+def write_charts(digest, folder: Path) -> list[Path]:
+    """Draw the digest's pictures (exactly those a post would upload) into `folder`."""
+    from bot.services.charts import draw, planned_charts
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for plan in planned_charts(digest):
+        path = folder / plan.filename
+        path.write_bytes(draw(plan, digest))
+        paths.append(path)
+    return paths
+
+
+def no_charts(digest) -> str:
+    if isinstance(digest, WeeklyDigest) and not digest.images:
+        return "No charts: the weekly digest adds one with `/roadmap config digest images on`."
+    return "No charts: nothing to draw (no goals, and no metric readings in the period)."
+
+
 def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     try:
         now = _as_of(args.as_of)
     except ValueError:
         print(f"error: --as-of {args.as_of!r} is not a date or ISO-8601 instant", file=sys.stderr)
+        return 2
+    if args.charts and not args.preview:
+        print("error: --charts writes the pictures of a --preview.", file=sys.stderr)
         return 2
     if not args.preview and not settings.slack_bot_token:
         print("error: posting needs SLACK_BOT_TOKEN; use --preview to print it.", file=sys.stderr)
@@ -59,6 +87,12 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
                             session=session, workspace=workspace, period_label=args.period, now=now
                         )
                     print(digest_text(digest))
+                    if args.charts:
+                        paths = write_charts(digest, Path(args.charts))
+                        for path in paths:
+                            print(f"Chart: {path}")
+                        if not paths:
+                            print(no_charts(digest))
                     continue
                 if not workspace.roadmap_channel_id:
                     print(

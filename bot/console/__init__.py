@@ -2,7 +2,8 @@
 
 The console runs the real Bolt app in-process. The fake Slack (bot/fakeslack), seeded with a
 local workspace, answers the Web API calls the app makes, and everything the app posts,
-updates, opens or uploads is printed as text.
+updates, opens or uploads is printed as text; uploaded files are also saved into a folder
+($ROADMAP_CONSOLE_FILES) and their paths printed.
 """
 
 from __future__ import annotations

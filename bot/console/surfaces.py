@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.console.render import Renderer, wrap
@@ -12,6 +15,35 @@ from bot.console.workspace import LocalWorkspace
 from bot.fakeslack import Shown, SlackError
 
 FILE_PREVIEW_LINES = 12
+FILES_ENV = "ROADMAP_CONSOLE_FILES"  # where the console saves files the app uploads
+
+
+def files_folder() -> Path:
+    """$ROADMAP_CONSOLE_FILES, else `roadmap-console-files` in the system's temporary folder."""
+    folder = Path(
+        os.environ.get(FILES_ENV) or Path(tempfile.gettempdir()) / "roadmap-console-files"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def save_file(folder: Path, name: str, content: bytes) -> Path:
+    """Write `content` as `name` in `folder` (name-2.png, name-3.png… when taken)."""
+    safe = Path(name).name or "file"
+    path, stem, suffix, n = folder / safe, Path(safe).stem, Path(safe).suffix, 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}{suffix}"
+    path.write_bytes(content)
+    return path
+
+
+def _is_text(content: bytes) -> bool:
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in content
 
 
 @dataclass(frozen=True)
@@ -180,6 +212,12 @@ class SurfacePrinter:
         if data.get("initial_comment"):
             self.print(wrap(self.renderer.mrkdwn(data["initial_comment"]).splitlines()))
         self.print(f"📎 {data.get('title')} ({data.get('name')}, {data.get('size', 0)} bytes)")
+        content = (self.slack.fake.files.get(str(data.get("id"))) or {}).get("content")
+        if content is not None:
+            path = save_file(files_folder(), str(data.get("name") or "file"), bytes(content))
+            self.print(f"   saved to {path}")
+            if not _is_text(bytes(content)):
+                return
         lines = str(data.get("content", "")).splitlines()
         for line in lines[:FILE_PREVIEW_LINES]:
             self.print(self.renderer.dim("  │ " + line))

@@ -1,4 +1,5 @@
-"""`/roadmap digest weekly|quarterly [preview]`: post the digest now, or show it to me."""
+"""`/roadmap digest weekly|quarterly [preview]`: post the digest now, or show it to me (with
+its charts in my DM)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from bot.blocks.digests import quarterly_digest_messages, weekly_digest_messages
 from bot.blocks.message import simple
 from bot.flows.commands import CommandCall, Digest
 from bot.flows.context import FlowContext
-from bot.flows.outcome import Effect, Outcome, RespondTo, RunDeliveries
+from bot.flows.outcome import Effect, Outcome, RespondTo, RunDeliveries, Upload
 from bot.scheduling.manual import manual_delivery
 from bot.services.actors import require_admin
+from bot.services.charts import draw, planned_charts
 from bot.services.digests import quarterly_digest, weekly_digest
+from bot.services.metrics import plural
 
 MAX_RESPONSE_POSTS = 5  # Slack accepts five posts per response_url
 
@@ -36,20 +39,33 @@ def digest(call: CommandCall[Digest], ctx: FlowContext) -> Outcome:
 
 
 def preview(call: CommandCall[Digest], ctx: FlowContext) -> Outcome:
-    """Private: the summary, then as much detail as the response_url takes, then a note."""
+    """Private: the summary, then as much detail as the response_url takes, then a note; the
+    pictures the digest would upload go to the requester's DM."""
     if call.command.kind == "weekly":
-        summary, details = weekly_digest_messages(
-            weekly_digest(session=ctx.session, workspace=ctx.workspace, now=ctx.now)
-        )
+        digest = weekly_digest(session=ctx.session, workspace=ctx.workspace, now=ctx.now)
+        summary, details = weekly_digest_messages(digest)
     else:
-        summary, details = quarterly_digest_messages(
-            quarterly_digest(
-                session=ctx.session, workspace=ctx.workspace, period_label=None, now=ctx.now
-            )
+        digest = quarterly_digest(
+            session=ctx.session, workspace=ctx.workspace, period_label=None, now=ctx.now
         )
-    note = simple("That was a preview: only you can see it. Drop `preview` to post it.")
+        summary, details = quarterly_digest_messages(digest)
+    plans = planned_charts(digest)
+    said = "That was a preview: only you can see it. Drop `preview` to post it."
+    if plans:
+        said += f" Its {plural(len(plans), 'chart')} went to your DM with me."
+    note = simple(said)
     effects: list[Effect] = []
     if call.response_url:
         more = [*details[: MAX_RESPONSE_POSTS - 2], note]
         effects = [RespondTo(call.response_url, m, replace_original=False) for m in more]
+    for plan in plans:
+        effects.append(
+            Upload(
+                channel=ctx.actor.user_id,
+                content=draw(plan, digest),
+                filename=plan.filename,
+                title=plan.title,
+                initial_comment=f"Preview of the {call.command.kind} digest's chart: {plan.alt}",
+            )
+        )
     return Outcome(reply=summary, effects=effects)

@@ -1,5 +1,5 @@
-"""What the weekly and quarterly digests share: a summary in the channel, the details (and
-the quarterly chart) in its thread, resumed where a cut run stopped."""
+"""What the weekly and quarterly digests share: a summary in the channel, the details and the
+pictures in its thread, resumed where a cut run stopped."""
 
 from __future__ import annotations
 
@@ -35,16 +35,17 @@ def _part_metadata(metadata: dict | None, part: str) -> dict | None:
     return {**metadata, "event_payload": payload}
 
 
-def _posted_parts(replies: dict, metadata: dict | None, chart_name: str | None) -> set[str]:
-    """Which thread parts (and whether the chart) a resumed digest already posted."""
+def _posted_parts(replies: dict, metadata: dict | None, chart_names: set[str]) -> set[str]:
+    """Which thread parts (and which charts, by file name) a resumed digest already posted."""
     parts: set[str] = set()
     wanted = (metadata or {}).get("event_payload", {})
     for reply in replies.get("messages", []):
         payload = (reply.get("metadata") or {}).get("event_payload") or {}
         if wanted and all(payload.get(k) == v for k, v in wanted.items()) and "part" in payload:
             parts.add(payload["part"])
-        if chart_name and any(f.get("name") == chart_name for f in reply.get("files", [])):
-            parts.add("chart")
+        for file in reply.get("files", []):
+            if file.get("name") in chart_names:
+                parts.add("chart:" + file["name"])
     return parts
 
 
@@ -55,13 +56,14 @@ def digest_calls(
     team_id: str,
     summary: Message,
     details: list[Message],
-    chart: dict | None = None,
+    charts: list[dict] | None = None,
     metadata: dict | None = None,
     posted_ts: str | None = None,
     on_posted: Callable[[str], None] | None = None,
 ) -> Job:
     """The Slack calls of one digest: the summary (unless `posted_ts` says it is out), then
-    each detail and the chart in its thread, skipping parts a crashed run already posted.
+    each detail and each chart (files_upload_v2 arguments) in its thread, skipping parts a
+    crashed run already posted.
     Returns a PostedDigest; a detail that fails is reported, the rest still go out."""
     if posted_ts is None:
         posted = yield Call(
@@ -86,7 +88,7 @@ def digest_calls(
                 ).data
             ),
         )
-        done = _posted_parts(replies, metadata, chart and chart["filename"])
+        done = _posted_parts(replies, metadata, {c["filename"] for c in charts or ()})
     # Parts are named by their section (not their place: an empty section is left out, and a
     # resumed digest may have one more or one fewer than the run that was cut).
     parts: list[tuple[str, str, Callable[[], Any]]] = [
@@ -100,12 +102,12 @@ def digest_calls(
         for number, detail in enumerate(details, start=1)
         for part in [detail.key or str(number)]
     ]
-    if chart:
+    for chart in charts or ():
         parts.append(
             (
-                "chart",
-                "chart",
-                lambda: client.files_upload_v2(channel=channel, thread_ts=ts, **chart),
+                "chart:" + chart["filename"],
+                chart["filename"],
+                lambda c=chart: client.files_upload_v2(channel=channel, thread_ts=ts, **c),
             )
         )
     count, failed = sum(1 for part, _, _ in parts if part in done), []
@@ -142,3 +144,19 @@ def digest_job(calls: Callable[..., Job], sending: Sending) -> Job:
             "delivery %s: thread parts failed: %s", sending.delivery_id, "; ".join(posted.failed)
         )
     return Sent(ts=posted.ts)
+
+
+def chart_uploads(d) -> list[dict]:
+    """The digest's pictures (bot.services.charts.planned_charts) as files_upload_v2
+    arguments: drawn here, once, from the same digest the messages were built from."""
+    from bot.services.charts import draw, planned_charts
+
+    return [
+        {
+            "content": draw(plan, d),
+            "filename": plan.filename,
+            "title": plan.title,
+            "alt_txt": plan.alt,
+        }
+        for plan in planned_charts(d)
+    ]

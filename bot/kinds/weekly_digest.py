@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.digests import weekly_digest_messages
 from bot.kinds.base import Kind, Sending
-from bot.kinds.digest_thread import PostedDigest, digest_calls, digest_job
+from bot.kinds.digest_thread import PostedDigest, chart_uploads, digest_calls, digest_job
 from bot.scheduling.dispatch import Job, run_calls
 from bot.scheduling.pacing import Pacer
 from bot.services.digests import weekly_digest
+from bot.services.digests.common import snapshot
 from models import ScheduleKind, Workspace
 
 
@@ -28,6 +29,7 @@ def weekly_digest_calls(
 ) -> Job:
     """Compose the weekly digest, then make its calls (see digest_calls for the options)."""
     with session_factory() as session:
+        snapshot(session)  # one snapshot for every part (REPEATABLE READ on PostgreSQL)
         workspace = session.get(Workspace, workspace_id)
         team_id = workspace.team_id
         digest = weekly_digest(session=session, workspace=workspace, now=now, since=since)
@@ -39,6 +41,7 @@ def weekly_digest_calls(
             team_id=team_id,
             summary=summary,
             details=details,
+            charts=chart_uploads(digest),
             **options,
         )
     )

@@ -5,42 +5,35 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.services.actors import Actor, require_admin
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.metric_values import (  # noqa: F401  (re-exported: metrics' one front door)
+    COMPARATOR_SYMBOLS,
+    UNIT_FACTORS,
+    UNIT_SYNONYMS,
+    CadenceCount,
+    Target,
+    Verdict,
+    cadence_count,
+    cadence_of,
+    cadence_window,
+    format_change,
+    format_value,
+    judge,
+    meets,
+    occurrence_noun,
+    plural,
+    trend,
+)
 from bot.services.periods import current_period, periods_of, workspace_today
 from models import AuditEntry, Goal, Metric, MetricReading, Workspace
 from models.base import insert_ignoring_conflicts
-
-COMPARATOR_SYMBOLS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "=": "="}
-# Factors to the base unit of each family, so "45m" can be recorded on an hours metric.
-UNIT_FACTORS = {
-    "ms": ("time", 0.001),
-    "seconds": ("time", 1.0),
-    "minutes": ("time", 60.0),
-    "hours": ("time", 3600.0),
-    "days": ("time", 86400.0),
-}
-UNIT_SYNONYMS = {
-    "s": "seconds",
-    "sec": "seconds",
-    "secs": "seconds",
-    "second": "seconds",
-    "m": "minutes",
-    "min": "minutes",
-    "mins": "minutes",
-    "minute": "minutes",
-    "h": "hours",
-    "hr": "hours",
-    "hrs": "hours",
-    "hour": "hours",
-    "d": "days",
-    "day": "days",
-}
 
 
 @dataclass(frozen=True)
@@ -54,6 +47,13 @@ class MetricView:
     latest_at: datetime | None
     milestone: str | None  # this period's goal for it, e.g. "≥ 99.95%"
     on_target: bool | None  # None when unknown
+    verdict: Verdict | None = None  # what on_target was judged against
+    cadence: CadenceCount | None = None  # for a cadence metric: its count
+
+    @property
+    def latest_text(self) -> str:
+        near = self.verdict.goal.value if self.verdict is not None else None
+        return format_value(self.latest, self.unit, near=near)
 
 
 @dataclass(frozen=True)
@@ -61,27 +61,6 @@ class ReadingResult:
     metric: MetricView
     value: float  # in the metric's unit
     recorded: bool  # False when an idempotency key had been used already
-
-
-def format_value(value: float | None, unit: str | None) -> str:
-    if value is None:
-        return "–"
-    text = f"{value:g}"
-    if not unit:
-        return text
-    return f"{text}{unit}" if unit in ("%", "ms") or unit.startswith("/") else f"{text} {unit}"
-
-
-def meets(value: float, comparator: str | None, target: float | None) -> bool | None:
-    if comparator is None or target is None:
-        return None
-    return {
-        "<": value < target,
-        "<=": value <= target,
-        ">": value > target,
-        ">=": value >= target,
-        "=": value == target,
-    }[comparator]
 
 
 def latest_readings(session: Session, workspace_id: int) -> dict[int, MetricReading]:
@@ -116,7 +95,8 @@ def list_metrics(*, session: Session, workspace: Workspace, now: datetime) -> li
         )
     )
     latest = latest_readings(session, workspace.id)
-    period = current_period(periods_of(session, workspace.id), workspace_today(workspace, now))
+    today = workspace_today(workspace, now)
+    period = current_period(periods_of(session, workspace.id), today)
     milestones: dict[int, Goal] = {}
     if period is not None:
         for goal in session.scalars(
@@ -128,26 +108,84 @@ def list_metrics(*, session: Session, workspace: Workspace, now: datetime) -> li
             )
         ):
             milestones.setdefault(goal.metric_id, goal)
-    return [_view(m, latest.get(m.id), milestones.get(m.id)) for m in metrics]
+    counted = _counted(session, workspace, metrics, period, today, now)
+    return [
+        _view(m, latest.get(m.id), milestones.get(m.id), period, counted.get(m.id)) for m in metrics
+    ]
 
 
-def _view(metric: Metric, reading: MetricReading | None, milestone: Goal | None) -> MetricView:
-    milestone_text = None
-    comparator, target = metric.comparator, metric.target
-    if milestone is not None:
-        symbol = COMPARATOR_SYMBOLS.get(milestone.target_comparator or "", "")
-        milestone_text = f"{symbol} {format_value(milestone.target_value, milestone.target_unit)}"
-        comparator, target = milestone.target_comparator, milestone.target_value
+def _counted(session, workspace, metrics, period, today, now) -> dict[int, CadenceCount]:
+    """Each cadence metric's occurrences in its window (this week for a daily one, the period
+    so far for the others), in one query."""
+    cadenced = {m.id: c for m in metrics if (c := cadence_of(m.cadence, m.text)) is not None}
+    if not cadenced:
+        return {}
+    zone = ZoneInfo(workspace.timezone or "UTC")
+    start = period.start_date if period is not None else None
+    windows = {i: cadence_window(c, today, start) for i, c in cadenced.items()}
+    first = min(day for day, _ in windows.values()) - timedelta(days=1)
+    rows = session.execute(
+        select(MetricReading.metric_id, MetricReading.recorded_at, MetricReading.value).where(
+            MetricReading.workspace_id == workspace.id,
+            MetricReading.metric_id.in_(list(cadenced)),
+            MetricReading.recorded_at >= datetime.combine(first, datetime.min.time(), zone),
+            MetricReading.recorded_at <= now,
+        )
+    )
+    points: dict[int, list] = {}
+    for metric_id, at, value in rows:
+        points.setdefault(metric_id, []).append((at, value))
+    names = {m.id: m.name for m in metrics}
+    return {
+        i: cadence_count(
+            c,
+            points.get(i, []),
+            windows[i][0],
+            today,
+            noun=occurrence_noun(names[i]),
+            window=windows[i][1],
+            zone=zone,
+        )
+        for i, c in cadenced.items()
+    }
+
+
+def _view(
+    metric: Metric,
+    reading: MetricReading | None,
+    milestone: Goal | None,
+    period=None,
+    counted: CadenceCount | None = None,
+) -> MetricView:
+    target = (
+        Target(metric.target, metric.comparator, metric.unit)
+        if metric.target is not None and metric.comparator is not None
+        else None
+    )
+    goal = None
+    if milestone is not None and milestone.target_value is not None:
+        goal = Target(
+            milestone.target_value,
+            milestone.target_comparator,
+            milestone.target_unit or metric.unit,
+        )
+    value = reading.value if reading else None
+    verdict = judge(value, target, goal, period.label if period is not None else None)
+    on_target = verdict.met if verdict is not None else None
+    if counted is not None:
+        on_target = counted.met
     return MetricView(
         key=metric.key,
         name=metric.name,
         kind=metric.kind,
         target_text=metric.text or format_value(metric.target, metric.unit),
         unit=metric.unit,
-        latest=reading.value if reading else None,
+        latest=value,
         latest_at=reading.recorded_at if reading else None,
-        milestone=milestone_text,
-        on_target=meets(reading.value, comparator, target) if reading else None,
+        milestone=goal.text if goal is not None else None,
+        on_target=on_target,
+        verdict=verdict,
+        cadence=counted,
     )
 
 
@@ -240,8 +278,9 @@ def record_reading(
 def metric_view(
     session: Session, workspace: Workspace, metric: Metric, now: datetime
 ) -> MetricView:
-    """One metric's view in two small queries (its latest reading, this period's goal for it),
-    so recording a reading costs the same however long the history."""
+    """One metric's view in a few small queries (its latest reading, this period's goal for
+    it, and for a cadence metric its readings in the window it is counted over), so recording
+    a reading costs the same however long the history."""
     latest = session.scalar(
         select(MetricReading)
         .where(MetricReading.metric_id == metric.id, MetricReading.workspace_id == workspace.id)
@@ -261,7 +300,8 @@ def metric_view(
             )
             .limit(1)
         )
-    return _view(metric, latest, milestone)
+    counted = _counted(session, workspace, [metric], period, workspace_today(workspace, now), now)
+    return _view(metric, latest, milestone, period, counted.get(metric.id))
 
 
 def add_metric(

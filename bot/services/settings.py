@@ -30,6 +30,7 @@ DEFAULT_REACTIONS = {
 DEFAULTS = {
     "checkins": "dm",  # where prompts go: each owner's DM, or the roadmap channel
     "mentions": "off",  # whether digests @-mention people
+    "digest_images": "off",  # whether the weekly digest adds a picture of the metrics
     "retention_days": 30,  # how long an uninstalled workspace's data is kept
     "chase_after_hours": 24,  # None: no reminders
     "reactions": DEFAULT_REACTIONS,
@@ -45,6 +46,7 @@ SETTINGS = (
     "retention",
     "reactions",
     "chase",
+    "digest",
 )
 # The reactions every prompt carries: their meaning is printed on the prompt, so it is fixed.
 PROMPT_REACTIONS = (
@@ -67,6 +69,7 @@ class ConfigView:
     retention_days: int
     reactions: dict
     chase_after_hours: int | None
+    digest_images: str = "off"
 
 
 def setting(workspace: Workspace, name: str):
@@ -84,6 +87,7 @@ def config_view(workspace: Workspace) -> ConfigView:
         retention_days=int(setting(workspace, "retention_days")),
         reactions=dict(setting(workspace, "reactions")),
         chase_after_hours=setting(workspace, "chase_after_hours"),
+        digest_images=setting(workspace, "digest_images"),
     )
 
 
@@ -143,6 +147,18 @@ def change_config(
             _set(workspace, "chase_after_hours", int(raw))
         else:
             raise InvalidInput("Remind after 1 to 168 hours, or off.")
+    elif name == "digest":
+        if (
+            len(values) != 2
+            or values[0].lower() != "images"
+            or values[1].lower()
+            not in (
+                "on",
+                "off",
+            )
+        ):
+            raise InvalidInput("Usage: /roadmap config digest images on|off")
+        _set(workspace, "digest_images", values[1].lower())
     elif name == "api-token":
         raise InvalidInput("The metrics API and its tokens are not available in this version yet.")
     else:

@@ -26,6 +26,7 @@ _USAGE = {
     "api-token": "/roadmap config api-token create [name] | revoke <name>",
     "mentions": "/roadmap config mentions on|off",
     "retention": "/roadmap config retention <days>",
+    "digest": "/roadmap config digest images on|off",
 }
 CONFIG_SETTINGS: tuple[str, ...] = tuple(_USAGE)
 _SETTING_ALIASES = {
@@ -46,6 +47,7 @@ _SETTING_ALIASES = {
     "token": "api-token",
     "tokens": "api-token",
     "mention": "mentions",
+    "digests": "digest",
     "chases": "chase",
     "reminders": "chase",
     "reminder": "chase",
@@ -216,6 +218,23 @@ def _retention(args: Args) -> tuple[str, ...]:
     return (str(int(match["days"])),)
 
 
+def _digest(args: Args) -> tuple[str, ...]:
+    """`images on|off`: whether the weekly digest adds a picture of the metrics."""
+    tokens = args.tokens
+    if tokens[0].key not in ("images", "image", "charts", "chart", "pictures"):
+        raise CommandError(
+            f"`{shown(tokens[0].text)}` is not a digest option; the digest has `images`."
+        )
+    if len(tokens) == 1:
+        raise CommandError("Images on or off?")
+    if len(tokens) > 2:
+        raise too_many(args.text(2), "config digest images", "on or off")
+    value = _SWITCH.get(tokens[1].key or "")
+    if value is None:
+        raise CommandError(f"`{shown(tokens[1].text)}` is not on or off.")
+    return ("images", value)
+
+
 _VALIDATORS: dict[str, Validator] = {
     "timezone": _timezone,
     "channel": _channel,
@@ -227,6 +246,7 @@ _VALIDATORS: dict[str, Validator] = {
     "api-token": _api_token,
     "mentions": _choice("mentions", _SWITCH, "on or off"),
     "retention": _retention,
+    "digest": _digest,
 }
 
 
@@ -248,6 +268,7 @@ _VALIDATORS: dict[str, Validator] = {
         "/roadmap config api-token revoke ci-bot",
         "/roadmap config mentions off",
         "/roadmap config retention 30",
+        "/roadmap config digest images on",
     ),
     group=GROUP,
     flow=flows.config,
@@ -259,8 +280,9 @@ def parse_config(args: Args) -> Config:
     channel), holidays (a country code, or off: no prompts on public holidays), reactions (the
     emoji that set a status: add one with a status, forget one with off, or reset), chase (hours
     before an unanswered prompt gets one reminder, or off), api-token (create or revoke tokens
-    for the HTTP API), mentions (on or off) and retention (days of history to keep). A setting
-    without a value shows it.
+    for the HTTP API), mentions (on or off), retention (days of history to keep) and digest
+    images (on or off: a picture of the metrics in the weekly digest). A setting without a
+    value shows it.
     """
     if not args.tokens:
         return Config()

@@ -8,6 +8,7 @@ from bot.blocks.digests.style import (
     LIST_LIMIT,
     METRIC_LIMIT,
     Style,
+    announcement,
     cap,
     day,
     goal_line,
@@ -17,8 +18,9 @@ from bot.blocks.digests.style import (
 )
 from bot.blocks.message import Message, context, section
 from bot.blocks.text import truncate
+from bot.services.charts import planned_charts
 from bot.services.digests import QuarterlyDigest
-from bot.services.metrics import format_value
+from bot.services.metrics import format_value, plural
 
 
 def quarterly_title(d: QuarterlyDigest) -> str:
@@ -30,7 +32,8 @@ def quarterly_title(d: QuarterlyDigest) -> str:
 def headline_lines(d: QuarterlyDigest, st: Style) -> list[str]:
     if not d.goals:
         return [f"{d.period} had no goals."]
-    line = f"{st.bold(f'{d.done} of {d.goals} goals done ({d.rate:.0%})')}"
+    goals = plural(d.goals, "goal")
+    line = st.bold(f"{d.done} of {goals} done ({d.rate:.0%})")
     p = d.previous
     if p is not None and p.goals:
         delta = round((d.rate - p.rate) * 100)
@@ -45,19 +48,20 @@ def headline_lines(d: QuarterlyDigest, st: Style) -> list[str]:
 
 def category_lines(d: QuarterlyDigest, st: Style) -> list[str]:
     lines = [
-        f"• {st.text(c.name)}: {c.done} of {c.goals} ({c.rate:.0%}) · average {c.progress}%"
+        f"• {st.text(c.name)}: {c.done} of {plural(c.goals, 'goal')} done ({c.rate:.0%})"
+        f" · average {c.progress}%"
         for c in d.categories
     ]
     return cap(lines, LIST_LIMIT, "…and {n} more categories")
 
 
 def milestone_summary(d: QuarterlyDigest, st: Style) -> str | None:
-    """ "Metrics: 1 of 1 milestones met · 1 of 3 targets met", or None with no readings."""
+    """ "Metrics: 1 of 1 milestone met · 1 of 3 targets met", or None with no readings."""
     parts = []
-    for attribute, noun in (("met_milestone", "milestones"), ("met_target", "targets")):
+    for attribute, noun in (("met_milestone", "milestone"), ("met_target", "target")):
         judged = [getattr(m, attribute) for m in d.metrics if getattr(m, attribute) is not None]
         if judged:
-            parts.append(f"{sum(judged)} of {len(judged)} {noun} met")
+            parts.append(f"{sum(judged)} of {plural(len(judged), noun)} met")
     return f"{st.bold('Metrics')}: " + " · ".join(parts) if parts else None
 
 
@@ -76,14 +80,15 @@ def quarterly_digest_messages(d: QuarterlyDigest) -> tuple[Message, list[Message
     summary = milestone_summary(d, st)
     if summary:
         blocks.append(section(summary))
-    blocks.append(context("Achieved, not done, and the metrics with a chart, in the thread."))
-    fallback = f"{title}: {d.done} of {d.goals} goals done."
+    fallback = f"{title}: {d.done} of {plural(d.goals, 'goal')} done."
     details = [
         message("Achieved", [achieved_lines(d, st)], key="achieved"),
         message("Not done", [missed_lines(d, st)], key="not-done"),
         message("Metrics", [outcome_lines(d, st)], key="metrics"),
     ]
-    return Message(text=fallback, blocks=blocks[:8]), [m for m in details if m is not None]
+    posted = [m for m in details if m is not None]
+    blocks = [*blocks[:7], context(announcement(posted, planned_charts(d)))]
+    return Message(text=fallback, blocks=blocks), posted
 
 
 def achieved_lines(d: QuarterlyDigest, st: Style) -> list[str]:
@@ -102,20 +107,31 @@ def missed_lines(d: QuarterlyDigest, st: Style) -> list[str]:
 
 
 def outcome_lines(d: QuarterlyDigest, st: Style) -> list[str]:
-    def mark(met: bool | None) -> str:
-        return "" if met is None else (" ✓" if met else " ✗")
-
+    """Each metric's value at the end of the period (dated) against what it is judged by:
+    this period's milestone when there is one, else the final target; a cadence metric's
+    count of occurrences against the ask."""
     lines = []
     for m in d.metrics:
-        if m.value is None and m.milestone is None:
+        name = st.bold(st.text(m.name))
+        if m.cadence is not None:
+            mark = {True: " ✓", False: " ✗", None: ""}[m.cadence.met]
+            lines.append(f"{name} {m.cadence.text}{mark}")
             continue
-        value = format_value(m.value, m.unit) if m.value is not None else "no reading"
-        line = f"{st.bold(st.text(m.name))} {value}"
+        if m.value is None:
+            if m.milestone is not None:
+                lines.append(f"{name} no reading · milestone {m.milestone.text}")
+            continue
+        near = m.verdict.goal.value if m.verdict is not None else None
+        line = f"{name} {format_value(m.value, m.unit, near=near)}"
         if m.value_at is not None:
-            line += f" ({day(m.value_at.date())})"
-        if m.milestone is not None:
-            line += f" · milestone {m.milestone.text}{mark(m.met_milestone)}"
-        if m.target_text:
-            line += f" · target {st.text(m.target_text)}{mark(m.met_target)}"
+            line += f" on {day(m.value_at.date(), d.now.date())}"
+            if m.stale:
+                line += ", before the period"
+        if m.verdict is not None:
+            line += f" · {m.verdict.short}"
+        elif m.target_text:
+            line += f" · target {st.text(m.target_text)}"
+        if m.verdict is not None and m.verdict.kind == "milestone" and m.met_target is not None:
+            line += " ✓" if m.met_target else " ✗"
         lines.append(line)
     return cap(lines, METRIC_LIMIT, "…and {n} more: /roadmap metrics") or ["No readings."]

@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import Block
 from bot.blocks.goals import STATUS_EMOJI
 from bot.blocks.message import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT, Message, section
 from bot.blocks.text import escape_mrkdwn, truncate
+from bot.services.charts import ChartPlan
 from bot.services.digests import GoalItem, QuarterlyDigest, WeeklyDigest
 
 SUMMARY_ATTENTION = 3  # goals needing attention named in the summary
@@ -115,3 +116,48 @@ def message(title: str, groups: list[list[str]], *, key: str) -> Message | None:
     if not blocks:
         return None
     return Message(text=title, blocks=blocks[:MAX_MESSAGE_BLOCKS], key=key)
+
+
+# What the summary calls each part of the thread, by the part's key (and each picture's kind).
+PART_NAMES = {
+    "where": "where we are",
+    "changes": "what changed",
+    "attention": "needs attention",
+    "metrics": "metrics",
+    "coming-up": "coming up",
+    "achieved": "achieved",
+    "not-done": "not done",
+}
+CHART_NAMES = {
+    "goals": "a chart of the goals by category",
+    "metrics": "a chart of the metrics",
+    "sparklines": "a picture of the metrics",
+}
+ANNOUNCEMENT = "In the thread: "
+
+
+def announcement(parts: list[Message], charts: list[ChartPlan]) -> str:
+    """The summary's promise, made from the parts and pictures that will be in the thread, so
+    it names each of them and nothing else."""
+    names = [PART_NAMES.get(m.key or "", m.text.lower()) for m in parts]
+    names += [CHART_NAMES[c.kind] for c in charts]
+    if not names:
+        return "Nothing more in the thread."
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{ANNOUNCEMENT}{listed}."
+
+
+def announced(summary: Message) -> tuple[set[str], set[str]]:
+    """(part keys, chart kinds) a summary's announcement names: what the invariant tests
+    compare with what is posted."""
+    text = ""
+    for block in summary.to_dict()["blocks"]:
+        for element in block.get("elements", []):
+            if element.get("text", "").startswith(ANNOUNCEMENT):
+                text = element["text"][len(ANNOUNCEMENT) :]
+    charts = {kind for kind, name in CHART_NAMES.items() if name in text}
+    for kind in charts:
+        text = text.replace(CHART_NAMES[kind], "")
+    names = {part.strip(" .") for chunk in text.split(", ") for part in chunk.split(" and ")}
+    parts = {key for key, name in PART_NAMES.items() if name in names}
+    return parts, charts

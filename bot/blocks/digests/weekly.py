@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block, HeaderBlock
 
@@ -11,6 +12,7 @@ from bot.blocks.digests.style import (
     METRIC_LIMIT,
     SUMMARY_ATTENTION,
     Style,
+    announcement,
     cap,
     day,
     goal_line,
@@ -21,8 +23,9 @@ from bot.blocks.digests.style import (
 )
 from bot.blocks.message import Message, context, section
 from bot.blocks.text import truncate
+from bot.services.charts import planned_charts
 from bot.services.digests import ATTENTION_STATUSES, Forecast, MetricStatus, WeeklyDigest
-from bot.services.metrics import format_value
+from bot.services.metrics import format_change, format_value, plural
 
 HEADLINE_ORDER = ("on-track", "at-risk", "off-track", "blocked", "not-started")
 
@@ -55,13 +58,13 @@ def headline_lines(d: WeeklyDigest, st: Style) -> list[str]:
         for s in HEADLINE_ORDER
         if o.by_status.get(s)
     )
-    lines = [f"{st.bold(f'{o.goals} goals')} · {o.done} done · average progress {o.progress}%"]
+    lines = [f"{st.bold(plural(o.goals, 'goal'))} · {o.done} done · average progress {o.progress}%"]
     lines.append(counts or "every goal is done")
     c = d.checkins
     if c.active:
         line = f"{st.bold('Check-ins ' + c.cycle)}: {c.checked_in} of {c.total} checked in"
         if d.attention.silent:
-            line += f" · {len(d.attention.silent)} silent for two cycles"
+            line += f" · {plural(len(d.attention.silent), 'goal')} silent for two cycles"
         lines.append(line)
     else:
         lines.append("No check-ins yet.")
@@ -113,11 +116,11 @@ def weekly_digest_messages(d: WeeklyDigest) -> tuple[Message, list[Message]]:
     outlook = _metric_outlook(d, st)
     if outlook:
         blocks.append(section(outlook))
-    blocks.append(
-        context("Details in the thread: what changed, needs attention, metrics, coming up.")
-    )
     o = d.overview
-    fallback = f"{title}: {o.goals} goals, {o.done} done, {len(d.attention.goals)} need attention."
+    fallback = (
+        f"{title}: {plural(o.goals, 'goal')}, {o.done} done, "
+        f"{len(d.attention.goals)} need{'s' * (len(d.attention.goals) == 1)} attention."
+    )
     details = [
         message("Where we are", where_lines(d, st), key="where"),
         message(
@@ -129,7 +132,10 @@ def weekly_digest_messages(d: WeeklyDigest) -> tuple[Message, list[Message]]:
         message("Metrics", metric_lines(d, st), key="metrics"),
         message("Coming up", coming_lines(d, st), key="coming-up"),
     ]
-    return Message(text=fallback, blocks=blocks[:8]), [m for m in details if m is not None]
+    posted = [m for m in details if m is not None]
+    charts = planned_charts(d)
+    blocks = [*blocks[:7], context(announcement(posted, charts))]
+    return Message(text=fallback, blocks=blocks), posted
 
 
 def _metric_outlook(d: WeeklyDigest, st: Style) -> str | None:
@@ -144,7 +150,7 @@ def _metric_outlook(d: WeeklyDigest, st: Style) -> str | None:
 def where_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:
     o = d.overview
     categories = [
-        f"• {st.text(c.name)}: {c.goals} goals · {c.done} done · {c.progress}%"
+        f"• {st.text(c.name)}: {plural(c.goals, 'goal')} · {c.done} done · {c.progress}%"
         for c in o.categories
     ]
     groups = [[st.bold("By category"), *cap(categories, LIST_LIMIT, "…and {n} more categories")]]
@@ -193,14 +199,16 @@ def change_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:
         groups.append([st.bold("New goals"), *cap(lines, LIST_LIMIT, more)])
     if ch.readings:
         lines = [
-            f"{st.text(r.name)}: "
+            f"{st.text(r.name)}: {plural(r.occurrences, r.noun)}"
+            if r.occurrences is not None
+            else f"{st.text(r.name)}: "
             + (f"{format_value(r.before, r.unit)} → " if r.before is not None else "")
-            + f"{format_value(r.after, r.unit)} ({r.readings} reading{'s' * (r.readings != 1)})"
+            + f"{format_value(r.after, r.unit)} ({plural(r.readings, 'reading')})"
             for r in ch.readings
         ]
         groups.append([st.bold("Metric readings"), *cap(lines, LIST_LIMIT, more)])
     if ch.checkins:
-        groups.append([f"{ch.checkins} goal{'s' * (ch.checkins != 1)} checked in."])
+        groups.append([f"{plural(ch.checkins, 'goal')} checked in."])
     return groups or [[change_counts(d)]]
 
 
@@ -226,29 +234,44 @@ def needs_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:
 
 
 def forecast_text(f: Forecast, unit: str | None, st: Style, today: date) -> str:
-    goal = f"{f.goal_kind} {f.goal.text}"
+    goal = f.goal_kind  # "milestone" or "target"
     if f.state == "met":
-        return f"meets its {goal}"
+        return "on target"
     if f.state == "away":
-        return f"moving away from its {goal} ({signed(f.slope_per_week)} a week)"
+        higher = f.goal.higher_is_better
+        slope = f.slope_per_week
+        moving = higher is not None and slope != 0 and (slope > 0) != higher
+        rate = f" ({format_change(slope, unit)} a week)" if moving else ""
+        return f"moving away from its {goal} {f.goal.text}{rate}"
     if f.state == "flat":
-        return f"not moving toward its {goal}"
+        return f"not moving toward its {goal} {f.goal.text}"
     when = day(f.on, today)
     after = ", after the period ends" if f.after_period else ""
     return f"at this rate reaches {format_value(f.goal.value, unit)} around {when}{after}"
 
 
 def metric_line(m: MetricStatus, st: Style, today: date) -> str:
-    line = f"{st.bold(st.text(m.name))} {format_value(m.latest, m.unit)}"
-    if m.on_target is not None:
-        line += " ✓" if m.on_target else " ✗"
-    facts = [f"target {st.text(m.target_text)}"] if m.target_text else []
-    if m.milestone is not None:
-        facts.append(f"milestone {m.milestone.text}")
+    """`*Code coverage* 80% · target > 85% ✗ · ↑ +5 pts since last week, better · at this
+    rate reaches 85% around 12 Mar`; a cadence metric says its count against the ask."""
+    name = st.bold(st.text(m.name))
+    if m.cadence is not None:
+        mark = {True: " ✓", False: " ✗", None: ""}[m.cadence.met]
+        return f"{name} {m.cadence.text}{mark}"
+    near = m.verdict.goal.value if m.verdict is not None else None
+    line = f"{name} {format_value(m.latest, m.unit, near=near)}"
+    if m.stale and m.latest_at is not None:
+        line += f" on {day(m.latest_at.date(), today)}"
+    facts = []
+    if m.verdict is not None:
+        facts.append(m.verdict.short)
+    elif m.target_text:
+        facts.append(f"target {st.text(m.target_text)}")
     if m.change is not None:
         arrow = "↑" if m.change > 0 else "↓" if m.change < 0 else "→"
-        facts.append(f"{arrow} {signed(m.change)} since last week")
-    if m.forecast is not None:
+        how = {"better": ", better", "worse": ", worse"}.get(m.trend or "", "")
+        change = "no change" if m.change == 0 else format_change(m.change, m.unit)
+        facts.append(f"{arrow} {change} since last week{how}")
+    if m.forecast is not None and not (m.forecast.state == "met" and m.verdict is None):
         facts.append(forecast_text(m.forecast, m.unit, st, today))
     return line + (" · " + " · ".join(facts) if facts else "")
 
@@ -265,19 +288,24 @@ def metric_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:
 
 
 def coming_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:
+    """The next date of each ritual, with the presenter and topic when they are known."""
     up = d.coming_up
     lines = []
     for kind, label in (
         ("knowledge_sharing", "Knowledge sharing"),
         ("retrospective", "Retrospective"),
     ):
-        planned = getattr(up, kind)
-        schedule = up.schedule(kind)
-        if planned is not None:
-            who = f": {st.who(planned.presenter)}" if planned.presenter else ""
-            topic = f" — {st.text(planned.topic)}" if planned.topic else ""
-            lines.append(f"{st.bold(label)} {day(planned.on, d.today)}{who}{topic}")
-        elif schedule is not None:
-            paused = "" if schedule.enabled else " (paused)"
-            lines.append(f"{st.bold(label)}: {st.text(schedule.rule)}{paused}")
+        next_one = getattr(up, kind)
+        if next_one is None:
+            continue
+        if next_one.paused:
+            lines.append(f"{st.bold(label)}: paused")
+            continue
+        when = f"{next_one.on:%a} {day(next_one.on, d.today)}"
+        if next_one.at is not None and next_one.presenter is None:
+            local = next_one.at.astimezone(ZoneInfo(d.timezone))
+            when += f" {local:%H:%M}"
+        who = f": {st.who(next_one.presenter)}" if next_one.presenter else ""
+        topic = f" — {st.text(next_one.topic)}" if next_one.topic else ""
+        lines.append(f"{st.bold(label)} {when}{who}{topic}")
     return [lines or ["Nothing scheduled."]]

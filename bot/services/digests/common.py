@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
+from bot.services.digests import queries as q
 from bot.services.digests.model import CategorySummary, GoalItem, Target
-from bot.services.digests.queries import GoalRow
-from models import GoalStatus, Metric, Workspace
+from bot.services.digests.queries import AuditRow, GoalRow
+from models import GOAL_STATUSES, GoalStatus, Metric, Workspace
 
 
 def start_of(day: date, workspace: Workspace) -> datetime:
@@ -47,6 +51,11 @@ def category_summaries(rows: list[GoalRow], categories: dict[int, str]) -> list[
             goals=len(members),
             done=sum(g.status == GoalStatus.DONE for g in members),
             progress=round(sum(g.progress for g in members) / len(members)),
+            by_status={
+                status: n
+                for status in GOAL_STATUSES
+                if (n := sum(g.status == status for g in members))
+            },
         )
         for category_id, members in sorted(
             grouped.items(), key=lambda pair: order.get(pair[0], len(order))
@@ -74,3 +83,53 @@ def milestones(rows: list[GoalRow], period_id: int | None) -> dict[int, Target]:
                 row.metric_id, Target(row.target_value, row.target_comparator, row.target_unit)
             )
     return found
+
+
+STATE_ACTIONS = ("goal.status", "goal.progress", "checkin")
+
+
+def snapshot(session: Session) -> None:
+    """Make the digest's reads one snapshot: on PostgreSQL a REPEATABLE READ transaction
+    (when the session has not begun one yet); SQLite's BEGIN already reads one snapshot."""
+    if session.in_transaction():
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def status_of(entry: AuditRow) -> str | None:
+    if entry.action == "goal.progress":
+        return GoalStatus.DONE if entry.details.get("progress") == 100 else None
+    return entry.details.get("status")
+
+
+def progress_of(entry: AuditRow) -> int | None:
+    if entry.action == "goal.status":
+        return 100 if entry.details.get("status") == GoalStatus.DONE else None
+    return entry.details.get("progress")
+
+
+def first(entries: list[AuditRow], pick) -> object | None:
+    return next((v for v in map(pick, entries) if v is not None), None)
+
+
+def as_of(session: Session, workspace_id: int, rows: list[GoalRow], now: datetime) -> list[GoalRow]:
+    """The goals as they stood at `now`: goals added later (with /roadmap add; imported
+    goals count from their import) are left out, and a goal changed later has the status,
+    progress and note the audit log had for it then (or its first state, when nothing had
+    been recorded yet). One query, two when something changed after `now`."""
+    added, later, history = q.rewritten_after(session, workspace_id, STATE_ACTIONS, now)
+    rows = [r for r in rows if r.ref not in added]
+    if not later:
+        return rows
+    result = []
+    for row in rows:
+        if row.ref not in later:
+            result.append(row)
+            continue
+        entries = history.get(row.ref, [])
+        status = first(entries, status_of) or GoalStatus.NOT_STARTED
+        progress = first(entries, progress_of)
+        note = next((e.details.get("reason") for e in entries if e.action == "goal.status"), None)
+        result.append(replace(row, status=status, progress=int(progress or 0), status_note=note))
+    return result

@@ -45,9 +45,12 @@ def forecast(
     now: datetime,
     period_end: date | None,
     timezone: str = "UTC",
+    recent: float | None = None,
 ) -> Forecast | None:
     """When the line through `points` (oldest first) meets `goal`; None without enough data:
-    at least three readings spanning at least a week."""
+    at least three readings spanning at least a week. A metric meeting its goal is "met";
+    one whose line, or whose `recent` change (since last week), moves away from the goal is
+    "away": a worsening metric is never said to reach its goal."""
     if goal.comparator is None or len(points) < MIN_READINGS:
         return None
     days = (points[-1][0] - points[0][0]).total_seconds() / DAY
@@ -64,7 +67,7 @@ def forecast(
         return Forecast(state="met", **common)
     if slope == 0:
         return Forecast(state="flat", **common)
-    if not _towards(goal, latest, slope):
+    if not _towards(goal, latest, slope) or (recent and not _towards(goal, latest, recent)):
         return Forecast(state="away", **common)
     crossing = origin + timedelta(days=(goal.value - intercept) / slope)
     crossing = max(crossing, now)  # a line already past the goal says "about now"

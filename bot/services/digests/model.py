@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.services.metrics import COMPARATOR_SYMBOLS, format_value
+from bot.services.metric_values import CadenceCount, Target, Verdict, trend
 from models import GoalStatus
 
 ATTENTION_STATUSES = (
@@ -13,20 +13,6 @@ ATTENTION_STATUSES = (
     GoalStatus.OFF_TRACK,
     GoalStatus.AT_RISK,
 )  # most urgent first
-
-
-@dataclass(frozen=True)
-class Target:
-    """A value to reach, e.g. `> 85%`."""
-
-    value: float
-    comparator: str | None
-    unit: str | None
-
-    @property
-    def text(self) -> str:
-        symbol = COMPARATOR_SYMBOLS.get(self.comparator or "", "")
-        return f"{symbol} {format_value(self.value, self.unit)}".strip()
 
 
 @dataclass(frozen=True)
@@ -50,6 +36,7 @@ class CategorySummary:
     goals: int
     done: int
     progress: int  # average, percent
+    by_status: dict[str, int] = field(default_factory=dict)  # every status with a goal
 
     @property
     def rate(self) -> float:
@@ -106,6 +93,8 @@ class ReadingChange:
     readings: int  # how many in the window
     before: float | None  # the latest reading at or before the window's start
     after: float  # the latest reading in the window
+    occurrences: int | None = None  # a cadence metric: what the window's readings count
+    noun: str = "occurrence"  # what one occurrence is called: "deploy", "session"
 
 
 @dataclass(frozen=True)
@@ -156,14 +145,23 @@ class MetricStatus:
     latest: float | None = None
     latest_at: datetime | None = None
     week_ago: float | None = None  # the latest reading at or before a week before now
-    on_target: bool | None = None  # against the milestone when there is one
+    on_target: bool | None = None  # the verdict's, or the cadence count's
     forecast: Forecast | None = None
+    verdict: Verdict | None = None  # the latest reading against the milestone, else the target
+    cadence: CadenceCount | None = None  # a cadence metric: occurrences counted, not a value
+    stale: bool = False  # the latest reading is older than the period: shown with its date
 
     @property
     def change(self) -> float | None:
-        if self.latest is None or self.week_ago is None:
+        if self.latest is None or self.week_ago is None or self.cadence is not None:
             return None
         return round(self.latest - self.week_ago, 6)
+
+    @property
+    def trend(self) -> str | None:
+        """ "better", "worse" or "level" since last week, relative to the goal's direction."""
+        goal = self.verdict.goal if self.verdict is not None else self.target
+        return trend(self.change, goal)
 
 
 @dataclass(frozen=True)
@@ -172,6 +170,8 @@ class UpcomingOccurrence:
     on: date
     presenter: str | None = None
     topic: str | None = None
+    at: datetime | None = None  # the scheduled instant, when known
+    paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -205,6 +205,10 @@ class WeeklyDigest:
     coming_up: ComingUp = field(default_factory=ComingUp)
     people: dict[str, str] = field(default_factory=dict)  # user id -> display name
     mentions: bool = False  # the workspace's "mentions" setting is "on"
+    images: bool = False  # `/roadmap config digest images on`: add the metrics sparklines
+    timezone: str = "UTC"  # the workspace's, for times of day
+    series: list[MetricSeries] = field(default_factory=list)  # readings in the period so far
+    period_start: datetime | None = None  # the period's first instant, for stale readings
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,9 @@ class MetricOutcome:
     met_milestone: bool | None = None
     target: Target | None = None
     met_target: bool | None = None
+    verdict: Verdict | None = None  # the value against the milestone, else the target
+    cadence: CadenceCount | None = None  # a cadence metric: occurrences in the period
+    stale: bool = False  # the value is a reading from before the period
 
 
 @dataclass(frozen=True)
@@ -250,6 +257,10 @@ class MetricSeries:
     points: tuple[tuple[datetime, float], ...]
     target: float | None = None
     milestone: float | None = None
+    comparator: str | None = None  # the target's (or the milestone's): which side is "met"
+    milestone_comparator: str | None = None
+    period: str | None = None  # the milestone's period
+    cadence: CadenceCount | None = None  # a cadence metric: chart the count against the ask
 
 
 @dataclass(frozen=True)
@@ -271,6 +282,7 @@ class QuarterlyDigest:
     series: list[MetricSeries] = field(default_factory=list)
     people: dict[str, str] = field(default_factory=dict)
     mentions: bool = False
+    period_start: datetime | None = None  # the period's first instant, for stale readings
 
     @property
     def rate(self) -> float:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
 from bot.services.digests import queries as q
 from bot.services.digests.common import (
+    as_of,
     category_summaries,
     item,
     metric_target,
     milestones,
+    snapshot,
     start_of,
 )
 from bot.services.digests.model import (
@@ -23,7 +26,13 @@ from bot.services.digests.model import (
     PeriodComparison,
     QuarterlyDigest,
 )
-from bot.services.metrics import meets
+from bot.services.metrics import (
+    cadence_count,
+    cadence_of,
+    judge,
+    meets,
+    occurrence_noun,
+)
 from bot.services.periods import current_period, periods_of, resolve_period, workspace_today
 from bot.services.settings import setting
 from models import AuditEntry, Goal, GoalStatus, Period, Workspace
@@ -50,6 +59,7 @@ def quarterly_digest(
 ) -> QuarterlyDigest:
     """How a period went (default: the one that ended most recently as of `now`, or the
     current one when none has ended), in a fixed number of queries."""
+    snapshot(session)
     today = workspace_today(workspace, now)
     periods = periods_of(session, workspace.id)
     period = pick_period(periods, period_label, today)
@@ -69,7 +79,9 @@ def quarterly_digest(
         default=None,
     )
     ids = [p.id for p in (previous, period, following) if p is not None]
-    rows = q.goals_where(session, workspace.id, Goal.period_id.in_(ids))
+    rows = as_of(
+        session, workspace.id, q.goals_where(session, workspace.id, Goal.period_id.in_(ids)), now
+    )
     owners = q.owners_where(session, workspace.id, Goal.period_id == period.id)
     categories = q.category_names(session, workspace.id)
     carry_log = q.audit_of(
@@ -79,7 +91,8 @@ def quarterly_digest(
             AuditEntry.action.in_(CARRY_ACTIONS),
             (AuditEntry.action == "goal.add")
             & (AuditEntry.at >= start_of(period.start_date, workspace)),
-        ),
+        )
+        & (AuditEntry.at <= now),
     )
     labels = {p.id: p.label for p in periods}
     these = [r for r in rows if r.period_id == period.id]
@@ -98,7 +111,7 @@ def quarterly_digest(
             previous.label, len(before), sum(r.status == GoalStatus.DONE for r in before)
         )
     ended = period.end_date < today
-    outcomes, series = _metrics(session, workspace, period, rows, ended, now)
+    outcomes, series = _metrics(session, workspace, period, rows, ended, now, today)
     return QuarterlyDigest(
         workspace_name=workspace.name,
         now=now,
@@ -117,6 +130,7 @@ def quarterly_digest(
         series=series,
         people=q.member_names(session, workspace.id),
         mentions=mentions,
+        period_start=start_of(period.start_date, workspace),
     )
 
 
@@ -137,23 +151,21 @@ def _carried(these, later, log: list[q.AuditRow]) -> dict[str, str]:
     return carried
 
 
-def _metrics(session, workspace, period, rows, ended: bool, now: datetime):
+def _metrics(session, workspace, period, rows, ended: bool, now: datetime, today):
     """Each metric's value at the end of the period (the latest reading on or before its last
-    day) against its milestone and target, and its readings over the period."""
+    day, or as of `now` while it runs) against its milestone and target, or for a cadence
+    metric its occurrences in the period against the ask; and its readings over the period."""
     metrics = q.active_metrics(session, workspace.id)
     if ended:
         until, inclusive = start_of(period.end_date + timedelta(days=1), workspace), False
     else:
         until, inclusive = now, True
     latest = q.latest_readings_until(session, workspace.id, until, inclusive=inclusive)
-    series = q.readings_since(
-        session,
-        workspace.id,
-        start=start_of(period.start_date, workspace),
-        until=until,
-        inclusive=inclusive,
-    )
+    opened = start_of(period.start_date, workspace)
+    series = q.readings_since(session, workspace.id, start=opened, until=until, inclusive=inclusive)
     goals = milestones(rows, period.id)
+    last_day = min(period.end_date, today)
+    zone = ZoneInfo(workspace.timezone or "UTC")
     outcomes, charts = [], []
     for metric in metrics:
         target = metric_target(metric)
@@ -161,6 +173,20 @@ def _metrics(session, workspace, period, rows, ended: bool, now: datetime):
         if milestone is not None and milestone.unit is None:
             milestone = replace(milestone, unit=metric.unit)
         at, value = latest.get(metric.id, (None, None))
+        points = series.get(metric.id, [])
+        cadence = cadence_of(metric.cadence, metric.text)
+        counted = None
+        if cadence is not None:
+            window = f"in {period.label}" if ended else "this period"
+            counted = cadence_count(
+                cadence,
+                points,
+                period.start_date,
+                last_day,
+                noun=occurrence_noun(metric.name),
+                window=window,
+                zone=zone,
+            )
 
         def met(goal, value=value):
             return (
@@ -176,12 +202,14 @@ def _metrics(session, workspace, period, rows, ended: bool, now: datetime):
                 value=value,
                 value_at=at,
                 milestone=milestone,
-                met_milestone=met(milestone),
+                met_milestone=met(milestone) if counted is None else None,
                 target=target,
-                met_target=met(target),
+                met_target=met(target) if counted is None else counted.met,
+                verdict=None if counted else judge(value, target, milestone, period.label),
+                cadence=counted,
+                stale=at is not None and at < opened,
             )
         )
-        points = series.get(metric.id)
         if points:
             charts.append(
                 MetricSeries(
@@ -191,6 +219,10 @@ def _metrics(session, workspace, period, rows, ended: bool, now: datetime):
                     points=tuple(points),
                     target=target.value if target else None,
                     milestone=milestone.value if milestone else None,
+                    comparator=target.comparator if target else None,
+                    milestone_comparator=milestone.comparator if milestone else None,
+                    period=period.label,
+                    cadence=counted,
                 )
             )
     return outcomes, charts

@@ -5,7 +5,7 @@ the number of goals, owners, check-ins or readings."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
@@ -15,6 +15,8 @@ from models import (
     Category,
     Checkin,
     CheckinPrompt,
+    Delivery,
+    DeliveryState,
     Goal,
     GoalOwner,
     Member,
@@ -25,6 +27,7 @@ from models import (
 )
 
 Point = tuple[datetime, float]
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -175,14 +178,23 @@ def readings_since(
     return series
 
 
-def answered_goals(session: Session, workspace_id: int, cycles: list[str]) -> dict[str, set[int]]:
-    """The goals with a standing answer (a status, not taken back) in each cycle."""
+def answered_goals(
+    session: Session, workspace_id: int, cycles: list[str], until: datetime | None = None
+) -> dict[str, set[int]]:
+    """The goals with a standing answer (a status, not taken back) in each cycle, as of
+    `until` (answers given later, or taken back only later, count as then)."""
+    conditions = [Checkin.retracted_at.is_(None)]
+    if until is not None:
+        conditions = [
+            Checkin.created_at <= until,
+            or_(Checkin.retracted_at.is_(None), Checkin.retracted_at > until),
+        ]
     rows = session.execute(
         select(Checkin.cycle, Checkin.goal_id).where(
             Checkin.workspace_id == workspace_id,
             Checkin.cycle.in_(cycles),
-            Checkin.retracted_at.is_(None),
             Checkin.status.is_not(None),
+            *conditions,
         )
     )
     answered: dict[str, set[int]] = {cycle: set() for cycle in cycles}
@@ -191,18 +203,28 @@ def answered_goals(session: Session, workspace_id: int, cycles: list[str]) -> di
     return answered
 
 
-def prompted_cycles(session: Session, workspace_id: int, cycles: list[str]) -> set[str]:
+def prompted_cycles(
+    session: Session, workspace_id: int, cycles: list[str], until: datetime | None = None
+) -> set[str]:
+    later = [CheckinPrompt.created_at <= until] if until is not None else []
     return set(
         session.scalars(
             select(CheckinPrompt.cycle)
-            .where(CheckinPrompt.workspace_id == workspace_id, CheckinPrompt.cycle.in_(cycles))
+            .where(
+                CheckinPrompt.workspace_id == workspace_id,
+                CheckinPrompt.cycle.in_(cycles),
+                *later,
+            )
             .distinct()
         )
     )
 
 
-def latest_notes(session: Session, workspace_id: int, *conditions) -> dict[int, str]:
-    """The newest check-in note of each goal matching `conditions`."""
+def latest_notes(
+    session: Session, workspace_id: int, *conditions, until: datetime | None = None
+) -> dict[int, str]:
+    """The newest check-in note (given by `until`) of each goal matching `conditions`."""
+    given = [Checkin.created_at <= until] if until is not None else []
     ranked = (
         select(
             Checkin.goal_id,
@@ -217,6 +239,7 @@ def latest_notes(session: Session, workspace_id: int, *conditions) -> dict[int, 
         .where(
             Checkin.workspace_id == workspace_id,
             Checkin.note.is_not(None),
+            *given,
             Checkin.goal_id.in_(
                 select(Goal.id).where(Goal.workspace_id == workspace_id, *conditions)
             ),
@@ -342,3 +365,43 @@ def next_occurrences(
         .where(ranked.c.rank == 1)
     )
     return {row.kind: row for row in rows}
+
+
+def rewritten_after(
+    session: Session, workspace_id: int, actions: tuple[str, ...], now: datetime
+) -> tuple[set[str], set[str], dict[str, list[AuditRow]]]:
+    """For a digest built as of an earlier instant: the goals added after `now`, the goals
+    whose state changed after it, and for each of those its newest entries at or before
+    `now` (what was on record then)."""
+    rows = session.execute(
+        select(AuditEntry.target, AuditEntry.action)
+        .where(
+            AuditEntry.workspace_id == workspace_id,
+            AuditEntry.action.in_((*actions, "goal.add")),
+            AuditEntry.at > now,
+        )
+        .distinct()
+    ).all()
+    added = {target for target, action in rows if action == "goal.add"}
+    later = {target for target, action in rows if action != "goal.add"}
+    if not later:
+        return added, later, {}
+    return added, later, audit_before(session, workspace_id, actions, now, FAR_FUTURE)
+
+
+def previous_digest_at(
+    session: Session, workspace_id: int, kind: str, before: datetime, after: datetime
+) -> datetime | None:
+    """When the last digest of `kind` that was sent was due, strictly before `before` and
+    after `after` (None when there was none)."""
+    return session.scalar(
+        select(func.max(Delivery.due_at))
+        .join(Schedule, Schedule.id == Delivery.schedule_id)
+        .where(
+            Schedule.workspace_id == workspace_id,
+            Schedule.kind == kind,
+            Delivery.state == DeliveryState.SENT,
+            Delivery.due_at < before,
+            Delivery.due_at > after,
+        )
+    )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, cast, false, literal, or_, select
 from sqlalchemy.orm import Session
@@ -12,11 +14,17 @@ from sqlalchemy.orm import Session
 from bot.services.checkins import cycle_of, previous_cycle
 from bot.services.digests import queries as q
 from bot.services.digests.common import (
+    STATE_ACTIONS,
+    as_of,
     category_summaries,
+    first,
     item,
     metric_target,
     milestones,
+    progress_of,
+    snapshot,
     start_of,
+    status_of,
 )
 from bot.services.digests.forecast import forecast
 from bot.services.digests.model import (
@@ -26,6 +34,7 @@ from bot.services.digests.model import (
     CheckinSummary,
     ComingUp,
     GoalItem,
+    MetricSeries,
     MetricStatus,
     Overview,
     ProgressMove,
@@ -35,22 +44,46 @@ from bot.services.digests.model import (
     UpcomingOccurrence,
     WeeklyDigest,
 )
-from bot.services.metrics import meets
+from bot.services.metric_values import occurrences
+from bot.services.metrics import (
+    cadence_count,
+    cadence_of,
+    cadence_window,
+    judge,
+    occurrence_noun,
+)
 from bot.services.periods import current_period, periods_of, workspace_today
+from bot.services.schedule_rules.errors import RuleError
+from bot.services.schedules import view_of
 from bot.services.settings import setting
-from models import GOAL_STATUSES, AuditEntry, Goal, GoalStatus, Metric, Period, Workspace
+from models import (
+    GOAL_STATUSES,
+    AuditEntry,
+    Goal,
+    GoalStatus,
+    Metric,
+    Period,
+    ScheduleKind,
+    Workspace,
+)
 
-STATE_ACTIONS = ("goal.status", "goal.progress", "checkin")
 GOAL_ACTIONS = (*STATE_ACTIONS, "goal.add")
+log = logging.getLogger(__name__)
 FORECAST_FALLBACK_READINGS = 10
 
 
 def weekly_digest(
     *, session: Session, workspace: Workspace, now: datetime, since: datetime | None = None
 ) -> WeeklyDigest:
-    """The digest of the current period as of `now`; changes since `since` (default: a week
-    before `now`). Runs the same fixed number of queries however big the roadmap is."""
-    since = since or now - timedelta(days=7)
+    """The digest of the current period as of `now`: every part reads the same instant (goals
+    as they stood then, answers, readings and audit entries up to then) in one snapshot;
+    changes since `since` (default: since the previous weekly digest was due, else a week).
+    Runs the same fixed number of queries however big the roadmap is."""
+    snapshot(session)
+    if since is None:  # since the last weekly digest sent (within five weeks), else a week
+        since = q.previous_digest_at(
+            session, workspace.id, ScheduleKind.WEEKLY_DIGEST, now, now - timedelta(days=35)
+        ) or now - timedelta(days=7)
     today = workspace_today(workspace, now)
     periods = periods_of(session, workspace.id)
     period = current_period(periods, today)
@@ -64,18 +97,18 @@ def weekly_digest(
         AuditEntry.at <= now,
     )
     wanted = or_(in_period, (literal("G") + cast(Goal.number, String(12))).in_(changed))
-    rows = q.goals_where(session, workspace.id, wanted)
+    rows = as_of(session, workspace.id, q.goals_where(session, workspace.id, wanted), now)
     owners = q.owners_where(session, workspace.id, wanted)
     categories = q.category_names(session, workspace.id)
-    notes = q.latest_notes(session, workspace.id, in_period, Goal.status.in_(ATTENTION_STATUSES))
+    notes = q.latest_notes(session, workspace.id, wanted, until=now)
     current = [r for r in rows if period is not None and r.period_id == period.id]
 
     def as_item(row: q.GoalRow) -> GoalItem:
         return item(row, owners, categories, labels, notes.get(row.id))
 
-    checkins, attention = _checkins_and_attention(session, workspace, now, current, as_item)
+    checkins, attention = _checkins_and_attention(session, workspace, now, current, rows, as_item)
     changes = _changes(session, workspace, since, now, rows, as_item)
-    metrics, readings = _metrics(session, workspace, now, since, period, rows)
+    metrics, readings, series = _metrics(session, workspace, now, since, period, rows)
     return WeeklyDigest(
         workspace_name=workspace.name,
         now=now,
@@ -85,9 +118,13 @@ def weekly_digest(
         changes=replace(changes, readings=readings),
         attention=attention,
         metrics=metrics,
-        coming_up=_coming_up(session, workspace, today),
+        coming_up=_coming_up(session, workspace, now, today),
+        series=series,
         people=q.member_names(session, workspace.id),
         mentions=setting(workspace, "mentions") == "on",
+        images=setting(workspace, "digest_images") == "on",
+        timezone=workspace.timezone or "UTC",
+        period_start=start_of(period.start_date, workspace) if period is not None else None,
     )
 
 
@@ -116,17 +153,18 @@ def _overview(
     )
 
 
-def _checkins_and_attention(session, workspace, now, rows, as_item):
+def _checkins_and_attention(session, workspace, now, current, rows, as_item):
     """Completion of the last cycle (this week's once it has started, else last week's) and the
-    goals needing help, including those silent for two cycles."""
+    goals needing help: every goal of the period, and every goal that changed this week, that
+    is blocked, off track or at risk now; and the period's goals silent for two cycles."""
     this = cycle_of(workspace, now)
     cycles = [this, previous_cycle(this), previous_cycle(previous_cycle(this))]
-    answered = q.answered_goals(session, workspace.id, cycles)
-    prompted = q.prompted_cycles(session, workspace.id, cycles)
+    answered = q.answered_goals(session, workspace.id, cycles, until=now)
+    prompted = q.prompted_cycles(session, workspace.id, cycles, until=now)
     started = bool(answered[this]) or this in prompted
     cycle, earlier = (cycles[0], cycles[1]) if started else (cycles[1], cycles[2])
     active = bool(answered[cycle] or answered[earlier]) or bool(prompted & {cycle, earlier})
-    open_rows = [r for r in rows if r.status != GoalStatus.DONE or r.id in answered[cycle]]
+    open_rows = [r for r in current if r.status != GoalStatus.DONE or r.id in answered[cycle]]
     missing = [as_item(r) for r in open_rows if r.id not in answered[cycle]]
     people = tuple(dict.fromkeys(o for g in missing for o in g.owners))
     summary = CheckinSummary(
@@ -143,7 +181,7 @@ def _checkins_and_attention(session, workspace, now, rows, as_item):
     if active:
         silent = [
             as_item(r)
-            for r in rows
+            for r in current
             if r.status != GoalStatus.DONE
             and r.created_at < opened
             and r.id not in answered[cycle] | answered[earlier]
@@ -156,22 +194,6 @@ def _checkins_and_attention(session, workspace, now, rows, as_item):
         goals=[as_item(r) for r in needing], silent=silent, cycles=(earlier, cycle)
     )
     return summary, attention
-
-
-def _status_of(entry: q.AuditRow) -> str | None:
-    if entry.action == "goal.progress":
-        return "done" if entry.details.get("progress") == 100 else None
-    return entry.details.get("status")
-
-
-def _progress_of(entry: q.AuditRow) -> int | None:
-    if entry.action == "goal.status":
-        return 100 if entry.details.get("status") == GoalStatus.DONE else None
-    return entry.details.get("progress")
-
-
-def _first(entries: list[q.AuditRow], pick) -> object | None:
-    return next((v for v in map(pick, entries) if v is not None), None)
 
 
 def _changes(session, workspace, since, now, rows, as_item) -> Changes:
@@ -192,9 +214,9 @@ def _changes(session, workspace, since, now, rows, as_item) -> Changes:
             new.append(as_item(row))
             continue
         before = history.get(ref, [])
-        before_status, before_progress = _first(before, _status_of), _first(before, _progress_of)
-        status_events = [e for e in events[ref] if _status_of(e) is not None]
-        progress_events = [e for e in events[ref] if _progress_of(e) is not None]
+        before_status, before_progress = first(before, status_of), first(before, progress_of)
+        status_events = [e for e in events[ref] if status_of(e) is not None]
+        progress_events = [e for e in events[ref] if progress_of(e) is not None]
         if (
             row.status == GoalStatus.DONE
             and before_status != GoalStatus.DONE
@@ -223,10 +245,12 @@ def _metrics(session, workspace, now, since, period, rows):
     """Each metric's status and forecast, and the readings recorded in the window."""
     metrics = q.active_metrics(session, workspace.id)
     period_start = start_of(period.start_date, workspace) if period is not None else now
+    today = workspace_today(workspace, now)
+    week_monday = start_of(today - timedelta(days=today.weekday()), workspace)
     series = q.readings_since(
         session,
         workspace.id,
-        start=min(period_start, since),
+        start=min(period_start, since, week_monday),
         until=now,
         keep=FORECAST_FALLBACK_READINGS,
     )
@@ -236,19 +260,44 @@ def _metrics(session, workspace, now, since, period, rows):
         week_ago if since == week_cut else q.latest_readings_until(session, workspace.id, since)
     )
     goals = milestones(rows, period.id if period is not None else None)
-    views, changes = [], []
+    views, changes, charts = [], [], []
     for metric in metrics:
         points = series.get(metric.id, [])
-        views.append(
-            _metric_status(metric, points, week_ago, goals, period, period_start, now, workspace)
-        )
+        view = _metric_status(metric, points, week_ago, goals, period, period_start, now, workspace)
+        views.append(view)
+        period_points = tuple(p for p in points if p[0] >= period_start)
+        if period_points:
+            charts.append(
+                MetricSeries(
+                    key=metric.key,
+                    name=metric.name,
+                    unit=metric.unit,
+                    points=period_points,
+                    target=view.target.value if view.target else None,
+                    milestone=view.milestone.value if view.milestone else None,
+                    comparator=view.target.comparator if view.target else None,
+                    milestone_comparator=view.milestone.comparator if view.milestone else None,
+                    period=period.label if period is not None else None,
+                    cadence=view.cadence,
+                )
+            )
         fresh = [value for at, value in points if since < at <= now]
         if fresh:
             before = opened.get(metric.id, (None, None))[1]
+            counted = occurrences(fresh) if view.cadence is not None else None
             changes.append(
-                ReadingChange(metric.key, metric.name, metric.unit, len(fresh), before, fresh[-1])
+                ReadingChange(
+                    metric.key,
+                    metric.name,
+                    metric.unit,
+                    len(fresh),
+                    before,
+                    fresh[-1],
+                    occurrences=counted,
+                    noun=occurrence_noun(metric.name),
+                )
             )
-    return views, changes
+    return views, changes, charts
 
 
 def _metric_status(
@@ -259,7 +308,27 @@ def _metric_status(
     if milestone is not None and milestone.unit is None:
         milestone = replace(milestone, unit=metric.unit)
     latest_at, latest = points[-1] if points else (None, None)
-    standard = milestone or target
+    cadence = cadence_of(metric.cadence, metric.text)
+    counted = None
+    if cadence is not None:
+        today = workspace_today(workspace, now)
+        first_day, window = cadence_window(
+            cadence, today, period.start_date if period is not None else None
+        )
+        counted = cadence_count(
+            cadence,
+            points,
+            first_day,
+            today,
+            noun=occurrence_noun(metric.name),
+            window=window,
+            zone=ZoneInfo(workspace.timezone or "UTC"),
+        )
+    verdict = (
+        None
+        if cadence is not None
+        else judge(latest, target, milestone, period.label if period is not None else None)
+    )
     view = MetricStatus(
         key=metric.key,
         name=metric.name,
@@ -270,35 +339,66 @@ def _metric_status(
         latest=latest,
         latest_at=latest_at,
         week_ago=week_ago.get(metric.id, (None, None))[1],
-        on_target=meets(latest, standard.comparator, standard.value)
-        if latest is not None and standard
-        else None,
+        on_target=counted.met if counted is not None else verdict.met if verdict else None,
+        verdict=verdict,
+        cadence=counted,
+        stale=latest_at is not None and latest_at < period_start,
     )
-    if latest is None or standard is None:
+    if latest is None or verdict is None:
         return view
-    goal, kind = (milestone, "milestone") if milestone else (target, "target")
-    if milestone and target and meets(latest, milestone.comparator, milestone.value):
-        goal, kind = target, "target"  # the milestone is in hand: aim at the target
+    goal, kind = verdict.goal, verdict.kind
+    if verdict.met and kind == "milestone" and target is not None:
+        goal, kind = target, "target"  # the milestone is in hand: aim at the final target
     used = [p for p in points if p[0] >= period_start]
     if len(used) < 3:
         used = points[-FORECAST_FALLBACK_READINGS:]
     end = period.end_date if period is not None else None
-    outlook = forecast(used, goal, kind, now=now, period_end=end, timezone=workspace.timezone)
+    outlook = forecast(
+        used,
+        goal,
+        kind,
+        now=now,
+        period_end=end,
+        timezone=workspace.timezone,
+        recent=view.change,
+    )
     return replace(view, forecast=outlook)
 
 
-def _coming_up(session: Session, workspace: Workspace, today: date) -> ComingUp:
+def _coming_up(session: Session, workspace: Workspace, now: datetime, today: date) -> ComingUp:
+    """The next occurrence of each ritual after `now`: the planned session (with presenter
+    and topic) when there is one, else the date its schedule gives."""
     schedules = q.ritual_schedules(session, workspace.id)
-    upcoming_ones = q.next_occurrences(session, workspace.id, today)
+    planned = q.next_occurrences(session, workspace.id, today)
+    zone = ZoneInfo(workspace.timezone or "UTC")
 
     def upcoming(kind: str) -> UpcomingOccurrence | None:
-        found = upcoming_ones.get(kind)
-        if found is None:
-            return None
-        return UpcomingOccurrence(kind, found.occurrence_date, found.presenter_user_id, found.topic)
+        found = planned.get(kind)
+        mine = [s for s in schedules if s.kind == kind]
+        runs = []
+        for schedule in mine:
+            if schedule.enabled:
+                try:
+                    runs += view_of(schedule, workspace, now, count=1).next_runs
+                except RuleError:  # an unreadable rule has no next date: leave it out
+                    log.warning("schedule %s: unreadable rule %r", schedule.id, schedule.rule)
+        soonest = min(runs, default=None)
+        if found is not None and (soonest is None or found.occurrence_date <= _day(soonest, zone)):
+            return UpcomingOccurrence(
+                kind, found.occurrence_date, found.presenter_user_id, found.topic
+            )
+        if soonest is not None:
+            return UpcomingOccurrence(kind, _day(soonest, zone), at=soonest)
+        if mine:
+            return UpcomingOccurrence(kind, today, paused=True)
+        return None
 
     return ComingUp(
         knowledge_sharing=upcoming("knowledge_sharing"),
         retrospective=upcoming("retrospective"),
         schedules=[ScheduledRitual(s.kind, s.rule, s.enabled, s.text) for s in schedules],
     )
+
+
+def _day(instant: datetime, zone: ZoneInfo) -> date:
+    return instant.astimezone(zone).date()
