@@ -22,6 +22,7 @@ from models.schedule import (
     Schedule,
     ScheduleKind,
 )
+from models.tools import Hook, HookKind, MetricSource, ToolEvent, ToolEventKind
 from models.workspace import Member, Workspace
 
 __all__ = [
@@ -38,9 +39,12 @@ __all__ = [
     "Goal",
     "GoalOwner",
     "GoalStatus",
+    "Hook",
+    "HookKind",
     "Member",
     "Metric",
     "MetricReading",
+    "MetricSource",
     "Period",
     "ProcessedEvent",
     "RetroItem",
@@ -48,6 +52,8 @@ __all__ = [
     "Roadmap",
     "Schedule",
     "ScheduleKind",
+    "ToolEvent",
+    "ToolEventKind",
     "Workspace",
     "utcnow",
 ]
