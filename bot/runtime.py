@@ -90,7 +90,13 @@ class Runtime:
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine | None = None) -> Runtime:
         """Raises ConfigError in OAuth mode without a usable ROADMAP_ENCRYPTION_KEY."""
+        from bot.services import secrets
+
         engine = engine or create_db_engine(settings.database_url)
+        # Hook secrets and the Prometheus token are sealed with the process's keys.
+        secrets.configure(
+            encryption_key=settings.encryption_key, signing_secret=settings.slack_signing_secret
+        )
         store, bot_tokens = None, None
         if settings.oauth_enabled:
             from bot.oauth.flow import build_installation_store
