@@ -43,8 +43,13 @@ def send(sending: Sending) -> Job:
             for metric, source in prometheus.bindings_of(session, workspace.id)
         ]
     answers = [
-        (metric_id, source_id)
-        + prometheus.run_query(server, query, now, prometheus.CLOCK_TIMEOUT, prometheus.query_value)
+        (
+            metric_id,
+            source_id,
+            *prometheus.run_query(
+                server, query, now, prometheus.CLOCK_TIMEOUT, prometheus.query_value
+            ),
+        )
         for metric_id, source_id, query in pending
     ]
     with sending.factory() as session, session.begin():

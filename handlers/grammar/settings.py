@@ -240,12 +240,11 @@ def _hook(args: Args) -> tuple[str, ...]:
     rest = [t.text for t in tokens[2:]]
     if action == "list" and rest:
         raise too_many(args.text(2), f"config hook {first} list", "nothing")
-    if action == "revoke":
-        if len(rest) != 1 or not _HOOK_ID.fullmatch(rest[0]):
-            raise CommandError(
-                f"Which hook? Give its id, e.g. `/roadmap config hook {first} revoke Xy12ab34`; "
-                f"`/roadmap config hook {first} list` shows them."
-            )
+    if action == "revoke" and (len(rest) != 1 or not _HOOK_ID.fullmatch(rest[0])):
+        raise CommandError(
+            f"Which hook? Give its id, e.g. `/roadmap config hook {first} revoke Xy12ab34`; "
+            f"`/roadmap config hook {first} list` shows them."
+        )
     if action == "create" and first != "alertmanager" and len(rest) > 1:
         raise too_many(args.text(2), f"config hook {first} create", "one environment")
     return (first, action, *rest)
