@@ -238,14 +238,27 @@ def forecast_text(f: Forecast, unit: str | None, st: Style, today: date) -> str:
     return f"at this rate reaches {format_value(f.goal.value, unit)} around {when}{after}"
 
 
+SOURCE_NAMES = {
+    "github": "GitHub",
+    "gitlab": "GitLab",
+    "alertmanager": "Alertmanager",
+    "prometheus": "Prometheus",
+    "api": "the API",
+    "command": "Slack",
+}
+
+
 def metric_line(m: MetricStatus, st: Style, today: date) -> str:
-    line = f"{st.bold(st.text(m.name))} {format_value(m.latest, m.unit)}"
+    shown = m.cadence or format_value(m.latest, m.unit)
+    line = f"{st.bold(st.text(m.name))} {st.text(shown) if m.cadence else shown}"
     if m.on_target is not None:
         line += " ✓" if m.on_target else " ✗"
-    facts = [f"target {st.text(m.target_text)}"] if m.target_text else []
+    facts = [f"target {st.text(m.target_text)}"] if m.target_text and not m.cadence else []
+    if m.source:
+        facts.append(f"via {SOURCE_NAMES.get(m.source, st.text(m.source))}")
     if m.milestone is not None:
         facts.append(f"milestone {m.milestone.text}")
-    if m.change is not None:
+    if m.change is not None and not m.cadence:
         arrow = "↑" if m.change > 0 else "↓" if m.change < 0 else "→"
         facts.append(f"{arrow} {signed(m.change)} since last week")
     if m.forecast is not None:

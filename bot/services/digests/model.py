@@ -158,6 +158,8 @@ class MetricStatus:
     week_ago: float | None = None  # the latest reading at or before a week before now
     on_target: bool | None = None  # against the milestone when there is one
     forecast: Forecast | None = None
+    source: str | None = None  # where the latest reading came from: github, prometheus, api…
+    cadence: str | None = None  # a cadence metric's verdict: "10 deploys this week, …: daily met"
 
     @property
     def change(self) -> float | None:

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import String, cast, false, literal, or_, select
 from sqlalchemy.orm import Session
 
+from bot.services.cadence import cadence_verdict
 from bot.services.checkins import cycle_of, previous_cycle
 from bot.services.digests import queries as q
 from bot.services.digests.common import (
@@ -236,11 +237,19 @@ def _metrics(session, workspace, now, since, period, rows):
         week_ago if since == week_cut else q.latest_readings_until(session, workspace.id, since)
     )
     goals = milestones(rows, period.id if period is not None else None)
+    sources = q.latest_sources(session, workspace.id, now)
     views, changes = [], []
     for metric in metrics:
         points = series.get(metric.id, [])
+        view = _metric_status(metric, points, week_ago, goals, period, period_start, now, workspace)
+        verdict = cadence_verdict(session, workspace, metric, now)
         views.append(
-            _metric_status(metric, points, week_ago, goals, period, period_start, now, workspace)
+            replace(
+                view,
+                source=sources.get(metric.id),
+                cadence=verdict.text(_noun(metric)) if verdict else None,
+                on_target=verdict.met if verdict else view.on_target,
+            )
         )
         fresh = [value for at, value in points if since < at <= now]
         if fresh:
@@ -249,6 +258,12 @@ def _metrics(session, workspace, now, since, period, rows):
                 ReadingChange(metric.key, metric.name, metric.unit, len(fresh), before, fresh[-1])
             )
     return views, changes
+
+
+def _noun(metric: Metric) -> str:
+    """What one occurrence of a cadence metric is called."""
+    name = metric.name.lower()
+    return "deploy" if "deploy" in name else "session" if "session" in name else "occurrence"
 
 
 def _metric_status(
