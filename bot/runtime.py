@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.db import create_db_engine, make_session_factory
 from bot.scheduling.pacing import Pacer
+from bot.telemetry import CountingRateLimitRetryHandler, CountingWebClient
 
 if TYPE_CHECKING:
     from bot.oauth.store import BotTokens, EncryptedInstallationStore
@@ -32,8 +32,9 @@ def make_web_client(
     asked). The clock passes wait_on_rate_limit=False: it reschedules the delivery instead of
     sleeping, so one busy channel does not hold up every other workspace.
     """
-    handlers = [RateLimitErrorRetryHandler(max_retry_count=2)] if wait_on_rate_limit else []
-    return WebClient(
+    handlers = [CountingRateLimitRetryHandler(max_retry_count=2)] if wait_on_rate_limit else []
+    # Counts its calls by method and error for GET /metrics (bot.telemetry).
+    return CountingWebClient(
         token=token,
         base_url=settings.slack_api_url,
         timeout=settings.slack_timeout,

@@ -26,7 +26,7 @@ from bot.services import hooks as hook_service
 from bot.services.cadence import cadence_verdict
 from models import Metric, MetricReading, Schedule, ScheduleKind, ToolEvent, Workspace
 from tests.harness import HttpResult, http_request
-from tests.test_metrics_api import ADMIN, api, assert_error, post, readings_of  # noqa: F401
+from tests.test_metrics_api import ADMIN, assert_error, make_token, post, readings_of
 from tests.test_scheduling import no_pacing
 
 EXAMPLE = json.loads((Path(__file__).parent / "data" / "github_deployment_status.json").read_text())
@@ -34,6 +34,14 @@ MONDAY = datetime(2025, 3, 3, tzinfo=UTC)  # week 10 of Q1 2025, the sample road
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api(running_app, roadmap):
+    """The running app with the sample roadmap, and an API token for its workspace."""
+    running_app.workspace_id = roadmap
+    running_app.token = make_token(running_app.runtime, roadmap)
+    return running_app
 
 
 def make_hook(runtime, workspace_id: int, kind: str, *values: str) -> tuple[str, str]:

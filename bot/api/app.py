@@ -6,6 +6,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 
+from bot import telemetry
 from bot.api import hooks
 from bot.api.errors import ApiError, ErrorCode
 from bot.api.http import Reply, bearer_token, invalid_token, json_body, json_response, read_json
@@ -95,7 +96,14 @@ class ApiApp:
             kind, _, hook_id = path[len(HOOK_PREFIX) :].partition("/")
             if kind and hook_id and "/" not in hook_id:
                 _allow(method, "POST")
-                return hooks.receive(self.runtime.session_factory, environ, kind, hook_id)
+                try:
+                    reply = hooks.receive(self.runtime.session_factory, environ, kind, hook_id)
+                except ApiError:
+                    telemetry.count_webhook(kind, "rejected")
+                    raise
+                outcome = {201: "recorded", 202: "ignored"}.get(reply.status, "handled")
+                telemetry.count_webhook(kind, outcome)
+                return reply
         if path.startswith(METRIC_PREFIX) and path.endswith(METRIC_SUFFIX):
             name = path[len(METRIC_PREFIX) : -len(METRIC_SUFFIX)]
             if name:

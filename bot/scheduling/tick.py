@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import telemetry
 from bot.runtime import Runtime
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.planner import plan
@@ -94,4 +95,15 @@ def tick(
         stopping=stopping,
     )
     report.sent = sender.run(now)
+    sent = report.sent
+    for outcome, rows in (
+        ("sent", sent.sent),
+        ("failed", sent.failed),
+        ("retrying", sent.retrying),
+        ("uncertain", sent.uncertain),
+        ("recovered", sent.recovered),
+    ):
+        telemetry.count_deliveries(outcome, len(rows))
+    telemetry.count_deliveries("missed", report.missed)
+    telemetry.mark_tick(utcnow().timestamp())
     return report
