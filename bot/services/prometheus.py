@@ -307,14 +307,15 @@ def unbind(session: Session, workspace: Workspace, actor: Actor, name: str) -> B
 
 
 def bindings_of(session: Session, workspace_id: int) -> list[tuple[Metric, MetricSource]]:
-    return list(
-        session.execute(
+    return [
+        (metric, source)
+        for metric, source in session.execute(
             select(Metric, MetricSource)
             .join(MetricSource, MetricSource.metric_id == Metric.id)
             .where(MetricSource.workspace_id == workspace_id, Metric.archived.is_(False))
             .order_by(Metric.position, Metric.id)
-        ).tuples()
-    )
+        ).all()
+    ]
 
 
 def run_query(
