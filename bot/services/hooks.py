@@ -138,9 +138,9 @@ def create_hook(
     metric = _metric_for(session, workspace, kind)
     if metric is None:
         wanted = (
-            "a mean-time-to-recovery metric (named MTTR or “time to recovery”)"
+            "mean-time-to-recovery metric (named MTTR or “time to recovery”)"
             if kind is HookKind.ALERTMANAGER
-            else "a deployment-frequency metric (a name with “deploy” in it)"
+            else "deployment-frequency metric (a name with “deploy” in it)"
         )
         raise InvalidInput(
             f"The roadmap has no {wanted} for {TOOL_NAMES[kind]} to feed; add one with "
@@ -243,3 +243,26 @@ def same_secret(given: str | None, secret: str) -> bool:
     if not given or len(given) > MAX_SECRET:
         return False
     return hmac.compare_digest(given.encode(), secret.encode())
+
+
+def rekey_secrets(session: Session) -> tuple[int, int]:
+    """Seal every hook secret and Prometheus token again with the first key (after a new
+    ROADMAP_ENCRYPTION_KEY was put first): (re-encrypted, left as they were because no key
+    opens them)."""
+    from bot.services.prometheus import SETTING_TOKEN
+
+    changed = stuck = 0
+    for hook in session.scalars(select(Hook)):
+        hook.secret, done = secrets.rekey(hook.secret)
+        changed += done
+        stuck += secrets.open_secret(hook.secret) is None
+    for workspace in session.scalars(select(Workspace)):
+        sealed = (workspace.settings or {}).get(SETTING_TOKEN)
+        if sealed:
+            new, done = secrets.rekey(sealed)
+            if done:
+                workspace.settings = {**workspace.settings, SETTING_TOKEN: new}
+            changed += done
+            stuck += secrets.open_secret(new) is None
+    session.flush()
+    return changed, stuck

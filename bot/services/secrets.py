@@ -27,7 +27,15 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from bot.oauth.crypto import TokenCipher, TokenCipherError
 from bot.services.errors import InvalidInput
 
-__all__ = ["TokenCipherError", "configure", "derived_key", "open_secret", "seal", "sealer"]
+__all__ = [
+    "TokenCipherError",
+    "configure",
+    "derived_key",
+    "open_secret",
+    "rekey",
+    "seal",
+    "sealer",
+]
 
 NO_KEY = (
     "I can't store a secret safely here: set ROADMAP_ENCRYPTION_KEY (or SLACK_SIGNING_SECRET) "
@@ -61,6 +69,16 @@ def sealer() -> TokenCipher:
     if _cipher is None:
         raise InvalidInput(NO_KEY)
     return _cipher
+
+
+def rekey(value: str) -> tuple[str, bool]:
+    """`value` sealed again with the first key, and whether it changed. A value no configured
+    key opens is kept as it is (never sealed as if it were plain text)."""
+    cipher = sealer()
+    if open_secret(value) is None:
+        return value, False
+    rotated = cipher.rotate(value)
+    return rotated, rotated != value
 
 
 def seal(value: str) -> str:

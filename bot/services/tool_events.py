@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.services import metrics
@@ -205,7 +205,19 @@ def resolve_incident(
     )
     session.flush()
     metric = recovery_metric(session, workspace.id)
-    recovery = recovery_over_period(session, workspace, incident.resolved_at)
+    # As of the latest resolution known: one that arrives late (Alertmanager batches and
+    # retries) joins the mean instead of making an older, partial one the newest reading.
+    as_of = max(
+        incident.resolved_at,
+        session.scalar(
+            select(func.max(ToolEvent.resolved_at)).where(
+                ToolEvent.workspace_id == workspace.id,
+                ToolEvent.kind == ToolEventKind.INCIDENT,
+            )
+        )
+        or incident.resolved_at,
+    )
+    recovery = recovery_over_period(session, workspace, as_of)
     if metric is None or recovery is None:
         return EventResult(True, ToolEventKind.INCIDENT, key)
     value, unit = _in_unit(recovery.mean, metric.unit)
@@ -217,7 +229,7 @@ def resolve_incident(
         name=metric.key,
         value=value,
         unit=unit,
-        at=incident.resolved_at,
+        at=as_of,
         source=source,
         idempotency_key=f"mttr:{incident.id}",
         note=note,
