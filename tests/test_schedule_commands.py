@@ -48,6 +48,8 @@ def test_add_pause_resume_test_and_delete(ask, slack, session):
     assert session.get(Schedule, reminder_id) is None
 
 
+
+
 def test_a_schedule_moves_or_skips_public_holidays(ask, slack, session):
     added = ask('schedule add reminder "the 1st of every month 09:00" Monthly numbers')
     schedule_id = added.text.split("*#", 1)[1].split(" ", 1)[0]
