@@ -11,6 +11,7 @@ from slack_bolt.error import BoltUnhandledRequestError
 from bot.config import Settings
 from bot.runtime import Runtime
 from bot.slack_guard import ShortBodies
+from bot.telemetry import counting
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> App:
         # uses it, and the listener wrapper in handlers.common commits and closes it.
         context["runtime"] = runtime
         context["db"] = runtime.session_factory()
+        if context.get("client") is not None:  # its calls count on GET /metrics
+            context["client"] = counting(context["client"])
         next()
 
     @app.error

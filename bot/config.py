@@ -51,6 +51,8 @@ class Settings:
     slack_timeout: float = 10.0  # seconds before a Web API call counts as timed out
     # Slack's own payloads are a few KiB; a bigger body is refused before it is read whole.
     slack_max_body: int = 1024 * 1024
+    # GET /metrics is served only when set, and only to `Authorization: Bearer <it>`.
+    metrics_token: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -160,6 +162,7 @@ class Settings:
             web_concurrency=concurrency,
             slack_timeout=float(timeout),
             slack_max_body=max_body,
+            metrics_token=get("METRICS_TOKEN"),
             extra={k: v for k, v in env.items() if k.startswith("ROADMAP_")},
         )
         if bool(settings.slack_client_id) != bool(settings.slack_client_secret):
@@ -189,6 +192,7 @@ def configure_logging(settings: Settings) -> None:
             settings.slack_signing_secret,
             settings.slack_client_secret,
             settings.encryption_key,
+            settings.metrics_token,
         ),
     )
     # Alembic announces its context and each step at INFO before every CLI command; the

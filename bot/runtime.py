@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.db import create_db_engine, make_session_factory
 from bot.scheduling.pacing import Pacer
+from bot.telemetry import CountingRateLimitRetryHandler, CountingWebClient
 from models import Workspace
 
 if TYPE_CHECKING:
@@ -38,8 +38,9 @@ def make_web_client(
     asked). The clock passes wait_on_rate_limit=False: it reschedules the delivery instead of
     sleeping, so one busy channel does not hold up every other workspace.
     """
-    handlers = [RateLimitErrorRetryHandler(max_retry_count=2)] if wait_on_rate_limit else []
-    return WebClient(
+    handlers = [CountingRateLimitRetryHandler(max_retry_count=2)] if wait_on_rate_limit else []
+    # Counts its calls by method and error for GET /metrics (bot.telemetry).
+    return CountingWebClient(
         token=token,
         base_url=settings.slack_api_url,
         timeout=settings.slack_timeout,
@@ -100,7 +101,13 @@ class Runtime:
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine | None = None) -> Runtime:
         """Raises ConfigError in OAuth mode without a usable ROADMAP_ENCRYPTION_KEY."""
+        from bot.services import secrets
+
         engine = engine or create_db_engine(settings.database_url)
+        # Hook secrets and the Prometheus token are sealed with the process's keys.
+        secrets.configure(
+            encryption_key=settings.encryption_key, signing_secret=settings.slack_signing_secret
+        )
         store, bot_tokens = None, None
         if settings.oauth_enabled:
             from bot.oauth.flow import build_installation_store

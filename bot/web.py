@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import time
 from collections.abc import Callable, Iterable
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot import telemetry
 from bot.api import create_api_app
 from bot.config import Settings
 from bot.db import current_revision, ping
@@ -50,13 +53,62 @@ def create_wsgi_app(app: App, runtime: Runtime) -> WSGIApp:
             {"status": "unavailable", "database": "unreachable"},
         )
 
-    def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
+    metrics_token = runtime.settings.metrics_token
+
+    def metrics(environ: dict, start_response) -> list[bytes]:
+        """GET /metrics: off (404) without METRICS_TOKEN, else for its bearer only."""
+        if not metrics_token:
+            return _json_response(start_response, "404 Not Found", {"error": "not_found"})
+        if not telemetry.authorized(environ, metrics_token):
+            body = json.dumps({"error": "invalid_token"}).encode()
+            start_response(
+                "401 Unauthorized",
+                [
+                    ("Content-Type", "application/json"),
+                    ("Content-Length", str(len(body))),
+                    ("WWW-Authenticate", 'Bearer realm="roadmap-bot metrics"'),
+                ],
+            )
+            return [body]
+        body, media_type = telemetry.exposition()
+        start_response(
+            "200 OK",
+            [("Content-Type", media_type), ("Content-Length", str(len(body)))],
+        )
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+
+    def route(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        method = environ.get("REQUEST_METHOD")
+        if path == "/healthz" and method in ("GET", "HEAD"):
             return health(start_response)
+        if path == "/metrics" and method in ("GET", "HEAD"):
+            return metrics(environ, start_response)
         if path.startswith("/api/"):
             return api(environ, start_response)
         return slack(environ, start_response)
+
+    def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        """Every request counted and timed by surface (bot.telemetry)."""
+        started = time.perf_counter()
+        statuses: list[str] = []
+
+        def start(status: str, headers, exc_info=None):
+            statuses.append(status)
+            return (
+                start_response(status, headers, exc_info)
+                if exc_info
+                else start_response(status, headers)
+            )
+
+        try:
+            return route(environ, start)
+        finally:
+            telemetry.observe_request(
+                telemetry.surface_of(environ.get("PATH_INFO", "")),
+                statuses[-1][:3] if statuses else "500",
+                time.perf_counter() - started,
+            )
 
     return wsgi
 
@@ -83,6 +135,12 @@ def serve(
     from gunicorn.app.base import BaseApplication
 
     factory = app_factory or build_wsgi_app
+    # Each worker is a process: their /metrics samples meet in one directory (bot.telemetry).
+    made = telemetry.prepare_multiprocess() if settings.metrics_token else None
+    master = os.getpid()
+
+    def child_exit(server, worker) -> None:
+        telemetry.worker_exited(worker.pid)
 
     class RoadmapServer(BaseApplication):
         def load_config(self) -> None:
@@ -97,6 +155,7 @@ def serve(
                 "accesslog": "-",
                 "loglevel": settings.log_level.lower(),
                 "proc_name": "roadmap-bot-web",
+                "child_exit": child_exit,
             }
             for key, value in config.items():
                 self.cfg.set(key, value)
@@ -105,4 +164,8 @@ def serve(
             # Called in each worker after the fork, so no connection crosses processes.
             return factory(settings)
 
-    RoadmapServer().run()
+    try:
+        RoadmapServer().run()
+    finally:
+        if os.getpid() == master:  # a worker leaves through here too, when it exits
+            telemetry.remove_directory(made)

@@ -22,6 +22,7 @@ from models.schedule import (
     Schedule,
     ScheduleKind,
 )
+from models.tools import Hook, HookKind, MetricSource, ToolEvent, ToolEventKind
 from models.workspace import Member, PersonAlias, Workspace
 
 __all__ = [
@@ -39,9 +40,12 @@ __all__ = [
     "Goal",
     "GoalOwner",
     "GoalStatus",
+    "Hook",
+    "HookKind",
     "Member",
     "Metric",
     "MetricReading",
+    "MetricSource",
     "Period",
     "PersonAlias",
     "ProcessedEvent",
@@ -50,6 +54,8 @@ __all__ = [
     "Roadmap",
     "Schedule",
     "ScheduleKind",
+    "ToolEvent",
+    "ToolEventKind",
     "Workspace",
     "utcnow",
 ]

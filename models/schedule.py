@@ -21,6 +21,7 @@ class ScheduleKind(enum.StrEnum):
     KNOWLEDGE_SHARING = "knowledge_sharing"
     RETROSPECTIVE = "retrospective"
     REMINDER = "reminder"
+    METRIC_SOURCES = "metric_sources"
 
 
 class DeliveryState(enum.StrEnum):

@@ -50,11 +50,12 @@ OUT_OF_RANGE = "progress goes from 0% to 100%."
 VALUE_HINT = "give a number like 99.95, 180ms or 87.2%."
 ACTIONS = "list, next, add, edit, pause, resume, delete, test, holidays."
 KINDS = (
-    "weekly_digest, quarterly_digest, checkin_prompt, knowledge_sharing, retrospective, reminder."
+    "weekly_digest, quarterly_digest, checkin_prompt, knowledge_sharing, retrospective, reminder, "
+    "metric_sources."
 )
 SETTINGS = (
     "timezone, channel, admins, checkins, holidays, reactions, chase, api-token, mentions, "
-    "retention, digest."
+    "retention, digest, hook, prometheus."
 )
 
 

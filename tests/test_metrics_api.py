@@ -345,8 +345,9 @@ def test_an_unexpected_error_is_logged_and_answered_500(api, monkeypatch, caplog
 
 def test_every_error_code_is_exercised():
     exercised = {case[0] for case in ERROR_CASES}
-    # These two have tests of their own above.
+    # These two have tests of their own above; the hooks' in tests/test_hooks_api.py.
     exercised |= {ErrorCode.METHOD_NOT_ALLOWED, ErrorCode.INTERNAL_ERROR}
+    exercised |= {ErrorCode.INVALID_SIGNATURE, ErrorCode.UNKNOWN_HOOK, ErrorCode.UNKNOWN_INCIDENT}
     assert exercised == set(ErrorCode)
 
 

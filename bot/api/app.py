@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
+from bot import telemetry
+from bot.api import hooks
 from bot.api.errors import ApiError, ErrorCode
-from bot.api.http import bearer_token, invalid_token, json_body, json_response, read_json
+from bot.api.http import Reply, bearer_token, invalid_token, json_body, json_response, read_json
 from bot.api.openapi import openapi_spec
 from bot.api.readings import parse_batch, parse_reading, record_readings
 from bot.runtime import Runtime
@@ -20,15 +21,10 @@ log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
 METRIC_PREFIX = f"{PREFIX}/metrics/"
 METRIC_SUFFIX = "/readings"
+HOOK_PREFIX = f"{PREFIX}/hooks/"
 MAX_HEADER_KEY = 200  # leaves room for the "#<index>" a batch appends
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    payload: object
 
 
 def _path(environ: dict) -> str:
@@ -93,6 +89,21 @@ class ApiApp:
         if path == f"{PREFIX}/readings":
             _allow(method, "POST")
             return self.post_batch(environ)
+        if path == f"{PREFIX}/events":
+            _allow(method, "POST")
+            return self.post_event(environ)
+        if path.startswith(HOOK_PREFIX):
+            kind, _, hook_id = path[len(HOOK_PREFIX) :].partition("/")
+            if kind and hook_id and "/" not in hook_id:
+                _allow(method, "POST")
+                try:
+                    reply = hooks.receive(self.runtime.session_factory, environ, kind, hook_id)
+                except ApiError:
+                    telemetry.count_webhook(kind, "rejected")
+                    raise
+                outcome = {201: "recorded", 202: "ignored"}.get(reply.status, "handled")
+                telemetry.count_webhook(kind, outcome)
+                return reply
         if path.startswith(METRIC_PREFIX) and path.endswith(METRIC_SUFFIX):
             name = path[len(METRIC_PREFIX) : -len(METRIC_SUFFIX)]
             if name:
@@ -124,6 +135,13 @@ class ApiApp:
             workspace = session.get_one(Workspace, workspace_id)
             [result] = record_readings(session, workspace, [reading], batch=False)
         return Reply(201 if result["recorded"] else 200, result)
+
+    def post_event(self, environ: dict) -> Reply:
+        workspace_id = self._workspace_id(environ)
+        body = read_json(environ)
+        with self.runtime.session_factory() as session, session.begin():
+            workspace = session.get_one(Workspace, workspace_id)
+            return hooks.record_event(session, workspace, body, utcnow())
 
     def post_batch(self, environ: dict) -> Reply:
         workspace_id = self._workspace_id(environ)

@@ -20,6 +20,11 @@ class ErrorCode(StrEnum):
 
     MISSING_TOKEN = ("missing_token", 401, "No `Authorization: Bearer <token>` header was sent.")
     INVALID_TOKEN = ("invalid_token", 401, "The token is unknown or has been revoked.")
+    INVALID_SIGNATURE = (
+        "invalid_signature",
+        401,
+        "The webhook's signature or secret does not match the hook's secret.",
+    )
     UNSUPPORTED_MEDIA_TYPE = (
         "unsupported_media_type",
         415,
@@ -42,6 +47,12 @@ class ErrorCode(StrEnum):
     INVALID_TIME = ("invalid_time", 400, "`at` is not an ISO-8601 date and time.")
     UNKNOWN_METRIC = ("unknown_metric", 404, "The workspace has no metric by that name.")
     AMBIGUOUS_METRIC = ("ambiguous_metric", 409, "The name matches several metrics.")
+    UNKNOWN_HOOK = ("unknown_hook", 404, "There is no active hook with that kind and id.")
+    UNKNOWN_INCIDENT = (
+        "unknown_incident",
+        404,
+        "`incident_resolved` names an incident never opened, and gives no `started_at`.",
+    )
     NOT_FOUND = ("not_found", 404, "There is no such API path.")
     METHOD_NOT_ALLOWED = (
         "method_not_allowed",

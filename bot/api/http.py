@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -11,6 +12,14 @@ from bot.api.errors import ApiError, ErrorCode
 
 MAX_BODY_BYTES = 64 * 1024
 REALM = 'Bearer realm="roadmap-bot"'
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An operation's answer: its status and the JSON payload."""
+
+    status: int
+    payload: object
 
 
 def status_line(status: int) -> str:

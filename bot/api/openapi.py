@@ -26,6 +26,16 @@ GENERAL_ERRORS = {
     "InternalError": E.INTERNAL_ERROR,
 }
 POST_ERRORS = (*AUTH_ERRORS, *BODY_ERRORS, *READING_ERRORS)
+EVENT_ERRORS = (*AUTH_ERRORS, *BODY_ERRORS, E.INVALID_TIME, E.UNKNOWN_INCIDENT)
+HOOK_ERRORS = (
+    E.INVALID_SIGNATURE,
+    E.BODY_TOO_LARGE,
+    E.INVALID_JSON,
+    E.INVALID_REQUEST,
+    E.INVALID_TIME,
+    E.UNKNOWN_HOOK,
+    E.NOT_FOUND,
+)
 
 _ERROR_HEADERS = {
     401: {
@@ -178,6 +188,67 @@ def _schemas() -> dict:
                 "readings": {"type": "array", "items": _ref("ReadingResult")},
             },
         },
+        "Event": {
+            "type": "object",
+            "required": ["type", "id"],
+            "properties": {
+                "type": {
+                    "type": "string",
+                    "enum": ["deploy", "incident_opened", "incident_resolved"],
+                },
+                "id": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 200,
+                    "pattern": NOT_BLANK,
+                    "description": "Your id for the deploy or incident: an event sent again with "
+                    "the same id is recorded once, and `incident_resolved` closes the incident "
+                    "`incident_opened` opened with it.",
+                },
+                "at": {**at, "description": "When it happened (ISO-8601). Default: now."},
+                "started_at": {
+                    **at,
+                    "description": "`incident_resolved` only: when the incident began, for an "
+                    "incident never reported open.",
+                },
+                "environment": {"type": "string", "maxLength": 255, "pattern": NOT_BLANK},
+            },
+        },
+        "EventResult": {
+            "type": "object",
+            "required": ["recorded"],
+            "properties": {
+                "recorded": {
+                    "type": "boolean",
+                    "description": "False when the event was recorded before (nothing changed).",
+                },
+                "kind": {"type": "string", "enum": ["deploy", "incident"]},
+                "id": {"type": "string"},
+                "metric": {"type": "string", "description": "The metric that got a reading."},
+                "reading": {"type": "number", "description": "In the metric's unit."},
+                "note": {"type": "string", "description": "E.g. the incidents MTTR rests on."},
+                "duplicate": {"type": "boolean"},
+            },
+        },
+        "HookResult": {
+            "type": "object",
+            "description": "What the webhook did: an EventResult for a deploy; counts of "
+            "alerts for Alertmanager; `ignored` with a reason for an event the bot does not "
+            "use.",
+            "properties": {
+                "recorded": {"type": "boolean"},
+                "duplicate": {"type": "boolean"},
+                "ignored": {"type": "boolean"},
+                "reason": {"type": "string"},
+                "ok": {"type": "boolean"},
+                "event": {"type": "string"},
+                "alerts": {"type": "integer"},
+                "matched": {"type": "integer"},
+                "opened": {"type": "integer"},
+                "resolved": {"type": "integer"},
+                "readings": {"type": "array", "items": _ref("EventResult")},
+            },
+        },
         "Error": {
             "type": "object",
             "required": ["error", "message"],
@@ -255,6 +326,84 @@ def openapi_spec() -> dict:
             "500": _internal_error_ref(),
         },
     }
+    event_result = {"application/json": {"schema": _ref("EventResult")}}
+    event = {
+        "operationId": "recordEvent",
+        "summary": "Record a deploy, or an incident opening or resolving",
+        "description": "A deploy is one occurrence of the deployment-frequency metric. An "
+        "incident that resolves recomputes the mean time to recovery over the period, which "
+        "becomes the recovery metric's reading.",
+        "security": [{"bearerAuth": []}],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _ref("Event")}},
+        },
+        "responses": {
+            "201": {"description": "Recorded.", "content": event_result},
+            "200": {"description": "Recorded before: nothing changed.", "content": event_result},
+            **error_responses(EVENT_ERRORS),
+            "500": _internal_error_ref(),
+        },
+    }
+    hook_result = {"application/json": {"schema": _ref("HookResult")}}
+
+    def header(name: str, description: str) -> dict:
+        return {
+            "name": name,
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": description,
+        }
+
+    hook = {
+        "operationId": "receiveWebhook",
+        "summary": "A webhook from GitHub, GitLab or Alertmanager",
+        "description": "The URL `/roadmap config hook <kind> create` shows. GitHub: "
+        "`deployment_status` and `ping` events (JSON or form-encoded), signed with "
+        "`X-Hub-Signature-256`. GitLab: deployment events with `X-Gitlab-Token`. Alertmanager: "
+        "webhook version 4 with `Authorization: Bearer <secret>` or `?secret=<secret>`.",
+        "security": [],
+        "parameters": [
+            {
+                "name": "kind",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "enum": ["github", "gitlab", "alertmanager"]},
+            },
+            {
+                "name": "hook_id",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "pattern": r"^[A-Za-z0-9_-]+$"},
+            },
+            header("X-Hub-Signature-256", "GitHub: `sha256=<HMAC-SHA256 of the body>`."),
+            header("X-GitHub-Event", "GitHub: the event's name."),
+            header("X-GitHub-Delivery", "GitHub: the delivery's id (the same on redelivery)."),
+            header("X-Gitlab-Token", "GitLab: the hook's secret."),
+            {
+                "name": "secret",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "Alertmanager: the hook's secret, when it cannot send a header.",
+            },
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        "responses": {
+            "201": {"description": "A deploy recorded.", "content": hook_result},
+            "200": {
+                "description": "Handled: a ping, a repeat, or Alertmanager's alerts.",
+                "content": hook_result,
+            },
+            "202": {"description": "An event the bot does not use.", "content": hook_result},
+            **error_responses(HOOK_ERRORS),
+            "500": _internal_error_ref(),
+        },
+    }
     spec_op = {
         "operationId": "openapi",
         "summary": "This description",
@@ -269,6 +418,8 @@ def openapi_spec() -> dict:
         "paths": {
             "/api/v1/metrics/{name}/readings": {"post": single},
             "/api/v1/readings": {"post": batch},
+            "/api/v1/events": {"post": event},
+            "/api/v1/hooks/{kind}/{hook_id}": {"post": hook},
             "/api/v1/openapi.json": {"get": spec_op},
         },
         "components": {

@@ -46,8 +46,21 @@ def cmd_rotate_key(settings: Settings, args: argparse.Namespace) -> int:
             client_id=settings.slack_client_id or "", engine=engine, cipher=cipher
         )
         changed = store.rekey()
+        from bot.services import hooks, secrets
+
+        secrets.configure(
+            encryption_key=settings.encryption_key, signing_secret=settings.slack_signing_secret
+        )
+        with _factory() as session, session.begin():
+            sealed, stuck = hooks.rekey_secrets(session)
     finally:
         engine.dispose()
+    print(f"Re-encrypted {sealed} hook secret(s) and Prometheus token(s).")
+    if stuck:
+        print(
+            f"{stuck} could not be opened with any configured key; re-create those hooks.",
+            file=sys.stderr,
+        )
     keys = len([k for k in (settings.encryption_key or "").split(",") if k.strip()])
     print(f"Re-encrypted {changed} stored token(s) with the first of {keys} key(s).")
     if keys > 1:

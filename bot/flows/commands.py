@@ -120,6 +120,22 @@ class AddMetric:
     """Open the form to add a metric."""
 
 
+@dataclass(frozen=True)
+class MetricSourceCommand:
+    """Show where a metric's readings come from; bind it to a PromQL query; or (off) unbind."""
+
+    name: str
+    query: str | None = None
+    off: bool = False
+
+
+@dataclass(frozen=True)
+class RefreshMetric:
+    """Read a bound metric from its source now."""
+
+    name: str
+
+
 # -- check-ins ---------------------------------------------------------------------------------
 
 
@@ -215,6 +231,8 @@ Command: TypeAlias = (
     | ListMetrics
     | RecordMetric
     | AddMetric
+    | MetricSourceCommand
+    | RefreshMetric
     | Checkin
     | CheckinPrompt
     | Away

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from bot.blocks.modals import metric_modal
 from bot.blocks.replies import metrics_list, reading_recorded
-from bot.flows.commands import AddMetric, CommandCall, ListMetrics, RecordMetric
+from bot.flows import tool_metrics
+from bot.flows.commands import (
+    AddMetric,
+    CommandCall,
+    ListMetrics,
+    MetricSourceCommand,
+    RecordMetric,
+    RefreshMetric,
+)
 from bot.flows.context import FlowContext
 from bot.flows.outcome import OpenView, Outcome
 from bot.services import metrics
+
+MetricCommand = RecordMetric | AddMetric | MetricSourceCommand | RefreshMetric
 
 
 def list_metrics(call: CommandCall[ListMetrics], ctx: FlowContext) -> Outcome:
@@ -15,9 +25,14 @@ def list_metrics(call: CommandCall[ListMetrics], ctx: FlowContext) -> Outcome:
     return Outcome(reply=metrics_list(views), share=call.share)
 
 
-def metric(call: CommandCall[RecordMetric | AddMetric], ctx: FlowContext) -> Outcome:
-    """`/roadmap metric <name> <value>` records a reading; `/roadmap metric add` opens the form."""
+def metric(call: CommandCall[MetricCommand], ctx: FlowContext) -> Outcome:
+    """`/roadmap metric <name> <value>` records a reading; `/roadmap metric add` opens the form;
+    `metric source …` and `metric refresh …` are about where readings come from."""
     cmd = call.command
+    if isinstance(cmd, MetricSourceCommand):
+        return tool_metrics.metric_source(call, ctx)
+    if isinstance(cmd, RefreshMetric):
+        return tool_metrics.refresh_metric(call, ctx)
     if isinstance(cmd, AddMetric):
         return Outcome(effects=[OpenView(call.trigger_id, metric_modal())])
     result = metrics.record_reading(

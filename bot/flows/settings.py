@@ -6,6 +6,7 @@ from bot.blocks.api_tokens import created_message, list_message, revoked_message
 from bot.blocks.message import Message
 from bot.blocks.replies import config_message
 from bot.blocks.setup import private_channel_note
+from bot.flows import tool_metrics
 from bot.flows.commands import CommandCall, Config
 from bot.flows.context import FlowContext
 from bot.flows.outcome import JoinChannel, Outcome
@@ -21,6 +22,10 @@ def config(call: CommandCall[Config], ctx: FlowContext) -> Outcome:
     if cmd.setting == "api-token" and cmd.values:
         # Always private, whatever `share` says: the reply to `create` shows the token, once.
         return Outcome(reply=api_token_reply(ctx, cmd.values))
+    if cmd.setting == "hook":  # private: `create` shows the hook's secret, once
+        return Outcome(reply=tool_metrics.hook_reply(ctx, cmd.values))
+    if cmd.setting == "prometheus":  # private: it may carry a bearer token
+        return Outcome(reply=tool_metrics.prometheus_reply(ctx, cmd.values))
     if cmd.setting is None or not cmd.values:  # `config` or `config timezone`: show them
         return Outcome(reply=config_message(settings.config_view(ctx.workspace)), share=call.share)
     values = cmd.values

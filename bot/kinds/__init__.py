@@ -39,6 +39,7 @@ INSTALLED = (
     "bot.kinds.knowledge_sharing",
     "bot.kinds.retrospective",
     "bot.kinds.reminder",
+    "bot.kinds.metric_sources",
 )
 
 _KINDS: dict[str, Kind] = {}

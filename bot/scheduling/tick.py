@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import telemetry
 from bot.kinds.checkin_prompt import send_due_rounds
 from bot.runtime import Runtime
 from bot.scheduling.notices import roadmap_end_notices
@@ -139,4 +140,15 @@ def tick(
         now,
         skip_teams=local_teams(runtime),
     )
+    sent = report.sent
+    for outcome, rows in (
+        ("sent", sent.sent),
+        ("failed", sent.failed),
+        ("retrying", sent.retrying),
+        ("uncertain", sent.uncertain),
+        ("recovered", sent.recovered),
+    ):
+        telemetry.count_deliveries(outcome, len(rows))
+    telemetry.count_deliveries("missed", report.missed)
+    telemetry.mark_tick(utcnow().timestamp())
     return report

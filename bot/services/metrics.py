@@ -236,6 +236,7 @@ def record_reading(
     at: datetime,
     source: str = "command",
     idempotency_key: str | None = None,
+    note: str | None = None,
 ) -> ReadingResult:
     metric = find_metric(session, workspace.id, name)
     converted = round(convert(value, unit, metric.unit), 6)
@@ -251,6 +252,7 @@ def record_reading(
         "user_id": actor.user_id if actor else None,
         "source": source,
         "idempotency_key": idempotency_key,
+        "note": note,
     }
     if idempotency_key:
         recorded = insert_ignoring_conflicts(

@@ -6,7 +6,13 @@ import re
 from collections.abc import Sequence
 
 from bot.flows import metrics as flows
-from bot.flows.commands import AddMetric, ListMetrics, RecordMetric
+from bot.flows.commands import (
+    AddMetric,
+    ListMetrics,
+    MetricSourceCommand,
+    RecordMetric,
+    RefreshMetric,
+)
 from handlers.grammar.errors import CommandError, shown
 from handlers.grammar.registry import command
 from handlers.grammar.tokens import Args, Token
@@ -54,6 +60,10 @@ _PER = {"d": "day", "days": "day", "wk": "week", "w": "week", "weeks": "week", "
 _PER.update({"h": "hour", "hours": "hour", "mo": "month", "months": "month"})
 _VALUE_HINT = "give a number like 99.95, 180ms or 87.2%"
 _ADD_WORDS = frozenset({"add", "new", "create"})
+_SOURCE_WORDS = frozenset({"source", "refresh"})
+_OFF = frozenset({"off", "none", "manual"})
+# Quotes a Slack client may have made smart, inside a query: PromQL wants straight ones.
+_SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
 
 
 def _unit(text: str) -> str:
@@ -94,6 +104,36 @@ def _value(tokens: Sequence[Token]) -> tuple[float, str | None, int]:
     raise CommandError(f"`{shown(last.text)}` is not a metric value; {_VALUE_HINT}.")
 
 
+def _is_subcommand(tokens: Sequence[Token]) -> bool:
+    """`metric source …` / `metric refresh …`, not a metric called "source" given a value."""
+    if tokens[0].key not in _SOURCE_WORDS or len(tokens) < 2:
+        return False
+    return not (len(tokens) == 2 and tokens[1].kind == "word" and _VALUE.fullmatch(tokens[1].text))
+
+
+def _query(text: str) -> str:
+    return text.translate(_SMART_QUOTES).replace('\\"', '"').strip()
+
+
+def _source(args: Args) -> MetricSourceCommand | RefreshMetric:
+    tokens = args.tokens
+    if tokens[0].key == "refresh":
+        return RefreshMetric(args.text(1))
+    last = tokens[-1]
+    if last.key in _OFF and len(tokens) > 2:
+        return MetricSourceCommand(args.text(1, -1), off=True)
+    keyword = next((i for i, t in enumerate(tokens) if i >= 2 and t.key == "prometheus"), None)
+    if keyword is None:
+        return MetricSourceCommand(args.text(1))
+    query = _query(args.text(keyword + 1))
+    if not query:
+        raise CommandError(
+            "Which query? Give it in quotes, e.g. "
+            '`/roadmap metric source uptime prometheus "avg_over_time(up[1d]) * 100"`.'
+        )
+    return MetricSourceCommand(args.text(1, keyword), query=query)
+
+
 @command(
     "metrics",
     aliases=("kpis",),
@@ -115,7 +155,12 @@ def parse_metrics(args: Args) -> ListMetrics:
 @command(
     "metric",
     aliases=("kpi",),
-    usage=("/roadmap metric <name> <value>[unit]", "/roadmap metric add"),
+    usage=(
+        "/roadmap metric <name> <value>[unit]",
+        "/roadmap metric add",
+        '/roadmap metric source <name> [prometheus "<PromQL>" | off]',
+        "/roadmap metric refresh <name>",
+    ),
     examples=(
         "/roadmap metric uptime 99.95",
         "/roadmap metric api response time 180ms",
@@ -124,15 +169,23 @@ def parse_metrics(args: Args) -> ListMetrics:
         "/roadmap metric satisfaction 4.6/5",
         "/roadmap metric deploys 3/day",
         "/roadmap metric add",
+        '/roadmap metric source uptime prometheus "avg_over_time(probe_success[1d]) * 100"',
+        "/roadmap metric source uptime",
+        "/roadmap metric source uptime off",
+        "/roadmap metric refresh uptime",
     ),
     group=GROUP,
     flow=flows.metric,
 )
-def parse_metric(args: Args) -> RecordMetric | AddMetric:
+def parse_metric(
+    args: Args,
+) -> RecordMetric | AddMetric | MetricSourceCommand | RefreshMetric:
     """Record a metric's latest value, or add a metric with `/roadmap metric add`.
 
     The name may be several words; the value is a number (a decimal comma works), optionally
-    with a unit: `180ms`, `45m` (minutes), `1.5h`, `87.2%`, `4.6/5`, `3/day`.
+    with a unit: `180ms`, `45m` (minutes), `1.5h`, `87.2%`, `4.6/5`, `3/day`. Admins read a
+    metric from Prometheus every day at 06:00 with `metric source <name> prometheus "<PromQL>"`
+    (`metric source <name>` shows it, `off` stops it, `metric refresh <name>` reads it now).
     """
     tokens = args.tokens
     if not tokens:
@@ -142,6 +195,8 @@ def parse_metric(args: Args) -> RecordMetric | AddMetric:
         )
     if len(tokens) == 1 and tokens[0].key in _ADD_WORDS:
         return AddMetric()
+    if _is_subcommand(tokens):
+        return _source(args)
     value, unit, name_end = _value(tokens)
     name = args.text(0, name_end).rstrip(":= ").strip()
     if not name:

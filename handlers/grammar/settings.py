@@ -27,6 +27,9 @@ _USAGE = {
     "mentions": "/roadmap config mentions on|off",
     "retention": "/roadmap config retention <days>",
     "digest": "/roadmap config digest images on|off",
+    "hook": "/roadmap config hook github|gitlab|alertmanager create [environment | label=value…]"
+    " | list | revoke <id>",
+    "prometheus": "/roadmap config prometheus <url> [token <bearer token>] | off",
 }
 CONFIG_SETTINGS: tuple[str, ...] = tuple(_USAGE)
 _SETTING_ALIASES = {
@@ -48,6 +51,10 @@ _SETTING_ALIASES = {
     "tokens": "api-token",
     "mention": "mentions",
     "digests": "digest",
+    "hooks": "hook",
+    "webhook": "hook",
+    "webhooks": "hook",
+    "prom": "prometheus",
     "chases": "chase",
     "reminders": "chase",
     "reminder": "chase",
@@ -63,6 +70,10 @@ _TOKEN_NAME = re.compile(r"[\w][\w.\-]{0,63}")
 _TOKEN_ACTIONS = ("create", "revoke", "list")
 _ADMIN_FILLER = frozenset({"and", "&", ","})
 _EMOJI = re.compile(r":?(?P<name>[a-z0-9_+\-']{1,64}(?:::skin-tone-[2-6])?):?")
+_HOOK_KINDS = ("github", "gitlab", "alertmanager")
+_HOOK_ACTIONS = ("create", "list", "revoke")
+_HOOK_ID = re.compile(r"[A-Za-z0-9_\-]{1,32}")
+_URL = re.compile(r"https?://\S{1,2000}", re.IGNORECASE)
 _HOURS = re.compile(r"(?P<hours>[0-9]{1,3})\s*(?:h|hours?)?", re.IGNORECASE)
 _MAX_CHASE_HOURS = 168
 
@@ -207,6 +218,57 @@ def _api_token(args: Args) -> tuple[str, ...]:
     return (action, names[0].text)
 
 
+def _hook(args: Args) -> tuple[str, ...]:
+    """`list`, or a tool and what to do with its hooks."""
+    tokens = args.tokens
+    first = tokens[0].key or ""
+    if first == "list" and len(tokens) == 1:
+        return ("list",)
+    if first not in _HOOK_KINDS:
+        near = closest(first, _HOOK_KINDS)
+        raise CommandError(
+            f"There are hooks for github, gitlab and alertmanager, not `{shown(tokens[0].text)}`.",
+            suggestion=f"Did you mean `/roadmap config hook {near} create`?" if near else None,
+        )
+    if len(tokens) == 1:
+        return (first, "list")
+    action = tokens[1].key or ""
+    if action not in _HOOK_ACTIONS:
+        near = closest(action, _HOOK_ACTIONS)
+        raise CommandError(
+            f"I can't `{shown(tokens[1].text)}` a hook; use create, list or revoke.",
+            suggestion=f"Did you mean `/roadmap config hook {first} {near}`?" if near else None,
+        )
+    rest = [t.text for t in tokens[2:]]
+    if action == "list" and rest:
+        raise too_many(args.text(2), f"config hook {first} list", "nothing")
+    if action == "revoke" and (len(rest) != 1 or not _HOOK_ID.fullmatch(rest[0])):
+        raise CommandError(
+            f"Which hook? Give its id, e.g. `/roadmap config hook {first} revoke Xy12ab34`; "
+            f"`/roadmap config hook {first} list` shows them."
+        )
+    if action == "create" and first != "alertmanager" and len(rest) > 1:
+        raise too_many(args.text(2), f"config hook {first} create", "one environment")
+    return (first, action, *rest)
+
+
+def _prometheus(args: Args) -> tuple[str, ...]:
+    tokens = args.tokens
+    if tokens[0].key in _OFF and len(tokens) == 1:
+        return ("off",)
+    url = tokens[0].text
+    if not _URL.fullmatch(url):
+        raise CommandError(
+            f"`{shown(url)}` is not a URL; give the server's base URL, like "
+            "https://prom.internal:9090, or off."
+        )
+    if len(tokens) == 1:
+        return (url,)
+    if len(tokens) == 3 and tokens[1].key == "token":
+        return (url, tokens[2].text)
+    raise CommandError("After the URL, only `token <bearer token>` may follow.")
+
+
 def _retention(args: Args) -> tuple[str, ...]:
     text = args.text()
     match = _RETENTION.fullmatch(text)
@@ -247,6 +309,8 @@ _VALIDATORS: dict[str, Validator] = {
     "mentions": _choice("mentions", _SWITCH, "on or off"),
     "retention": _retention,
     "digest": _digest,
+    "hook": _hook,
+    "prometheus": _prometheus,
 }
 
 
@@ -269,6 +333,11 @@ _VALIDATORS: dict[str, Validator] = {
         "/roadmap config mentions off",
         "/roadmap config retention 30",
         "/roadmap config digest images on",
+        "/roadmap config hook github create",
+        "/roadmap config hook gitlab create staging",
+        "/roadmap config hook alertmanager create severity=critical",
+        "/roadmap config hook list",
+        "/roadmap config prometheus https://prom.internal:9090",
     ),
     group=GROUP,
     flow=flows.config,
@@ -283,6 +352,9 @@ def parse_config(args: Args) -> Config:
     for the HTTP API), mentions (on or off), retention (days of history to keep) and digest
     images (on or off: a picture of the metrics in the weekly digest). A setting without a
     value shows it.
+    for the HTTP API), mentions (on or off), retention (days of history to keep), hook (webhook
+    URLs for GitHub, GitLab and Alertmanager: deploys and incidents) and prometheus (the server
+    bound metrics are read from). A setting without a value shows it.
     """
     if not args.tokens:
         return Config()

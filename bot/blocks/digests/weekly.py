@@ -250,13 +250,29 @@ def forecast_text(f: Forecast, unit: str | None, st: Style, today: date) -> str:
     return f"at this rate reaches {format_value(f.goal.value, unit)} around {when}{after}"
 
 
+SOURCE_NAMES = {
+    "github": "GitHub",
+    "gitlab": "GitLab",
+    "alertmanager": "Alertmanager",
+    "prometheus": "Prometheus",
+    "api": "the API",
+    "command": "Slack",
+}
+
+
+def source_text(source: str, st: Style) -> str:
+    """Where a reading came from, as people say it: "via GitHub"."""
+    return f"via {SOURCE_NAMES.get(source, st.text(source))}"
+
+
 def metric_line(m: MetricStatus, st: Style, today: date) -> str:
     """`*Code coverage* 80% · target > 85% ✗ · ↑ +5 pts since last week, better · at this
     rate reaches 85% around 12 Mar`; a cadence metric says its count against the ask."""
     name = st.bold(st.text(m.name))
     if m.cadence is not None:
         mark = {True: " ✓", False: " ✗", None: ""}[m.cadence.met]
-        return f"{name} {m.cadence.text}{mark}"
+        via = f" · {source_text(m.source, st)}" if m.source else ""
+        return f"{name} {m.cadence.text}{mark}{via}"
     near = m.verdict.goal.value if m.verdict is not None else None
     line = f"{name} {format_value(m.latest, m.unit, near=near)}"
     if m.stale and m.latest_at is not None:
@@ -266,6 +282,8 @@ def metric_line(m: MetricStatus, st: Style, today: date) -> str:
         facts.append(m.verdict.short)
     elif m.target_text:
         facts.append(f"target {st.text(m.target_text)}")
+    if m.source:
+        facts.append(source_text(m.source, st))
     if m.change is not None:
         arrow = "↑" if m.change > 0 else "↓" if m.change < 0 else "→"
         how = {"better": ", better", "worse": ", worse"}.get(m.trend or "", "")

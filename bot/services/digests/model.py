@@ -150,6 +150,7 @@ class MetricStatus:
     verdict: Verdict | None = None  # the latest reading against the milestone, else the target
     cadence: CadenceCount | None = None  # a cadence metric: occurrences counted, not a value
     stale: bool = False  # the latest reading is older than the period: shown with its date
+    source: str | None = None  # where the latest reading came from: github, prometheus, api…
 
     @property
     def change(self) -> float | None:

@@ -405,3 +405,23 @@ def previous_digest_at(
             Delivery.due_at > after,
         )
     )
+
+
+def latest_sources(session: Session, workspace_id: int, until: datetime) -> dict[int, str]:
+    """Each metric's newest reading's source (github, prometheus, api, command…)."""
+    ranked = (
+        select(
+            MetricReading.metric_id,
+            MetricReading.source,
+            func.row_number()
+            .over(
+                partition_by=MetricReading.metric_id,
+                order_by=(MetricReading.recorded_at.desc(), MetricReading.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(MetricReading.workspace_id == workspace_id, MetricReading.recorded_at <= until)
+        .subquery()
+    )
+    rows = session.execute(select(ranked.c.metric_id, ranked.c.source).where(ranked.c.rank == 1))
+    return {metric_id: source for metric_id, source in rows}
