@@ -148,5 +148,25 @@ def test_a_cadence_metric_reports_its_count(record):
     record("metric deploys 2", now=monday + timedelta(days=1))
     said = record("metric deploys 1", now=NOW)
     assert said == (
-        ":bar_chart: Recorded 1 deploy for Deployment frequency: 4 deploys this week, daily asks 3."
+        ":bar_chart: Recorded 1 deploy for Deployment frequency: 4 deploys this week, on 3 of 3 working days (daily)."
     )
+
+
+def test_daily_asks_for_a_working_day_with_one_not_a_number():
+    from zoneinfo import ZoneInfo
+
+    from bot.services.metric_values import cadence_count, cadence_of
+
+    daily = cadence_of("daily")
+    monday = datetime(2025, 3, 3, 10, tzinfo=UTC)
+    week = (monday.date(), (monday + timedelta(days=4)).date())
+    ten_on_monday = [(monday, 1.0)] * 10
+    one_each_day = [(monday + timedelta(days=d), 1.0) for d in range(5)]
+    zone = ZoneInfo("UTC")
+    crammed = cadence_count(
+        daily, ten_on_monday, *week, noun="deploy", window="this week", zone=zone
+    )
+    spread = cadence_count(daily, one_each_day, *week, noun="deploy", window="this week", zone=zone)
+    assert crammed.met is False and spread.met is True
+    assert crammed.text == "10 deploys this week, on 1 of 5 working days (daily)"
+    assert spread.text == "5 deploys this week, on 5 of 5 working days (daily)"

@@ -221,23 +221,38 @@ def occurrences(values: Sequence[float]) -> int:
 
 @dataclass(frozen=True)
 class CadenceCount:
-    """Occurrences counted in a window against what the cadence asks for in it."""
+    """Occurrences counted in a window against what the cadence asks for in it. A daily
+    cadence also counts the working days that had one: "daily" is met by a deploy on each
+    working day, not by ten on a Monday."""
 
     cadence: Cadence
     count: int
     asked: int
     noun: str
     window: str  # "this week", "so far in Q1 2025", "in Q1 2025"
+    days_met: int | None = None  # daily: working days of the window with an occurrence
 
     @property
     def met(self) -> bool | None:
-        return None if self.asked == 0 else self.count >= self.asked
+        if self.asked == 0:
+            return None
+        if self.days_met is not None:
+            return self.days_met * self.cadence.count >= self.asked
+        return self.count >= self.asked
 
     @property
     def text(self) -> str:
-        """ "4 deploys this week, daily asks 5"."""
+        """ "4 deploys this week, daily asks 5"; a daily one "10 deploys this week, on 4 of
+        5 working days (daily)"."""
         said = f"{plural(self.count, self.noun)} {self.window}"
-        return f"{said}, {self.cadence.text} asks {self.asked}" if self.asked else said
+        if not self.asked:
+            return said
+        if self.days_met is not None:
+            days = self.asked // self.cadence.count
+            return (
+                f"{said}, on {self.days_met} of {plural(days, 'working day')} ({self.cadence.text})"
+            )
+        return f"{said}, {self.cadence.text} asks {self.asked}"
 
 
 def cadence_window(cadence: Cadence, today: date, period_start: date | None) -> tuple[date, str]:
@@ -264,8 +279,13 @@ def cadence_count(
     zone: ZoneInfo,
 ) -> CadenceCount:
     """The occurrences among `points` on days `start`..`end` (in `zone`) against the ask."""
-    counted = [v for at, v in points if start <= at.astimezone(zone).date() <= end]
-    return CadenceCount(cadence, occurrences(counted), cadence.asked(start, end), noun, window)
+    inside = [(at.astimezone(zone).date(), v) for at, v in points]
+    inside = [(day, v) for day, v in inside if start <= day <= end]
+    days_met = None
+    if cadence.unit == "day":
+        days_met = len({day for day, v in inside if v > 0 and day.weekday() < 5})
+    count = occurrences([v for _, v in inside])
+    return CadenceCount(cadence, count, cadence.asked(start, end), noun, window, days_met)
 
 
 # --- values with the units people use ---------------------------------------------------------

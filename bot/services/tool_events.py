@@ -1,11 +1,11 @@
 """Deploys and incidents reported by the team's tools, and the metrics they make.
 
 A deploy becomes one occurrence (a reading of 1) of the deployment-frequency metric, whose
-verdict bot.services.cadence counts per its cadence. An incident that resolves recomputes the
-mean time to recovery over the period (the roadmap's current period, else the last 90 days):
-the mean becomes the recovery metric's reading, in its own unit, with the median and the
-number of incidents in the reading's note. Every event is unique by the key its tool gives it,
-so a re-sent webhook records nothing twice.
+verdict the digests count per its cadence (bot.services.metric_values). An incident that
+resolves recomputes the mean time to recovery over the period (the roadmap's current period,
+else the last 90 days): the mean becomes the recovery metric's reading, in its own unit, with
+the median and the number of incidents in the reading's note. Every event is unique by the
+key its tool gives it, so a re-sent webhook records nothing twice.
 """
 
 from __future__ import annotations
