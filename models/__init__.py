@@ -22,6 +22,14 @@ from models.schedule import (
     Schedule,
     ScheduleKind,
 )
+from models.team import (
+    GoalPartner,
+    InnovationAnswer,
+    PulseAnswer,
+    PulseMarker,
+    PulseRound,
+    TeamMember,
+)
 from models.workspace import Member, Workspace
 
 __all__ = [
@@ -36,18 +44,24 @@ __all__ = [
     "Delivery",
     "DeliveryState",
     "Goal",
+    "GoalPartner",
     "GoalOwner",
     "GoalStatus",
+    "InnovationAnswer",
     "Member",
     "Metric",
     "MetricReading",
     "Period",
     "ProcessedEvent",
+    "PulseAnswer",
+    "PulseMarker",
+    "PulseRound",
     "RetroItem",
     "RitualOccurrence",
     "Roadmap",
     "Schedule",
     "ScheduleKind",
+    "TeamMember",
     "Workspace",
     "utcnow",
 ]

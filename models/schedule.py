@@ -21,6 +21,8 @@ class ScheduleKind(enum.StrEnum):
     KNOWLEDGE_SHARING = "knowledge_sharing"
     RETROSPECTIVE = "retrospective"
     REMINDER = "reminder"
+    PULSE = "pulse"
+    TEAM_METRICS = "team_metrics"
 
 
 class DeliveryState(enum.StrEnum):
