@@ -6,9 +6,19 @@ from slack_bolt import App
 
 
 def register_all(app: App) -> None:
-    from handlers import actions, checkins, commands, home, messages, modals, rituals, roadmap_io
+    from handlers import (
+        actions,
+        checkins,
+        commands,
+        home,
+        messages,
+        modals,
+        rituals,
+        roadmap_io,
+        team,
+    )
 
-    for module in (commands, modals, actions, checkins, roadmap_io, messages, home, rituals):
+    for module in (commands, modals, actions, checkins, roadmap_io, messages, home, rituals, team):
         module.register(app)
     from handlers import lifecycle  # app_uninstalled / tokens_revoked
 

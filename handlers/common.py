@@ -28,7 +28,7 @@ from bot.blocks.replies import apology
 from bot.effects import SlackEffects, Surface
 from bot.flows.outcome import Outcome
 from bot.flows.runner import Invocation, Origin, run_flow
-from bot.slack_reads import members_lookup, user_lookup
+from bot.slack_reads import SlackReads, members_lookup, user_lookup
 
 __all__ = ["Invocation", "field_value", "listener", "members_lookup"]
 
@@ -140,7 +140,13 @@ def _run(request: BoltRequest, kind: str, invocation: Invocation) -> Outcome:
         event_type=(body.get("event") or {}).get("type", ""),
         modal=kind == "view",
     )
-    return run_flow(context["db"], invocation, origin, lookup_user=user_lookup(context.client))
+    return run_flow(
+        context["db"],
+        invocation,
+        origin,
+        lookup_user=user_lookup(context.client),
+        reads=SlackReads(context.client, context.bot_user_id),
+    )
 
 
 def executor(request: BoltRequest, kind: str) -> SlackEffects:

@@ -49,9 +49,11 @@ def run(
     channel_id: str | None = None,
     event_id: str | None = None,
     event_type: str = "",
+    reads=None,
 ) -> FlowRun:
     """Run `flow(request, ctx)` as a listener would (bot.flows.runner.run_flow: one commit,
-    or a rollback with the complaint as the reply); `users` answers users.info by id."""
+    or a rollback with the complaint as the reply); `users` answers users.info by id; `reads`
+    stands in for bot.slack_reads.SlackReads."""
     commits = 0
     error: ServiceError | None = None
 
@@ -76,6 +78,7 @@ def run(
             Origin(team_id, channel_id=channel_id, event_id=event_id, event_type=event_type),
             lookup_user=users.get if users is not None else None,
             now=now or utcnow(),
+            reads=reads,
         )
     recorder = RecordingEffects()
     recorder.perform(outcome)

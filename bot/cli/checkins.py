@@ -31,9 +31,7 @@ def cmd_checkins(settings: Settings, args: argparse.Namespace) -> int:
     try:
         with factory() as session, session.begin():
             teams = args.team or [None]
-            workspace_ids = [
-                cli_workspace(session, settings, t).id for t in teams
-            ]
+            workspace_ids = [cli_workspace(session, settings, t).id for t in teams]
         for workspace_id in workspace_ids:
             if args.action == "prompt":
                 run = send_prompts(

@@ -49,9 +49,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     try:
         with factory() as session:
             teams = args.team or [None]
-            workspaces = [
-                cli_workspace(session, settings, t) for t in teams
-            ]
+            workspaces = [cli_workspace(session, settings, t) for t in teams]
             for workspace in workspaces:
                 if args.preview:
                     if args.kind == "weekly":

@@ -54,6 +54,4 @@ def cli_workspace(
     team_id = team_id or token_team(settings)
     if team_id:
         return resolve_workspace(session=session, team_id=team_id, create_local=create)
-    return resolve_workspace(
-        session=session, create_local=create and not settings.slack_configured
-    )
+    return resolve_workspace(session=session, create_local=create and not settings.slack_configured)

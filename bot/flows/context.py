@@ -42,6 +42,7 @@ class FlowContext:
         channel_id: str | None = None,
         event_id: str | None = None,
         event_type: str = "",
+        reads=None,
     ):
         if actor is None and resolve_actor is None:
             raise ValueError("a FlowContext needs an actor or a way to resolve one")
@@ -53,6 +54,8 @@ class FlowContext:
         self.channel_id = channel_id
         self.event_id = event_id
         self.event_type = event_type
+        # Slack reads beyond users.info (bot.slack_reads.SlackReads), when the edge has them.
+        self.reads = reads
 
     @property
     def actor(self) -> Actor:
@@ -91,6 +94,7 @@ def open_context(
     channel_id: str | None = None,
     event_id: str | None = None,
     event_type: str = "",
+    reads=None,
 ) -> FlowContext:
     workspace = ensure_workspace(session=session, team_id=team_id, enterprise_id=enterprise_id)
     return FlowContext(
@@ -101,6 +105,7 @@ def open_context(
         channel_id=channel_id,
         event_id=event_id,
         event_type=event_type,
+        reads=reads,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.blocks.modals import metric_modal
 from bot.blocks.replies import metrics_list, reading_recorded
-from bot.flows.commands import AddMetric, CommandCall, ListMetrics, RecordMetric
+from bot.flows.commands import AddMetric, CommandCall, ExplainMetric, ListMetrics, RecordMetric
 from bot.flows.context import FlowContext
 from bot.flows.outcome import OpenView, Outcome
 from bot.services import metrics
@@ -18,6 +18,10 @@ def list_metrics(call: CommandCall[ListMetrics], ctx: FlowContext) -> Outcome:
 def metric(call: CommandCall[RecordMetric | AddMetric], ctx: FlowContext) -> Outcome:
     """`/roadmap metric <name> <value>` records a reading; `/roadmap metric add` opens the form."""
     cmd = call.command
+    if isinstance(cmd, ExplainMetric):  # team metrics (issue 20): where the number comes from
+        from bot.flows.team import explain_metric
+
+        return explain_metric(call, ctx)
     if isinstance(cmd, AddMetric):
         return Outcome(effects=[OpenView(call.trigger_id, metric_modal())])
     result = metrics.record_reading(

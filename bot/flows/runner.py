@@ -59,6 +59,7 @@ def run_flow(
     *,
     lookup_user: UserLookup | None = None,
     now=None,
+    reads=None,
 ) -> Outcome:
     """Run the flow: commit once when it returns; on a ServiceError roll back and answer
     with the complaint (privately, or under the modal's field). Anything else propagates,
@@ -78,6 +79,7 @@ def run_flow(
                 channel_id=origin.channel_id,
                 event_id=origin.event_id,
                 event_type=origin.event_type,
+                reads=reads,
             )
             outcome = invocation.flow(invocation.request, ctx)
         session.commit()  # the change is stored before anyone is told about it

@@ -39,6 +39,8 @@ INSTALLED = (
     "bot.kinds.knowledge_sharing",
     "bot.kinds.retrospective",
     "bot.kinds.reminder",
+    "bot.kinds.pulse",
+    "bot.kinds.team_metrics",
 )
 
 _KINDS: dict[str, Kind] = {}

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from bot.flows import metrics as flows
-from bot.flows.commands import AddMetric, ListMetrics, RecordMetric
+from bot.flows.commands import AddMetric, ExplainMetric, ListMetrics, RecordMetric
 from handlers.grammar.errors import CommandError, shown
 from handlers.grammar.registry import command
 from handlers.grammar.tokens import Args, Token
@@ -115,7 +115,11 @@ def parse_metrics(args: Args) -> ListMetrics:
 @command(
     "metric",
     aliases=("kpi",),
-    usage=("/roadmap metric <name> <value>[unit]", "/roadmap metric add"),
+    usage=(
+        "/roadmap metric <name> <value>[unit]",
+        "/roadmap metric <name>",
+        "/roadmap metric add",
+    ),
     examples=(
         "/roadmap metric uptime 99.95",
         "/roadmap metric api response time 180ms",
@@ -124,12 +128,14 @@ def parse_metrics(args: Args) -> ListMetrics:
         "/roadmap metric satisfaction 4.6/5",
         "/roadmap metric deploys 3/day",
         "/roadmap metric add",
+        "/roadmap metric satisfaction",
     ),
     group=GROUP,
     flow=flows.metric,
 )
-def parse_metric(args: Args) -> RecordMetric | AddMetric:
-    """Record a metric's latest value, or add a metric with `/roadmap metric add`.
+def parse_metric(args: Args) -> RecordMetric | AddMetric | ExplainMetric:
+    """Record a metric's latest value, or add a metric with `/roadmap metric add`. With only
+    a name, say where the metric's number comes from (typed, or measured by the bot).
 
     The name may be several words; the value is a number (a decimal comma works), optionally
     with a unit: `180ms`, `45m` (minutes), `1.5h`, `87.2%`, `4.6/5`, `3/day`.
@@ -142,7 +148,11 @@ def parse_metric(args: Args) -> RecordMetric | AddMetric:
         )
     if len(tokens) == 1 and tokens[0].key in _ADD_WORDS:
         return AddMetric()
-    value, unit, name_end = _value(tokens)
+    try:
+        value, unit, name_end = _value(tokens)
+    except CommandError as error:
+        # No value: say where the metric's number comes from (issue 20, team metrics).
+        return ExplainMetric(args.text().rstrip(":= ").strip(), error.message)
     name = args.text(0, name_end).rstrip(":= ").strip()
     if not name:
         raise CommandError(
