@@ -85,12 +85,20 @@ def team_command(call: CommandCall[TeamCommand], ctx: FlowContext) -> Outcome:
             )
         return _after_roster(ctx, call, change)
     if cmd.action == "sync":
-        members = ctx.reads.members(cmd.channel) if ctx.reads is not None else None
+        channel = cmd.channel
+        if channel.startswith("#"):
+            channel = ctx.reads.channel_named(channel) if ctx.reads is not None else None
+            if channel is None:
+                raise InvalidInput(
+                    f"I can't find {cmd.channel}: pick it as you type # so it becomes a link, "
+                    "and invite me there if it is private."
+                )
+        members = ctx.reads.members(channel) if ctx.reads is not None else None
         change = team.follow_channel(
             session=s,
             workspace=ws,
             actor=ctx.actor,
-            channel=cmd.channel,
+            channel=channel,
             members=members,
             users=users,
             now=ctx.now,

@@ -20,6 +20,7 @@ from bot.blocks.checkins import (
     unowned_goals_message,
 )
 from bot.kinds.base import Kind, Sending, Sent
+from bot.kinds.innovation_question import innovation_calls  # team metrics (issue 20)
 from bot.kinds.posting import NotInChannel, post_message
 from bot.scheduling.dispatch import Call, Job, run_calls
 from bot.scheduling.pacing import Pacer
@@ -115,6 +116,9 @@ def prompt_calls(
                 )
             except SlackApiError as error:  # the buttons still work without them
                 log.warning("could not add :%s: to a prompt: %s", name, error.response.get("error"))
+    # team metrics (issue 20): the optional innovation question, one small DM per person
+    prompted = [t.recipient for t in plan.targets]
+    yield from innovation_calls(factory, client, workspace_id, plan.cycle, prompted)
     if plan.unowned:
         run.admins_told = yield from _tell_admins(factory, client, workspace_id, plan)
     return run

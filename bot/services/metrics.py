@@ -54,6 +54,11 @@ class MetricView:
     latest_at: datetime | None
     milestone: str | None  # this period's goal for it, e.g. "≥ 99.95%"
     on_target: bool | None  # None when unknown
+    # Team metrics (issue 20): the latest reading's source ("command", "pulse", "roster", …),
+    # its note ("4.0/5 from 4 of 5"), and the source that measures the metric automatically.
+    source: str | None = None
+    note: str | None = None
+    measured_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,15 @@ def list_metrics(*, session: Session, workspace: Workspace, now: datetime) -> li
             )
         ):
             milestones.setdefault(goal.metric_id, goal)
-    return [_view(m, latest.get(m.id), milestones.get(m.id)) for m in metrics]
+    views = [_view(m, latest.get(m.id), milestones.get(m.id)) for m in metrics]
+    return [_automatic(session, workspace, m, v, now) for m, v in zip(metrics, views, strict=True)]
+
+
+def _automatic(session, workspace, metric: Metric, view: MetricView, now) -> MetricView:
+    """Team metrics (issue 20): which source measures it, and a cadence metric's verdict."""
+    from bot.services.team_metrics import with_source
+
+    return with_source(session, workspace, metric, view, now)
 
 
 def _view(metric: Metric, reading: MetricReading | None, milestone: Goal | None) -> MetricView:
@@ -148,6 +161,8 @@ def _view(metric: Metric, reading: MetricReading | None, milestone: Goal | None)
         latest_at=reading.recorded_at if reading else None,
         milestone=milestone_text,
         on_target=meets(reading.value, comparator, target) if reading else None,
+        source=reading.source if reading else None,
+        note=reading.note if reading else None,
     )
 
 
@@ -261,7 +276,7 @@ def metric_view(
             )
             .limit(1)
         )
-    return _view(metric, latest, milestone)
+    return _automatic(session, workspace, metric, _view(metric, latest, milestone), now)
 
 
 def add_metric(

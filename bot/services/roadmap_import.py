@@ -67,6 +67,7 @@ class ImportReport:
     periods: list[str] = field(default_factory=list)
     schedules_proposed: list[str] = field(default_factory=list)
     warnings: list[ParseWarning] = field(default_factory=list)
+    partners_named: int = 0  # goals whose "(with @team)" annotation named partners (issue 20)
 
     @property
     def goal_count(self) -> int:
@@ -93,6 +94,7 @@ def import_roadmap(
     dry_run: bool = False,
     archive_missing: bool = False,
     actor: str | None = None,
+    now=None,
 ) -> ImportReport:
     """Parse `text` and merge it into the workspace's roadmap.
 
@@ -126,6 +128,7 @@ def import_roadmap(
         savepoint.rollback()
     else:
         savepoint.commit()
+        _team_metrics_after_import(session, workspace_id, now, report.partners_named)
     return report
 
 
@@ -145,6 +148,7 @@ class _Importer:
         self.archive_missing = archive_missing
 
     def run(self, source: str) -> ImportReport:
+        self._partners = _take_partner_annotations(self.parsed)  # issue 20: "(with @team)"
         roadmap = self._roadmap(source)
         report = ImportReport(
             dry_run=self.dry_run, roadmap=roadmap.name, warnings=list(self.parsed.warnings)
@@ -155,6 +159,7 @@ class _Importer:
         self._goals(roadmap, periods, categories, metrics, report)
         self._schedules(report)
         self.session.flush()
+        report.partners_named = _store_partners(self.session, self._partners, self._goal_of)
         return report
 
     def _roadmap(self, source: str) -> Roadmap:
@@ -264,8 +269,11 @@ class _Importer:
         labels = {p.id: p.label for p in periods.values()}
         names = {c.id: c.name for c in categories.values()}
         number = next_goal_number(self.session, self.workspace_id)
+        self._goal_of: dict[int, Goal] = {}
         for position, period_id, category_id, goal_doc in pending:
             goal = matched.get(id(goal_doc))
+            if goal is not None:
+                self._goal_of[id(goal_doc)] = goal
             where = (labels[period_id], names[category_id])
             if goal is None:
                 goal = Goal(
@@ -283,6 +291,7 @@ class _Importer:
                 )
                 number += 1
                 self.session.add(goal)
+                self._goal_of[id(goal_doc)] = goal
                 _apply_document(goal, goal_doc, metrics, self.workspace_id)
                 report.added.append(GoalChange(goal.ref, goal.title, *where))
                 continue
@@ -431,3 +440,43 @@ def _apply_document(goal: Goal, doc: ParsedGoal, metrics: dict[str, Metric], wor
             goal.target_kind,
         ) = new_target
     return changes
+
+
+def _take_partner_annotations(parsed: ParsedRoadmap) -> dict[int, list[str]]:
+    """Team metrics (issue 20): a goal's "(with @platform-team)" annotation names its partner
+    teams; it comes off the title (so re-importing matches the same goal)."""
+    from bot.services.partners import split_annotation
+
+    found: dict[int, list[str]] = {}
+    for _, _, goal_doc in parsed.goals():
+        title, names = split_annotation(goal_doc.title)
+        if names:
+            goal_doc.title = title
+            found[id(goal_doc)] = names
+    return found
+
+
+def _store_partners(session: Session, partners: dict[int, list[str]], goal_of) -> int:
+    """Store the annotated partners; returns on how many goals."""
+    from bot.services.partners import replace_partners, resolve
+
+    stored = 0
+    for doc_id, names in partners.items():
+        goal = goal_of.get(doc_id)
+        if goal is not None:
+            replace_partners(session, goal, resolve(names, None))
+            stored += 1
+    return stored
+
+
+def _team_metrics_after_import(session: Session, workspace_id: int, now, partners: int) -> None:
+    """Issue 20: the pulse and the daily refresh once the roadmap has team metrics; when the
+    document named partner teams, the collaboration reading is recomputed."""
+    from bot.services.team_metrics import ensure_team_schedules, refresh
+    from models import Workspace, utcnow
+
+    workspace = session.get(Workspace, workspace_id)
+    now = now or utcnow()
+    ensure_team_schedules(session=session, workspace=workspace, now=now)
+    if partners:
+        refresh(session, workspace, now, sources=("goals",))

@@ -116,7 +116,8 @@ def record_automatic(
             MetricReading.metric_id == metric.id,
             MetricReading.recorded_at >= start,
             MetricReading.recorded_at < end,
-            MetricReading.source.not_in(AUTOMATIC_SOURCES),
+            # a ritual's "held" click is the bot's bookkeeping, not a person's number
+            MetricReading.source.not_in((*AUTOMATIC_SOURCES, "ritual")),
         )
     )
     if personal:
@@ -370,3 +371,29 @@ def ensure_team_schedules(*, session: Session, workspace: Workspace, now: dateti
             "team_schedules_added": sorted(done | set(added)),
         }
     return added
+
+
+def with_source(session: Session, workspace: Workspace, metric: Metric, view, now: datetime):
+    """A MetricView with the source that measures it; a knowledge-sharing metric's verdict
+    comes from its cadence ("2 sessions in Q1, monthly asks 3")."""
+    from dataclasses import replace
+
+    source = automatic_source(metric)
+    if source is None:
+        return view
+    view = replace(view, measured_by=source)
+    if source != "rituals" or metric.target is not None:
+        return view
+    period = _period(session, workspace, now)
+    if period is None:
+        return view
+    held, asked, due = sessions_held(session, workspace, period, now)
+    cadence = metric.cadence or "monthly"
+    verdict = None if due == 0 and held == 0 else held >= due
+    return replace(
+        view,
+        latest=float(held),
+        on_target=verdict,
+        source="rituals",
+        note=f"{_plural(held, 'session')} in {period.label}, {cadence} asks {asked}",
+    )

@@ -71,13 +71,7 @@ def parse_team(args: Args) -> TeamCommand:
     if action == "sync":
         if len(tokens) != 2 or as_channel(tokens[1]) is None:
             raise CommandError("Which channel? E.g. `/roadmap team sync #eng-backend`.")
-        channel = as_channel(tokens[1])
-        if channel.startswith("#"):
-            raise CommandError(
-                f"I can't look up `{shown(channel)}` by name: pick the channel as you type # "
-                "so it becomes a link."
-            )
-        return TeamCommand("sync", channel=channel)
+        return TeamCommand("sync", channel=as_channel(tokens[1]))
     if action == "role":
         who = as_person(tokens[1]) if len(tokens) > 1 else None
         if who is None or len(tokens) < 3:

@@ -15,6 +15,7 @@ from bot.blocks.digests.style import (
     sections,
     style_of,
 )
+from bot.blocks.digests.weekly import source_facts  # issue 20
 from bot.blocks.message import Message, context, section
 from bot.blocks.text import truncate
 from bot.services.digests import QuarterlyDigest
@@ -117,5 +118,6 @@ def outcome_lines(d: QuarterlyDigest, st: Style) -> list[str]:
             line += f" · milestone {m.milestone.text}{mark(m.met_milestone)}"
         if m.target_text:
             line += f" · target {st.text(m.target_text)}{mark(m.met_target)}"
+        line += "".join(f" · {fact}" for fact in source_facts(m.source, m.source_note, st))
         lines.append(line)
     return cap(lines, METRIC_LIMIT, "…and {n} more: /roadmap metrics") or ["No readings."]

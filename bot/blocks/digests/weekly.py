@@ -250,7 +250,15 @@ def metric_line(m: MetricStatus, st: Style, today: date) -> str:
         facts.append(f"{arrow} {signed(m.change)} since last week")
     if m.forecast is not None:
         facts.append(forecast_text(m.forecast, m.unit, st, today))
+    facts += source_facts(m.source, m.source_note, st)  # issue 20
     return line + (" · " + " · ".join(facts) if facts else "")
+
+
+def source_facts(source: str | None, note: str | None, st: Style) -> list[str]:
+    """Where an automatic reading came from (not shown for readings typed by people)."""
+    if not source or source in ("command", "modal"):
+        return []
+    return [f"from {st.text(source)}" + (f": {st.text(note)}" if note else "")]
 
 
 def metric_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:

@@ -158,6 +158,8 @@ class MetricStatus:
     week_ago: float | None = None  # the latest reading at or before a week before now
     on_target: bool | None = None  # against the milestone when there is one
     forecast: Forecast | None = None
+    source: str | None = None  # the latest reading's source, e.g. "pulse" (issue 20)
+    source_note: str | None = None  # e.g. "4.0/5 from 4 of 5"
 
     @property
     def change(self) -> float | None:
@@ -227,6 +229,8 @@ class MetricOutcome:
     met_milestone: bool | None = None
     target: Target | None = None
     met_target: bool | None = None
+    source: str | None = None  # the reading's source, e.g. "pulse" (issue 20)
+    source_note: str | None = None
 
 
 @dataclass(frozen=True)

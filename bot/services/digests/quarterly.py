@@ -26,6 +26,7 @@ from bot.services.digests.model import (
 from bot.services.metrics import meets
 from bot.services.periods import current_period, periods_of, resolve_period, workspace_today
 from bot.services.settings import setting
+from bot.services.team_metrics import latest_sources
 from models import AuditEntry, Goal, GoalStatus, Period, Workspace
 
 # Audit actions that record a goal carried into a later period: target is the old goal's ref
@@ -154,6 +155,7 @@ def _metrics(session, workspace, period, rows, ended: bool, now: datetime):
         inclusive=inclusive,
     )
     goals = milestones(rows, period.id)
+    sources = latest_sources(session, workspace.id, until)  # issue 20: each reading's source
     outcomes, charts = [], []
     for metric in metrics:
         target = metric_target(metric)
@@ -179,6 +181,8 @@ def _metrics(session, workspace, period, rows, ended: bool, now: datetime):
                 met_milestone=met(milestone),
                 target=target,
                 met_target=met(target),
+                source=sources.get(metric.id, (None, None))[0],
+                source_note=sources.get(metric.id, (None, None))[1],
             )
         )
         points = series.get(metric.id)

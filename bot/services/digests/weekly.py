@@ -38,6 +38,7 @@ from bot.services.digests.model import (
 from bot.services.metrics import meets
 from bot.services.periods import current_period, periods_of, workspace_today
 from bot.services.settings import setting
+from bot.services.team_metrics import latest_sources
 from models import GOAL_STATUSES, AuditEntry, Goal, GoalStatus, Metric, Period, Workspace
 
 STATE_ACTIONS = ("goal.status", "goal.progress", "checkin")
@@ -237,11 +238,14 @@ def _metrics(session, workspace, now, since, period, rows):
     )
     goals = milestones(rows, period.id if period is not None else None)
     views, changes = [], []
+    sources = latest_sources(session, workspace.id, now)  # issue 20: each reading's source
     for metric in metrics:
         points = series.get(metric.id, [])
-        views.append(
-            _metric_status(metric, points, week_ago, goals, period, period_start, now, workspace)
+        status = _metric_status(
+            metric, points, week_ago, goals, period, period_start, now, workspace
         )
+        source, note = sources.get(metric.id, (None, None))
+        views.append(replace(status, source=source, source_note=note))
         fresh = [value for at, value in points if since < at <= now]
         if fresh:
             before = opened.get(metric.id, (None, None))[1]
