@@ -38,6 +38,7 @@ BOT_SCOPES = (
     "reactions:read",
     "reactions:write",
     "team:read",
+    "usergroups:read",
     "users:read",
 )
 # Refresh a rotating token when it has less than this left (Slack's tokens last 12 hours).
