@@ -392,3 +392,47 @@ def test_partner_annotations_round_trip(names):
         "Create innovation time allocation (20%)",
         [],
     )
+
+
+def test_the_edit_modal_shows_and_saves_partner_teams(session_factory, world, db):
+    from bot.flows.commands import EditGoal
+    from bot.flows.goal_forms import GoalFormSubmitted, submit_goal_form
+    from bot.flows.goals import edit_goal
+    from bot.flows.outcome import OpenView
+
+    world.fake.add_usergroup(world.team_id, handle="platform-team")
+    ask(session_factory, world, SetPartners("G1", ("Design",)))
+    opened = run(
+        session_factory,
+        edit_goal,
+        CommandCall(EditGoal("G1"), trigger_id="T1"),
+        team_id=world.team_id,
+        user_id=world.admin,
+        now=NOW,
+        users={world.admin: ADMIN},
+    )
+    (view,) = opened.effects.of_type(OpenView)
+    assert '"initial_value": "Design"' in json.dumps(view.view.to_dict())
+
+    def submit(partners):
+        with session_factory() as session:
+            goal = session.scalar(select(Goal).where(Goal.number == 1))
+            period = session.get(Period, goal.period_id).label
+        form = GoalFormSubmitted("G1", goal.title, period, None, (), None, partners)
+        return run(
+            session_factory,
+            submit_goal_form,
+            form,
+            team_id=world.team_id,
+            user_id=world.admin,
+            now=NOW,
+            users={world.admin: ADMIN},
+            reads=world.reads,
+        )
+
+    wrong = submit("@platfrom-team")
+    assert "There is no user group @platfrom-team" in wrong.error.args[0]
+    assert wrong.error.field == "partners"  # shown under the field (bot.flows.goal_forms)
+    submit("@platform-team, Design")
+    names = db.scalars(select(GoalPartner.name).order_by(GoalPartner.position)).all()
+    assert names == ["@platform-team", "Design"]

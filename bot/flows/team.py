@@ -147,6 +147,31 @@ def set_partners(call: CommandCall[SetPartners], ctx: FlowContext) -> Outcome:
     return Outcome(reply=blocks.partners_set(goal.ref, partners, readings), share=call.share)
 
 
+def partner_names(ctx: FlowContext, ref: str) -> list[str]:
+    goal = get_goal(ctx.session, ctx.workspace.id, ref)
+    found = partner_service.partners_of(ctx.session, [goal.id]).get(goal.id, [])
+    return [p.name for p in found]
+
+
+def save_partners_from_form(ctx: FlowContext, ref: str, text: str) -> None:
+    """The edit modal's partner teams field: replace the goal's partners when it changed."""
+    names = partner_service.parse_partner_text(text)
+    if names == partner_names(ctx, ref):
+        return
+    goal = get_goal(ctx.session, ctx.workspace.id, ref)
+    needs_groups = any(n.startswith("@") or n.startswith("<!subteam") for n in names)
+    groups = ctx.reads.usergroups() if needs_groups and ctx.reads is not None else None
+    partner_service.set_partners(
+        session=ctx.session,
+        workspace=ctx.workspace,
+        actor=ctx.actor,
+        goal=goal,
+        names=names,
+        usergroups=groups,
+    )
+    team_metrics.refresh(ctx.session, ctx.workspace, ctx.now, sources=("goals",))
+
+
 def explain_metric(call: CommandCall[ExplainMetric], ctx: FlowContext) -> Outcome:
     cmd = call.command
     try:

@@ -56,7 +56,9 @@ def resolve(names: list[str], usergroups: list[dict] | None) -> list[Partner]:
     """Each named partner as a user group (by id or `@handle`) or free text. An `@handle`
     that is no user group is refused (a typo would otherwise count as a partner)."""
     if len(names) > MAX_PARTNERS:
-        raise InvalidInput(f"A goal can have at most {MAX_PARTNERS} partner teams.")
+        raise InvalidInput(
+            f"A goal can have at most {MAX_PARTNERS} partner teams.", field="partners"
+        )
     groups = [g for g in usergroups or [] if not g.get("date_delete")]
     by_id = {g["id"]: g for g in groups}
     by_handle = {(g.get("handle") or "").casefold(): g for g in groups}
@@ -74,14 +76,17 @@ def resolve(names: list[str], usergroups: list[dict] | None) -> list[Partner]:
                 known = ", ".join(sorted(f"@{g['handle']}" for g in groups)) or "none"
                 raise InvalidInput(
                     f"There is no user group {name}. User groups: {known}. "
-                    "To name a team that is not a user group, leave out the @."
+                    "To name a team that is not a user group, leave out the @.",
+                    field="partners",
                 )
             partners.append(
                 Partner(f"@{group['handle']}" if group else name, (group or {}).get("id"))
             )
             continue
         if len(name) > MAX_NAME:
-            raise InvalidInput(f"A partner team's name is at most {MAX_NAME} characters.")
+            raise InvalidInput(
+                f"A partner team's name is at most {MAX_NAME} characters.", field="partners"
+            )
         partners.append(Partner(name))
     unique: dict[str, Partner] = {}
     for p in partners:
