@@ -15,7 +15,8 @@ from bot.flows.context import FlowContext
 from bot.flows.outcome import OpenView, Outcome, Post, Update
 from bot.services import partners as partner_service
 from bot.services import pulse, team, team_metrics
-from bot.services.errors import InvalidInput
+from bot.services.actors import require_admin
+from bot.services.errors import InvalidInput, NotFound
 from bot.services.goals import get_goal
 from bot.services.metrics import find_metric
 from bot.services.people import is_user_id
@@ -61,8 +62,6 @@ def team_command(call: CommandCall[TeamCommand], ctx: FlowContext) -> Outcome:
         view = team.roster_view(session=s, workspace=ws, now=ctx.now)
         return Outcome(reply=blocks.roster_message(view), share=call.share)
     if cmd.action == "pulse-min":
-        from bot.services.actors import require_admin
-
         require_admin(ws, ctx.actor, "change the pulse survey")
         value = pulse.set_min_answers(ws, cmd.number or 0)
         return Outcome(reply=blocks.simple(f"Pulse results now need at least {value} answers."))
@@ -176,10 +175,8 @@ def explain_metric(call: CommandCall[ExplainMetric], ctx: FlowContext) -> Outcom
     cmd = call.command
     try:
         metric = find_metric(ctx.session, ctx.workspace.id, cmd.name)
-    except InvalidInput:
-        raise
-    except Exception:
-        if cmd.error:
+    except NotFound:
+        if cmd.error:  # "uptime high": the complaint about the value says more
             raise InvalidInput(cmd.error) from None
         raise
     explained = team_metrics.explain(ctx.session, ctx.workspace, metric, ctx.now)
