@@ -32,6 +32,10 @@ class Action(enum.StrEnum):
     RETRO_ADD = "retro_add"  # action id "retro_add:<kind>": opens the item modal
     RETRO_PROMOTE = "retro_promote"  # action id "retro_promote:<item id>"; value: item id
     RETRO_CARRY = "retro_carry"
+    # Team metrics (bot.blocks.team): the pulse DM and the check-in's innovation question.
+    PULSE_SCORE = "pulse_score"  # action id "pulse_score:<n>"; value: "<round id>:<score>"
+    PULSE_COMMENT = "pulse_comment"  # opens the comment modal; value: round id
+    INNOVATION = "innovation"  # action id "innovation:<percent>"; value: "<cycle>:<percent>"
 
 
 class Callback(enum.StrEnum):
@@ -43,6 +47,7 @@ class Callback(enum.StrEnum):
     CHECKIN_NOTE = "checkin_note"  # private_metadata: JSON {ref, prompt}
     OCCURRENCE_TOPIC = "ks_topic"  # private_metadata: JSON {block, channel, ts}
     RETRO_ITEM = "retro_item"  # private_metadata: JSON {block, channel, ts}
+    PULSE_COMMENT = "pulse_comment"  # private_metadata: JSON {round, channel, ts}
 
 
 class Field(enum.StrEnum):
@@ -66,3 +71,6 @@ class Field(enum.StrEnum):
     TOPIC = "topic"
     RETRO_KIND = "retro_kind"
     RETRO_TEXT = "retro_text"
+    PULSE_SCORE = "pulse_score"
+    PULSE_COMMENT = "pulse_comment"
+    PARTNERS = "partners"

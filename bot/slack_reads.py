@@ -146,3 +146,47 @@ def channel_lookup(client: WebClient, team_id: str | None) -> Callable[[str], st
         return names.get(name)
 
     return lookup
+class SlackReads:
+    """The reads of Slack a flow may need, answered at the edge (a listener, the console, a
+    test): None when Slack would not say. Team metrics: the roster follows a channel, drops
+    people deactivated in users.list, and partner teams are resolved through usergroups.list."""
+
+    def __init__(self, client: WebClient, bot_user_id: str | None = None):
+        self.client = client
+        self.bot_user_id = bot_user_id
+
+    def members(self, channel: str) -> list[str] | None:
+        return members_lookup(self.client, self.bot_user_id)(channel)
+
+    def users(self) -> dict[str, dict] | None:
+        """users.list (every page), by id."""
+        try:
+            found: dict[str, dict] = {}
+            for page in self.client.users_list(limit=200):
+                found.update({u["id"]: u for u in page.get("members") or []})
+            return found
+        except SlackApiError as error:
+            log.info("users.list: %s", error.response.get("error"))
+            return None
+
+    def channel_named(self, name: str) -> str | None:
+        """The id of the channel called `#name` the bot can see (conversations.list)."""
+        wanted = name.lstrip("#").casefold()
+        try:
+            for page in self.client.conversations_list(
+                types="public_channel,private_channel", exclude_archived=True, limit=200
+            ):
+                for channel in page.get("channels") or []:
+                    if (channel.get("name") or "").casefold() == wanted:
+                        return channel["id"]
+        except SlackApiError as error:
+            log.info("conversations.list: %s", error.response.get("error"))
+        return None
+
+    def usergroups(self) -> list[dict] | None:
+        """usergroups.list with their members; None without the usergroups:read scope."""
+        try:
+            return self.client.usergroups_list(include_users=True).get("usergroups") or []
+        except SlackApiError as error:
+            log.info("usergroups.list: %s", error.response.get("error"))
+            return None

@@ -17,6 +17,7 @@ def register_all(app: App) -> None:
         rituals,
         roadmap_io,
         setup,
+        team,
     )
 
     for module in (
@@ -30,6 +31,7 @@ def register_all(app: App) -> None:
         rituals,
         people,
         setup,
+        team,
     ):
         module.register(app)
     from handlers import lifecycle  # app_uninstalled / tokens_revoked

@@ -28,7 +28,13 @@ from bot.blocks.replies import apology
 from bot.effects import SlackEffects, Surface
 from bot.flows.outcome import Outcome
 from bot.flows.runner import Invocation, Origin, run_flow
-from bot.slack_reads import channel_lookup, members_lookup, people_reads, user_lookup
+from bot.slack_reads import (
+    SlackReads,
+    channel_lookup,
+    members_lookup,
+    people_reads,
+    user_lookup,
+)
 
 __all__ = ["Invocation", "field_value", "listener", "members_lookup"]
 
@@ -147,6 +153,7 @@ def _run(request: BoltRequest, kind: str, invocation: Invocation) -> Outcome:
         lookup_user=user_lookup(context.client),
         people=people_reads(context.client),
         lookup_channel=channel_lookup(context.client, context.team_id),
+        reads=SlackReads(context.client, context.bot_user_id),
     )
 
 

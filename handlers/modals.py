@@ -26,6 +26,8 @@ def goal_submitted(body: dict, view: dict) -> Invocation:
         category=field_value(view, Field.CATEGORY),
         owners=tuple(field_value(view, Field.OWNERS) or []),
         due=field_value(view, Field.DUE),
+        # team metrics (issue 20): partner teams, in the edit modal only
+        partners=(field_value(view, Field.PARTNERS) or "") if editing else None,
     )
     return Invocation(
         submit_goal_form,

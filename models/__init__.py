@@ -22,6 +22,14 @@ from models.schedule import (
     Schedule,
     ScheduleKind,
 )
+from models.team import (
+    GoalPartner,
+    InnovationAnswer,
+    PulseAnswer,
+    PulseMarker,
+    PulseRound,
+    TeamMember,
+)
 from models.tools import Hook, HookKind, MetricSource, ToolEvent, ToolEventKind
 from models.workspace import Member, PersonAlias, Workspace
 
@@ -39,9 +47,11 @@ __all__ = [
     "DeliveryState",
     "Goal",
     "GoalOwner",
+    "GoalPartner",
     "GoalStatus",
     "Hook",
     "HookKind",
+    "InnovationAnswer",
     "Member",
     "Metric",
     "MetricReading",
@@ -49,11 +59,15 @@ __all__ = [
     "Period",
     "PersonAlias",
     "ProcessedEvent",
+    "PulseAnswer",
+    "PulseMarker",
+    "PulseRound",
     "RetroItem",
     "RitualOccurrence",
     "Roadmap",
     "Schedule",
     "ScheduleKind",
+    "TeamMember",
     "ToolEvent",
     "ToolEventKind",
     "Workspace",

@@ -22,6 +22,8 @@ class ScheduleKind(enum.StrEnum):
     RETROSPECTIVE = "retrospective"
     REMINDER = "reminder"
     METRIC_SOURCES = "metric_sources"
+    PULSE = "pulse"
+    TEAM_METRICS = "team_metrics"
 
 
 class DeliveryState(enum.StrEnum):

@@ -65,11 +65,12 @@ def run(
     event_id: str | None = None,
     event_type: str = "",
     channels: dict[str, str] | None = None,
+    reads=None,
 ) -> FlowRun:
     """Run `flow(request, ctx)` as a listener would (bot.flows.runner.run_flow: one commit,
     or a rollback with the complaint as the reply); `users` answers users.info by id,
-    `members` (else `users`) users.list and users.lookupByEmail, and `channels` a typed
-    channel name (without "#") with its id."""
+    `members` (else `users`) users.list and users.lookupByEmail, `channels` a typed channel
+    name (without "#") with its id, and `reads` stands in for bot.slack_reads.SlackReads."""
     commits = 0
     error: ServiceError | None = None
 
@@ -96,6 +97,7 @@ def run(
             people=people_reads(members if members is not None else list((users or {}).values())),
             lookup_channel=(channels or {}).get,
             now=now or utcnow(),
+            reads=reads,
         )
     recorder = RecordingEffects()
     recorder.perform(outcome)

@@ -45,10 +45,10 @@ def _send_pulse(sending):
     return (yield from post_one(sending, message))
 
 
-PULSE = Kind(
-    name="pulse",
-    label="Team pulse",
-    home_label="Pulse",
+PULSE = Kind(  # an example kind ("pulse" itself ships now: bot/kinds/pulse.py)
+    name="mood",
+    label="Team mood",
+    home_label="Mood",
     send=_send_pulse,
     preview=lambda p: Message(text="How is the team?", blocks=[section("preview")]),
 )
@@ -63,9 +63,9 @@ def pulse():
 
 @pytest.mark.usefixtures("frozen_time")
 def test_a_registered_kind_is_listed_planned_and_sent(pulse, roadmap, runtime, slack):
-    assert "pulse" in SCHEDULE_KINDS  # the grammar's list is the registry's
-    assert parse_command("schedule add pulse every monday 10:00").command == ScheduleCommand(
-        "add", kind="pulse", rule="every monday 10:00"
+    assert "mood" in SCHEDULE_KINDS  # the grammar's list is the registry's
+    assert parse_command("schedule add mood every monday 10:00").command == ScheduleCommand(
+        "add", kind="mood", rule="every monday 10:00"
     )
     with runtime.session_factory() as session, session.begin():
         workspace = session.get(Workspace, roadmap)
@@ -76,15 +76,15 @@ def test_a_registered_kind_is_listed_planned_and_sent(pulse, roadmap, runtime, s
             workspace=workspace,
             actor=None,
             now=at("2025-01-01T00:00:00+00:00"),
-            kind="pulse",
+            kind="mood",
             rule="every monday 10:00",
             timezone="UTC",
         )
-        assert view.label == "Team pulse"
+        assert view.label == "Team mood"
         listed = list_schedules(session=session, workspace=workspace, now=at("2025-01-02T00:00"))
-        assert "Team pulse" in str(schedules_message(listed).to_dict())
+        assert "Team mood" in str(schedules_message(listed).to_dict())
         home = home_summary(session=session, workspace=workspace, user_id=slack.alice, now=utcnow())
-        assert [r.label for r in home.rituals] == ["Pulse"]
+        assert [r.label for r in home.rituals] == ["Mood"]
     pacer = Pacer(per_channel=0, per_workspace=0, sleep=lambda seconds: None)
     report = tick(runtime, now=at("2025-03-10T10:00:00+00:00"), pacer=pacer)
     assert report.planned == 1 and len(report.sent.sent) == 1, report.summary()

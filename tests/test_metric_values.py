@@ -148,7 +148,8 @@ def test_a_cadence_metric_reports_its_count(record):
     record("metric deploys 2", now=monday + timedelta(days=1))
     said = record("metric deploys 1", now=NOW)
     assert said == (
-        ":bar_chart: Recorded 1 deploy for Deployment frequency: 4 deploys this week, on 3 of 3 working days (daily)."
+        ":bar_chart: Recorded 1 deploy for Deployment frequency: 4 deploys this week, "
+        "on 3 of 3 working days (daily)."
     )
 
 

@@ -143,11 +143,18 @@ def test_rituals_become_proposed_schedules(session, workspace_id):
     imported = session.scalars(select(Schedule).where(Schedule.source == "import")).all()
     assert sorted(s.kind for s in imported) == ["knowledge_sharing", "retrospective"]
     assert len(report.schedules_proposed) == 2
-    # Next to the defaults every new workspace gets.
+    # Next to the defaults every new workspace gets, and the team metrics' (the sample roadmap
+    # has a satisfaction metric: the pulse survey; and the daily refresh of automatic readings).
     defaults = session.scalars(select(Schedule.kind).where(Schedule.source == "default")).all()
-    assert sorted(defaults) == ["checkin_prompt", "quarterly_digest", "weekly_digest"]
+    assert sorted(defaults) == [
+        "checkin_prompt",
+        "pulse",
+        "quarterly_digest",
+        "team_metrics",
+        "weekly_digest",
+    ]
     _import(session, workspace_id)
-    assert _count(session, Schedule) == 5
+    assert _count(session, Schedule) == 7
 
 
 def test_no_mojibake_anywhere_in_the_database(session, workspace_id):

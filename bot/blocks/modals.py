@@ -52,8 +52,10 @@ def goal_modal(
     goal: GoalView | None = None,
     default_period: str | None = None,
     owners: Sequence[str] = (),
+    partners: Sequence[str] | None = None,
 ) -> View:
-    """The add-goal modal, or the edit modal when `goal` is given (ref in private_metadata)."""
+    """The add-goal modal, or the edit modal when `goal` is given (ref in private_metadata).
+    `partners`: the goal's partner teams, shown (editable) in the edit modal (issue 20)."""
     blocks = [
         InputBlock(
             block_id=Field.TITLE,
@@ -86,6 +88,21 @@ def goal_modal(
             ),
         ),
     ]
+    if goal is not None and partners is not None:  # team metrics (issue 20)
+        blocks.append(
+            InputBlock(
+                block_id=Field.PARTNERS,
+                label="Partner teams",
+                optional=True,
+                hint="User groups like @platform-team, or team names, separated by commas.",
+                element=PlainTextInputElement(
+                    action_id=Field.PARTNERS,
+                    initial_value=", ".join(partners) or None,
+                    max_length=500,
+                    placeholder="e.g. @platform-team, Design",
+                ),
+            )
+        )
     if not periods:
         blocks = [section("There is no roadmap period yet: import a roadmap first.")]
     return View(

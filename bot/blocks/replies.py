@@ -55,8 +55,18 @@ def metric_line(metric: MetricView) -> str:
     goal = f" · this period {escape_mrkdwn(metric.milestone)}" if metric.milestone else ""
     return (
         f"{mark[metric.on_target]} {escape_mrkdwn(metric.name)}: *{escape_mrkdwn(latest)}* "
-        f"(target {escape_mrkdwn(metric.target_text)}{goal})"
+        f"(target {escape_mrkdwn(metric.target_text)}{goal}){source_note(metric)}"
     )
+
+
+def source_note(metric: MetricView) -> str:
+    """Team metrics (issue 20): where the latest number came from, when not typed by hand."""
+    if metric.source and metric.source not in ("command", "modal"):
+        note = f": {escape_mrkdwn(metric.note)}" if metric.note else ""
+        return f" · _from {escape_mrkdwn(metric.source)}{note}_"
+    if metric.measured_by and metric.latest is None:
+        return f" · _measured by the bot ({metric.measured_by})_"
+    return ""
 
 
 def reading_recorded(result: ReadingResult) -> Message:

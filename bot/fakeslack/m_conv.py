@@ -275,3 +275,23 @@ def bots_info(ctx: Ctx) -> dict[str, Any]:
     if bot is None or bot["team_id"] != ctx.team_id:
         raise SlackError("bot_not_found")
     return {"bot": {k: v for k, v in bot.items() if k != "team_id"}}
+
+
+@method("usergroups.list", "usergroups:read")
+def usergroups_list(ctx: Ctx) -> dict[str, Any]:
+    """The team's user groups (no pagination); `users` only with include_users, disabled
+    groups (date_delete set) only with include_disabled, `user_count` with include_count."""
+    found = []
+    for group in ctx.ws._usergroups.values():
+        if group["team_id"] != ctx.team_id:
+            continue
+        if group["date_delete"] and not ctx.flag("include_disabled"):
+            continue
+        out = {k: v for k, v in group.items() if k != "users"}
+        out["prefs"] = {"channels": [], "groups": []}
+        if ctx.flag("include_users"):
+            out["users"] = list(group["users"])
+        if ctx.flag("include_count"):
+            out["user_count"] = len(group["users"])
+        found.append(out)
+    return {"usergroups": found}

@@ -46,6 +46,7 @@ DEFAULT_BOT_SCOPES: tuple[str, ...] = (
     "reactions:read",
     "reactions:write",
     "team:read",
+    "usergroups:read",
     "users:read",
     "users:read.email",
 )
@@ -126,6 +127,7 @@ class Store:
         self._tokens: dict[str, TokenInfo] = {}
         self._channels: dict[str, dict[str, Any]] = {}
         self._members: dict[str, list[str]] = {}
+        self._usergroups: dict[str, dict[str, Any]] = {}
         self._history: dict[str, list[dict[str, Any]]] = {}
         self._ims: dict[tuple[str, frozenset[str]], str] = {}
         self._ephemerals: list[dict[str, Any]] = []

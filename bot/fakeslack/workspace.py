@@ -117,6 +117,48 @@ class Workspace(Messages):
             out["members"] = list(ids)
             return out
 
+    def add_usergroup(
+        self,
+        team_id: Ref,
+        handle: str = "platform-team",
+        name: str | None = None,
+        users: list[Ref] | None = None,
+        *,
+        disabled: bool = False,
+    ) -> dict[str, Any]:
+        """Create a user group (usergroups.list shape); returns it."""
+        with self.lock:
+            tid = self.team(team_id)["id"]
+            gid = self.new_id("S")
+            now = int(self.now())
+            self._usergroups[gid] = {
+                "id": gid,
+                "team_id": tid,
+                "is_usergroup": True,
+                "is_subteam": True,
+                "name": name or handle.replace("-", " ").title(),
+                "description": "",
+                "handle": handle,
+                "is_external": False,
+                "date_create": now,
+                "date_update": now,
+                "date_delete": now if disabled else 0,
+                "auto_type": None,
+                "created_by": "",
+                "updated_by": "",
+                "deleted_by": None,
+                "users": [ref(u) for u in users or []],
+            }
+            return copy.deepcopy(self._usergroups[gid])
+
+    def deactivate_user(self, team_id: Ref, user_id: Ref) -> None:
+        """The user leaves the workspace: users.list and users.info show `deleted: true`."""
+        with self.lock:
+            user = self.user(self.team(team_id)["id"], ref(user_id))
+            if user is None:
+                raise ValueError(f"unknown user {ref(user_id)}")
+            user["deleted"] = True
+
     def install_bot(
         self,
         team_id: Ref,

@@ -134,6 +134,37 @@ class RefreshMetric:
     """Read a bound metric from its source now."""
 
     name: str
+class ExplainMetric:
+    """Say where a metric's number comes from (`/roadmap metric <name>` with no value);
+    `error` is the complaint to give if no metric has that name."""
+
+    name: str
+    error: str | None = None
+
+
+# -- team metrics ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamCommand:
+    """The team roster: show (default), add, remove, sync (follow a channel), role, plan,
+    pulse-min. People as in goal commands; `plan` is yes/no with an optional `link`."""
+
+    action: str = "show"
+    people: tuple[str, ...] = ()
+    channel: str | None = None
+    role: str | None = None
+    plan: bool | None = None
+    link: str | None = None
+    number: int | None = None
+
+
+@dataclass(frozen=True)
+class SetPartners:
+    """Name the partner teams a goal is worked on with (`/roadmap edit G12 with …`)."""
+
+    ref: str
+    partners: tuple[str, ...]
 
 
 # -- check-ins ---------------------------------------------------------------------------------
@@ -233,6 +264,9 @@ Command: TypeAlias = (
     | AddMetric
     | MetricSourceCommand
     | RefreshMetric
+    | ExplainMetric
+    | TeamCommand
+    | SetPartners
     | Checkin
     | CheckinPrompt
     | Away

@@ -46,6 +46,7 @@ class FlowContext:
         event_type: str = "",
         people: PeopleReads | None = None,
         lookup_channel: ChannelLookup | None = None,
+        reads=None,
     ):
         if actor is None and resolve_actor is None:
             raise ValueError("a FlowContext needs an actor or a way to resolve one")
@@ -60,6 +61,8 @@ class FlowContext:
         # users.list / users.lookupByEmail, for flows that resolve names (None: the cache only).
         self.people = people
         self.lookup_channel = lookup_channel  # "#eng" typed by hand -> its id
+        # Slack reads beyond users.info (bot.slack_reads.SlackReads), when the edge has them.
+        self.reads = reads
 
     @property
     def actor(self) -> Actor:
@@ -100,6 +103,7 @@ def open_context(
     event_type: str = "",
     people: PeopleReads | None = None,
     lookup_channel: ChannelLookup | None = None,
+    reads=None,
 ) -> FlowContext:
     workspace = ensure_workspace(session=session, team_id=team_id, enterprise_id=enterprise_id)
     return FlowContext(
@@ -112,6 +116,7 @@ def open_context(
         event_type=event_type,
         people=people,
         lookup_channel=lookup_channel,
+        reads=reads,
     )
 
 

@@ -22,6 +22,7 @@ GOAL_FIELDS = {
     "category": Field.CATEGORY,
     "owners": Field.OWNERS,
     "due": Field.DUE,
+    "partners": Field.PARTNERS,
 }
 DEFAULT_FIELD = Field.TITLE
 
@@ -36,6 +37,7 @@ class GoalFormSubmitted:
     category: str | None
     owners: tuple[str, ...]
     due: str | None  # the datepicker's ISO date
+    partners: str | None = None  # the edit modal's partner teams, as typed (issue 20)
 
 
 def goal_form_effect(ctx: FlowContext, *, trigger_id: str, ref: str | None) -> OpenView:
@@ -43,12 +45,18 @@ def goal_form_effect(ctx: FlowContext, *, trigger_id: str, ref: str | None) -> O
     form = goals.goal_form(
         session=ctx.session, workspace=ctx.workspace, actor=ctx.actor, now=ctx.now, ref=ref
     )
+    partners = None
+    if form.goal is not None:  # team metrics (issue 20): the partner teams, editable
+        from bot.flows.team import partner_names
+
+        partners = partner_names(ctx, form.goal.ref)
     modal = goal_modal(
         periods=form.periods,
         categories=form.categories,
         goal=form.goal,
         default_period=form.default_period,
         owners=[ctx.actor.user_id],
+        partners=partners,
     )
     return OpenView(trigger_id, modal)
 
@@ -78,6 +86,10 @@ def submit_goal_form(request: GoalFormSubmitted, ctx: FlowContext) -> Outcome:
     if request.ref is not None:
         result = goals.edit_goal(ref=request.ref, **fields)
         what = "saved."
+        if request.partners is not None:  # team metrics (issue 20)
+            from bot.flows.team import save_partners_from_form
+
+            save_partners_from_form(ctx, request.ref, request.partners)
     else:
         result = goals.add_goal(**fields)
         what = f"added to {result.period} / {result.category}."

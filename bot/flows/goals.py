@@ -15,6 +15,7 @@ from bot.flows.commands import (
     EditGoal,
     ListGoals,
     MarkDone,
+    SetPartners,
     SetProgress,
     SetStatus,
     ShowGoal,
@@ -93,8 +94,12 @@ def add_goal(call: CommandCall[AddGoal], ctx: FlowContext) -> Outcome:
     return changed(ctx, call, view, what + due_warning(ctx, view))
 
 
-def edit_goal(call: CommandCall[EditGoal], ctx: FlowContext) -> Outcome:
+def edit_goal(call: CommandCall[EditGoal | SetPartners], ctx: FlowContext) -> Outcome:
     """Open the form, prefilled; refused before the form to anyone who may not change it."""
+    if isinstance(call.command, SetPartners):  # team metrics (issue 20): "edit G12 with …"
+        from bot.flows.team import set_partners
+
+        return set_partners(call, ctx)
     return Outcome(
         effects=[goal_form_effect(ctx, trigger_id=call.trigger_id, ref=call.command.ref)]
     )

@@ -8,6 +8,7 @@ from bot.flows import tool_metrics
 from bot.flows.commands import (
     AddMetric,
     CommandCall,
+    ExplainMetric,
     ListMetrics,
     MetricSourceCommand,
     RecordMetric,
@@ -17,7 +18,7 @@ from bot.flows.context import FlowContext
 from bot.flows.outcome import OpenView, Outcome
 from bot.services import metrics
 
-MetricCommand = RecordMetric | AddMetric | MetricSourceCommand | RefreshMetric
+MetricCommand = RecordMetric | AddMetric | MetricSourceCommand | RefreshMetric | ExplainMetric
 
 
 def list_metrics(call: CommandCall[ListMetrics], ctx: FlowContext) -> Outcome:
@@ -33,6 +34,10 @@ def metric(call: CommandCall[MetricCommand], ctx: FlowContext) -> Outcome:
         return tool_metrics.metric_source(call, ctx)
     if isinstance(cmd, RefreshMetric):
         return tool_metrics.refresh_metric(call, ctx)
+    if isinstance(cmd, ExplainMetric):  # team metrics (issue 20): where the number comes from
+        from bot.flows.team import explain_metric
+
+        return explain_metric(call, ctx)
     if isinstance(cmd, AddMetric):
         return Outcome(effects=[OpenView(call.trigger_id, metric_modal())])
     result = metrics.record_reading(

@@ -63,6 +63,7 @@ def run_flow(
     people: PeopleReads | None = None,
     lookup_channel: ChannelLookup | None = None,
     now=None,
+    reads=None,
 ) -> Outcome:
     """Run the flow: commit once when it returns; on a ServiceError roll back and answer
     with the complaint (privately, or under the modal's field). Anything else propagates,
@@ -84,6 +85,7 @@ def run_flow(
                 event_type=origin.event_type,
                 people=people,
                 lookup_channel=lookup_channel,
+                reads=reads,
             )
             outcome = invocation.flow(invocation.request, ctx)
         session.commit()  # the change is stored before anyone is told about it

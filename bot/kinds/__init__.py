@@ -40,6 +40,8 @@ INSTALLED = (
     "bot.kinds.retrospective",
     "bot.kinds.reminder",
     "bot.kinds.metric_sources",
+    "bot.kinds.pulse",
+    "bot.kinds.team_metrics",
 )
 
 _KINDS: dict[str, Kind] = {}

@@ -23,6 +23,7 @@ from bot.blocks.checkins import (
 )
 from bot.blocks.text import plural
 from bot.kinds.base import Kind, Sending, Sent
+from bot.kinds.innovation_question import innovation_calls  # team metrics (issue 20)
 from bot.kinds.posting import NotInChannel, post_message
 from bot.scheduling.dispatch import Call, Job, run_calls
 from bot.scheduling.pacing import Pacer
@@ -126,11 +127,15 @@ def prompt_calls(
         already=len(plan.already),
         waiting=len(plan.waiting),
     )
+    asked: list[str] = []
     for person_round in plan.rounds:
         posted = yield from _ask(factory, client, workspace_id, team_id, person_round, now, run)
         if posted:
             run.asked += 1
             run.goals += len(person_round.goals)
+            asked.append(person_round.person)
+    # Team metrics (issue 20): the optional innovation question, to the people just asked.
+    yield from innovation_calls(factory, client, workspace_id, plan.cycle, asked)
     if plan.unowned:
         yield from _tell_admins(factory, client, workspace_id, plan, run)
     return run

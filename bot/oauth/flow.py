@@ -38,6 +38,7 @@ BOT_SCOPES = (
     "reactions:read",
     "reactions:write",
     "team:read",
+    "usergroups:read",
     "users:read",
     "users:read.email",
 )

@@ -49,6 +49,11 @@ class MetricView:
     on_target: bool | None  # None when unknown
     verdict: Verdict | None = None  # what on_target was judged against
     cadence: CadenceCount | None = None  # for a cadence metric: its count
+    # Team metrics (issue 20): the latest reading's source ("command", "pulse", "roster", …),
+    # its note ("4.0/5 from 4 of 5"), and the source that measures the metric automatically.
+    source: str | None = None
+    note: str | None = None
+    measured_by: str | None = None
 
     @property
     def latest_text(self) -> str:
@@ -109,9 +114,17 @@ def list_metrics(*, session: Session, workspace: Workspace, now: datetime) -> li
         ):
             milestones.setdefault(goal.metric_id, goal)
     counted = _counted(session, workspace, metrics, period, today, now)
-    return [
+    views = [
         _view(m, latest.get(m.id), milestones.get(m.id), period, counted.get(m.id)) for m in metrics
     ]
+    return [_automatic(session, workspace, m, v, now) for m, v in zip(metrics, views, strict=True)]
+
+
+def _automatic(session, workspace, metric: Metric, view: MetricView, now) -> MetricView:
+    """Team metrics (issue 20): which source measures it."""
+    from bot.services.team_metrics import with_source
+
+    return with_source(session, workspace, metric, view, now)
 
 
 def _counted(session, workspace, metrics, period, today, now) -> dict[int, CadenceCount]:
@@ -186,6 +199,8 @@ def _view(
         on_target=on_target,
         verdict=verdict,
         cadence=counted,
+        source=reading.source if reading else None,
+        note=reading.note if reading else None,
     )
 
 
@@ -303,7 +318,8 @@ def metric_view(
             .limit(1)
         )
     counted = _counted(session, workspace, [metric], period, workspace_today(workspace, now), now)
-    return _view(metric, latest, milestone, period, counted.get(metric.id))
+    view = _view(metric, latest, milestone, period, counted.get(metric.id))
+    return _automatic(session, workspace, metric, view, now)
 
 
 def add_metric(

@@ -434,4 +434,8 @@ def mark_held(
             idempotency_key=f"ritual-session:{ritual.id}",
         )
         recorded = result.recorded
+    # team metrics (issue 20): the metric's reading becomes the sessions held this period
+    from bot.services.team_metrics import refresh
+
+    refresh(session, workspace, now, sources=("rituals",))
     return OccurrenceChange(_view(ritual, zone), "held", actor.user_id, reading_recorded=recorded)

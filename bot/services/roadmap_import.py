@@ -51,6 +51,7 @@ def import_roadmap(
     dry_run: bool = False,
     archive_missing: bool = False,
     actor: str | None = None,
+    now=None,
 ) -> ImportReport:
     """Parse `text` and merge it into the workspace's roadmap.
 
@@ -67,6 +68,7 @@ def import_roadmap(
         dry_run=dry_run,
         archive_missing=archive_missing,
         actor=actor,
+        now=now,
     )
 
 
@@ -79,6 +81,7 @@ def import_parsed(
     dry_run: bool = False,
     archive_missing: bool = False,
     actor: str | None = None,
+    now=None,
 ) -> ImportReport:
     """Merge an already read roadmap (a document, or a spreadsheet's rows) into the workspace."""
     savepoint = session.begin_nested()
@@ -106,6 +109,7 @@ def import_parsed(
         savepoint.rollback()
     else:
         savepoint.commit()
+        _team_metrics_after_import(session, workspace_id, now, report.partners_named)
     return report
 
 
@@ -128,6 +132,8 @@ class _Importer:
         self.archive_missing = archive_missing
 
     def run(self, source: str | None) -> ImportReport:
+        self._partners = _take_partner_annotations(self.parsed)  # issue 20: "(with @team)"
+        self._goal_of: dict[int, Goal] = {}
         roadmap = self._roadmap(source)
         report = ImportReport(
             dry_run=self.dry_run,
@@ -142,6 +148,9 @@ class _Importer:
         self._goals(roadmap, periods, categories, metrics, report)
         self._schedules(report)
         self.session.flush()
+        report.partners_named = _store_partners(
+            self.session, self.workspace_id, self._partners, self._goal_of
+        )
         return report
 
     def _roadmap(self, source: str | None) -> Roadmap:
@@ -268,6 +277,8 @@ class _Importer:
         for position, period_id, category_id, goal_doc in pending:
             goal = matched.get(id(goal_doc))
             where = (labels[period_id], names[category_id])
+            if goal is not None:
+                self._goal_of[id(goal_doc)] = goal
             if goal is None:
                 goal = Goal(
                     workspace_id=self.workspace_id,
@@ -285,6 +296,7 @@ class _Importer:
                 number += 1
                 _apply_document(goal, goal_doc, metrics, self.workspace_id, self._owner_id)
                 new_goals.append(goal)
+                self._goal_of[id(goal_doc)] = goal
                 report.added.append(GoalChange(goal.ref, goal.title, *where))
                 continue
             changes = []
@@ -496,3 +508,50 @@ def _apply_document(
             goal.target_kind,
         ) = new_target
     return changes
+
+
+def _take_partner_annotations(parsed: ParsedRoadmap) -> dict[int, list[str]]:
+    """Team metrics (issue 20): a goal's "(with @platform-team)" annotation names its partner
+    teams; it comes off the title (so re-importing matches the same goal)."""
+    from bot.services.partners import split_annotation
+
+    found: dict[int, list[str]] = {}
+    for _, _, goal_doc in parsed.goals():
+        title, names = split_annotation(goal_doc.title)
+        if names:
+            goal_doc.title = title
+            found[id(goal_doc)] = names
+    return found
+
+
+def _store_partners(
+    session: Session, workspace_id: int, partners: dict[int, list[str]], goal_of
+) -> int:
+    """Store the annotated partners; returns on how many goals. New goals were inserted in
+    one batch, so their rows are found by number."""
+    from bot.services.partners import replace_partners, resolve
+
+    stored = 0
+    for doc_id, names in partners.items():
+        goal = goal_of.get(doc_id)
+        if goal is None:
+            continue
+        if goal.id is None:
+            goal = session.scalar(
+                select(Goal).where(Goal.workspace_id == workspace_id, Goal.number == goal.number)
+            )
+        replace_partners(session, goal, resolve(names, None))
+        stored += 1
+    return stored
+
+
+def _team_metrics_after_import(session: Session, workspace_id: int, now, partners: int) -> None:
+    """Issue 20: the pulse and the daily refresh once the roadmap has team metrics; when the
+    document named partner teams, the collaboration reading is recomputed."""
+    from bot.services.team_metrics import ensure_team_schedules, refresh
+
+    workspace = session.get(Workspace, workspace_id)
+    now = now or utcnow()
+    ensure_team_schedules(session=session, workspace=workspace, now=now)
+    if partners:
+        refresh(session, workspace, now, sources=("goals",))

@@ -33,6 +33,7 @@ class ImportReport:
     # Goals of periods that ended before the document's first period (last year's roadmap
     # when importing next year's): kept as they are, not "missing".
     kept: list[GoalChange] = field(default_factory=list)
+    partners_named: int = 0  # goals whose "(with @team)" annotation named partners (issue 20)
     archived: list[GoalChange] = field(default_factory=list)
     metrics_added: list[str] = field(default_factory=list)
     metrics_updated: list[str] = field(default_factory=list)

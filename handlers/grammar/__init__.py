@@ -44,6 +44,7 @@ from handlers.grammar import (  # noqa: F401
     roadmap,
     schedules,
     settings,
+    team,
 )
 from handlers.grammar.errors import CommandError
 from handlers.grammar.parse import parse_command

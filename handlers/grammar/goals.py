@@ -16,12 +16,14 @@ from bot.flows.commands import (
     History,
     ListGoals,
     MarkDone,
+    SetPartners,
     SetProgress,
     SetStatus,
     ShowGoal,
 )
 from handlers.grammar.errors import CommandError, shown, too_many
 from handlers.grammar.registry import command
+from handlers.grammar.team import partners_command
 from handlers.grammar.tokens import Args, Token
 from handlers.grammar.values import (
     as_channel,
@@ -225,13 +227,18 @@ def _only_ref(args: Args, name: str) -> str:
 
 @command(
     "edit",
-    usage=("/roadmap edit G12",),
-    examples=("/roadmap edit G12",),
+    usage=("/roadmap edit G12", "/roadmap edit G12 with @team[, …]"),
+    examples=("/roadmap edit G12", "/roadmap edit G12 with @platform-team, Design"),
     group=GROUP,
     flow=flows.edit_goal,
 )
-def parse_edit(args: Args) -> EditGoal:
-    """Open the form to edit a goal's title, period, category, owners and due date."""
+def parse_edit(args: Args) -> EditGoal | SetPartners:
+    """Open the form to edit a goal's title, period, category, owners, due date and partner
+    teams; `with` names the partner teams at once (user groups or free text; `with nobody`
+    clears them)."""
+    # team metrics (issue 20): "edit G12 with @platform-team" names partner teams
+    if len(args.tokens) > 1 and args.tokens[1].key == "with":
+        return partners_command(args)
     return EditGoal(_only_ref(args, "edit"))
 
 

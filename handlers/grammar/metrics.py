@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from bot.flows import metrics as flows
 from bot.flows.commands import (
     AddMetric,
+    ExplainMetric,
     ListMetrics,
     MetricSourceCommand,
     RecordMetric,
@@ -157,6 +158,7 @@ def parse_metrics(args: Args) -> ListMetrics:
     aliases=("kpi",),
     usage=(
         "/roadmap metric <name> <value>[unit]",
+        "/roadmap metric <name>",
         "/roadmap metric add",
         '/roadmap metric source <name> [prometheus "<PromQL>" | off]',
         "/roadmap metric refresh <name>",
@@ -173,14 +175,16 @@ def parse_metrics(args: Args) -> ListMetrics:
         "/roadmap metric source uptime",
         "/roadmap metric source uptime off",
         "/roadmap metric refresh uptime",
+        "/roadmap metric satisfaction",
     ),
     group=GROUP,
     flow=flows.metric,
 )
 def parse_metric(
     args: Args,
-) -> RecordMetric | AddMetric | MetricSourceCommand | RefreshMetric:
-    """Record a metric's latest value, or add a metric with `/roadmap metric add`.
+) -> RecordMetric | AddMetric | MetricSourceCommand | RefreshMetric | ExplainMetric:
+    """Record a metric's latest value, or add a metric with `/roadmap metric add`. With only
+    a name, say where the metric's number comes from (typed, or measured by the bot).
 
     The name may be several words; the value is a number (a decimal comma works), optionally
     with a unit: `180ms`, `45m` (minutes), `1.5h`, `87.2%`, `4.6/5`, `3/day`. Admins read a
@@ -197,7 +201,11 @@ def parse_metric(
         return AddMetric()
     if _is_subcommand(tokens):
         return _source(args)
-    value, unit, name_end = _value(tokens)
+    try:
+        value, unit, name_end = _value(tokens)
+    except CommandError as error:
+        # No value: say where the metric's number comes from (issue 20, team metrics).
+        return ExplainMetric(args.text().rstrip(":= ").strip(), error.message)
     name = args.text(0, name_end).rstrip(":= ").strip()
     if not name:
         raise CommandError(

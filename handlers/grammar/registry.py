@@ -20,6 +20,7 @@ from handlers.grammar.tokens import Args
 GROUPS: tuple[str, ...] = (
     "Goals",
     "Metrics",
+    "Team",
     "Check-ins",
     "Schedules & digests",
     "Roadmap",

@@ -16,6 +16,7 @@ from bot.blocks.digests.style import (
     sections,
     style_of,
 )
+from bot.blocks.digests.weekly import source_facts  # issue 20
 from bot.blocks.message import Message, context, section
 from bot.blocks.text import truncate
 from bot.services.charts import planned_charts
@@ -133,5 +134,6 @@ def outcome_lines(d: QuarterlyDigest, st: Style) -> list[str]:
             line += f" · target {st.text(m.target_text)}"
         if m.verdict is not None and m.verdict.kind == "milestone" and m.met_target is not None:
             line += " ✓" if m.met_target else " ✗"
+        line += "".join(f" · {fact}" for fact in source_facts(m.source, m.source_note, st))
         lines.append(line)
     return cap(lines, METRIC_LIMIT, "…and {n} more: /roadmap metrics") or ["No readings."]

@@ -250,29 +250,34 @@ def forecast_text(f: Forecast, unit: str | None, st: Style, today: date) -> str:
     return f"at this rate reaches {format_value(f.goal.value, unit)} around {when}{after}"
 
 
-SOURCE_NAMES = {
+# The tools a reading can come from, as people name them ("via GitHub"); the bot's own
+# measures (pulse, roster, check-ins, goals, rituals) say "from pulse: 4.0/5 from 4 of 5".
+TOOL_NAMES = {
     "github": "GitHub",
     "gitlab": "GitLab",
     "alertmanager": "Alertmanager",
     "prometheus": "Prometheus",
     "api": "the API",
-    "command": "Slack",
 }
 
 
-def source_text(source: str, st: Style) -> str:
-    """Where a reading came from, as people say it: "via GitHub"."""
-    return f"via {SOURCE_NAMES.get(source, st.text(source))}"
+def source_facts(source: str | None, note: str | None, st: Style) -> list[str]:
+    """Where a reading came from; nothing for a reading a person typed in Slack."""
+    if not source or source in ("command", "modal"):
+        return []
+    said = f"via {TOOL_NAMES[source]}" if source in TOOL_NAMES else f"from {st.text(source)}"
+    return [said + (f": {st.text(note)}" if note else "")]
 
 
 def metric_line(m: MetricStatus, st: Style, today: date) -> str:
-    """`*Code coverage* 80% · target > 85% ✗ · ↑ +5 pts since last week, better · at this
-    rate reaches 85% around 12 Mar`; a cadence metric says its count against the ask."""
+    """`*Code coverage* 80% · target > 85% ✗ · via the API · ↑ +5 pts since last week,
+    better · at this rate reaches 85% around 12 Mar`; a cadence metric says its count against
+    the ask."""
     name = st.bold(st.text(m.name))
+    sources = source_facts(m.source, m.source_note, st)
     if m.cadence is not None:
         mark = {True: " ✓", False: " ✗", None: ""}[m.cadence.met]
-        via = f" · {source_text(m.source, st)}" if m.source else ""
-        return f"{name} {m.cadence.text}{mark}{via}"
+        return f"{name} {m.cadence.text}{mark}" + "".join(f" · {s}" for s in sources)
     near = m.verdict.goal.value if m.verdict is not None else None
     line = f"{name} {format_value(m.latest, m.unit, near=near)}"
     if m.stale and m.latest_at is not None:
@@ -282,8 +287,7 @@ def metric_line(m: MetricStatus, st: Style, today: date) -> str:
         facts.append(m.verdict.short)
     elif m.target_text:
         facts.append(f"target {st.text(m.target_text)}")
-    if m.source:
-        facts.append(source_text(m.source, st))
+    facts += sources
     if m.change is not None:
         arrow = "↑" if m.change > 0 else "↓" if m.change < 0 else "→"
         how = {"better": ", better", "worse": ", worse"}.get(m.trend or "", "")

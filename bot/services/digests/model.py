@@ -150,7 +150,8 @@ class MetricStatus:
     verdict: Verdict | None = None  # the latest reading against the milestone, else the target
     cadence: CadenceCount | None = None  # a cadence metric: occurrences counted, not a value
     stale: bool = False  # the latest reading is older than the period: shown with its date
-    source: str | None = None  # where the latest reading came from: github, prometheus, api…
+    source: str | None = None  # the reading's source: github, prometheus, pulse, roster…
+    source_note: str | None = None  # e.g. "4.0/5 from 4 of 5"
 
     @property
     def change(self) -> float | None:
@@ -235,6 +236,8 @@ class MetricOutcome:
     verdict: Verdict | None = None  # the value against the milestone, else the target
     cadence: CadenceCount | None = None  # a cadence metric: occurrences in the period
     stale: bool = False  # the value is a reading from before the period
+    source: str | None = None  # the reading's source: github, prometheus, pulse, roster…
+    source_note: str | None = None  # e.g. "4.0/5 from 4 of 5"
 
 
 @dataclass(frozen=True)

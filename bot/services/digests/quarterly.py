@@ -26,6 +26,7 @@ from bot.services.digests.model import (
     PeriodComparison,
     QuarterlyDigest,
 )
+from bot.services.digests.queries import latest_sources
 from bot.services.metrics import (
     cadence_count,
     cadence_of,
@@ -166,6 +167,7 @@ def _metrics(session, workspace, period, rows, ended: bool, now: datetime, today
     goals = milestones(rows, period.id)
     last_day = min(period.end_date, today)
     zone = ZoneInfo(workspace.timezone or "UTC")
+    sources = latest_sources(session, workspace.id, until)  # each reading's source
     outcomes, charts = [], []
     for metric in metrics:
         target = metric_target(metric)
@@ -208,6 +210,8 @@ def _metrics(session, workspace, period, rows, ended: bool, now: datetime, today
                 verdict=None if counted else judge(value, target, milestone, period.label),
                 cadence=counted,
                 stale=at is not None and at < opened,
+                source=sources.get(metric.id, (None, None))[0],
+                source_note=sources.get(metric.id, (None, None))[1],
             )
         )
         if points:

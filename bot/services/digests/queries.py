@@ -407,12 +407,19 @@ def previous_digest_at(
     )
 
 
-def latest_sources(session: Session, workspace_id: int, until: datetime) -> dict[int, str]:
-    """Each metric's newest reading's source (github, prometheus, api, command…)."""
+def latest_sources(
+    session: Session, workspace_id: int, until: datetime | None = None
+) -> dict[int, tuple[str, str | None]]:
+    """Each metric's newest reading's source (github, prometheus, pulse, command…) and note
+    ("4.0/5 from 4 of 5"), at or before `until` when given: one row per metric."""
+    where = [MetricReading.workspace_id == workspace_id]
+    if until is not None:
+        where.append(MetricReading.recorded_at <= until)
     ranked = (
         select(
             MetricReading.metric_id,
             MetricReading.source,
+            MetricReading.note,
             func.row_number()
             .over(
                 partition_by=MetricReading.metric_id,
@@ -420,8 +427,10 @@ def latest_sources(session: Session, workspace_id: int, until: datetime) -> dict
             )
             .label("rank"),
         )
-        .where(MetricReading.workspace_id == workspace_id, MetricReading.recorded_at <= until)
+        .where(*where)
         .subquery()
     )
-    rows = session.execute(select(ranked.c.metric_id, ranked.c.source).where(ranked.c.rank == 1))
-    return {metric_id: source for metric_id, source in rows}
+    rows = session.execute(
+        select(ranked.c.metric_id, ranked.c.source, ranked.c.note).where(ranked.c.rank == 1)
+    )
+    return {metric_id: (source, note) for metric_id, source, note in rows}

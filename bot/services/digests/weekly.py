@@ -44,6 +44,7 @@ from bot.services.digests.model import (
     UpcomingOccurrence,
     WeeklyDigest,
 )
+from bot.services.digests.queries import latest_sources
 from bot.services.metric_values import occurrences
 from bot.services.metrics import (
     cadence_count,
@@ -260,12 +261,13 @@ def _metrics(session, workspace, now, since, period, rows):
         week_ago if since == week_cut else q.latest_readings_until(session, workspace.id, since)
     )
     goals = milestones(rows, period.id if period is not None else None)
-    sources = q.latest_sources(session, workspace.id, now)
+    sources = latest_sources(session, workspace.id, now)  # each reading's source and note
     views, changes, charts = [], [], []
     for metric in metrics:
         points = series.get(metric.id, [])
         view = _metric_status(metric, points, week_ago, goals, period, period_start, now, workspace)
-        view = replace(view, source=sources.get(metric.id))
+        source, note = sources.get(metric.id, (None, None))
+        view = replace(view, source=source, source_note=note)
         views.append(view)
         period_points = tuple(p for p in points if p[0] >= period_start)
         if period_points:

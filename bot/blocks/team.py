@@ -1,0 +1,251 @@
+"""Team metrics messages: the roster, the pulse DM and its results, the innovation question,
+and where an automatic metric's number comes from. Pure: plain data in, blocks out."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.blocks.goals import person
+from bot.blocks.message import Message, context, section, simple
+from bot.blocks.text import escape_mrkdwn
+from bot.ids import Action, Callback, Field
+from bot.services.metrics import format_value
+from bot.services.partners import Partner
+from bot.services.pulse import PulseResult
+from bot.services.team import RosterChange, RosterRow, RosterView
+from bot.services.team_metrics import AutoReading, Explanation
+
+INNOVATION_CHOICES = (0, 10, 20, 30, 50)
+PULSE_LABELS = {1: "1 😞", 2: "2", 3: "3", 4: "4", 5: "5 😄"}
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _people(ids: list[str]) -> str:
+    return ", ".join(person(u) for u in ids)
+
+
+def roster_message(view: RosterView) -> Message:
+    if not view.members:
+        text = (
+            "The team roster is empty. Add people with `/roadmap team add @alice @bob`, or "
+            "follow a channel with `/roadmap team sync #eng-backend`."
+        )
+        return simple(text)
+    lines = []
+    for m in view.members:
+        role = f" · {escape_mrkdwn(m.role)}" if m.role else ""
+        plan = "growth plan :white_check_mark:" if m.growth_plan else "no growth plan yet"
+        if m.growth_plan and m.growth_plan_link:
+            plan = f"<{m.growth_plan_link}|growth plan> :white_check_mark:"
+        lines.append(f"• {person(m.user_id)}{role} · joined {_day(m.joined_on)} · {plan}")
+    head = f"*Team roster* ({_plural(len(view.members), 'person', 'people')}, "
+    head += f"{view.with_plan} with a growth plan)"
+    blocks = [section(head + "\n" + "\n".join(lines))]
+    for g in view.goals:
+        what = "joined this period" if g.kind == "joined" else "on the team"
+        blocks.append(
+            section(f"*{g.ref}* {escape_mrkdwn(g.title)}: {g.measured} of {g.target} {what}")
+        )
+    note = f"Follows <#{view.channel}> (refreshed daily)." if view.channel else ""
+    blocks.append(
+        context(
+            f"{note} Change it: `/roadmap team add|remove @person`, `team role @person lead`, "
+            "`team plan yes`.".strip()
+        )
+    )
+    text = f"Team roster: {_plural(len(view.members), 'person', 'people')}"
+    return Message(text=text, blocks=blocks)
+
+
+def roster_changed(change: RosterChange, size: int) -> Message:
+    parts = []
+    if change.channel:
+        parts.append(f"The roster now follows <#{change.channel}>, refreshed daily.")
+    if change.added:
+        parts.append(f"Added {_people(change.added)}.")
+    if change.removed:
+        parts.append(f"Removed {_people(change.removed)}.")
+    if change.unchanged and not change.channel:
+        parts.append(f"No change for {_people(change.unchanged)}.")
+    parts.append(f"The team has {_plural(size, 'person', 'people')}.")
+    return simple(" ".join(parts))
+
+
+def role_set(row: RosterRow) -> Message:
+    return simple(f"{person(row.user_id)} is now *{escape_mrkdwn(row.role or '')}* on the team.")
+
+
+def plan_set(row: RosterRow, readings: list[AutoReading]) -> Message:
+    state = "has a written growth plan" if row.growth_plan else "has no growth plan marked"
+    return simple(f"{person(row.user_id)} {state}.{_reading_note(readings)}")
+
+
+def _reading_note(readings: list[AutoReading]) -> str:
+    shown = [r for r in readings if r.value is not None]
+    return "".join(
+        f" {escape_mrkdwn(r.metric)}: *{r.value:g}%* ({escape_mrkdwn(r.note)}, from {r.source})."
+        for r in shown
+    )
+
+
+def partners_set(ref: str, partners: list[Partner], readings: list[AutoReading]) -> Message:
+    if partners:
+        names = ", ".join(escape_mrkdwn(p.name) for p in partners)
+        text = f"{ref} is now worked on with {names}."
+    else:
+        text = f"{ref} has no partner teams now."
+    return simple(text + _reading_note(readings))
+
+
+# --- the pulse --------------------------------------------------------------------------------
+
+
+def pulse_question(round_id: int, question: str) -> Message:
+    buttons = [
+        ButtonElement(
+            text=PULSE_LABELS[n],
+            action_id=f"{Action.PULSE_SCORE}:{n}",
+            value=f"{round_id}:{n}",
+        )
+        for n in range(1, 6)
+    ]
+    buttons.append(
+        ButtonElement(
+            text="Answer with a comment", action_id=Action.PULSE_COMMENT, value=str(round_id)
+        )
+    )
+    return Message(
+        text=f"Team pulse: {question}",
+        blocks=[
+            section(f":wave: *Team pulse*\n{escape_mrkdwn(question)}"),
+            ActionsBlock(block_id=f"pulse:{round_id}", elements=buttons),
+            context(
+                "Anonymous: your answer is stored without your name, and results are shown "
+                "only when at least 3 people answered. The round closes in 3 days."
+            ),
+        ],
+    )
+
+
+def pulse_thanks() -> Message:
+    """What replaces the question once answered: not the score (the DM stays neutral)."""
+    return simple(
+        ":white_check_mark: Thanks, your pulse answer is in. It is stored without your name."
+    )
+
+
+def pulse_chase(round_id: int, question: str) -> Message:
+    message = pulse_question(round_id, question)
+    message.blocks[0] = section(
+        f":hourglass: The team pulse closes soon.\n{escape_mrkdwn(question)}"
+    )
+    return message
+
+
+def pulse_comment_modal(round_id: int, metadata: dict) -> View:
+    return View(
+        type="modal",
+        callback_id=Callback.PULSE_COMMENT,
+        private_metadata=json.dumps({"round": round_id, **metadata}),
+        title="Team pulse",
+        submit="Send anonymously",
+        close="Cancel",
+        blocks=[
+            InputBlock(
+                block_id=Field.PULSE_SCORE,
+                label="Your answer",
+                element=StaticSelectElement(
+                    action_id=Field.PULSE_SCORE,
+                    options=[Option(value=str(n), label=PULSE_LABELS[n]) for n in range(1, 6)],
+                ),
+            ),
+            InputBlock(
+                block_id=Field.PULSE_COMMENT,
+                label="Comment (optional, anonymous)",
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=Field.PULSE_COMMENT, multiline=True, max_length=1000
+                ),
+            ),
+            context("Stored without your name; shown only with a result of 3 or more answers."),
+        ],
+    )
+
+
+def pulse_result(result: PulseResult) -> Message:
+    if result.mean is None:
+        text = f":bar_chart: Team pulse closed: {escape_mrkdwn(result.text)}."
+        return simple(text)
+    head = f":bar_chart: *Team pulse:* {escape_mrkdwn(result.text)}"
+    if result.recorded and result.metric:
+        head += f" (recorded as {escape_mrkdwn(result.metric)}, source pulse)"
+    blocks = [section(head + f"\n_{escape_mrkdwn(result.question)}_")]
+    if result.comments:
+        quoted = "\n".join(f"> {escape_mrkdwn(c)}" for c in result.comments[:20])
+        blocks.append(section("*Comments* (anonymous, in no particular order)\n" + quoted))
+    return Message(text=f"Team pulse: {result.text}", blocks=blocks)
+
+
+# --- innovation time --------------------------------------------------------------------------
+
+
+def innovation_question(cycle: str) -> Message:
+    """The check-in's optional question, one small message per person."""
+    buttons = [
+        ButtonElement(text=f"{p}%", action_id=f"{Action.INNOVATION}:{p}", value=f"{cycle}:{p}")
+        for p in INNOVATION_CHOICES
+    ]
+    return Message(
+        text="About how much of your time went to innovation this week?",
+        blocks=[
+            section("*Optional:* about how much of your time went to innovation this week?"),
+            ActionsBlock(block_id=f"innovation:{cycle}", elements=buttons),
+        ],
+    )
+
+
+def innovation_recorded(percent: int, cycle: str) -> Message:
+    return simple(
+        f":bulb: Innovation time for {cycle}: *{percent}%* noted. Change it by pressing another."
+    )
+
+
+# --- where a number comes from ----------------------------------------------------------------
+
+
+def explanation(e: Explanation) -> Message:
+    kind = f"measured by the bot (source *{e.source}*)" if e.source else "typed by people"
+    lines = [f"*{escape_mrkdwn(e.name)}* is {kind}.", f"It comes from {e.how}"]
+    if e.latest is not None:
+        latest = format_value(e.latest, e.unit)
+        note = f" ({escape_mrkdwn(e.latest_note)})" if e.latest_note else ""
+        when = f" on {_day(e.latest_at.date())}" if e.latest_at else ""
+        lines.append(f"Latest: *{escape_mrkdwn(latest)}*{note}, from {e.latest_source}{when}.")
+    else:
+        lines.append("No reading yet.")
+    if e.now_note:
+        lines.append(f"Right now: {escape_mrkdwn(e.now_note)}.")
+    if e.source:
+        lines.append(
+            "Recomputed when its inputs change and daily at 06:00; a reading someone types "
+            "for the same day stands."
+        )
+    return Message(text=f"Where {e.name} comes from", blocks=[section("\n".join(lines))])

@@ -1,0 +1,267 @@
+"""Team metrics flows: the roster commands, partner teams on a goal, pulse answers, the
+innovation answer, and where an automatic metric's number comes from.
+
+Slack reads (channel members, users.list, usergroups.list) come in through `ctx.reads`
+(bot.slack_reads.SlackReads), built at the edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.blocks import team as blocks
+from bot.flows.commands import CommandCall, ExplainMetric, SetPartners, TeamCommand
+from bot.flows.context import FlowContext
+from bot.flows.outcome import OpenView, Outcome, Post, Update
+from bot.services import partners as partner_service
+from bot.services import pulse, team, team_metrics
+from bot.services.actors import require_admin
+from bot.services.errors import InvalidInput, NotFound
+from bot.services.goals import get_goal
+from bot.services.metrics import find_metric
+from bot.services.people import is_user_id
+
+TEAM_SOURCES = ("roster",)
+
+
+def _users(ctx: FlowContext) -> dict[str, dict]:
+    reads = ctx.reads
+    return (reads.users() if reads is not None else None) or {}
+
+
+def _resolve_people(ctx: FlowContext, people: tuple[str, ...], users: dict[str, dict]) -> list[str]:
+    """User ids for mentions and typed handles (matched against users.list)."""
+    ids = []
+    for who in people:
+        if who == "mine":
+            ids.append(ctx.actor.user_id)
+            continue
+        if is_user_id(who):
+            ids.append(who)
+            continue
+        handle = who.lstrip("@").casefold()
+        found = [
+            uid
+            for uid, u in users.items()
+            if not u.get("deleted")
+            and handle
+            in (
+                (u.get("name") or "").casefold(),
+                ((u.get("profile") or {}).get("display_name") or "").casefold(),
+            )
+        ]
+        if len(found) != 1:
+            raise InvalidInput(f"I can't tell who {who} is: mention them (type @ and pick).")
+        ids.append(found[0])
+    return list(dict.fromkeys(ids))
+
+
+def team_command(call: CommandCall[TeamCommand], ctx: FlowContext) -> Outcome:
+    cmd, s, ws = call.command, ctx.session, ctx.workspace
+    if cmd.action == "show":
+        view = team.roster_view(session=s, workspace=ws, now=ctx.now)
+        return Outcome(reply=blocks.roster_message(view), share=call.share)
+    if cmd.action == "pulse-min":
+        require_admin(ws, ctx.actor, "change the pulse survey")
+        value = pulse.set_min_answers(ws, cmd.number or 0)
+        return Outcome(reply=blocks.simple(f"Pulse results now need at least {value} answers."))
+    users = (
+        _users(ctx)
+        if cmd.action in ("add", "sync")
+        or any(not is_user_id(p) and p != "mine" for p in cmd.people)
+        else {}
+    )
+    if cmd.action in ("add", "remove"):
+        ids = _resolve_people(ctx, cmd.people, users)
+        if cmd.action == "add":
+            names = {u: team.display_name(users.get(u)) for u in ids}
+            change = team.add_members(
+                session=s, workspace=ws, actor=ctx.actor, user_ids=ids, names=names, now=ctx.now
+            )
+        else:
+            change = team.remove_members(
+                session=s, workspace=ws, actor=ctx.actor, user_ids=ids, now=ctx.now
+            )
+        return _after_roster(ctx, call, change)
+    if cmd.action == "sync":
+        channel = cmd.channel
+        if channel.startswith("#"):
+            channel = ctx.reads.channel_named(channel) if ctx.reads is not None else None
+            if channel is None:
+                raise InvalidInput(
+                    f"I can't find {cmd.channel}: pick it as you type # so it becomes a link, "
+                    "and invite me there if it is private."
+                )
+        members = ctx.reads.members(channel) if ctx.reads is not None else None
+        change = team.follow_channel(
+            session=s,
+            workspace=ws,
+            actor=ctx.actor,
+            channel=channel,
+            members=members,
+            users=users,
+            now=ctx.now,
+        )
+        return _after_roster(ctx, call, change)
+    (user_id,) = _resolve_people(ctx, cmd.people or ("mine",), users)
+    if cmd.action == "role":
+        row = team.set_role(
+            session=s, workspace=ws, actor=ctx.actor, user_id=user_id, role=cmd.role
+        )
+        return Outcome(reply=blocks.role_set(row), share=call.share)
+    row = team.set_growth_plan(
+        session=s,
+        workspace=ws,
+        actor=ctx.actor,
+        user_id=user_id,
+        has_plan=bool(cmd.plan),
+        link=cmd.link,
+    )
+    readings = team_metrics.refresh(s, ws, ctx.now, sources=("roster",))
+    return Outcome(reply=blocks.plan_set(row, readings), share=call.share)
+
+
+def _after_roster(ctx: FlowContext, call, change) -> Outcome:
+    team_metrics.ensure_team_schedules(session=ctx.session, workspace=ctx.workspace, now=ctx.now)
+    team_metrics.refresh(ctx.session, ctx.workspace, ctx.now, sources=("roster",))
+    size = len(team.roster_ids(ctx.session, ctx.workspace.id))
+    return Outcome(reply=blocks.roster_changed(change, size), share=call.share)
+
+
+def set_partners(call: CommandCall[SetPartners], ctx: FlowContext) -> Outcome:
+    """`/roadmap edit G12 with @platform-team, Design` (`with nobody` clears them)."""
+    cmd = call.command
+    goal = get_goal(ctx.session, ctx.workspace.id, cmd.ref)
+    needs_groups = any(n.startswith("@") or n.startswith("<!subteam") for n in cmd.partners)
+    groups = ctx.reads.usergroups() if needs_groups and ctx.reads is not None else None
+    partners = partner_service.set_partners(
+        session=ctx.session,
+        workspace=ctx.workspace,
+        actor=ctx.actor,
+        goal=goal,
+        names=list(cmd.partners),
+        usergroups=groups,
+    )
+    readings = team_metrics.refresh(ctx.session, ctx.workspace, ctx.now, sources=("goals",))
+    return Outcome(reply=blocks.partners_set(goal.ref, partners, readings), share=call.share)
+
+
+def partner_names(ctx: FlowContext, ref: str) -> list[str]:
+    goal = get_goal(ctx.session, ctx.workspace.id, ref)
+    found = partner_service.partners_of(ctx.session, [goal.id]).get(goal.id, [])
+    return [p.name for p in found]
+
+
+def save_partners_from_form(ctx: FlowContext, ref: str, text: str) -> None:
+    """The edit modal's partner teams field: replace the goal's partners when it changed."""
+    names = partner_service.parse_partner_text(text)
+    if names == partner_names(ctx, ref):
+        return
+    goal = get_goal(ctx.session, ctx.workspace.id, ref)
+    needs_groups = any(n.startswith("@") or n.startswith("<!subteam") for n in names)
+    groups = ctx.reads.usergroups() if needs_groups and ctx.reads is not None else None
+    partner_service.set_partners(
+        session=ctx.session,
+        workspace=ctx.workspace,
+        actor=ctx.actor,
+        goal=goal,
+        names=names,
+        usergroups=groups,
+    )
+    team_metrics.refresh(ctx.session, ctx.workspace, ctx.now, sources=("goals",))
+
+
+def explain_metric(call: CommandCall[ExplainMetric], ctx: FlowContext) -> Outcome:
+    cmd = call.command
+    try:
+        metric = find_metric(ctx.session, ctx.workspace.id, cmd.name)
+    except NotFound:
+        if cmd.error:  # "uptime high": the complaint about the value says more
+            raise InvalidInput(cmd.error) from None
+        raise
+    explained = team_metrics.explain(ctx.session, ctx.workspace, metric, ctx.now)
+    return Outcome(reply=blocks.explanation(explained), share=call.share)
+
+
+# --- the pulse --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PulseAnswerRequest:
+    round_id: int
+    score: int
+    comment: str | None = None
+    channel: str | None = None  # the DM the question is in, to thank in place
+    ts: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenPulseComment:
+    round_id: int
+    trigger_id: str
+    channel: str | None = None
+    ts: str | None = None
+
+
+def answer_pulse(request: PulseAnswerRequest, ctx: FlowContext) -> Outcome:
+    """Store the answer anonymously; thank the person in place (without their score); when
+    everyone has answered, close the round and post its result. Refusals are private."""
+    done = pulse.answer(
+        session=ctx.session,
+        workspace=ctx.workspace,
+        user_id=ctx.actor.user_id,
+        round_id=request.round_id,
+        score=request.score,
+        comment=request.comment,
+        now=ctx.now,
+    )
+    outcome = Outcome()
+    if request.channel and request.ts:
+        outcome.add(Update(request.channel, request.ts, blocks.pulse_thanks()))
+    else:
+        outcome.reply = blocks.pulse_thanks()
+    if done.round_closed is not None:
+        outcome.add(*result_posts(ctx, done.round_closed))
+    return outcome
+
+
+def result_posts(ctx: FlowContext, result) -> list[Post]:
+    channel = ctx.workspace.roadmap_channel_id
+    return [Post(channel, blocks.pulse_result(result))] if channel else []
+
+
+def open_pulse_comment(request: OpenPulseComment, ctx: FlowContext) -> Outcome:
+    meta = {"channel": request.channel, "ts": request.ts}
+    return Outcome(
+        effects=[OpenView(request.trigger_id, blocks.pulse_comment_modal(request.round_id, meta))]
+    )
+
+
+# --- innovation time --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InnovationAnswerRequest:
+    cycle: str
+    percent: int
+    channel: str | None = None
+    ts: str | None = None
+
+
+def answer_innovation(request: InnovationAnswerRequest, ctx: FlowContext) -> Outcome:
+    from bot.services.innovation import record_answer
+
+    record_answer(
+        session=ctx.session,
+        workspace=ctx.workspace,
+        user_id=ctx.actor.user_id,
+        cycle=request.cycle,
+        percent=request.percent,
+    )
+    team_metrics.refresh(ctx.session, ctx.workspace, ctx.now, sources=("checkins",))
+    message = blocks.innovation_recorded(request.percent, request.cycle)
+    if request.channel and request.ts:
+        keep = blocks.innovation_question(request.cycle)
+        keep.blocks.append(message.blocks[0])
+        return Outcome(effects=[Update(request.channel, request.ts, keep)])
+    return Outcome(reply=message)

@@ -1,0 +1,301 @@
+"""The pulse survey: rounds, anonymous answers, and closing a round into a reading.
+
+Anonymous by construction. An answer is stored as a score (and an optional comment) with its
+round and nothing else. Who was asked and whether they answered is a separate marker, kept
+only while the round is open (to refuse a second answer and to chase once) and deleted when
+it closes. Nothing logs or audits a person together with a score. A result is shown only
+when at least `min_answers` (never below 3) people answered; below that the answers are
+deleted and nothing is recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from bot.services.errors import InvalidInput, NotFound
+from bot.services.team import roster_ids
+from bot.services.team_metrics import metric_for
+from models import (
+    AuditEntry,
+    MetricReading,
+    PulseAnswer,
+    PulseMarker,
+    PulseRound,
+    Schedule,
+    Workspace,
+)
+from models.base import insert_ignoring_conflicts
+
+DEFAULT_QUESTION = "How satisfied are you working on this team this month?"
+ROUND_LENGTH = timedelta(days=3)
+MIN_ANSWERS = 3  # the floor: fewer answers could point at a person
+MAX_COMMENT = 1000
+SETTING = "pulse_min_answers"
+
+
+def min_answers(workspace: Workspace) -> int:
+    configured = (workspace.settings or {}).get(SETTING) or MIN_ANSWERS
+    return max(MIN_ANSWERS, int(configured))
+
+
+def set_min_answers(workspace: Workspace, value: int) -> int:
+    if value < MIN_ANSWERS:
+        raise InvalidInput(
+            f"A pulse result needs at least {MIN_ANSWERS} answers, so nobody's answer can be "
+            "worked out; give 3 or more."
+        )
+    workspace.settings = {**(workspace.settings or {}), SETTING: int(value)}
+    return int(value)
+
+
+@dataclass(frozen=True)
+class OpenedRound:
+    round_id: int
+    question: str
+    recipients: list[str]  # who to DM now (empty when the round had been opened already)
+
+
+def open_round(
+    *, session: Session, workspace: Workspace, schedule: Schedule, occurrence_key: str, now
+) -> OpenedRound:
+    """The round of this occurrence, once: a marker for each person on the roster."""
+    question = (schedule.text or "").strip() or DEFAULT_QUESTION
+    people = roster_ids(session, workspace.id)
+    created = insert_ignoring_conflicts(
+        session,
+        PulseRound,
+        {
+            "workspace_id": workspace.id,
+            "schedule_id": schedule.id,
+            "occurrence_key": occurrence_key,
+            "question": question,
+            "opened_at": now,
+            "closes_at": now + ROUND_LENGTH,
+            "asked": len(people),
+            "min_answers": min_answers(workspace),
+            "created_at": now,
+            "updated_at": now,
+        },
+        ["schedule_id", "occurrence_key"],
+    )
+    pulse = session.scalar(
+        select(PulseRound).where(
+            PulseRound.schedule_id == schedule.id, PulseRound.occurrence_key == occurrence_key
+        )
+    )
+    if not created:
+        return OpenedRound(pulse.id, pulse.question, [])
+    for user_id in people:
+        session.add(PulseMarker(workspace_id=workspace.id, round_id=pulse.id, user_id=user_id))
+    session.flush()
+    return OpenedRound(pulse.id, question, people)
+
+
+@dataclass(frozen=True)
+class PulseResult:
+    """A closed round, as anyone may see it: counts and the mean, never who."""
+
+    round_id: int
+    question: str
+    asked: int
+    answers: int
+    needed: int
+    mean: float | None
+    text: str  # "4.0/5 from 4 of 5" or why there is no result
+    comments: list[str] = field(default_factory=list)
+    recorded: bool = False  # a reading of the satisfaction metric
+    metric: str | None = None
+
+
+@dataclass(frozen=True)
+class Answered:
+    round_closed: PulseResult | None  # everyone answered: the round closed with this answer
+
+
+def _round(session: Session, workspace: Workspace, round_id: int) -> PulseRound:
+    pulse = session.scalar(
+        select(PulseRound).where(PulseRound.workspace_id == workspace.id, PulseRound.id == round_id)
+    )
+    if pulse is None:
+        raise NotFound("That pulse round is no longer there.")
+    return pulse
+
+
+def answer(
+    *,
+    session: Session,
+    workspace: Workspace,
+    user_id: str,
+    round_id: int,
+    score: int,
+    comment: str | None,
+    now: datetime,
+) -> Answered:
+    """Store one anonymous answer. A late answer, a second one, or one from someone who was
+    not asked is refused (privately, by the caller) and changes nothing."""
+    pulse = _round(session, workspace, round_id)
+    if pulse.closed_at is not None or now >= pulse.closes_at:
+        raise InvalidInput("This pulse round has closed; your answer was not recorded.")
+    if not 1 <= score <= 5:
+        raise InvalidInput("A pulse answer is 1 to 5.")
+    comment = " ".join((comment or "").split()) or None
+    if comment and len(comment) > MAX_COMMENT:
+        raise InvalidInput(f"A comment is at most {MAX_COMMENT} characters.")
+    marker = session.scalar(
+        select(PulseMarker.id).where(
+            PulseMarker.round_id == pulse.id, PulseMarker.user_id == user_id
+        )
+    )
+    if marker is None:
+        raise InvalidInput(
+            "This pulse is for the people on the team roster, and you were not on it when "
+            "the round opened: your answer was not recorded."
+        )
+    # One answer each, even with two clicks at once: only one UPDATE finds it unanswered.
+    claimed = session.execute(
+        update(PulseMarker)
+        .where(PulseMarker.id == marker, PulseMarker.answered.is_(False))
+        .values(answered=True)
+    ).rowcount
+    if claimed != 1:
+        raise InvalidInput(
+            "You already answered this round. Answers are anonymous, so one can't be changed."
+        )
+    session.add(
+        PulseAnswer(workspace_id=workspace.id, round_id=pulse.id, score=score, comment=comment)
+    )
+    session.flush()
+    waiting = session.scalar(
+        select(func.count(PulseMarker.id)).where(
+            PulseMarker.round_id == pulse.id, PulseMarker.answered.is_(False)
+        )
+    )
+    if waiting == 0:
+        return Answered(close_round(session=session, workspace=workspace, pulse=pulse, now=now))
+    return Answered(None)
+
+
+def close_round(
+    *, session: Session, workspace: Workspace, pulse: PulseRound, now: datetime
+) -> PulseResult:
+    """Close the round: record its mean (with enough answers), delete the markers."""
+    scores = list(
+        session.scalars(select(PulseAnswer.score).where(PulseAnswer.round_id == pulse.id))
+    )
+    count, asked, needed = len(scores), pulse.asked, max(MIN_ANSWERS, pulse.min_answers)
+    metric = metric_for(session, workspace.id, "pulse")
+    recorded, comments, mean = False, [], None
+    if count >= needed:
+        mean = round(sum(scores) / count, 2)
+        text = f"{mean:.1f}/5 from {count} of {asked}"
+        comments = sorted(
+            c
+            for c in session.scalars(
+                select(PulseAnswer.comment).where(
+                    PulseAnswer.round_id == pulse.id, PulseAnswer.comment.is_not(None)
+                )
+            )
+        )
+        if metric is not None:
+            recorded = insert_ignoring_conflicts(
+                session,
+                MetricReading,
+                {
+                    "workspace_id": workspace.id,
+                    "metric_id": metric.id,
+                    "value": mean,
+                    "recorded_at": now,
+                    "user_id": None,
+                    "source": "pulse",
+                    "note": text,
+                    "idempotency_key": f"pulse-round:{pulse.id}",
+                },
+                ["workspace_id", "idempotency_key"],
+            )
+    else:
+        text = (
+            f"only {count} of {asked} answered; a result needs at least {needed} answers so "
+            "nobody's answer can be worked out, so nothing was recorded"
+        )
+        # Too few to show: the answers themselves go too.
+        session.execute(delete(PulseAnswer).where(PulseAnswer.round_id == pulse.id))
+    session.execute(delete(PulseMarker).where(PulseMarker.round_id == pulse.id))
+    pulse.closed_at, pulse.answers, pulse.mean, pulse.result = now, count, mean, text
+    session.add(
+        AuditEntry(
+            workspace_id=workspace.id,
+            actor="pulse",
+            action="pulse.closed",
+            target=str(pulse.id),
+            details={"answers": count, "asked": asked, "recorded": recorded},
+        )
+    )
+    session.flush()
+    return PulseResult(
+        pulse.id,
+        pulse.question,
+        asked,
+        count,
+        needed,
+        mean,
+        text,
+        comments,
+        recorded,
+        metric.name if metric else None,
+    )
+
+
+def due_rounds(session: Session, workspace_id: int, now: datetime) -> list[int]:
+    return list(
+        session.scalars(
+            select(PulseRound.id).where(
+                PulseRound.workspace_id == workspace_id,
+                PulseRound.closed_at.is_(None),
+                PulseRound.closes_at <= now,
+            )
+        )
+    )
+
+
+def close_due(session: Session, workspace: Workspace, now: datetime) -> list[PulseResult]:
+    return [
+        close_round(
+            session=session, workspace=workspace, pulse=session.get(PulseRound, rid), now=now
+        )
+        for rid in due_rounds(session, workspace.id, now)
+    ]
+
+
+def chase_list(session: Session, workspace_id: int, now: datetime) -> list[tuple[int, str]]:
+    """(round, person) to remind once: open rounds a day old, not answered, not chased. The
+    markers are marked chased here (the caller commits before it posts)."""
+    rows = session.execute(
+        select(PulseMarker.id, PulseMarker.round_id, PulseMarker.user_id)
+        .join(PulseRound, PulseRound.id == PulseMarker.round_id)
+        .where(
+            PulseRound.workspace_id == workspace_id,
+            PulseRound.closed_at.is_(None),
+            PulseRound.opened_at <= now - timedelta(days=1),
+            PulseRound.closes_at > now,
+            PulseMarker.answered.is_(False),
+            PulseMarker.chased.is_(False),
+        )
+    ).all()
+    if rows:
+        session.execute(
+            update(PulseMarker).where(PulseMarker.id.in_([r[0] for r in rows])).values(chased=True)
+        )
+    return [(round_id, user_id) for _, round_id, user_id in rows]
+
+
+def latest_round(session: Session, workspace_id: int) -> PulseRound | None:
+    return session.scalar(
+        select(PulseRound)
+        .where(PulseRound.workspace_id == workspace_id)
+        .order_by(PulseRound.opened_at.desc(), PulseRound.id.desc())
+        .limit(1)
+    )

@@ -1,0 +1,124 @@
+"""The team commands: `team` (the roster), `team add|remove|sync|role|plan|pulse`."""
+
+from __future__ import annotations
+
+import re
+
+from bot.flows import team as flows
+from bot.flows.commands import SetPartners, TeamCommand
+from handlers.grammar.errors import CommandError, shown
+from handlers.grammar.registry import command
+from handlers.grammar.tokens import Args
+from handlers.grammar.values import as_channel, as_person
+
+GROUP = "Team"
+ACTIONS = ("add", "remove", "sync", "role", "plan", "pulse")
+_YES = {"yes", "y", "done", "written", "true", "on"}
+_NO = {"no", "n", "none", "false", "off"}
+_LINK = re.compile(r"https?://\S+")
+
+
+def _people(args: Args, start: int, action: str) -> tuple[str, ...]:
+    people = []
+    for token in args.tokens[start:]:
+        who = as_person(token)
+        if who is None:
+            raise CommandError(
+                f"`{shown(token.text)}` is not a person: mention them, e.g. "
+                f"`/roadmap team {action} @alice`."
+            )
+        people.append(who)
+    if not people:
+        raise CommandError(f"Who? E.g. `/roadmap team {action} @alice @bob`.")
+    return tuple(dict.fromkeys(people))
+
+
+@command(
+    "team",
+    usage=(
+        "/roadmap team",
+        "/roadmap team add|remove @person …",
+        "/roadmap team sync #channel",
+        "/roadmap team role @person <role>",
+        "/roadmap team plan [@person] yes|no [link]",
+        "/roadmap team pulse min <n>",
+    ),
+    examples=(
+        "/roadmap team",
+        "/roadmap team add @alice @bob",
+        "/roadmap team sync #eng-backend",
+        "/roadmap team role @alice lead",
+        "/roadmap team plan yes https://wiki/alice-plan",
+        "/roadmap team plan @bob yes",
+        "/roadmap team pulse min 4",
+    ),
+    group=GROUP,
+    flow=flows.team_command,
+)
+def parse_team(args: Args) -> TeamCommand:
+    """The team roster the bot measures itself from: members, roles, joining dates and
+    growth plans. `sync` makes the roster follow a channel's members (refreshed daily);
+    `plan yes` marks a written growth plan (your own, or an admin for anyone); `pulse min`
+    raises how many answers a pulse result needs (never below 3)."""
+    tokens = args.tokens
+    if not tokens:
+        return TeamCommand()
+    action = tokens[0].key
+    if action == "remove" or action == "rm":
+        return TeamCommand("remove", _people(args, 1, "remove"))
+    if action == "add":
+        return TeamCommand("add", _people(args, 1, "add"))
+    if action == "sync":
+        if len(tokens) != 2 or as_channel(tokens[1]) is None:
+            raise CommandError("Which channel? E.g. `/roadmap team sync #eng-backend`.")
+        return TeamCommand("sync", channel=as_channel(tokens[1]))
+    if action == "role":
+        who = as_person(tokens[1]) if len(tokens) > 1 else None
+        if who is None or len(tokens) < 3:
+            raise CommandError("Whose role, and what? E.g. `/roadmap team role @alice lead`.")
+        return TeamCommand("role", (who,), role=args.text(2))
+    if action == "plan":
+        rest = list(tokens[1:])
+        who = as_person(rest[0]) if rest else None
+        if who is not None:
+            rest = rest[1:]
+        if not rest or rest[0].key not in _YES | _NO:
+            raise CommandError(
+                "Say yes or no, e.g. `/roadmap team plan yes` or `/roadmap team plan @bob yes`."
+            )
+        has_plan = rest[0].key in _YES
+        link = None
+        if len(rest) > 1:
+            link = " ".join(t.text for t in rest[1:])
+            if not _LINK.fullmatch(link) or not has_plan:
+                raise CommandError("After yes, give only a link, e.g. `https://wiki/plan`.")
+        return TeamCommand("plan", (who,) if who else (), plan=has_plan, link=link)
+    if action == "pulse":
+        words = [t.key for t in tokens[1:]]
+        if len(words) == 2 and words[0] == "min" and (words[1] or "").isdigit():
+            return TeamCommand("pulse-min", number=int(words[1]))
+        raise CommandError("E.g. `/roadmap team pulse min 4` (at least 3).")
+    raise CommandError(
+        f"`{shown(tokens[0].text)}` is not a team command: {', '.join(ACTIONS)}.",
+        suggestion="To see the roster, use `/roadmap team`.",
+    )
+
+
+_NOBODY = {"nobody", "none", "no-one", "noone"}
+
+
+def partners_command(args: Args) -> SetPartners:
+    """`edit G12 with @platform-team, Design`: the partner teams, as typed."""
+    from bot.services.partners import parse_partner_text
+    from handlers.grammar.values import require_ref
+
+    ref = require_ref(args.tokens[0])
+    text = args.text(2)
+    if not text:
+        raise CommandError(
+            "With which team? E.g. `/roadmap edit G12 with @platform-team` "
+            "(`with nobody` clears them)."
+        )
+    if text.casefold() in _NOBODY:
+        return SetPartners(ref, ())
+    return SetPartners(ref, tuple(parse_partner_text(text)))

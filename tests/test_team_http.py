@@ -1,0 +1,214 @@
+"""Team metrics end to end: signed HTTP, the clock and the CLI against the fake Slack.
+
+A roster of 5; a pulse round with 4 answers (3, 4, 5, 4) records 4.0/5 from 4 of 5 and nobody's
+answer can be recovered from any export, command reply or log line; a round with 2 answers
+records nothing and says why; growth plans for 3 of 5 record 60%; innovation answers record
+their mean; two of four goals with partner teams record 50%; the digests show the sources.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli import main
+from bot.cli.workspace import _token_team
+from bot.scheduling.pacing import Pacer
+from bot.scheduling.tick import tick
+from models import Goal, MetricReading, Period, Workspace
+from tests.harness import run_command
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def no_pacing() -> Pacer:
+    return Pacer(per_channel=0, per_workspace=0, sleep=lambda seconds: None)
+
+
+@pytest.fixture
+def cli_env(settings, slack, monkeypatch, tmp_path):
+    _token_team.cache_clear()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", slack.bot_token)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", settings.slack_signing_secret)
+    monkeypatch.setenv("SLACK_API_URL", slack.fake.api_url)
+    for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    yield
+    _token_team.cache_clear()
+
+
+def button(slack, user, channel, ts, action_id, value):
+    return {
+        "type": "block_actions",
+        "team": {"id": slack.team_id, "domain": "acme"},
+        "user": {"id": user, "team_id": slack.team_id},
+        "api_app_id": "A0000000001",
+        "trigger_id": slack.fake.trigger_id(slack.team_id, user),
+        "container": {"type": "message", "channel_id": channel, "message_ts": ts},
+        "channel": {"id": channel},
+        "message": {"ts": ts, "text": ""},
+        "response_url": slack.fake.response_url(slack.team_id, channel, user),
+        "actions": [{"action_id": action_id, "block_id": "b", "value": value, "type": "button"}],
+    }
+
+
+def dm_with(slack, user, needle):
+    """The newest message in the bot's DM with `user` whose text holds `needle`."""
+    channel = slack.fake.dm_channel(slack.team_id, slack.bot_user_id, user)
+    found = [m for m in slack.fake.messages(channel) if needle in m["text"]] if channel else []
+    assert found, f"no DM with {needle!r}"
+    return channel, found[-1]
+
+
+def press(app, slack, user, needle, prefix, choice):
+    """Press the button of the DM's actions whose action id is `prefix:choice`."""
+    channel, message = dm_with(slack, user, needle)
+    for block in message["blocks"]:
+        for element in block.get("elements") or []:
+            if element.get("action_id") == f"{prefix}:{choice}":
+                payload = button(slack, user, channel, message["ts"], element["action_id"],
+                                 element["value"])  # fmt: skip
+                assert app.interaction(payload).status == 200
+                assert app.runtime.listener_executor.wait_idle(15)
+                return slack.fake.responses(payload["response_url"])
+    raise AssertionError(f"no {prefix}:{choice} button")
+
+
+def readings(factory, source):
+    with factory() as session:
+        return list(
+            session.scalars(
+                select(MetricReading)
+                .where(MetricReading.source == source)
+                .order_by(MetricReading.recorded_at, MetricReading.id)
+            )
+        )
+
+
+def test_team_metrics_end_to_end(frozen_time, roadmap, running_app, slack, cli_env, capsys, caplog):
+    caplog.set_level(logging.DEBUG)
+    runtime = running_app.runtime
+    factory = runtime.session_factory
+    erin = slack.fake.add_user(slack.team_id, name="erin", real_name="Erin Evans", tz="UTC")["id"]
+    slack.fake.add_usergroup(slack.team_id, handle="platform-team", users=[slack.carol])
+    with factory() as session, session.begin():
+        workspace = session.get(Workspace, roadmap)
+        workspace.roadmap_channel_id = slack.channel
+        q2 = session.scalar(select(Period).where(Period.label == "Q2 2025"))
+        for goal in session.scalars(select(Goal).where(Goal.period_id == q2.id)).all()[4:]:
+            goal.archived = True  # Q2 keeps four goals
+
+    def command(text, user=slack.admin):
+        return run_command(running_app, text, user_id=user, channel_id=slack.channel)
+
+    frozen_time.move_to("2025-04-01 09:00:00+00:00")  # Q2 2025
+    people = [slack.alice, slack.bob, slack.carol, slack.admin, erin]
+    added = command("team add " + " ".join(f"<@{p}>" for p in people))
+    assert "The team has 5 people." in added.text
+
+    # The pulse: the first Monday of April at 11:00 (the workspace's zone is UTC).
+    tick(runtime, now=at("2025-04-07T11:00:30+00:00"), pacer=no_pacing())
+    scores = dict(zip(people[:4], (3, 4, 5, 4), strict=True))
+    for person, score in scores.items():
+        replies = press(running_app, slack, person, "Team pulse", "pulse_score", score)
+        assert not any("not recorded" in json.dumps(r) for r in replies)
+    thanks = dm_with(slack, slack.alice, "your pulse answer is in")[1]
+    assert not any(str(s) in thanks["text"] for s in range(1, 6))  # the DM keeps no score
+
+    frozen_time.move_to("2025-04-08 09:00:00+00:00")
+    # Growth plans for 3 of 5, partner teams on 2 of Q2's 4 goals, over HTTP.
+    for person in (slack.alice, slack.bob):
+        command("team plan yes", user=person)
+    assert "60%" in command(f"team plan <@{slack.carol}> yes").text
+    with factory() as session:
+        refs = [
+            f"G{n}"
+            for n in session.scalars(
+                select(Goal.number)
+                .join(Period, Period.id == Goal.period_id)
+                .where(Period.label == "Q2 2025", Goal.archived.is_(False))
+                .order_by(Goal.number)
+            )
+        ]
+    command(f"edit {refs[0]} with <!subteam^S0|@platform-team>")
+    assert "Cross-team collaboration: *50%*" in command(f"edit {refs[1]} with Design").text
+
+    # Innovation time: the Monday check-in asks it; three answers.
+    tick(runtime, now=at("2025-04-14T10:00:30+00:00"), pacer=no_pacing())
+    for person, percent in ((slack.alice, 20), (slack.bob, 10), (erin, 30)):
+        press(running_app, slack, person, "innovation", "innovation", percent)
+    (innovation,) = readings(factory, "checkins")
+    assert innovation.value == 20 and innovation.note.startswith("mean of 3 answers")
+
+    frozen_time.move_to("2025-04-14 11:00:00+00:00")
+    # The round closed after 3 days: the next 06:00 refresh, by the CLI's clock.
+    assert main(["tick", "--now", "2025-04-11T06:00:30+00:00"]) == 0
+    (pulse_reading,) = readings(factory, "pulse")
+    assert (pulse_reading.value, pulse_reading.note) == (4.0, "4.0/5 from 4 of 5")
+    posted = [m["text"] for m in slack.fake.messages(slack.channel)]
+    assert "Team pulse: 4.0/5 from 4 of 5" in posted
+    late = press(running_app, slack, erin, "Team pulse", "pulse_score", 2)
+    assert "has closed" in json.dumps(late)
+
+    frozen_time.move_to("2025-05-05 11:10:00+00:00")
+    # May's round: only 2 answers. It records nothing and says why.
+    tick(runtime, now=at("2025-05-05T11:00:30+00:00"), pacer=no_pacing())
+    for person in (slack.alice, slack.bob):
+        press(running_app, slack, person, "Team pulse", "pulse_score", 5)
+    assert main(["tick", "--now", "2025-05-09T06:00:30+00:00"]) == 0
+    assert len(readings(factory, "pulse")) == 1
+    assert any(
+        "only 2 of 5 answered" in m["text"] and "nothing was recorded" in m["text"]
+        for m in slack.fake.messages(slack.channel)
+    )
+
+    frozen_time.move_to("2025-05-09 12:00:00+00:00")
+    # /roadmap metrics and the digests show the readings with their sources.
+    metrics = command("metrics").text
+    assert "from pulse: 4.0/5 from 4 of 5" in metrics and "from roster" in metrics
+    explained = command("metric satisfaction").text
+    assert "source *pulse*" in explained and "4.0/5 from 4 of 5" in explained
+    capsys.readouterr()
+    assert main(["digest", "weekly", "--preview", "--as-of", "2025-05-09T12:00:00+00:00"]) == 0
+    weekly = capsys.readouterr().out
+    assert "from roster" in weekly and "from goals" in weekly and "from checkins" in weekly
+    assert main(["digest", "quarterly", "--preview", "--period", "Q2 2025"]) == 0
+    quarterly = capsys.readouterr().out
+    assert "from pulse: 4.0/5 from 4 of 5" in quarterly
+
+    # Nobody's answer can be recovered: every export format, every reply, every log line.
+    outputs = [metrics, explained, weekly, quarterly, command("team").text]
+    for fmt in ("md", "json", "csv"):
+        assert main(["export", "--format", fmt]) == 0
+        outputs.append(capsys.readouterr().out)
+        outputs.append(command(f"export {fmt}").text)
+    outputs += [record.getMessage() for record in caplog.records]
+    outputs += [json.dumps(m) for m in slack.fake.messages(slack.channel)]
+    with factory() as session:
+        from models import AuditEntry
+
+        outputs += [
+            json.dumps([a.actor, a.action, a.target, a.details])
+            for a in session.scalars(select(AuditEntry))
+        ]
+    for person, score in scores.items():
+        for text in outputs:
+            for line in text.splitlines():
+                assert not (person in line and _reveals(line, score)), line
+
+
+def _reveals(line: str, score: int) -> bool:
+    """A score as a result ("4/5"), or one pressed answer (a question shows all five)."""
+    if re.search(rf"(?<![\d.]){score}(?:\.0)?/5\b", line):
+        return True
+    pressed = set(re.findall(r"pulse_score:([1-5])", line))
+    return bool(pressed) and pressed != {"1", "2", "3", "4", "5"}
