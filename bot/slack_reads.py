@@ -97,6 +97,8 @@ def people_reads(client: WebClient) -> PeopleReads:
             raise DirectoryUnavailable(reason) from error
 
     return PeopleReads(list_members, lookup_email)
+
+
 CHANNELS_CACHED_FOR = 600.0  # seconds a workspace's channel list is reused
 CHANNELS_REFRESH_AFTER = 30.0  # an unknown name re-reads a list older than this
 _channels: dict[str, tuple[float, dict[str, str]]] = {}  # team id -> (read at, name -> id)
@@ -146,6 +148,8 @@ def channel_lookup(client: WebClient, team_id: str | None) -> Callable[[str], st
         return names.get(name)
 
     return lookup
+
+
 class SlackReads:
     """The reads of Slack a flow may need, answered at the edge (a listener, the console, a
     test): None when Slack would not say. Team metrics: the roster follows a channel, drops

@@ -100,6 +100,7 @@ def slack_people_reads(settings: Settings):
 
     return people_reads(make_web_client(settings, settings.slack_bot_token))
 
+
 def _import_file(session, workspace_id: int, args, data: bytes) -> ImportReport | RestoreReport:
     """A JSON export restores, a CSV restores or merges, anything else is a document."""
     name = "" if args.file == "-" else args.file

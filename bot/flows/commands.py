@@ -134,6 +134,9 @@ class RefreshMetric:
     """Read a bound metric from its source now."""
 
     name: str
+
+
+@dataclass(frozen=True)
 class ExplainMetric:
     """Say where a metric's number comes from (`/roadmap metric <name>` with no value);
     `error` is the complaint to give if no metric has that name."""

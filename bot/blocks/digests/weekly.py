@@ -24,6 +24,7 @@ from bot.blocks.digests.style import (
 from bot.blocks.message import Message, context, section
 from bot.blocks.text import truncate
 from bot.services.charts import planned_charts
+from bot.services.checkins import cycle_words
 from bot.services.digests import ATTENTION_STATUSES, Forecast, MetricStatus, WeeklyDigest
 from bot.services.metrics import format_change, format_value, plural
 
@@ -62,13 +63,23 @@ def headline_lines(d: WeeklyDigest, st: Style) -> list[str]:
     lines.append(counts or "every goal is done")
     c = d.checkins
     if c.active:
-        line = f"{st.bold('Check-ins ' + c.cycle)}: {c.checked_in} of {c.total} checked in"
+        line = checkin_line(c, st)
         if d.attention.silent:
             line += f" · {plural(len(d.attention.silent), 'goal')} silent for two cycles"
         lines.append(line)
     else:
         lines.append("No check-ins yet.")
     return lines
+
+
+def checkin_line(c, st: Style) -> str:
+    """ "Check-ins, week of 3 March: 2 of 3 people (9 of 13 goals)": people first, as the
+    check-in asks them; goals without an owner to ask are in the goal count only."""
+    said = f"{st.bold('Check-ins, ' + cycle_words(c.cycle).lower())}: "
+    goals = f"{c.checked_in} of {plural(c.total, 'goal')}"
+    if c.people:
+        return said + f"{c.people_done} of {plural(c.people, 'person', 'people')} ({goals})"
+    return said + f"{goals} checked in"
 
 
 def change_counts(d: WeeklyDigest) -> str:
@@ -158,7 +169,7 @@ def where_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:
     if not c.active:
         groups.append(["No check-ins yet in the last two cycles."])
         return groups
-    lines = [f"{st.bold('Check-ins ' + c.cycle)}: {c.checked_in} of {c.total} checked in"]
+    lines = [checkin_line(c, st)]
     if c.missing_people:
         names = [st.who(p) for p in c.missing_people]
         lines.append("Waiting on: " + ", ".join(cap(names, 20, "and {n} more")))

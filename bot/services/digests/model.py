@@ -69,6 +69,8 @@ class CheckinSummary:
     missing: list[GoalItem] = field(default_factory=list)
     missing_people: tuple[str, ...] = ()
     active: bool = False  # any prompt or answer in the last two cycles
+    people: int = 0  # owners (people) with open goals in the cycle
+    people_done: int = 0  # of them, those who answered about every one of their goals
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ from bot.services.metrics import (
     judge,
     occurrence_noun,
 )
+from bot.services.people import is_user_id
 from bot.services.periods import current_period, periods_of, workspace_today
 from bot.services.schedule_rules.errors import RuleError
 from bot.services.schedules import view_of
@@ -168,6 +169,8 @@ def _checkins_and_attention(session, workspace, now, current, rows, as_item):
     open_rows = [r for r in current if r.status != GoalStatus.DONE or r.id in answered[cycle]]
     missing = [as_item(r) for r in open_rows if r.id not in answered[cycle]]
     people = tuple(dict.fromkeys(o for g in missing for o in g.owners))
+    # Completion counts people, as the check-in asks them: everyone owning an open goal.
+    owners = {o for r in open_rows for o in as_item(r).owners if is_user_id(o)}
     summary = CheckinSummary(
         cycle=cycle,
         checked_in=len(open_rows) - len(missing),
@@ -175,6 +178,8 @@ def _checkins_and_attention(session, workspace, now, current, rows, as_item):
         missing=missing,
         missing_people=people,
         active=active,
+        people=len(owners),
+        people_done=len(owners - set(people)),
     )
     year, week = earlier.split("-W")
     opened = start_of(date.fromisocalendar(int(year), int(week), 1), workspace)
