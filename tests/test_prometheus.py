@@ -201,10 +201,10 @@ def test_a_bound_uptime_metric_reads_the_exporters_value_through_slack_and_the_c
             .where(Metric.key == bound_key(session))
         ).all()
     assert (reading.value, reading.source) == (pytest.approx(99.953), "prometheus")
-    assert "*99.953%*" in command("metric source uptime")
+    assert "*99.95%*" in command("metric source uptime")
 
     # Now: a reading of its own (not keyed by the day).
-    assert "Recorded System uptime = *99.953%* from Prometheus" in command("metric refresh uptime")
+    assert "Recorded System uptime = *99.95%* from Prometheus" in command("metric refresh uptime")
 
     # A query that gives several series records nothing and says why; the clock tells the
     # admins once a day.

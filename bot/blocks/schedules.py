@@ -40,7 +40,7 @@ def schedule_line(view: ScheduleView, *, runs: int = 1) -> str:
 NO_CHANNEL = (
     ":warning: No roadmap channel is set, so the schedules marked “not posted” are not "
     "attempted. Fix it with `/roadmap config channel #eng-roadmap` (or the channel picker on "
-    "my Home tab), or give a schedule its own: `/roadmap schedule edit <id> #channel`."
+    "my Home tab), or give a schedule its own: `/roadmap schedule edit &lt;id&gt; #channel`."
 )
 HOLIDAY_WORDS = {"next_working_day": "moves past", "skip": "skips"}
 

@@ -25,13 +25,10 @@ from bot.services.partners import Partner
 from bot.services.pulse import PulseResult
 from bot.services.team import RosterChange, RosterRow, RosterView
 from bot.services.team_metrics import AutoReading, Explanation
+from bot.wording import plural
 
 INNOVATION_CHOICES = (0, 10, 20, 30, 50)
 PULSE_LABELS = {1: "1 😞", 2: "2", 3: "3", 4: "4", 5: "5 😄"}
-
-
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _day(day: date) -> str:
@@ -56,7 +53,7 @@ def roster_message(view: RosterView) -> Message:
         if m.growth_plan and m.growth_plan_link:
             plan = f"<{m.growth_plan_link}|growth plan> :white_check_mark:"
         lines.append(f"• {person(m.user_id)}{role} · joined {_day(m.joined_on)} · {plan}")
-    head = f"*Team roster* ({_plural(len(view.members), 'person', 'people')}, "
+    head = f"*Team roster* ({plural(len(view.members), 'person', 'people')}, "
     head += f"{view.with_plan} with a growth plan)"
     blocks = [section(head + "\n" + "\n".join(lines))]
     for g in view.goals:
@@ -71,7 +68,7 @@ def roster_message(view: RosterView) -> Message:
             "`team plan yes`.".strip()
         )
     )
-    text = f"Team roster: {_plural(len(view.members), 'person', 'people')}"
+    text = f"Team roster: {plural(len(view.members), 'person', 'people')}"
     return Message(text=text, blocks=blocks)
 
 
@@ -85,7 +82,7 @@ def roster_changed(change: RosterChange, size: int) -> Message:
         parts.append(f"Removed {_people(change.removed)}.")
     if change.unchanged and not change.channel:
         parts.append(f"No change for {_people(change.unchanged)}.")
-    parts.append(f"The team has {_plural(size, 'person', 'people')}.")
+    parts.append(f"The team has {plural(size, 'person', 'people')}.")
     return simple(" ".join(parts))
 
 

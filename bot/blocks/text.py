@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.wording import plural  # noqa: F401  (builders import it from here)
+
 
 def escape_mrkdwn(text: str) -> str:
     """Escape the three characters Slack's mrkdwn treats as control: &, < and >.
@@ -20,18 +22,3 @@ def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
     if space > limit // 2:
         cut = cut[:space]
     return cut.rstrip() + ellipsis
-
-
-_IRREGULAR = {"person": "people", "reply": "replies", "entry": "entries", "category": "categories"}
-
-
-def plural(count: int, noun: str, many: str | None = None) -> str:
-    """ "1 goal", "2 goals", "0 goals"; "1 person", "3 people"."""
-    if count == 1:
-        return f"{count} {noun}"
-    many = (
-        many
-        or _IRREGULAR.get(noun)
-        or (noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s")
-    )
-    return f"{count} {many}"

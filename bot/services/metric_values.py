@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.wording import plural
+
 COMPARATOR_SYMBOLS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "=": "="}
 # Factors to the base unit of each family, so "45m" can be recorded on an hours metric.
 UNIT_FACTORS = {
@@ -207,10 +209,6 @@ def occurrence_noun(metric_name: str) -> str:
         if word in lowered:
             return noun
     return "occurrence"
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def occurrences(values: Sequence[float]) -> int:

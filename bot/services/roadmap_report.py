@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.services.roadmap_document import STATUSES, ParsedRoadmap, ParseWarning
+from bot.wording import plural
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,6 @@ class ImportReport:
             + (f", {len(self.skipped)} skipped" if self.skipped else "")
             + "."
         )
-
-
-def plural(count: int, noun: str) -> str:
-    """ "1 goal", "2 goals"."""
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def understood(parsed: ParsedRoadmap) -> list[str]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.services.periods import current_period, periods_of, workspace_today
 from bot.services.team import active_rows
+from bot.wording import plural
 from models import (
     Goal,
     GoalPartner,
@@ -158,10 +159,6 @@ def _period(session: Session, workspace: Workspace, now: datetime) -> Period | N
     return current_period(periods_of(session, workspace.id), workspace_today(workspace, now))
 
 
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
 def measure(session: Session, workspace: Workspace, source: str, now: datetime):
     """(value, note) of a source right now, or (None, why not)."""
     if source == "roster":
@@ -170,7 +167,7 @@ def measure(session: Session, workspace: Workspace, source: str, now: datetime):
             return None, "the team roster is empty (`/roadmap team add`)"
         plans = sum(1 for m in members if m.growth_plan)
         return plans * 100 / len(members), (
-            f"{plans} of {_plural(len(members), 'team member')} have a growth plan"
+            f"{plans} of {plural(len(members), 'team member')} have a growth plan"
         )
     period = _period(session, workspace, now)
     if period is None:
@@ -188,8 +185,7 @@ def measure(session: Session, workspace: Workspace, source: str, now: datetime):
         weeks = len({w for _, w in rows})
         mean = sum(p for p, _ in rows) / len(rows)
         return mean, (
-            f"mean of {_plural(len(rows), 'answer')} over {_plural(weeks, 'week')} "
-            f"in {period.label}"
+            f"mean of {plural(len(rows), 'answer')} over {plural(weeks, 'week')} in {period.label}"
         )
     if source == "goals":
         goal_ids = list(
@@ -209,13 +205,13 @@ def measure(session: Session, workspace: Workspace, source: str, now: datetime):
             )
         )
         return partnered * 100 / len(goal_ids), (
-            f"{partnered} of {_plural(len(goal_ids), 'goal')} in {period.label} have a partner team"
+            f"{partnered} of {plural(len(goal_ids), 'goal')} in {period.label} have a partner team"
         )
     if source == "rituals":
         held, asked, _ = sessions_held(session, workspace, period, now)
         metric = metric_for(session, workspace.id, "rituals")
         cadence = (metric.cadence if metric else None) or "monthly"
-        return held, f"{_plural(held, 'session')} in {period.label}, {cadence} asks {asked}"
+        return held, f"{plural(held, 'session')} in {period.label}, {cadence} asks {asked}"
     return None, f"{source} is measured per round"
 
 
@@ -382,5 +378,5 @@ def with_source(session: Session, workspace: Workspace, metric: Metric, view, no
         latest=float(held),
         on_target=verdict,
         source="rituals",
-        note=f"{_plural(held, 'session')} in {period.label}, {cadence} asks {asked}",
+        note=f"{plural(held, 'session')} in {period.label}, {cadence} asks {asked}",
     )

@@ -78,7 +78,7 @@ def checkin_line(c, st: Style) -> str:
     said = f"{st.bold('Check-ins, ' + cycle_words(c.cycle).lower())}: "
     goals = f"{c.checked_in} of {plural(c.total, 'goal')}"
     if c.people:
-        return said + f"{c.people_done} of {plural(c.people, 'person', 'people')} ({goals})"
+        return said + f"{c.people_done} of {plural(c.people, 'person')} ({goals})"
     return said + f"{goals} checked in"
 
 
