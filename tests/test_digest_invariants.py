@@ -3,7 +3,7 @@ bot.blocks.digests.invariants hold over generated team histories (goals added an
 random times, check-ins, readings of metrics with every kind of target, rituals), for digests
 built as of a random instant (before, inside, between and after the periods).
 
-500 histories on SQLite (each one gives a weekly and a quarterly digest), fewer on
+500 histories on SQLite (each one gives a weekly and a quarterly digest), 15 on
 PostgreSQL (set TEST_DATABASE_URL). Histories are bulk-inserted in one transaction and
 rolled back, so each costs a few milliseconds.
 """
@@ -39,7 +39,7 @@ from models import (
 )
 
 SQLITE_HISTORIES = 500
-POSTGRES_HISTORIES = 60
+POSTGRES_HISTORIES = 15
 START = datetime(2024, 10, 1, tzinfo=UTC)
 SPAN_DAYS = 300  # 1 Oct 2024 to late July 2025: before, inside, between and after the periods
 PERIODS = (
