@@ -281,7 +281,7 @@ def test_weekly_rendering(session, acme):
     assert len(summary.blocks) <= 8
     top = str(summary.to_dict())
     assert "week 10 of 13" in top and "(2 of 13 goals)" in top
-    assert "check-ins, week of 3 march" in top.lower() and " people (" in top
+    assert "Check-ins, week of 3 March" in top and " people (" in top
     assert "Needs attention (3)" in top and "<@" not in top and "Bob Baker" in top
     assert "`UCAROL001`" in top  # no name known, mentions off: the id, not a ping
     thread = " ".join(str(m.to_dict()) for m in details)

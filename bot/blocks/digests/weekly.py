@@ -75,7 +75,8 @@ def headline_lines(d: WeeklyDigest, st: Style) -> list[str]:
 def checkin_line(c, st: Style) -> str:
     """ "Check-ins, week of 3 March: 2 of 3 people (9 of 13 goals)": people first, as the
     check-in asks them; goals without an owner to ask are in the goal count only."""
-    said = f"{st.bold('Check-ins, ' + cycle_words(c.cycle).lower())}: "
+    week = cycle_words(c.cycle)  # "Week of 3 March"
+    said = f"{st.bold('Check-ins, ' + week[:1].lower() + week[1:])}: "
     goals = f"{c.checked_in} of {plural(c.total, 'goal')}"
     if c.people:
         return said + f"{c.people_done} of {plural(c.people, 'person')} ({goals})"
