@@ -34,6 +34,9 @@ class FakeSlack(Workspace):
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self.internal_errors: list[str] = []
+        # TCP connections accepted since start: a client that keeps its connections alive
+        # opens a handful however many calls it makes (HTTP/1.1 keep-alive is served).
+        self.connections_opened = 0
 
     # ---- lifecycle -----------------------------------------------------------------------
     def start(self) -> FakeSlack:
@@ -190,6 +193,11 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128  # bursts of concurrent clients must not hit SYN retries
     fake: FakeSlack
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.fake.lock:
+            self.fake.connections_opened += 1
+        super().process_request(request, client_address)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients that timed out and hung up are expected; report anything else."""
