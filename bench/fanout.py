@@ -67,7 +67,8 @@ def seed(url: str, fake: FakeSlack, key: str, count: int) -> list[tuple[str, lis
     store = EncryptedInstallationStore(
         client_id=CLIENT_ID, engine=engine, cipher=TokenCipher.from_setting(key)
     )
-    sample = SAMPLE.read_bytes()
+    # The sample roadmap's periods moved to this year: a digest needs a running roadmap.
+    sample = SAMPLE.read_text().replace("2025", str(datetime.now(UTC).year)).encode()
     teams = []
     for n in range(count):
         team = fake.add_team(name=f"Team {n}")
