@@ -166,10 +166,23 @@ def clock_process(env: dict, cwd: Path, log: Path):
 
 @contextmanager
 def sampled(pid: int, out: Path):
-    """py-spy recording process `pid` (every thread, idle ones left out) until it exits."""
+    """py-spy recording process `pid` until it exits: every thread, sampled while it holds
+    the GIL (Python at work; waits on sockets and locks left out)."""
     spy = shutil.which("py-spy") or str(Path(python()).with_name("py-spy"))
     proc = subprocess.Popen(
-        [spy, "record", "--pid", str(pid), "--rate", "250", "--format", "raw", "-o", str(out)],
+        [
+            spy,
+            "record",
+            "--gil",
+            "--pid",
+            str(pid),
+            "--rate",
+            "250",
+            "--format",
+            "raw",
+            "-o",
+            str(out),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

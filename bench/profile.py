@@ -12,30 +12,30 @@ from pathlib import Path
 
 # (category, substrings of a frame's file path), innermost match wins; first rule breaks ties.
 CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
-    ("JSON (encode, decode)", ("/json/",)),
-    ("SQL: PostgreSQL driver (psycopg)", ("/psycopg/", "/psycopg_binary/", "/sqlite3/")),
-    ("SQL: SQLAlchemy (ORM, statements, pool)", ("/sqlalchemy/",)),
+    ("JSON (encode, decode)", ("json/",)),
+    ("SQL: PostgreSQL driver (psycopg)", ("psycopg/", "psycopg_binary/", "sqlite3/")),
+    ("SQL: SQLAlchemy (ORM, statements, pool)", ("sqlalchemy/", "<sqlalchemy")),
     (
         "HTTP client (urllib, urllib3, http.client, sockets)",
-        ("/urllib/", "/urllib3/", "/http/client", "/socket.py", "/ssl.py", "/email/"),
+        ("urllib/", "urllib3/", "http/client", "socket.py", "ssl.py", "email/", "selectors.py"),
     ),
-    ("slack_sdk (request building, responses)", ("/slack_sdk/",)),
-    ("logging", ("/logging/",)),
+    ("slack_sdk (request building, responses)", ("slack_sdk/",)),
+    ("logging", ("logging/",)),
     (
         "threads, queues, APScheduler",
-        ("/threading.py", "/concurrent/", "/queue.py", "/apscheduler/"),
+        ("threading.py", "concurrent/", "queue.py", "apscheduler/"),
     ),
-    ("composition: digest services and blocks", ("/bot/services/", "/bot/blocks/", "/bot/kinds/")),
-    ("clock: claims, dispatch, pacing, sender", ("/bot/scheduling/",)),
-    ("other bot code", ("/bot/", "/models/")),
+    ("composition: digest services and blocks", ("bot/services/", "bot/blocks/", "bot/kinds/")),
+    ("clock: claims, dispatch, pacing, sender", ("bot/scheduling/",)),
+    ("other bot code", ("bot/", "models/")),
 ]
 # Inclusive time of these phases (any frame in the stack): they overlap the categories above.
 PHASES: list[tuple[str, str]] = [
-    ("claiming (claim_due)", r"^claim_due \("),
-    ("composing the digest (weekly_digest)", r"^weekly_digest \("),
-    ("Slack calls (api_call)", r"^api_call \(.*slack_sdk"),
-    ("recording outcomes (release, record_ts)", r"^(release|record_ts) \("),
-    ("database commits", r"^commit \(.*sqlalchemy/orm/session"),
+    ("claiming (claim_due)", r"(^|\.)claim_(due|batch) \("),
+    ("composing the digest (weekly_digest)", r"(^|\.)weekly_digest \("),
+    ("Slack calls (BaseClient.api_call)", r"(^|\.)api_call \(slack_sdk/"),
+    ("recording outcomes (release, record_ts)", r"(^|\.)(release|record_ts|settle) \("),
+    ("SQLAlchemy sessions: checkout, pre-ping, commit", r"(^|\.)(_do_ping_w_event|commit) \("),
 ]
 FRAME = re.compile(r"^(?P<name>.*) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
 
@@ -54,7 +54,7 @@ def category_of(frames: tuple[str, ...]) -> str:
         match = FRAME.match(frame)
         file = match["file"] if match else frame
         for name, needles in CATEGORIES:
-            if any(needle in file for needle in needles):
+            if any(file.startswith(needle) or "/" + needle in file for needle in needles):
                 return name
     return "interpreter, other libraries"
 
