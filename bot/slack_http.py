@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import logging
 import os
 import threading
 import urllib.error
@@ -115,9 +116,16 @@ class PooledWebClient(WebClient):
             )
         content_type = resp.headers.get("Content-Type", "")
         if content_type.split(";", 1)[0].strip().lower() == "application/gzip":
-            return {"status": resp.status, "headers": resp.headers, "body": resp.data}
-        charset = _charset(content_type)
-        return {"status": resp.status, "headers": resp.headers, "body": resp.data.decode(charset)}
+            body: bytes | str = resp.data
+            shown = "(binary)"
+        else:
+            body = shown = resp.data.decode(_charset(content_type))
+        if self._logger.level <= logging.DEBUG:  # as slack_sdk logs it (bot.redact masks it)
+            self._logger.debug(
+                "Received the following response - "
+                f"status: {resp.status}, headers: {dict(resp.headers)}, body: {shown}"
+            )
+        return {"status": resp.status, "headers": resp.headers, "body": body}
 
 
 def _charset(content_type: str) -> str:
