@@ -5,12 +5,19 @@ channel and a per-workspace cap (429 + Retry-After beyond them).
 Reports the time from the first post to the last against the minimum the rate limits allow
 (each digest is a summary and five thread replies in one channel: five one-second gaps),
 the same fan-out with the fake's limits off (what the two cores can do at all), duplicates,
-losses and the 429s received. PostgreSQL when configured (several clocks are what it is for),
-else SQLite. BENCH_FANOUT_WORKSPACES changes the 1,000."""
+losses, the 429s received, the new TCP connections the clocks opened per post and the clocks'
+CPU per post. PostgreSQL when configured (several clocks are what it is for), else SQLite.
+
+BENCH_FANOUT_WORKSPACES changes the 1,000; BENCH_FANOUT_CLOCKS the clock counts of the
+limited runs (default "2"; e.g. "1,2,4"). BENCH_FANOUT_PROFILE=1 samples the first clock of the
+first run with py-spy (all threads, idle time left out) and writes its stacks and a summary by
+category to bench/results/fanout-profile.{txt,json} (see bench/profile.py)."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,6 +32,7 @@ from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import delete, func, select
 
 from bench.common import (
+    RESULTS,
     SAMPLE,
     databases,
     print_table,
@@ -32,6 +40,7 @@ from bench.common import (
     reset_database,
     write_results,
 )
+from bench.profile import print_summary, summarize
 from bot.db import create_db_engine, make_session_factory
 from bot.fakeslack import FakeSlack
 from bot.oauth.crypto import TokenCipher
@@ -42,7 +51,8 @@ from bot.services.workspaces import ensure_workspace
 from models import Delivery, Schedule
 
 WORKSPACES = int(os.environ.get("BENCH_FANOUT_WORKSPACES", "1000"))
-CLOCKS = 2
+CLOCK_COUNTS = [int(n) for n in os.environ.get("BENCH_FANOUT_CLOCKS", "2").split(",")]
+PROFILE = os.environ.get("BENCH_FANOUT_PROFILE") == "1"
 PER_CHANNEL_PER_SECOND = 1
 PER_TEAM_PER_MINUTE = 200  # the fake's workspace cap ("several hundred a minute" at Slack)
 CLIENT_ID, CLIENT_SECRET = "1111.2222", "bench-secret"
@@ -57,7 +67,8 @@ def seed(url: str, fake: FakeSlack, key: str, count: int) -> list[tuple[str, lis
     store = EncryptedInstallationStore(
         client_id=CLIENT_ID, engine=engine, cipher=TokenCipher.from_setting(key)
     )
-    sample = SAMPLE.read_bytes()
+    # The sample roadmap's periods moved to this year: a digest needs a running roadmap.
+    sample = SAMPLE.read_text().replace("2025", str(datetime.now(UTC).year)).encode()
     teams = []
     for n in range(count):
         team = fake.add_team(name=f"Team {n}")
@@ -153,7 +164,40 @@ def clock_process(env: dict, cwd: Path, log: Path):
                 proc.kill()
 
 
-def run_clocks(url: str, fake: FakeSlack, key: str, count: int, tmp: Path) -> dict:
+@contextmanager
+def sampled(pid: int, out: Path):
+    """py-spy recording process `pid` until it exits: every thread, sampled while it holds
+    the GIL (Python at work; waits on sockets and locks left out)."""
+    spy = shutil.which("py-spy") or str(Path(python()).with_name("py-spy"))
+    proc = subprocess.Popen(
+        [
+            spy,
+            "record",
+            "--gil",
+            "--pid",
+            str(pid),
+            "--rate",
+            "250",
+            "--format",
+            "raw",
+            "-o",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield proc
+    finally:
+        try:
+            proc.wait(timeout=60)  # it writes the stacks once the clock has exited
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def run_clocks(
+    url: str, fake: FakeSlack, key: str, count: int, clocks: int, tmp: Path, profile: Path | None
+) -> dict:
     """Start the clocks, wait until every digest is settled, stop them; returns timings."""
     env = {
         "DATABASE_URL": url,
@@ -166,11 +210,16 @@ def run_clocks(url: str, fake: FakeSlack, key: str, count: int, tmp: Path) -> di
     }
     fake.reset_calls()
     schedule_digests(url)
-    logs = [tmp / f"clock-{n}.log" for n in range(CLOCKS)]
+    logs = [tmp / f"clock-{n}.log" for n in range(clocks)]
+    connections = fake.connections_opened
     started = time.monotonic()
     own_cpu = time.process_time()  # the fake Slack's work, mostly
     with ExitStack() as stack:
+        if profile is not None:  # entered first, left last: it outlives the clock it samples
+            spy = stack.enter_context(ExitStack())
         clocks = [stack.enter_context(clock_process(env, tmp, log)) for log in logs]
+        if profile is not None:
+            spy.enter_context(sampled(clocks[0].pid, profile))
         while time.monotonic() - started < DEADLINE_SECONDS:
             states = settled(url)
             if sum(states.values()) >= count and not (
@@ -185,11 +234,12 @@ def run_clocks(url: str, fake: FakeSlack, key: str, count: int, tmp: Path) -> di
     errors = [log.read_text(errors="replace")[-2000:] for log in logs]
     posts = fake.calls_to("chat.postMessage")
     return {
+        "connections": fake.connections_opened - connections,
         "waited": waited,
         "states": settled(url),
         "posts": posts,
         "stderr": errors,
-        "clock_cpu_s": round(clock_cpu, 1),
+        "clock_cpu_s": round(clock_cpu, 2),
         "clock_peak_rss_mib": round(clock_peak_kb / 1024),
         "fake_cpu_s": round(own_cpu, 1),
     }
@@ -248,20 +298,31 @@ def check(fake: FakeSlack, channels: list[str], expected: tuple[str, ...]) -> di
     }
 
 
-def one_run(name: str, url: str, fake: FakeSlack, key: str, teams, limits: bool) -> dict:
-    channels = fresh_channels(url, fake, teams, "limited" if limits else "unlimited")
+def one_run(
+    name: str,
+    url: str,
+    fake: FakeSlack,
+    key: str,
+    teams,
+    limits: bool,
+    clocks: int,
+    profile: Path | None = None,
+) -> dict:
+    run_name = f"{'limited' if limits else 'unlimited'}-{clocks}"
+    channels = fresh_channels(url, fake, teams, run_name)
     if limits:
         fake.rate_limit("chat.postMessage", PER_CHANNEL_PER_SECOND, PER_TEAM_PER_MINUTE)
     else:
         fake.rate_limit("chat.postMessage", None, None)
     limited_before = fake.rate_limited_count
-    run = run_clocks(url, fake, key, len(teams), Path(tempfile.mkdtemp(prefix="bench-fanout-")))
+    tmp = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
+    run = run_clocks(url, fake, key, len(teams), clocks, tmp, profile)
     parts = expected_parts(url)
     outcome = check(fake, channels, parts)
     result = {
         "database": name,
         "workspaces": len(teams),
-        "clocks": CLOCKS,
+        "clocks": clocks,
         "limits": limits,
         "clock_start_to_settled_s": round(run["waited"], 2),
         "first_to_last_post_s": outcome["first_to_last_s"],
@@ -274,6 +335,10 @@ def one_run(name: str, url: str, fake: FakeSlack, key: str, teams, limits: bool)
         "duplicates": outcome["duplicates"],
         "losses": outcome["losses"],
         "clocks_cpu_s": run["clock_cpu_s"],
+        # Per message Slack stored (429s and retries are part of the cost of a post).
+        "clock_cpu_ms_per_post": round(run["clock_cpu_s"] * 1000 / max(1, outcome["stored"]), 2),
+        "connections_opened": run["connections"],
+        "connections_per_post": round(run["connections"] / max(1, outcome["stored"]), 4),
         "fake_slack_cpu_s": run["fake_cpu_s"],
         "clock_peak_rss_mib": run["clock_peak_rss_mib"],
         "states": run["states"],
@@ -294,12 +359,24 @@ def main() -> int:
         started = time.monotonic()
         teams = seed(url, fake, key, WORKSPACES)
         print(f"seeded {WORKSPACES} workspaces in {time.monotonic() - started:.0f} s", flush=True)
-        results = [one_run(name, url, fake, key, teams, limits) for limits in (True, False)]
+        profile = RESULTS / "fanout-profile.txt" if PROFILE else None
+        if profile is not None:
+            RESULTS.mkdir(parents=True, exist_ok=True)
+        results = []
+        for n, clocks in enumerate(CLOCK_COUNTS):
+            run_profile = profile if n == 0 else None
+            results.append(one_run(name, url, fake, key, teams, True, clocks, run_profile))
+        results.append(one_run(name, url, fake, key, teams, False, max(CLOCK_COUNTS)))
+        if profile is not None and profile.exists():
+            summary = summarize(profile, cpu_ms_per_post=results[0]["clock_cpu_ms_per_post"])
+            (RESULTS / "fanout-profile.json").write_text(json.dumps(summary, indent=2))
+            print_summary(summary)
     rows = [
         [
             r["database"],
             "on" if r["limits"] else "off",
             r["workspaces"],
+            r["clocks"],
             r["first_to_last_post_s"],
             r["clock_start_to_settled_s"],
             r["rate_limit_minimum_s"] if r["limits"] else "-",
@@ -311,18 +388,21 @@ def main() -> int:
             r["duplicates"],
             r["losses"],
             r["clocks_cpu_s"],
+            r["clock_cpu_ms_per_post"],
+            r["connections_per_post"],
             r["fake_slack_cpu_s"],
             r["clock_peak_rss_mib"],
         ]
         for r in results
     ]
     print_table(
-        f"Digest fan-out: {WORKSPACES} workspaces, {CLOCKS} clock processes, "
+        f"Digest fan-out: {WORKSPACES} workspaces, "
         f"{results[0]['posts_per_digest']} posts per digest",
         [
             "db",
             "limits",
             "workspaces",
+            "clocks",
             "first→last post s",
             "clock start→all settled s",
             "rate-limit min s",
@@ -332,6 +412,8 @@ def main() -> int:
             "duplicates",
             "losses",
             "clocks CPU s",
+            "CPU ms/post",
+            "new conns/post",
             "fake CPU s",
             "clock peak MiB",
         ],

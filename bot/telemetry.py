@@ -31,6 +31,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from bot.slack_http import PooledWebClient
+
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 SURFACES = ("slack", "api", "hooks", "health", "metrics", "other")
 HOOK_KINDS = frozenset({"github", "gitlab", "alertmanager"})
@@ -131,9 +133,9 @@ def mark_tick(timestamp: float) -> None:
     _instruments().last_tick.set(timestamp)
 
 
-class CountingWebClient(WebClient):
+class CountingWebClient(PooledWebClient):
     """A WebClient that counts its calls by method and outcome (every call goes through
-    api_call)."""
+    api_call), over the process's kept-alive connections (bot.slack_http)."""
 
     def api_call(self, api_method: str, **kwargs: Any):  # type: ignore[override]
         try:

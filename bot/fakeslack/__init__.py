@@ -20,7 +20,8 @@ revoke_token, join, leave, archive_channel, bot_user_id(token), members(channel)
 Simulated humans: user_post, user_react, user_unreact, user_close_modal.
 Interactivity: trigger_id (single use, 3 s), response_url (5 posts, 30 min), responses(url).
 Inspection: calls, calls_to, reset_calls, messages, message, dm_channel, ephemerals, views,
-home_view, files, team_info, rate_limited_count, internal_errors (bugs of the fake itself).
+home_view, files, team_info, rate_limited_count, connections_opened (TCP connections
+accepted: keep-alive is served), internal_errors (bugs of the fake itself).
 Faults: fail(method, error=..., status=..., retry_after=..., delay=..., apply=..., body=...),
 clear_faults, rate_limit(method, per_channel_per_second, per_team_per_minute).
 Simulated humans, for the console: user_submitted_view, user_close_view, open_dm,

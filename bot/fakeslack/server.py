@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import sys
 import threading
 import traceback
@@ -34,6 +36,9 @@ class FakeSlack(Workspace):
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self.internal_errors: list[str] = []
+        # TCP connections accepted since start: a client that keeps its connections alive
+        # opens a handful however many calls it makes (HTTP/1.1 keep-alive is served).
+        self.connections_opened = 0
 
     # ---- lifecycle -----------------------------------------------------------------------
     def start(self) -> FakeSlack:
@@ -63,6 +68,7 @@ class FakeSlack(Workspace):
         self._stopping.set()
         server.shutdown()
         server.server_close()
+        server.close_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
 
@@ -190,6 +196,30 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128  # bursts of concurrent clients must not hit SYN retries
     fake: FakeSlack
+
+    def server_activate(self) -> None:
+        self.open_connections: set[socket.socket] = set()
+        super().server_activate()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.fake.lock:
+            self.fake.connections_opened += 1
+            self.open_connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.fake.lock:
+            self.open_connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Hang up on kept-alive clients: a later fake on the same port must not find its
+        clients still talking to this one."""
+        with self.fake.lock:
+            connections, self.open_connections = list(self.open_connections), set()
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients that timed out and hung up are expected; report anything else."""

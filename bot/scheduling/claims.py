@@ -23,7 +23,7 @@ def _inactive_workspaces():
 
 def _claimable(now: datetime, limit: int, ids: Collection[int] | None = None):
     query = (
-        select(Delivery)
+        select(Delivery.id)
         .where(
             Delivery.state == State.PENDING,
             Delivery.workspace_id.not_in(_inactive_workspaces()),
@@ -46,7 +46,8 @@ def claim_due(
     ids: Collection[int] | None = None,
 ) -> list[int]:
     """Mark up to `limit` due deliveries as ours and return their ids ([] when none is due).
-    `ids`: only among these (a manual post sends its own deliveries, nothing else)."""
+    `ids`: only among these (a manual post sends its own deliveries, nothing else).
+    Two statements however many are claimed: the locking SELECT and one UPDATE."""
     engine = factory.kw["bind"]
     sqlite = engine.dialect.name == "sqlite"
     if sqlite:
@@ -56,13 +57,20 @@ def claim_due(
         query = _claimable(now, limit, ids)
         if not sqlite:
             query = query.with_for_update(skip_locked=True)
-        deliveries = list(session.scalars(query))
-        for delivery in deliveries:
-            delivery.state = State.CLAIMED
-            delivery.claimed_by = worker
-            delivery.claimed_at = claimed_at or now
-            delivery.attempts += 1
-        return [delivery.id for delivery in deliveries]
+        claimed = list(session.scalars(query))
+        if claimed:
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(claimed))
+                .values(
+                    state=State.CLAIMED,
+                    claimed_by=worker,
+                    claimed_at=claimed_at or now,
+                    attempts=Delivery.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+        return claimed
 
 
 def stale_claims(session: Session, now: datetime) -> list[Delivery]:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import kinds
@@ -251,15 +251,29 @@ class Sender:
                     report.recovered.append(delivery_id)
 
     def send(self, delivery_id: int, now: datetime, report: SendReport) -> Job:
-        """The job of one claimed delivery: its kind's Slack calls, then its outcome recorded."""
-        with self.factory() as session:
-            delivery = session.get(Delivery, delivery_id)
-            schedule = session.get(Schedule, delivery.schedule_id)
-            workspace = session.get(Workspace, delivery.workspace_id)
+        """The job of one claimed delivery: its kind's Slack calls, then its outcome recorded.
+        One transaction reads the delivery with its schedule and workspace (one statement) and
+        records the channel it goes to, before the first post: recovery looks there."""
+        with self.factory() as session, session.begin():
+            delivery, schedule, workspace = session.execute(
+                select(Delivery, Schedule, Workspace)
+                .join(Schedule, Schedule.id == Delivery.schedule_id)
+                .join(Workspace, Workspace.id == Delivery.workspace_id)
+                .where(Delivery.id == delivery_id)
+            ).one()
             # A manual post names its channel; a retry keeps the channel it started in.
             channel = delivery.channel_id or schedule.channel_id or workspace.roadmap_channel_id
             kind, schedule_id, posted_ts = schedule.kind, schedule.id, delivery.message_ts
             event_at, days_before = parse_occurrence_key(delivery.occurrence_key)
+            spec = kinds.get(kind)
+            sending_here = (
+                workspace.uninstalled_at is None
+                and workspace.inactive_since is None
+                and workspace.id not in self.refused
+                and spec is not None
+            )
+            if sending_here and spec.needs_channel and channel and delivery.channel_id != channel:
+                release(session, delivery_id, state=State.CLAIMED, channel_id=channel)
         if workspace.uninstalled_at is not None:
             with self.factory() as session, session.begin():
                 release(session, delivery_id, state=State.MISSED, error="the app was uninstalled")
@@ -268,18 +282,14 @@ class Sender:
             # Another delivery of this run met the refusal first: not one more call.
             self._park(delivery_id, workspace.inactive_reason or "token refused", report)
             return
-        spec = kinds.get(kind)
         if spec is None:
             yield from self._fail(delivery_id, f"no kind {kind!r} is installed", now, report)
             return
         client = self._client(workspace)
-        if spec.needs_channel:
-            if not channel:
-                reason = "no channel: set one with /roadmap config channel"
-                yield from self._fail(delivery_id, reason, now, report)
-                return
-            with self.factory() as session, session.begin():
-                release(session, delivery_id, state=State.CLAIMED, channel_id=channel)
+        if spec.needs_channel and not channel:
+            reason = "no channel: set one with /roadmap config channel"
+            yield from self._fail(delivery_id, reason, now, report)
+            return
 
         def record_ts(ts: str) -> None:  # before a thread: a crash then resumes, not reposts
             with self.factory() as session, session.begin():
@@ -337,7 +347,12 @@ class Sender:
                 sent_at=now,
                 error=sent.note,
             )
-            session.get(Schedule, schedule_id).consecutive_failures = 0
+            session.execute(  # no SELECT, and a write only after failures
+                update(Schedule)
+                .where(Schedule.id == schedule_id, Schedule.consecutive_failures != 0)
+                .values(consecutive_failures=0)
+                .execution_options(synchronize_session=False)
+            )
         report.sent.append(delivery_id)
 
     def _retry_later(self, delivery_id: int, reason: str, now: datetime, report: SendReport):
