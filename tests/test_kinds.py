@@ -3,7 +3,7 @@ previews write nothing; every check-in prompt is a paced call."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -23,7 +23,17 @@ from bot.services.dashboard import home_summary
 from bot.services.goals import add_goal
 from bot.services.schedules import add_schedule, list_schedules, view_of
 from handlers.grammar import SCHEDULE_KINDS, ScheduleCommand, parse_command
-from models import CheckinPrompt, Goal, RitualOccurrence, Schedule, ScheduleKind, Workspace, utcnow
+from models import (
+    CheckinPrompt,
+    Delivery,
+    DeliveryState,
+    Goal,
+    RitualOccurrence,
+    Schedule,
+    ScheduleKind,
+    Workspace,
+    utcnow,
+)
 
 
 def at(text: str) -> datetime:
@@ -90,6 +100,53 @@ def test_a_registered_kind_is_listed_planned_and_sent(pulse, roadmap, runtime, s
     assert report.planned == 1 and len(report.sent.sent) == 1, report.summary()
     posted = [m for m in slack.fake.messages(slack.channel) if "How is the team?" in m["text"]]
     assert len(posted) == 1
+
+
+def _send_broken(sending):
+    raise RuntimeError("the template is broken")
+    yield  # a generator, like every kind's send
+
+
+@pytest.mark.usefixtures("frozen_time")
+def test_a_kind_that_breaks_is_retried_then_failed_with_its_reason(roadmap, runtime, slack):
+    broken = Kind(name="broken", label="Broken ritual", send=_send_broken)
+    kinds.register(broken)
+    try:
+        with runtime.session_factory() as session, session.begin():
+            workspace = session.get(Workspace, roadmap)
+            workspace.roadmap_channel_id = slack.channel
+            workspace.admin_user_ids = [slack.admin]
+            session.execute(Schedule.__table__.delete())
+            add_schedule(
+                session=session,
+                workspace=workspace,
+                actor=None,
+                now=at("2025-01-01T00:00:00+00:00"),
+                kind="broken",
+                rule="every monday 10:00",
+                timezone="UTC",
+            )
+        pacer = Pacer(per_channel=0, per_workspace=0, sleep=lambda seconds: None)
+        first = tick(runtime, now=at("2025-03-10T10:00:00+00:00"), pacer=pacer)
+        assert first.sent.retrying and not first.sent.failed, first.summary()
+        with runtime.session_factory() as session:
+            (delivery,) = session.scalars(select(Delivery))
+            assert "RuntimeError: the template is broken" in delivery.error
+        for minutes in range(1, 60):  # the retries' backoff passes; the last one fails it
+            report = tick(
+                runtime,
+                now=at("2025-03-10T10:00:00+00:00") + timedelta(minutes=minutes),
+                pacer=pacer,
+            )
+            if report.sent.failed:
+                break
+        assert report.sent.failed, report.summary()
+        with runtime.session_factory() as session:
+            (delivery,) = session.scalars(select(Delivery))
+            assert delivery.state == DeliveryState.FAILED
+            assert "gave up after" in delivery.error and "the template is broken" in delivery.error
+    finally:
+        kinds.unregister("broken")
 
 
 def test_every_installed_kind_is_an_enum_member_with_a_label():

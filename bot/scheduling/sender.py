@@ -333,6 +333,10 @@ class Sender:
         except (urllib.error.URLError, ConnectionError) as error:
             self._retry_later(delivery_id, f"connection: {error}", now, report)
             return
+        except Exception as error:  # our bug composing or sending it: say so, never go silent
+            log.exception("delivery %s (%s) failed", delivery_id, kind)
+            yield from self._crashed(delivery_id, f"{type(error).__name__}: {error}", now, report)
+            return
         if workspace.id in self.refused:  # the kind carried on past a refusal: not done
             code = self.refused[workspace.id]
             self._token_refused(workspace, code, now)
@@ -354,6 +358,16 @@ class Sender:
                 .execution_options(synchronize_session=False)
             )
         report.sent.append(delivery_id)
+
+    def _crashed(self, delivery_id: int, reason: str, now: datetime, report: SendReport) -> Job:
+        """An unexpected error: tried again later (it may pass), then failed with its reason,
+        counted towards pausing the schedule and told to the admins like any failure."""
+        with self.factory() as session:
+            attempts = session.get(Delivery, delivery_id).attempts
+        if attempts < MAX_ATTEMPTS:
+            self._retry_later(delivery_id, f"error: {reason}", now, report)
+            return
+        yield from self._fail(delivery_id, f"gave up after {attempts} tries: {reason}", now, report)
 
     def _retry_later(self, delivery_id: int, reason: str, now: datetime, report: SendReport):
         with self.factory() as session, session.begin():
