@@ -344,7 +344,7 @@ def test_metrics_show_sources_and_explain_automatic_ones(session_factory, world,
     five(session_factory, world)
     ask(session_factory, world, TeamCommand("plan", (), plan=True), user=world.alice)
     listed = said(ask(session_factory, world, ListMetrics()))
-    assert "from roster: 1 of 5 team members have a growth plan" in listed
+    assert "from roster: 1 of 5 team members has a growth plan" in listed
     assert "measured by the bot (pulse)" in listed
     explained = said(ask(session_factory, world, ExplainMetric("satisfaction", "no value")))
     assert "source *pulse*" in explained and "anonymously" in explained

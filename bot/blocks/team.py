@@ -176,7 +176,7 @@ def pulse_comment_modal(round_id: int, metadata: dict) -> View:
             ),
             InputBlock(
                 block_id=Field.PULSE_COMMENT,
-                label="Comment (optional, anonymous)",
+                label="Comment (anonymous)",
                 optional=True,
                 element=PlainTextInputElement(
                     action_id=Field.PULSE_COMMENT, multiline=True, max_length=1000

@@ -12,7 +12,7 @@ from bot.flows.commands import CommandCall, ExportRoadmap, ImportRoadmap
 from bot.flows.context import FlowContext
 from bot.flows.outcome import OpenView, Outcome, Upload
 from bot.services.actors import require_admin
-from bot.services.roadmap_export import MEDIA_TYPES, export_roadmap
+from bot.services.roadmap_export import export_roadmap
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,10 @@ class ImportNext:
     """The "Import the next roadmap" button (the roadmap-ended notice, the Home tab)."""
 
     trigger_id: str
+
+
+# How people call each export: "the roadmap as Markdown".
+FORMAT_NAMES = {"md": "Markdown", "json": "JSON", "csv": "a CSV spreadsheet"}
 
 
 def open_import(call: CommandCall[ImportRoadmap], ctx: FlowContext) -> Outcome:
@@ -45,7 +49,7 @@ def export(call: CommandCall[ExportRoadmap], ctx: FlowContext) -> Outcome:
         content=content.encode("utf-8"),
         filename=f"roadmap-{stamp}.{fmt}",
         title=f"Roadmap export ({fmt}, {stamp})",
-        initial_comment=f"Here is the roadmap as {fmt.upper()} ({MEDIA_TYPES[fmt]}).",
+        initial_comment=f"The roadmap as {FORMAT_NAMES[fmt]}, exported {stamp}.",
         fallback_user=ctx.actor.user_id if shared else None,
         fallback_note=simple("I'm not in that channel, so I sent the export to you directly."),
     )
@@ -53,8 +57,8 @@ def export(call: CommandCall[ExportRoadmap], ctx: FlowContext) -> Outcome:
         None
         if shared
         else simple(
-            f"I sent the {fmt.upper()} export to our direct messages. To post it here, use "
-            f"`/roadmap export {fmt} share`."
+            f"I sent you the roadmap as {FORMAT_NAMES[fmt]} in our direct messages. To post it "
+            f"in this channel instead, use `/roadmap export {fmt} share`."
         )
     )
     return Outcome(reply=note, effects=[upload])

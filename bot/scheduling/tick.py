@@ -20,6 +20,7 @@ from bot.scheduling.pacing import Pacer
 from bot.scheduling.planner import plan
 from bot.scheduling.sender import Sender, SendReport
 from bot.services.workspaces import LOCAL_TEAM_ID
+from bot.wording import plural
 from models import Delivery, DeliveryState, Schedule, utcnow
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class TickReport:
             f"Tick at {self.now.isoformat()}: {self.planned} planned, {self.missed} missed, "
             f"{len(s.sent)} sent, {len(s.failed)} failed, {len(s.retrying)} to retry, "
             f"{len(s.uncertain)} uncertain, {len(s.recovered)} recovered"
-            + (f", {self.notices} roadmap-end notices" if self.notices else "")
+            + (f", {plural(self.notices, 'roadmap-end notice')}" if self.notices else "")
             + "."
             + (f" {len(s.parked)} parked: Slack refused the bot token." if s.parked else "")
             + (f" {self.asked} asked to check in at their local time." if self.asked else "")

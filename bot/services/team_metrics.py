@@ -167,7 +167,8 @@ def measure(session: Session, workspace: Workspace, source: str, now: datetime):
             return None, "the team roster is empty (`/roadmap team add`)"
         plans = sum(1 for m in members if m.growth_plan)
         return plans * 100 / len(members), (
-            f"{plans} of {plural(len(members), 'team member')} have a growth plan"
+            f"{plans} of {plural(len(members), 'team member')} "
+            f"{'has' if plans == 1 else 'have'} a growth plan"
         )
     period = _period(session, workspace, now)
     if period is None:

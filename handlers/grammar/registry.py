@@ -10,6 +10,7 @@ the flow takes a `CommandCall` of the parsed command.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -55,11 +56,13 @@ _NAMES: dict[str, str] = {}  # casefolded name or alias → name
 
 
 def _summary_and_help(parse: Parser) -> tuple[str, str]:
-    doc = inspect.cleandoc(parse.__doc__ or "")
-    summary, _, rest = doc.partition("\n")
-    if not summary:
+    """The docstring's first sentence (the line in `/roadmap help`) and all of it (the text
+    of `/roadmap help <command>`), however its lines are wrapped."""
+    text = " ".join(inspect.cleandoc(parse.__doc__ or "").split())
+    if not text:
         raise ValueError(f"{parse.__name__} needs a docstring: it is the command's help")
-    return summary.strip(), " ".join(rest.split()) or summary.strip()
+    sentence = re.match(r"(.+?[.!?])(?:\s|$)", text)
+    return (sentence.group(1) if sentence else text), text
 
 
 def command(
