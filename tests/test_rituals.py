@@ -219,6 +219,21 @@ def test_the_week_before_reminder_names_the_next_presenter(team, runtime, slack,
     assert tick(runtime, now=at(SHARING_WEEK_BEFORE), pacer=no_pacing()).sent.sent == []
 
 
+def test_a_reminder_sent_late_says_when_the_session_really_is(team, runtime, slack, db):
+    """The clock was down for six days: the week-before reminder goes out on the eve (the
+    session is still ahead) and says so, not "in 7 days"."""
+    with runtime.session_factory() as session, session.begin():
+        for schedule in session.scalars(select(Schedule)):
+            planned = (at(SHARING_WEEK_BEFORE) - timedelta(minutes=1)).isoformat()
+            schedule.options = dict(schedule.options or {}, planned_until=planned)
+    late = at(SHARING_WEEK_BEFORE) + timedelta(days=6)
+    report = tick(runtime, now=late, pacer=no_pacing())
+    texts = [m["text"] for m in bot_posts(slack)]
+    assert report.sent.sent, report.summary()
+    assert any("Tomorrow: knowledge-sharing session" in t for t in texts), texts
+    assert not any("In 7 days" in t for t in texts), texts
+
+
 def test_people_away_are_skipped_by_the_rotation(team, runtime, slack, db):
     db.add(Member(workspace_id=team, user_id=slack.bob, away_until=date(2025, 4, 10)))
     db.commit()

@@ -101,7 +101,13 @@ def when_text(event_at: datetime, zone: str) -> str:
 
 
 def _heading(event_at: datetime, zone: str, days_before: int) -> str:
-    when = "Today" if days_before == 0 else f"In {days_before} days"
+    when = (
+        "Today"
+        if days_before == 0
+        else "Tomorrow"
+        if days_before == 1
+        else f"In {days_before} days"
+    )
     return f":books: *{when}: knowledge-sharing session* — {when_text(event_at, zone)}"
 
 

@@ -90,8 +90,18 @@ def send(sending: Sending) -> Job:
     with sending.factory() as session, session.begin():
         schedule = session.get(Schedule, sending.schedule_id)
         zone = schedule_zone(schedule, session.get(Workspace, sending.workspace_id))
+        # Said as it is when it goes out: a reminder sent late (the clock was down) must not
+        # announce "in 7 days" a session that is tomorrow.
+        days_left = (
+            sending.event_at.astimezone(zone).date() - sending.now.astimezone(zone).date()
+        ).days
         message = _prepared_message(
-            session, schedule, sending.event_at, zone, sending.days_before, members
+            session,
+            schedule,
+            sending.event_at,
+            zone,
+            max(0, min(days_left, sending.days_before)),
+            members,
         )
     return (yield from post_one(sending, message))
 
