@@ -137,7 +137,8 @@ def test_an_ended_roadmap_goes_quiet_and_the_admins_hear_once(running_app, slack
     session.rollback()  # end the test's read transaction: see what the ticks wrote
     planned = session.execute(select(Schedule.kind, Delivery.state).join(Schedule)).all()
     quiet = {"checkin_prompt", "weekly_digest", "retrospective", "quarterly_digest"}
-    assert ("knowledge_sharing", "sent") in planned  # the clock did run
+    assert ("team_metrics", "sent") in planned  # the clock did run
+    assert not any(kind == "knowledge_sharing" for kind, _ in planned)  # it went quiet too
     assert not [kind for kind, _state in planned if kind in quiet]
     posts = bot_posts(slack)
     notices = [p for p in posts if "roadmap ended" in p.get("text", "")]

@@ -36,8 +36,8 @@ def roadmap_end_notice(last_day: date, today: date) -> Message:
     """The one message the admins get when the roadmap ends (or is about to)."""
     text = roadmap_end_text(last_day, today)
     detail = (
-        "Until a new period starts, no check-in prompts, weekly digests or retrospectives go "
-        "out. Paste or upload next period's roadmap with the button below, or share its "
+        "Until a new period starts, no check-in prompts, weekly digests, knowledge-sharing "
+        "reminders or retrospectives go out. Paste or upload next period's roadmap with the button below, or share its "
         "Markdown file with me."
     )
     return Message(

@@ -131,5 +131,6 @@ KIND = Kind(
     preview=preview,
     remind_days_before=(7, 0),
     until_event=True,
+    needs_running_roadmap=True,  # a finished roadmap goes quiet
     missed_after=timedelta(hours=1),
 )

@@ -66,11 +66,11 @@ MAX_MINE = 20
 MAX_ATTENTION = 12
 
 
-def _ritual(schedule: Schedule, workspace: Workspace, now: datetime) -> Ritual:
+def _ritual(schedule: Schedule, workspace: Workspace, now: datetime, periods) -> Ritual:
     from bot.services.schedules import view_of
 
     try:
-        view = view_of(schedule, workspace, now, count=1)
+        view = view_of(schedule, workspace, now, count=1, periods=periods)
         next_at, zone = (view.next_runs[0] if view.next_runs else None), view.timezone
     except ValueError:  # a rule that no longer parses: show it as written
         next_at, zone = None, workspace.timezone or "UTC"
@@ -150,7 +150,7 @@ def home_summary(
         v.ref: v for v in goal_views(session, list({g.id: g for g in mine + attention}.values()))
     }
     rituals = [
-        _ritual(s, workspace, now)
+        _ritual(s, workspace, now, periods)
         for s in session.scalars(
             select(Schedule)
             .where(

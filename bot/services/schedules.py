@@ -13,8 +13,9 @@ from bot import kinds
 from bot.services.actors import Actor, require_admin
 from bot.services.channels import is_channel_id
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.periods import period_on, periods_of
 from bot.services.schedule_rules import POLICIES, RuleError, parse_rule
-from models import AuditEntry, Schedule, Workspace
+from models import AuditEntry, Period, Schedule, Workspace
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,21 @@ def rule_of(schedule: Schedule):
 
 
 def view_of(
-    schedule: Schedule, workspace: Workspace, now: datetime, count: int = 3
+    schedule: Schedule,
+    workspace: Workspace,
+    now: datetime,
+    count: int = 3,
+    periods: list[Period] | None = None,
 ) -> ScheduleView:
+    """The schedule as people see it, with its next runs. With `periods`, a kind that runs
+    only while a roadmap period does (check-ins, weekly digests, knowledge sharing) lists only
+    the runs inside a period: an ended roadmap promises nothing."""
     from bot.services.schedule_rules import occurrences_with_holidays
 
     rule = rule_of(schedule)
     zone = schedule_zone(schedule, workspace)
+    spec = kinds.get(schedule.kind)
+    gated = periods is not None and spec is not None and spec.needs_running_roadmap
     runs = []
     if schedule.enabled:
         for when in occurrences_with_holidays(
@@ -62,9 +72,11 @@ def view_of(
             zone,
             workspace.holiday_region,
             schedule.holiday_policy,
-            limit=count,
+            limit=count * 20 if gated else count,
             until=None,
         ):
+            if gated and period_on(periods, when.astimezone(zone).date()) is None:
+                continue
             runs.append(when)
             if len(runs) == count:
                 break
@@ -113,7 +125,8 @@ def list_schedules(*, session: Session, workspace: Workspace, now: datetime) -> 
     schedules = session.scalars(
         select(Schedule).where(Schedule.workspace_id == workspace.id).order_by(Schedule.id)
     )
-    return [view_of(s, workspace, now) for s in schedules]
+    periods = periods_of(session, workspace.id)
+    return [view_of(s, workspace, now, periods=periods) for s in schedules]
 
 
 def get_schedule(session: Session, workspace_id: int, schedule_id: int) -> Schedule:
