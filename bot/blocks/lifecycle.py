@@ -37,8 +37,8 @@ def roadmap_end_notice(last_day: date, today: date) -> Message:
     text = roadmap_end_text(last_day, today)
     detail = (
         "Until a new period starts, no check-in prompts, weekly digests, knowledge-sharing "
-        "reminders or retrospectives go out. Paste or upload next period's roadmap with the button below, or share its "
-        "Markdown file with me."
+        "reminders or retrospectives go out. Paste or upload next period's roadmap with the "
+        "button below, or share its Markdown file with me."
     )
     return Message(
         text=text,
