@@ -85,6 +85,9 @@ def people_reads(client: WebClient) -> PeopleReads:
             reason = error.response.get("error") or "error"
             log.warning("users.list failed: %s", reason)
             raise DirectoryUnavailable(reason) from error
+        except OSError as error:  # URLError included: Slack could not be reached at all
+            log.warning("users.list failed: %s", error)
+            raise DirectoryUnavailable("Slack could not be reached") from error
 
     def lookup_email(email: str) -> dict | None:
         try:

@@ -40,3 +40,19 @@ def test_at_debug_alembic_is_heard(cli, caplog):
     caplog.set_level(logging.DEBUG)
     assert main(["migrate"]) == 0
     assert any("Running upgrade" in line for line in _alembic_lines(caplog))
+
+
+def test_tick_without_a_token_shows_what_is_due_and_sends_nothing(cli, capsys):
+    assert main(["tick", "--now", "2025-01-06T10:00:00Z"]) == 0
+    out = capsys.readouterr()
+    assert "SLACK_BOT_TOKEN is not set, so nothing is sent" in out.err
+    assert "would send" in out.out or "due" in out.out
+
+
+def test_checkins_status_needs_no_token(cli, capsys):
+    from tests.conftest import SAMPLE_ROADMAP
+
+    assert main(["import", str(SAMPLE_ROADMAP)]) == 0
+    capsys.readouterr()
+    assert main(["checkins", "status"]) == 0
+    assert "SLACK_BOT_TOKEN" not in capsys.readouterr().err

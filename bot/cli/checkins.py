@@ -44,7 +44,7 @@ def completion_text(factory, workspace_id: int, now) -> str:
 
 
 def cmd_checkins(settings: Settings, args: argparse.Namespace) -> int:
-    if not settings.slack_bot_token:
+    if not settings.slack_bot_token and args.action != "status":  # status posts nothing
         print("error: SLACK_BOT_TOKEN is needed to post check-in prompts.", file=sys.stderr)
         return 2
     engine, factory = open_database(settings)
@@ -56,11 +56,15 @@ def cmd_checkins(settings: Settings, args: argparse.Namespace) -> int:
             workspace_ids = [cli_workspace(session, settings, t).id for t in teams]
         for workspace_id in workspace_ids:
             if args.action == "status":
-                with factory() as session, session.begin():  # names for who is missing
-                    workspace = session.get(Workspace, workspace_id)
-                    refresh_people(
-                        session=session, workspace=workspace, reads=people_reads(client), now=now
-                    )
+                if settings.slack_bot_token:  # names for who is missing
+                    with factory() as session, session.begin():
+                        workspace = session.get(Workspace, workspace_id)
+                        refresh_people(
+                            session=session,
+                            workspace=workspace,
+                            reads=people_reads(client),
+                            now=now,
+                        )
                 print(completion_text(factory, workspace_id, now))
             elif args.action == "prompt":
                 run = send_prompts(

@@ -65,8 +65,16 @@ def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
     if settings.is_sqlite:
         migrate(settings.database_url)
     runtime = Runtime.from_settings(settings)
+    dry_run = args.dry_run
+    if not dry_run and not settings.slack_bot_token and not settings.oauth_enabled:
+        # Nothing can reach Slack: show what is due instead of failing every post.
+        print(
+            "SLACK_BOT_TOKEN is not set, so nothing is sent: this is what the clock would do.",
+            file=sys.stderr,
+        )
+        dry_run = True
     try:
-        print(tick(runtime, now=now, dry_run=args.dry_run).summary())
+        print(tick(runtime, now=now, dry_run=dry_run).summary())
     finally:
         runtime.close()
     return 0
