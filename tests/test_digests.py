@@ -376,6 +376,9 @@ def test_forecast_rules():
     assert (falling.state, falling.on) == ("reaches", date(2025, 3, 12))
     assert forecast(series(70, 75), above, "target", now=NOW, period_end=None) is None
     assert forecast(series(70, 75, 80, every=3), above, "target", now=NOW, period_end=None) is None
+    # Readings months old say nothing about where the metric is heading now.
+    months_later = NOW + timedelta(days=240)
+    assert forecast(series(70, 75, 80), above, "target", now=months_later, period_end=None) is None
 
 
 # --- quarterly --------------------------------------------------------------------------------

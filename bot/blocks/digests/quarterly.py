@@ -132,7 +132,11 @@ def outcome_lines(d: QuarterlyDigest, st: Style) -> list[str]:
             line += f" · {m.verdict.short}"
         elif m.target_text:
             line += f" · target {st.text(m.target_text)}"
-        if m.verdict is not None and m.verdict.kind == "milestone" and m.met_target is not None:
+        v = m.verdict
+        # The final target's own mark, after "· final ≥ 99.99%" (a milestone equal to the
+        # final target has one mark, not "✓ ✓").
+        final_apart = v is not None and v.final is not None and v.final != v.goal
+        if final_apart and v.kind == "milestone" and m.met_target is not None:
             line += " ✓" if m.met_target else " ✗"
         line += "".join(f" · {fact}" for fact in source_facts(m.source, m.source_note, st))
         lines.append(line)

@@ -11,6 +11,8 @@ from bot.services.metrics import meets
 
 MIN_READINGS = 3
 MIN_SPAN_DAYS = 7.0
+# A line drawn through readings older than this says nothing about where a metric is heading.
+STALE_AFTER_DAYS = 28.0
 HORIZON_DAYS = 3 * 365  # a crossing further away than this is "flat", not a date
 DAY = 86400.0
 
@@ -56,6 +58,8 @@ def forecast(
     days = (points[-1][0] - points[0][0]).total_seconds() / DAY
     if days < MIN_SPAN_DAYS:
         return None
+    if (now - points[-1][0]).total_seconds() / DAY > STALE_AFTER_DAYS:
+        return None  # months-old readings: no "reaches … around" today
     line = fit(points)
     if line is None:
         return None
