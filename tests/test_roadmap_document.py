@@ -848,3 +848,28 @@ def test_bold_paragraphs_act_as_sub_headings() -> None:
         ("Morale", "team"),
     ]
     assert roadmap.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("group", "owners", "status", "due"),
+    [
+        ("Kenji Sato, due 2026-12-18", ["Kenji Sato"], None, date(2026, 12, 18)),
+        ("@omar, done 2026-10-15", ["@omar"], "done", None),
+        ("owner: @omar", ["@omar"], None, None),
+        ("owner: Kenji Sato", ["Kenji Sato"], None, None),
+        ("ada@example.com", ["ada@example.com"], None, None),
+        ("ada@example.com, status at-risk", ["ada@example.com"], "at-risk", None),
+    ],
+)
+def test_owners_are_named_as_teams_write_them(group, owners, status, due):
+    from bot.services.roadmap_document.items import parse_annotation_group
+
+    annotation = parse_annotation_group(group, 2026)
+    assert (annotation.owners, annotation.status, annotation.due) == (owners, status, due)
+
+
+@pytest.mark.parametrize("group", ["Phase Two", "Kenji Sato", "20%", "see notes"])
+def test_words_that_may_be_title_stay_title(group):
+    from bot.services.roadmap_document.items import parse_annotation_group
+
+    assert parse_annotation_group(group, 2026) is None

@@ -20,6 +20,10 @@ from .text import collapse, is_escaped, plain_inline
 _CHECKBOX = re.compile(r"\[([ xX])\](?:\s+|$)")
 _SLACK_ID = r"[A-Z][A-Z0-9]{1,39}"
 _OWNER_TOKEN = re.compile(rf"<@({_SLACK_ID})(?:\|[^<>]{{0,80}})?>|@(\w[\w.\-]{{0,79}})")
+_EMAIL = re.compile(r"[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63})+")
+# A person's name as documents write owners: "Kenji Sato", "María José García-Ruiz".
+_NAME = re.compile(r"[^\W\d_][\w'’\-]*(?:\s+[^\W\d_][\w'’\-]*){0,3}")
+_DONE_ON = re.compile(r"(?:done|shipped|delivered|completed?)\s+(?:on\s+)?\S.*", re.IGNORECASE)
 _OWNER_SEPARATOR = re.compile(r"\s*(?:[&+/]|\band\b)?\s*")
 _OWNER_LABEL = re.compile(
     r"(?:owners?|owned by|assignees?|assigned to|lead|dri|by)\s*:?\s*", re.IGNORECASE
@@ -111,9 +115,17 @@ def _after_label(label: re.Pattern[str], text: str) -> str | None:
     return text[match.end() :] if match else None
 
 
-def _parse_owners(text: str) -> list[str] | None:
+def _parse_owners(text: str, *, names: bool = False) -> list[str] | None:
+    """The owners a part names: mentions, @handles and e-mail addresses; with an owner label
+    ("owner: Kenji Sato"), or when `names` (the group has a due date or status beside it),
+    people's names too."""
     body = _after_label(_OWNER_LABEL, text)
+    labelled = body is not None
     body = text if body is None else body
+    if _EMAIL.fullmatch(body.strip()):
+        return [body.strip()]
+    if (labelled or names) and _NAME.fullmatch(body.strip()) and not _OWNER_TOKEN.search(body):
+        return [" ".join(body.split())]
     owners: list[str] = []
     position = 0
     for match in _OWNER_TOKEN.finditer(body):
@@ -145,7 +157,21 @@ def parse_annotation_group(content: str, default_year: int | None) -> Annotation
     annotation = Annotation()
     bare_percent: int | None = None
     recognised_other = False
+    # A plain name counts as an owner only beside a part that is surely an annotation (a due
+    # date, a status, progress, a mention): "(Kenji Sato, due 2026-12-18)", not "(Phase Two)".
+    names = len(parts) > 1 and any(
+        _parse_owners(p) is not None
+        or _DUE_LABEL.match(p)
+        or _PROGRESS.fullmatch(p)
+        or _DONE_ON.fullmatch(p)
+        or normalize_status(_after_label(_STATUS_LABEL, p) or p) is not None
+        for p in parts
+    )
     for part in parts:
+        if _DONE_ON.fullmatch(part) and not _DUE_LABEL.match(part):
+            annotation.status = "done"  # "done 2026-10-15": done, on that day
+            recognised_other = True
+            continue
         owners = _parse_owners(part)
         status_text = _after_label(_STATUS_LABEL, part)
         status = normalize_status(part if status_text is None else status_text)
@@ -165,6 +191,8 @@ def parse_annotation_group(content: str, default_year: int | None) -> Annotation
             annotation.due = _parse_date(due_text, default_year)
         elif _ISO_DATE.fullmatch(part) and _parse_date(part, default_year) is not None:
             annotation.due = _parse_date(part, default_year)
+        elif names and (named := _parse_owners(part, names=True)) is not None:
+            annotation.owners.extend(named)
         else:
             return None
         recognised_other = True

@@ -123,9 +123,11 @@ def _row(line: int, cells: list[tuple[str, str]]) -> TableRow:
 
 
 def owner_handles(cell: str) -> list[str]:
-    """ "@alice, Bob Stone" -> ["@alice", "@Bob.Stone"]: names as handles, resolved later."""
-    handles = []
-    for part in re.split(r"\s*(?:[,&/;+]|\band\b)\s*", cell.strip()):
-        if part:
-            handles.append(part if part.startswith(("@", "<@")) else "@" + ".".join(part.split()))
-    return handles
+    """ "@alice, Bob Stone, ada@example.com" -> the owners as written: handles, names and
+    e-mail addresses, which the people directory resolves to members when the roadmap is
+    imported (a name matching nobody is kept as written and reported)."""
+    return [
+        " ".join(part.split())
+        for part in re.split(r"\s*(?:[,&/;+]|\band\b)\s*", cell.strip())
+        if part.strip()
+    ]
