@@ -138,6 +138,18 @@ def test_slack_refusing_the_list_falls_back_to_the_cache_and_says_so(
     assert owners_of(session_factory, 4) == [slack.bob]
 
 
+def test_admins_and_the_roster_take_names_like_assign_does(ask, slack, session_factory):
+    named = ask("config admins Alice Archer, bob@example.com")
+    assert named.error is None, named.all_text
+    with session_factory() as session:
+        workspace = session.scalar(select(Workspace))
+        assert workspace.admin_user_ids == [slack.alice, slack.bob]
+    ask("team add carol, Alice Archer")
+    assert "not a person" not in ask("team").all_text
+    refused = ask("config admins Alan", user=slack.carol)
+    assert "Only roadmap admins" in refused.all_text  # refused before any name is looked up
+
+
 def test_list_by_owner_names_them_in_the_header(ask, slack):
     result = ask("list q1 @alice")
     assert result.all_text.startswith("Q1 2025 · Alice Archer")

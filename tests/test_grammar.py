@@ -974,8 +974,8 @@ def test_config(text: str, expected: Config) -> None:
             "/roadmap config chase <hours>|off",
         ),
         (
-            "config admins alice",
-            "`alice` is not a person; mention them, e.g. @alice.",
+            "config admins 42",
+            "`42` is not a person; mention them, e.g. @alice.",
             None,
             "/roadmap config admins @person…",
         ),
@@ -1059,3 +1059,9 @@ def test_long_pathological_input_is_quick(body: str) -> None:
         with contextlib.suppress(CommandError):
             parse_command(name + body)
         assert time.perf_counter() - start < 1.0
+
+
+def test_config_admins_takes_names_for_the_flow_to_resolve() -> None:
+    assert parse("config admins Ada Lindqvist, @omar") == Config(
+        "admins", ("Ada Lindqvist", "@omar")
+    )

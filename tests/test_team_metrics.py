@@ -88,6 +88,7 @@ def ask(factory, slack, command, *, user=None, now=NOW):
         user_id=user,
         now=now,
         users={slack.admin: ADMIN},
+        members=list((slack.reads.users() or {}).values()),  # the directory's users.list
         reads=slack.reads,
     )
 
@@ -149,7 +150,7 @@ def test_only_admins_change_the_roster_and_handles_resolve(session_factory, worl
     added = ask(session_factory, world, TeamCommand("add", ("@carol",)))
     assert f"<@{world.carol}>" in said(added)
     unknown = ask(session_factory, world, TeamCommand("add", ("@nobody",)))
-    assert "I can't tell who @nobody is" in said(unknown)
+    assert "Nobody called `@nobody`" in said(unknown)
 
 
 def test_sync_follows_a_channel_and_deactivated_people_leave(session_factory, world, db):

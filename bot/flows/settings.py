@@ -10,7 +10,9 @@ from bot.flows import tool_metrics
 from bot.flows.commands import CommandCall, Config
 from bot.flows.context import FlowContext
 from bot.flows.outcome import JoinChannel, Outcome
+from bot.flows.people import owner_ids
 from bot.services import api_tokens, settings
+from bot.services.actors import require_admin
 from bot.services.channels import resolve_channel
 from bot.services.errors import InvalidInput
 
@@ -29,8 +31,12 @@ def config(call: CommandCall[Config], ctx: FlowContext) -> Outcome:
     if cmd.setting is None or not cmd.values:  # `config` or `config timezone`: show them
         return Outcome(reply=config_message(settings.config_view(ctx.workspace)), share=call.share)
     values = cmd.values
+    if cmd.setting in ("channel", "admins"):  # refuse before looking anything up
+        require_admin(ctx.workspace, ctx.actor, "change the configuration")
     if cmd.setting == "channel" and len(values) == 1:  # "#eng-roadmap" typed by hand
         values = (resolve_channel(values[0], ctx.lookup_channel),)
+    if cmd.setting == "admins":  # mentions, @handles, names or e-mails → the people's ids
+        values = tuple(owner_ids(ctx, values))
     view = settings.change_config(
         session=ctx.session,
         workspace=ctx.workspace,

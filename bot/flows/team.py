@@ -13,6 +13,7 @@ from bot.blocks import team as blocks
 from bot.flows.commands import CommandCall, ExplainMetric, SetPartners, TeamCommand
 from bot.flows.context import FlowContext
 from bot.flows.outcome import OpenView, Outcome, Post, Update
+from bot.flows.people import owner_ids
 from bot.services import partners as partner_service
 from bot.services import pulse, team, team_metrics
 from bot.services.actors import require_admin
@@ -29,31 +30,10 @@ def _users(ctx: FlowContext) -> dict[str, dict]:
     return (reads.users() if reads is not None else None) or {}
 
 
-def _resolve_people(ctx: FlowContext, people: tuple[str, ...], users: dict[str, dict]) -> list[str]:
-    """User ids for mentions and typed handles (matched against users.list)."""
-    ids = []
-    for who in people:
-        if who == "mine":
-            ids.append(ctx.actor.user_id)
-            continue
-        if is_user_id(who):
-            ids.append(who)
-            continue
-        handle = who.lstrip("@").casefold()
-        found = [
-            uid
-            for uid, u in users.items()
-            if not u.get("deleted")
-            and handle
-            in (
-                (u.get("name") or "").casefold(),
-                ((u.get("profile") or {}).get("display_name") or "").casefold(),
-            )
-        ]
-        if len(found) != 1:
-            raise InvalidInput(f"I can't tell who {who} is: mention them (type @ and pick).")
-        ids.append(found[0])
-    return list(dict.fromkeys(ids))
+def _resolve_people(ctx: FlowContext, people: tuple[str, ...], users) -> list[str]:
+    """User ids for whatever was typed (mentions, handles, names, e-mails, me), through the
+    people directory, as `/roadmap assign` resolves owners."""
+    return owner_ids(ctx, people)
 
 
 def team_command(call: CommandCall[TeamCommand], ctx: FlowContext) -> Outcome:

@@ -34,6 +34,7 @@ from handlers.grammar.values import (
     match_period,
     match_status,
     parse_percent,
+    people_of,
     require_ref,
     unique,
 )
@@ -258,33 +259,10 @@ def parse_assign(args: Args) -> AssignGoal:
     carol@example.com`. The people named replace the goal's current owners.
     """
     ref = require_ref(args.tokens[0] if args.tokens else None)
-    owners: list[str] = []
-    words: list[str] = []
-
-    def end_name() -> None:
-        if words:
-            owners.append(" ".join(words))
-            words.clear()
-
-    for token in args.tokens[1:]:
-        person = as_person(token, allow_me=True)
-        if person:
-            end_name()
-            owners.append(person)
-        elif token.key in _ASSIGN_FILLER:
-            end_name()
-        elif token.kind in ("word", "quoted") and _NAME_WORD.fullmatch(
-            " ".join(token.text.rstrip(",;").split())
-        ):
-            words.append(token.text.rstrip(",;"))
-            if token.text.endswith((",", ";")) or token.kind == "quoted":
-                end_name()
-        else:
-            raise CommandError(f"`{shown(token.text)}` is not a person; mention them, e.g. @alice.")
-    end_name()
+    owners = people_of(args.tokens[1:])
     if not owners:
         raise CommandError(f"Who should own {ref}? Mention them, e.g. @alice.")
-    return AssignGoal(ref, unique(owners))
+    return AssignGoal(ref, owners)
 
 
 @command(

@@ -12,7 +12,12 @@ from bot.flows.commands import Config
 from handlers.grammar.errors import CommandError, closest, shown, too_many
 from handlers.grammar.registry import command
 from handlers.grammar.tokens import Args, Token
-from handlers.grammar.values import as_channel, as_person, bad_status, match_status, unique
+from handlers.grammar.values import (
+    as_channel,
+    bad_status,
+    match_status,
+    people_of,
+)
 
 GROUP = "Settings"
 _USAGE = {
@@ -122,14 +127,7 @@ def _channel(args: Args) -> tuple[str, ...]:
 
 
 def _admins(args: Args) -> tuple[str, ...]:
-    admins: list[str] = []
-    for token in args.tokens:
-        person = as_person(token)
-        if person:
-            admins.append(person)
-        elif token.key not in _ADMIN_FILLER:
-            raise CommandError(f"`{shown(token.text)}` is not a person; mention them, e.g. @alice.")
-    return unique(admins)
+    return people_of(args.tokens, filler=frozenset(_ADMIN_FILLER))
 
 
 def _choice(setting: str, words: dict[str, str], valid: str) -> Validator:

@@ -9,7 +9,7 @@ from bot.flows.commands import SetPartners, TeamCommand
 from handlers.grammar.errors import CommandError, shown
 from handlers.grammar.registry import command
 from handlers.grammar.tokens import Args
-from handlers.grammar.values import as_channel, as_person
+from handlers.grammar.values import as_channel, as_person, people_of
 
 GROUP = "Team"
 ACTIONS = ("add", "remove", "sync", "role", "plan", "pulse")
@@ -19,18 +19,12 @@ _LINK = re.compile(r"https?://\S+")
 
 
 def _people(args: Args, start: int, action: str) -> tuple[str, ...]:
-    people = []
-    for token in args.tokens[start:]:
-        who = as_person(token)
-        if who is None:
-            raise CommandError(
-                f"`{shown(token.text)}` is not a person: mention them, e.g. "
-                f"`/roadmap team {action} @alice`."
-            )
-        people.append(who)
+    people = people_of(
+        args.tokens[start:], not_a_person=f"mention them, e.g. `/roadmap team {action} @alice`"
+    )
     if not people:
         raise CommandError(f"Who? E.g. `/roadmap team {action} @alice @bob`.")
-    return tuple(dict.fromkeys(people))
+    return people
 
 
 @command(

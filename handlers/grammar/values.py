@@ -297,6 +297,47 @@ def as_person(token: Token, *, allow_me: bool = False) -> str | None:
     return None
 
 
+_PEOPLE_FILLER = frozenset({"to", "and", "&", ",", "+"})
+_NAME_WORD = re.compile(r"[^\W\d_][\w.'’\-]*(?: [^\W\d_][\w.'’\-]*)*", re.UNICODE)
+
+
+def people_of(
+    tokens: Sequence[Token],
+    *,
+    allow_me: bool = True,
+    filler: frozenset[str] = frozenset(),
+    not_a_person: str = "mention them, e.g. @alice",
+) -> tuple[str, ...]:
+    """The people named by `tokens`, as typed: mentions (user ids), @handles, e-mail
+    addresses, "mine" for me, and names ("Bob Baker", several separated by commas or "and");
+    the flow resolves them against the workspace's members. Filler words are skipped."""
+    people: list[str] = []
+    words: list[str] = []
+
+    def end_name() -> None:
+        if words:
+            people.append(" ".join(words))
+            words.clear()
+
+    for token in tokens:
+        person = as_person(token, allow_me=allow_me)
+        if person:
+            end_name()
+            people.append(person)
+        elif token.key in _PEOPLE_FILLER or token.key in filler:
+            end_name()
+        elif token.kind in ("word", "quoted") and _NAME_WORD.fullmatch(
+            " ".join(token.text.rstrip(",;").split())
+        ):
+            words.append(token.text.rstrip(",;"))
+            if token.text.endswith((",", ";")) or token.kind == "quoted":
+                end_name()
+        else:
+            raise CommandError(f"`{shown(token.text)}` is not a person; {not_a_person}.")
+    end_name()
+    return unique(people)
+
+
 def as_channel(token: Token) -> str | None:
     """A channel id for a mention, "#eng" for a typed channel name; else None."""
     if token.kind == "channel":
