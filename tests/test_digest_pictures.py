@@ -5,9 +5,7 @@ anything is posted (the CLI's --charts, the DM of a private preview, the console
 from __future__ import annotations
 
 import importlib.util
-import statistics
 import struct
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -59,15 +57,8 @@ def test_the_quarterly_digest_has_a_goals_chart_and_a_metrics_chart(session, sam
     assert [p.kind for p in plans] == ["goals", "metrics"]
     summary, _details = quarterly_digest_messages(d)
     assert announced(summary) == ({"achieved", "not-done", "metrics"}, {"goals", "metrics"})
-    for plan in plans:
-        draw(plan, d)  # warm up matplotlib's caches (fonts)
-        times = []
-        for _ in range(3):
-            started = time.process_time()
-            png = draw(plan, d)
-            times.append(time.process_time() - started)
-        assert size(png) == (1200, 675)
-        assert statistics.median(times) < 0.3, (plan.kind, times)
+    for plan in plans:  # (how long they take is measured in bench/charts.py, not here)
+        assert size(draw(plan, d)) == (1200, 675)
     # Without readings in the period, no metrics chart is promised.
     next_one = quarterly_digest(
         session=session, workspace=sample, period_label="Q2 2025", now=AS_OF
