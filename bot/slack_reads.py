@@ -176,20 +176,6 @@ class SlackReads:
             log.info("users.list: %s", error.response.get("error"))
             return None
 
-    def channel_named(self, name: str) -> str | None:
-        """The id of the channel called `#name` the bot can see (conversations.list)."""
-        wanted = name.lstrip("#").casefold()
-        try:
-            for page in self.client.conversations_list(
-                types="public_channel,private_channel", exclude_archived=True, limit=200
-            ):
-                for channel in page.get("channels") or []:
-                    if (channel.get("name") or "").casefold() == wanted:
-                        return channel["id"]
-        except SlackApiError as error:
-            log.info("conversations.list: %s", error.response.get("error"))
-        return None
-
     def usergroups(self) -> list[dict] | None:
         """usergroups.list with their members; None without the usergroups:read scope."""
         try:

@@ -166,6 +166,24 @@ def test_sync_follows_a_channel_and_deactivated_people_leave(session_factory, wo
     assert "3 people" in said(ask(session_factory, world, TeamCommand()))
 
 
+def test_sync_takes_a_channel_typed_by_name(session_factory, world):
+    def sync(name: str):
+        return run(
+            session_factory,
+            _flow_of(TeamCommand("sync", channel=name)),
+            CommandCall(TeamCommand("sync", channel=name)),
+            team_id=world.team_id,
+            user_id=world.admin,
+            now=NOW,
+            users={world.admin: ADMIN},
+            channels={"eng-roadmap": world.channel},
+            reads=world.reads,
+        )
+
+    assert "now follows" in said(sync("#eng-roadmap"))
+    assert "can't find a channel called #nope" in said(sync("#nope"))
+
+
 def test_growth_plans_for_three_of_five_record_sixty_percent(session_factory, world, db):
     five(session_factory, world)
     for person in (world.alice, world.bob):

@@ -17,10 +17,10 @@ from bot.flows.people import owner_ids
 from bot.services import partners as partner_service
 from bot.services import pulse, team, team_metrics
 from bot.services.actors import require_admin
+from bot.services.channels import resolve_channel
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.goals import get_goal
 from bot.services.metrics import find_metric
-from bot.services.people import is_user_id
 
 TEAM_SOURCES = ("roster",)
 
@@ -28,12 +28,6 @@ TEAM_SOURCES = ("roster",)
 def _users(ctx: FlowContext) -> dict[str, dict]:
     reads = ctx.reads
     return (reads.users() if reads is not None else None) or {}
-
-
-def _resolve_people(ctx: FlowContext, people: tuple[str, ...], users) -> list[str]:
-    """User ids for whatever was typed (mentions, handles, names, e-mails, me), through the
-    people directory, as `/roadmap assign` resolves owners."""
-    return owner_ids(ctx, people)
 
 
 def team_command(call: CommandCall[TeamCommand], ctx: FlowContext) -> Outcome:
@@ -45,14 +39,11 @@ def team_command(call: CommandCall[TeamCommand], ctx: FlowContext) -> Outcome:
         require_admin(ws, ctx.actor, "change the pulse survey")
         value = pulse.set_min_answers(ws, cmd.number or 0)
         return Outcome(reply=blocks.simple(f"Pulse results now need at least {value} answers."))
-    users = (
-        _users(ctx)
-        if cmd.action in ("add", "sync")
-        or any(not is_user_id(p) and p != "mine" for p in cmd.people)
-        else {}
-    )
+    # People are resolved as `/roadmap assign` resolves owners (the people directory); the
+    # member list is read only for the names a roster keeps (add) and a channel's (sync).
+    users = _users(ctx) if cmd.action in ("add", "sync") else {}
     if cmd.action in ("add", "remove"):
-        ids = _resolve_people(ctx, cmd.people, users)
+        ids = owner_ids(ctx, cmd.people)
         if cmd.action == "add":
             names = {u: team.display_name(users.get(u)) for u in ids}
             change = team.add_members(
@@ -64,14 +55,7 @@ def team_command(call: CommandCall[TeamCommand], ctx: FlowContext) -> Outcome:
             )
         return _after_roster(ctx, call, change)
     if cmd.action == "sync":
-        channel = cmd.channel
-        if channel.startswith("#"):
-            channel = ctx.reads.channel_named(channel) if ctx.reads is not None else None
-            if channel is None:
-                raise InvalidInput(
-                    f"I can't find {cmd.channel}: pick it as you type # so it becomes a link, "
-                    "and invite me there if it is private."
-                )
+        channel = resolve_channel(cmd.channel, ctx.lookup_channel)  # "#eng" typed by hand
         members = ctx.reads.members(channel) if ctx.reads is not None else None
         change = team.follow_channel(
             session=s,
@@ -83,7 +67,7 @@ def team_command(call: CommandCall[TeamCommand], ctx: FlowContext) -> Outcome:
             now=ctx.now,
         )
         return _after_roster(ctx, call, change)
-    (user_id,) = _resolve_people(ctx, cmd.people or ("mine",), users)
+    (user_id,) = owner_ids(ctx, cmd.people or ("mine",))
     if cmd.action == "role":
         row = team.set_role(
             session=s, workspace=ws, actor=ctx.actor, user_id=user_id, role=cmd.role
