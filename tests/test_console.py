@@ -204,6 +204,12 @@ def seen(monkeypatch) -> dict:
             posted = client.chat_postMessage(channel=command["channel_id"], text="posted *here*")
             seen["posted"].append(posted["ts"])
 
+        @app.command("/console-dm")
+        def direct_message(ack, command, client):
+            ack()
+            posted = client.chat_postMessage(channel=command["text"], text="just for you")
+            seen["dms"] = [*seen.get("dms", []), (posted["channel"], posted["ts"])]
+
         @app.action("console_test_open")
         def open_modal(ack, body, client):
             ack()
@@ -316,6 +322,26 @@ def test_home_react_and_reply_send_events_about_the_bots_last_message(local_sett
     assert removed["event"]["type"] == "reaction_removed"
     assert reply["event"]["thread_ts"] == ts and reply["event"]["text"] == "hi"
     assert len({e["event_id"] for e in events}) == 3
+
+
+def test_react_and_reply_go_to_the_last_message_the_acting_member_can_see(local_settings, seen):
+    code, out = console(
+        local_settings,
+        "/console-test",
+        "/console-dm U0LOCALADA1",
+        ":react tada",  # you: Ada's DM is not yours, so the channel message
+        ":as ada",
+        ":react eyes",  # Ada: her own DM, the newest message she can see
+        ":reply thanks",
+    )
+
+    assert code == 0
+    (dm,) = seen["dms"]
+    events = [b["event"] for b in seen["bodies"] if b.get("type") == "event_callback"]
+    yours, adas, reply = events
+    assert yours["item"]["ts"] == seen["posted"][0] and not yours["item"]["channel"].startswith("D")
+    assert (adas["item"]["channel"], adas["item"]["ts"]) == dm
+    assert adas["user"] == "U0LOCALADA1" and reply["thread_ts"] == dm[1]
 
 
 def test_upload_shares_a_file_the_app_can_download(local_settings, seen, tmp_path):

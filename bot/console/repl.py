@@ -42,8 +42,8 @@ Console commands:
   :click N [CHOICE]    press button N of what was shown last (menus and pickers need a CHOICE)
   :submit KEY=VALUE …  submit the open modal; keys are the inputs' key=… names (quote spaces)
   :close               close the open modal
-  :react EMOJI         react to the bot's last message; :unreact EMOJI takes it back
-  :reply TEXT          reply in the thread of the bot's last message
+  :react EMOJI         react to the bot's last message you can see; :unreact EMOJI takes it back
+  :reply TEXT          reply in the thread of the bot's last message you can see
   :upload PATH [TEXT]  share a file with the bot in a DM (e.g. a roadmap to import)
   :as NAME|USER_ID     act as another member (e.g. :as ada), or as someone new (:as U0ALICE001)
   :help                this list;  :quit (or Ctrl-D) leaves"""
@@ -338,12 +338,12 @@ class Console(SurfacePrinter):
 
     def react(self, args: str, *, added: bool) -> None:
         name = args.strip().strip(":")
-        target = self.last_bot_message
+        target = self.last_bot_message_seen_by(self.user_id)
         if not name:
             self.print("Usage: :react EMOJI, e.g. :react white_check_mark")
             return
         if target is None:
-            self.print("The bot has not posted a message yet; there is nothing to react to.")
+            self.print("The bot has not posted a message you can see yet; nothing to react to.")
             return
         channel, ts = target
         fake = self.ctx.slack.fake
@@ -364,10 +364,11 @@ class Console(SurfacePrinter):
         if not text:
             self.print("Usage: :reply TEXT")
             return
-        if self.last_bot_message is None:
-            self.print("The bot has not posted a message yet; there is no thread to reply in.")
+        target = self.last_bot_message_seen_by(self.user_id)
+        if target is None:
+            self.print("The bot has not posted a message you can see yet; no thread to reply in.")
             return
-        channel, ts = self.last_bot_message
+        channel, ts = target
         slack = self.ctx.slack
         try:
             posted = slack.fake.user_post(channel, self.user_id, text, thread_ts=ts)

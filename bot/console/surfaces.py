@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.console.render import Renderer, wrap
-from bot.console.workspace import LocalWorkspace
+from bot.console.workspace import BOT_USER_ID, LocalWorkspace
 from bot.fakeslack import Shown, SlackError
 
 FILE_PREVIEW_LINES = 12
@@ -66,7 +66,7 @@ class SurfacePrinter:
         self.control_surfaces: list[Surface] = []
         self.modals: list[dict[str, Any]] = []
         self.homes_shown = 0
-        self.last_bot_message: tuple[str, str] | None = None
+        self.bot_messages: list[tuple[str, str]] = []  # (channel, ts), oldest first
         self.fresh = True  # the next surface with controls replaces the numbered ones
         self.home_requested = False  # `:home` asked for the Home tab: show it in full
 
@@ -149,6 +149,15 @@ class SurfacePrinter:
         except SlackError as error:
             self.error(f"Slack would not show the app's reply: {error.error}")
 
+    def last_bot_message_seen_by(self, user_id: str) -> tuple[str, str] | None:
+        """The bot's newest message this person can see: in a channel, or in their own DM
+        (another member's DM prompt is not theirs to react to)."""
+        own_dm = self.slack.fake.dm_channel(self.slack.team_id, BOT_USER_ID, user_id)
+        for channel, ts in reversed(self.bot_messages):
+            if not channel.startswith("D") or channel == own_dm:
+                return channel, ts
+        return None
+
     def who(self, user_id: str | None) -> str:
         if user_id == self.slack.user_id:
             return "you"
@@ -159,7 +168,7 @@ class SurfacePrinter:
         data, channel = output.data, output.channel
         where = self.slack.channel_label(channel)
         if output.kind == "message":
-            self.last_bot_message = (channel or self.slack.channel_id, data["ts"])
+            self.bot_messages.append((channel or self.slack.channel_id, data["ts"]))
             thread = " (in a thread)" if data.get("thread_ts") else ""
             label = f"roadmap posted in {where}{thread}"
             self.show_message(data, label, channel=channel, ephemeral=False)
@@ -171,8 +180,8 @@ class SurfacePrinter:
             self.show_message(data, label, channel=channel, ephemeral=output.user is not None)
         elif output.kind == "delete":
             self._frame(f"roadmap deleted its message in {where}")
-            if self.last_bot_message == (channel, data.get("ts")):
-                self.last_bot_message = None
+            if (channel, data.get("ts")) in self.bot_messages:
+                self.bot_messages.remove((channel, data.get("ts")))
         elif output.kind == "modal":
             self._track_modal(data, output.action)
             self.show_view(data, f"modal ({output.action})")
