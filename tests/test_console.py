@@ -325,7 +325,7 @@ def test_home_react_and_reply_send_events_about_the_bots_last_message(local_sett
 
 
 def test_react_and_reply_go_to_the_last_message_the_acting_member_can_see(local_settings, seen):
-    code, out = console(
+    code, _ = console(
         local_settings,
         "/console-test",
         "/console-dm U0LOCALADA1",
