@@ -555,3 +555,27 @@ def test_a_refused_token_waits_for_the_next_install(oauth_app, teams):
     with runtime.session_factory() as session:
         states = list(session.scalars(select(Delivery.state)))
     assert states.count("sent") == 1 and "parked" not in states  # (yesterday's: missed)
+
+
+def test_the_installer_is_the_first_roadmap_admin_and_a_reinstall_keeps_the_admins(
+    oauth_app, teams
+):
+    acme, _ = teams
+    oauth_app.install(acme)
+    assert _workspace(oauth_app, acme).admin_user_ids == [acme.installer]
+
+    driver = oauth_app.driver(acme)
+    refused = run_command(
+        driver, "config timezone Europe/Berlin", user_id=acme.member, channel_id=acme.channel
+    )
+    assert "Only roadmap admins can" in refused.text and f"<@{acme.installer}>" in refused.text
+    done = run_command(
+        driver, "config timezone Europe/Berlin", user_id=acme.installer, channel_id=acme.channel
+    )
+    assert "Only roadmap admins" not in done.text
+
+    # Uninstalled, then installed again by the other member: the admins chosen stay.
+    oauth_app.uninstall(acme)
+    page, status = oauth_app.install(replace(acme, installer=acme.member))
+    assert status == 200 and "Thank you!" in page
+    assert _workspace(oauth_app, acme).admin_user_ids == [acme.installer]
