@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.count_goals import count_goal_text
 from bot.blocks.goals import person
 from bot.blocks.message import Message, context, section, simple
 from bot.blocks.text import escape_mrkdwn
@@ -57,10 +58,7 @@ def roster_message(view: RosterView) -> Message:
     head += f"{view.with_plan} with a growth plan)"
     blocks = [section(head + "\n" + "\n".join(lines))]
     for g in view.goals:
-        what = "joined this period" if g.kind == "joined" else "on the team"
-        blocks.append(
-            section(f"*{g.ref}* {escape_mrkdwn(g.title)}: {g.measured} of {g.target} {what}")
-        )
+        blocks.append(section(f"*{g.ref}* {escape_mrkdwn(g.title)}: {count_goal_text(g)}"))
     note = f"Follows <#{view.channel}> (refreshed daily)." if view.channel else ""
     blocks.append(
         context(
