@@ -9,6 +9,7 @@ import io
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.services.errors import InvalidInput
 from bot.services.roadmap_document import (
     ParsedCategory,
     ParsedGoal,
@@ -48,6 +49,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "note": ("note", "notes"),
     "at": ("at", "recorded at", "time"),
     "cycle": ("cycle",),
+    "partners": ("partners", "partner teams", "partner team", "with"),
 }
 _ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
 
@@ -148,6 +150,7 @@ def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
                         "value": float(value), "unit": row.get("unit"),
                         "comparator": ">=", "kind": "absolute",
                     } if value else None,
+                    "partners": _partners(row.get("partners")),
                 }
             )  # fmt: skip
         elif record == "metric":
@@ -177,6 +180,19 @@ def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
                 }
             )
     return data
+
+
+def _partners(cell: str | None) -> list[dict]:
+    """A partners cell (`<!subteam^S0PLAT|@platform-team>, Design`) as the JSON export's."""
+    from bot.services.partners import parse_partner_text, resolve
+
+    if not cell:
+        return []
+    try:
+        found = resolve(parse_partner_text(cell), None)
+    except InvalidInput as error:
+        raise RestoreError(str(error)) from None
+    return [{"name": p.name, "usergroup": p.usergroup_id} for p in found]
 
 
 def _spreadsheet(rows: list[tuple[int, dict[str, str]]]) -> ParsedRoadmap:
@@ -214,6 +230,8 @@ def _spreadsheet(rows: list[tuple[int, dict[str, str]]]) -> ParsedRoadmap:
             roadmap.skipped.append(ParseWarning(line, f"duplicate goal {title[:60]!r}; skipped"))
             continue
         progress = row.get("progress", "").rstrip("%").strip()
+        if row.get("partners"):  # read like a document's "(with @platform-team)"
+            title += f" (with {row['partners']})"
         goal = ParsedGoal(
             title,
             line,

@@ -529,7 +529,7 @@ def _store_partners(
 ) -> int:
     """Store the annotated partners; returns on how many goals. New goals were inserted in
     one batch, so their rows are found by number."""
-    from bot.services.partners import replace_partners, resolve
+    from bot.services.partners import replace_partners, resolve, with_known_groups
 
     stored = 0
     for doc_id, names in partners.items():
@@ -540,7 +540,9 @@ def _store_partners(
             goal = session.scalar(
                 select(Goal).where(Goal.workspace_id == workspace_id, Goal.number == goal.number)
             )
-        replace_partners(session, goal, resolve(names, None))
+        replace_partners(
+            session, goal, with_known_groups(session, workspace_id, resolve(names, None))
+        )
         stored += 1
     return stored
 

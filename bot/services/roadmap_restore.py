@@ -29,6 +29,7 @@ from models import (
     Checkin,
     Goal,
     GoalOwner,
+    GoalPartner,
     Metric,
     MetricReading,
     Period,
@@ -135,6 +136,9 @@ def _time(value: str | None) -> datetime:
         return datetime.now(UTC)
     moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+MAX_PARTNER_NAME = 255  # the column's size
 
 
 class _Restorer:
@@ -283,8 +287,28 @@ class _Restorer:
                 for index, owner in enumerate(dict.fromkeys(item.get("owners") or []))
             ]
             goals[ref.upper()] = goal
+        self.session.flush()
+        for item in data["goals"]:
+            self.partners(goals[str(item["ref"]).upper()], item.get("partners") or [])
         report.goals = len(goals)
         return goals
+
+    def partners(self, goal: Goal, partners: list[dict]) -> None:
+        """A goal's partner teams (issue 20): user groups with their ids, other teams by name."""
+        seen: set[str] = set()
+        for item in partners:
+            name = " ".join(str(item["name"]).split())[:MAX_PARTNER_NAME]
+            if not name or name.casefold() in seen:
+                continue
+            seen.add(name.casefold())
+            group = item.get("usergroup")
+            self.row(
+                GoalPartner,
+                goal_id=goal.id,
+                name=name,
+                usergroup_id=str(group)[:32] if group else None,
+                position=len(seen) - 1,
+            )
 
     def schedules(self, data: dict, report: RestoreReport) -> None:
         if "schedules" not in data:
