@@ -373,9 +373,10 @@ def test_metrics_show_sources_and_explain_automatic_ones(session_factory, world,
     ask(session_factory, world, TeamCommand("plan", (), plan=True), user=world.alice)
     listed = said(ask(session_factory, world, ListMetrics()))
     assert "from roster: 1 of 5 team members has a growth plan" in listed
-    assert "measured by the bot (pulse)" in listed
+    assert "measured by the pulse survey" in listed
     explained = said(ask(session_factory, world, ExplainMetric("satisfaction", "no value")))
-    assert "source *pulse*" in explained and "anonymously" in explained
+    assert "measured by the pulse survey, chosen from its name" in explained
+    assert "anonymously" in explained
     typed = said(ask(session_factory, world, ExplainMetric("uptime", "no value")))
     assert "typed by people" in typed
     unknown = ask(

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.services.errors import InvalidInput
+from bot.services.measured_by import guess
 from bot.services.roadmap_document import (
     ParsedCategory,
     ParsedGoal,
@@ -50,6 +51,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "at": ("at", "recorded at", "time"),
     "cycle": ("cycle",),
     "partners": ("partners", "partner teams", "partner team", "with"),
+    "source": ("source", "measured by"),
 }
 _ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
 
@@ -161,11 +163,19 @@ def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
                 "target": float(row["value"]) if row.get("value") else None,
                 "unit": row.get("unit"),
                 "readings": [],
+                "measured_by": row.get("source"),
+                # the CSV keeps no "chosen from its name" mark: the name's own choice reads so
+                "measured_by_guessed": row.get("source") == guess(name, metric_key(name)),
             }
             data["metrics"].append(metrics[name])
         elif record == "reading":
             metrics[row["title"]]["readings"].append(
-                {"value": row["value"], "at": row.get("at"), "user": row.get("user")}
+                {
+                    "value": row["value"],
+                    "at": row.get("at"),
+                    "user": row.get("user"),
+                    "source": row.get("source"),
+                }
             )
         elif record == "checkin":
             data["checkins"].append(

@@ -306,6 +306,8 @@ def to_json(snapshot: Snapshot) -> str:
                 "cadence": m.cadence,
                 "typed": m.typed,
                 "archived": m.archived,
+                "measured_by": m.measured_by,
+                "measured_by_guessed": m.measured_by_guessed,
                 "readings": [
                     {
                         "value": r.value,
@@ -387,6 +389,7 @@ CSV_COLUMNS = [
     "at",
     "cycle",
     "partners",
+    "source",
 ]
 
 
@@ -416,7 +419,13 @@ def to_csv(snapshot: Snapshot) -> str:
         )
     for m in snapshot.metrics:
         writer.writerow(
-            {"record": "metric", "title": m.name, "value": m.target or "", "unit": m.unit or ""}
+            {
+                "record": "metric",
+                "title": m.name,
+                "value": m.target or "",
+                "unit": m.unit or "",
+                "source": m.measured_by,
+            }
         )
         for r in snapshot.readings.get(m.id, []):
             writer.writerow(
@@ -427,6 +436,7 @@ def to_csv(snapshot: Snapshot) -> str:
                     "unit": m.unit or "",
                     "user": r.user_id or "",
                     "at": r.recorded_at.isoformat(),
+                    "source": r.source,
                 }
             )
     for c in snapshot.checkins:

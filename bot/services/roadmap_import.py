@@ -192,6 +192,8 @@ class _Importer:
                 continue
             if metric is None:
                 metric = Metric(workspace_id=self.workspace_id, roadmap_id=roadmap.id, **values)
+                # Its source is chosen from its name (models.MeasuredBy.from_name) now, once:
+                # a re-import leaves an existing metric's source alone.
                 self.session.add(metric)
                 existing[parsed.key] = metric
                 report.metrics_added.append(parsed.name)

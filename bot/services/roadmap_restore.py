@@ -30,6 +30,7 @@ from models import (
     Goal,
     GoalOwner,
     GoalPartner,
+    MeasuredBy,
     Metric,
     MetricReading,
     Period,
@@ -138,6 +139,7 @@ def _time(value: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+MEASURED_BY = frozenset(MeasuredBy)
 MAX_PARTNER_NAME = 255  # the column's size
 
 
@@ -233,6 +235,9 @@ class _Restorer:
                 archived=item.get("archived", False),
                 position=position,
             )
+            if item.get("measured_by") in MEASURED_BY:  # else chosen from its name
+                metric.measured_by = item["measured_by"]
+                metric.measured_by_guessed = bool(item.get("measured_by_guessed"))
             metrics[key] = metrics[item["name"]] = metric
             self.session.flush()
             for reading in item.get("readings") or []:
