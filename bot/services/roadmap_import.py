@@ -8,6 +8,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from bot.services import people
+from bot.services.measured_by import LABELS
 from bot.services.roadmap_document import (
     ParsedGoal,
     ParsedMetric,
@@ -24,6 +25,7 @@ from models import (
     Category,
     Goal,
     GoalOwner,
+    MeasuredBy,
     Metric,
     Period,
     Roadmap,
@@ -177,6 +179,7 @@ class _Importer:
                 select(Metric).where(Metric.workspace_id == self.workspace_id)
             )
         }
+        added: list[Metric] = []
         for position, parsed in enumerate(self.parsed.metrics):
             metric = existing.get(parsed.key)
             values = _metric_values(parsed, position)
@@ -197,11 +200,17 @@ class _Importer:
                 self.session.add(metric)
                 existing[parsed.key] = metric
                 report.metrics_added.append(parsed.name)
+                added.append(metric)
             elif any(getattr(metric, k) != v for k, v in values.items()):
                 for key, value in values.items():
                     setattr(metric, key, value)
                 report.metrics_updated.append(parsed.name)
         self.session.flush()
+        report.sources_chosen = [
+            f"{m.name}: {LABELS[MeasuredBy(m.measured_by)]}"
+            for m in added
+            if m.measured_by != MeasuredBy.MANUAL
+        ]
         return existing
 
     def _periods(self, roadmap: Roadmap, report: ImportReport) -> dict[str, Period]:
