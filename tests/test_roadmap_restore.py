@@ -246,8 +246,7 @@ def test_markdown_export_writes_partners_back_and_reimports_them_unchanged(
     exported = export_roadmap(session=session, workspace_id=workspace_id, fmt="md")
     assert (
         "- Complete API Gateway Redesign "
-        "(with @platform-team, Design (UX), \\<!subteam^S0NOHANDLE>)"
-        in exported
+        "(with @platform-team, Design (UX), \\<!subteam^S0NOHANDLE>)" in exported
     )
     report = _import(session, workspace_id, exported.encode())
     assert report.partners_named == 2

@@ -169,8 +169,7 @@ def parse_metrics(args: Args) -> ListMetrics:
         "/roadmap metric <name> <value>[unit]",
         "/roadmap metric <name>",
         "/roadmap metric add",
-        '/roadmap metric source <name> [prometheus "<PromQL>" | off]',
-        f"/roadmap metric source <name> {_SOURCE_CHOICES}",
+        f'/roadmap metric source <name> [{_SOURCE_CHOICES} | prometheus "<PromQL>" | off]',
         "/roadmap metric refresh <name>",
     ),
     examples=(
@@ -213,6 +212,11 @@ def parse_metric(
         )
     if len(tokens) == 1 and tokens[0].key in _ADD_WORDS:
         return AddMetric()
+    if len(tokens) == 1 and tokens[0].key in _SOURCE_WORDS:
+        raise CommandError(
+            f"Which metric? E.g. `/roadmap metric {tokens[0].key} uptime`.",
+            usage=f"/roadmap metric {tokens[0].key} <name>",
+        )
     if _is_subcommand(tokens):
         return _source(args)
     try:
