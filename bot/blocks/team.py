@@ -99,7 +99,8 @@ def plan_set(row: RosterRow, readings: list[AutoReading]) -> Message:
 def _reading_note(readings: list[AutoReading]) -> str:
     shown = [r for r in readings if r.value is not None]
     return "".join(
-        f" {escape_mrkdwn(r.metric)}: *{r.value:g}%* ({escape_mrkdwn(r.note)}, from {r.source})."
+        f" {escape_mrkdwn(r.metric)}: *{format_value(r.value, '%')}* ({escape_mrkdwn(r.note)}, "
+        f"from {r.source})."
         for r in shown
     )
 
@@ -287,7 +288,8 @@ def source_set(change: SourceChange, readings: list[AutoReading]) -> Message:
         )
     shown = [r for r in readings if r.value is not None]
     for r in shown:
-        text += f" Right now: *{format_value(r.value, None)}* ({escape_mrkdwn(r.note)})."
+        value = escape_mrkdwn(format_value(r.value, change.unit))
+        text += f" Right now: *{value}* ({escape_mrkdwn(r.note)})."
     for r in (r for r in readings if r.value is None):
         text += f" Nothing to record yet: {escape_mrkdwn(r.note)}."
     return simple(text)

@@ -70,6 +70,7 @@ class SourceChange:
     source: str
     before: str
     changed: bool
+    unit: str | None = None  # the metric's, for the reading recorded at once
 
 
 def set_measured_by(
@@ -113,4 +114,4 @@ def set_measured_by(
             )
         )
     session.flush()
-    return SourceChange(metric.name, source, before, before != source)
+    return SourceChange(metric.name, source, before, before != source, metric.unit)
