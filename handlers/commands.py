@@ -50,4 +50,5 @@ def roadmap_command(command: dict) -> Invocation | Outcome:
         trigger_id=command.get("trigger_id"),
         response_url=command.get("response_url"),
     )
-    return Invocation(spec.flow, call, command["user_id"], usage=spec.usage[0])
+    usage = g.usage_for(spec.usage, command.get("text") or "")
+    return Invocation(spec.flow, call, command["user_id"], usage=usage)

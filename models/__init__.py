@@ -4,7 +4,7 @@ from models import installation  # noqa: F401  (slack_sdk's OAuth tables)
 from models.base import Base, utcnow
 from models.checkin import Checkin, CheckinPrompt, CheckinRound, CheckinSource
 from models.events import ApiToken, AuditEntry, ProcessedEvent
-from models.metric import Metric, MetricReading
+from models.metric import MeasuredBy, Metric, MetricReading
 from models.roadmap import (
     GOAL_STATUSES,
     Category,
@@ -52,6 +52,7 @@ __all__ = [
     "Hook",
     "HookKind",
     "InnovationAnswer",
+    "MeasuredBy",
     "Member",
     "Metric",
     "MetricReading",

@@ -240,7 +240,7 @@ def test_a_bound_uptime_metric_reads_the_exporters_value_through_slack_and_the_c
         assert prometheus.errors_to_report(session, workspace, [again], utcnow()) == []
 
     assert "no longer read from Prometheus" in command("metric source uptime off")
-    assert "recorded by hand or through the API" in command("metric source uptime")
+    assert "is typed by people" in command("metric source uptime")
 
 
 def test_binding_rules(session_factory, prometheus_url):

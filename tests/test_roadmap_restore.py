@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from bot.cli import main
 from bot.db import create_db_engine, make_session_factory
+from bot.services.partners import Partner, partners_of, replace_partners
 from bot.services.roadmap_csv import import_csv
 from bot.services.roadmap_export import export_roadmap
 from bot.services.roadmap_import import import_roadmap
@@ -171,7 +172,21 @@ def _rich_workspace(session, workspace_id) -> None:
     )  # fmt: skip
     schedule = session.scalars(select(Schedule).order_by(Schedule.id)).first()
     schedule.options = {"lead_days": 2}
+    replace_partners(session, _goal(session, 1), PARTNERS)  # issue 20: partner teams
+    replace_partners(session, _goal(session, 4), PARTNERS[1:])
     session.commit()
+
+
+PARTNERS = [
+    Partner("@platform-team", "S0PLATFORM"),
+    Partner("Design (UX)"),
+    Partner("S0NOHANDLE", "S0NOHANDLE"),
+]
+
+
+def _partners(session) -> dict[int, list[Partner]]:
+    goals = {g.id: g.number for g in session.scalars(select(Goal))}
+    return {goals[k]: v for k, v in partners_of(session, list(goals)).items()}
 
 
 def _fresh_sqlite(tmp_path, sqlite_template, name: str):
@@ -197,9 +212,11 @@ def test_json_export_restores_into_an_empty_database_identically(
         assert [o.owner for o in goal.owners] == ["U0123ABCD"]
         with pytest.raises(RestoreError, match="already has 36 goals"):
             restore_json(session=target, workspace_id=restored.id, data=exported)
+        assert _partners(target) == {1: PARTNERS, 4: PARTNERS[1:]}
     engine.dispose()
     assert again == exported
     data = json.loads(exported)
+    assert data["goals"][0]["partners"][0] == {"name": "@platform-team", "usergroup": "S0PLATFORM"}
     assert data["workspace"]["timezone"] == "Europe/Berlin"
     assert data["schedules"][0]["options"] == {"lead_days": 2}
     assert any(g["archived"] for g in data["goals"])
@@ -216,8 +233,46 @@ def test_csv_export_restores_into_an_empty_database_identically(
         import_csv(session=target, workspace_id=restored.id, data=exported)
         target.commit()
         again = export_roadmap(session=target, workspace_id=restored.id, fmt="csv")
+        assert _partners(target) == {1: PARTNERS, 4: PARTNERS[1:]}
     engine.dispose()
     assert again == exported
+    assert "<!subteam^S0PLATFORM|@platform-team>, Design (UX), <!subteam^S0NOHANDLE>" in exported
+
+
+def test_markdown_export_writes_partners_back_and_reimports_them_unchanged(
+    session, workspace_id, tmp_path, sqlite_template
+):
+    _rich_workspace(session, workspace_id)
+    exported = export_roadmap(session=session, workspace_id=workspace_id, fmt="md")
+    assert (
+        "- Complete API Gateway Redesign "
+        "(with @platform-team, Design (UX), \\<!subteam^S0NOHANDLE>)" in exported
+    )
+    report = _import(session, workspace_id, exported.encode())
+    assert report.partners_named == 2
+    session.expire_all()
+    assert _partners(session) == {1: PARTNERS, 4: PARTNERS[1:]}  # the ids kept
+    assert _goal(session, 1).title == "Complete API Gateway Redesign"
+    assert export_roadmap(session=session, workspace_id=workspace_id, fmt="md") == exported
+    # Into another workspace the same teams come back; a handle's id is looked up again
+    # (`/roadmap edit G1 with @platform-team`), a group without a handle keeps its id.
+    engine, factory = _fresh_sqlite(tmp_path, sqlite_template, "restored.db")
+    with factory() as target:
+        restored = ensure_workspace(session=target, team_id="T0000000002")
+        _import(target, restored.id, exported.encode())
+        assert _partners(target)[1] == [Partner("@platform-team"), *PARTNERS[1:]]
+    engine.dispose()
+
+
+def test_a_spreadsheet_merge_reads_the_partners_column(session, workspace_id):
+    _import(session, workspace_id, SAMPLE)
+    sheet = (
+        "Goal,Quarter,Team,Partner teams\n"
+        'Complete API Gateway Redesign,Q1 2025,Technical Objectives,"@platform-team, Design"\n'
+    )
+    import_csv(session=session, workspace_id=workspace_id, data=sheet)
+    session.commit()
+    assert _partners(session) == {1: [Partner("@platform-team"), Partner("Design")]}
 
 
 def test_damaged_exports_change_nothing(session, workspace_id):

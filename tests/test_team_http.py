@@ -176,14 +176,23 @@ def test_team_metrics_end_to_end(frozen_time, roadmap, running_app, slack, cli_e
     metrics = command("metrics").text
     assert "from pulse: 4.0/5 from 4 of 5" in metrics and "from roster" in metrics
     explained = command("metric satisfaction").text
-    assert "source *pulse*" in explained and "4.0/5 from 4 of 5" in explained
+    assert "measured by the pulse survey, chosen from its name" in explained
+    assert "4.0/5 from 4 of 5" in explained
     capsys.readouterr()
     assert main(["digest", "weekly", "--preview", "--as-of", "2025-05-09T12:00:00+00:00"]) == 0
     weekly = capsys.readouterr().out
-    assert "from roster" in weekly and "from goals" in weekly and "from checkins" in weekly
     assert main(["digest", "quarterly", "--preview", "--period", "Q2 2025"]) == 0
     quarterly = capsys.readouterr().out
-    assert "from pulse: 4.0/5 from 4 of 5" in quarterly
+    for digest in (weekly, quarterly):  # every team metric, with its source and its count
+        assert "Employee satisfaction 4/5" in digest and "from pulse: 4.0/5 from 4 of 5" in digest
+        assert "Career development 60%" in digest
+        assert "from roster: 3 of 5 team members have a growth plan" in digest
+        assert "Cross-team collaboration 50%" in digest
+        assert "from goals: 2 of 4 goals in Q2 2025 have a partner team" in digest
+        assert "Innovation projects 20%" in digest
+        assert "from checkins: mean of 3 answers over 1 week in Q2 2025" in digest
+    assert [r.value for r in readings(factory, "roster")][-1] == 60
+    assert [r.value for r in readings(factory, "goals")][-1] == 50
 
     # Nobody's answer can be recovered: every export format, every reply, every log line.
     outputs = [metrics, explained, weekly, quarterly, command("team").text]
@@ -193,6 +202,9 @@ def test_team_metrics_end_to_end(frozen_time, roadmap, running_app, slack, cli_e
         outputs.append(command(f"export {fmt}").text)
     outputs += [record.getMessage() for record in caplog.records]
     outputs += [json.dumps(m) for m in slack.fake.messages(slack.channel)]
+    for person in people:  # the DMs: questions, thanks, reminders
+        dm = slack.fake.dm_channel(slack.team_id, slack.bot_user_id, person)
+        outputs += [json.dumps(m) for m in slack.fake.messages(dm)] if dm else []
     with factory() as session:
         from models import AuditEntry
 
@@ -200,6 +212,13 @@ def test_team_metrics_end_to_end(frozen_time, roadmap, running_app, slack, cli_e
             json.dumps([a.actor, a.action, a.target, a.details])
             for a in session.scalars(select(AuditEntry))
         ]
+    # What measures a metric is stored on it and changed by an admin, over HTTP too.
+    refused = command("metric source employee satisfaction roster").text
+    assert "Career development is already measured by the team roster" in refused
+    before = len(readings(factory, "checkins"))
+    assert "now typed by people" in command("metric source innovation projects manual").text
+    assert main(["tick", "--now", "2025-05-10T06:00:30+00:00"]) == 0
+    assert len(readings(factory, "checkins")) == before  # no longer recomputed
     for person, score in scores.items():
         for text in outputs:
             for line in text.splitlines():

@@ -24,7 +24,15 @@ from bot.flows.commands import (
 from bot.flows.metrics import list_metrics, metric
 from bot.flows.outcome import Post
 from bot.services import pulse, team_metrics
-from bot.services.partners import parse_partner_text, split_annotation
+from bot.services.partners import (
+    Partner,
+    annotation,
+    as_text,
+    fill_known,
+    parse_partner_text,
+    resolve,
+    split_annotation,
+)
 from bot.slack_reads import SlackReads
 from models import (
     Goal,
@@ -131,7 +139,8 @@ def test_roster_add_show_role_remove(session_factory, world, db):
     shown = said(ask(session_factory, world, TeamCommand()))
     assert "5 people" in shown and "joined 5 March 2025" in shown
     # "Onboard 2 new senior engineers" (Q1) is measured from joining dates.
-    assert "Onboard 2 new senior engineers: 5 of 2 joined this period" in shown
+    # The people on a new roster were on the team already: not new joiners.
+    assert "Onboard 2 new senior engineers: 0 of 2 joined in Q1 2025 so far" in shown
     assert "lead" in said(
         ask(session_factory, world, TeamCommand("role", (world.alice,), role="lead"))
     )
@@ -364,9 +373,10 @@ def test_metrics_show_sources_and_explain_automatic_ones(session_factory, world,
     ask(session_factory, world, TeamCommand("plan", (), plan=True), user=world.alice)
     listed = said(ask(session_factory, world, ListMetrics()))
     assert "from roster: 1 of 5 team members has a growth plan" in listed
-    assert "measured by the bot (pulse)" in listed
+    assert "measured by the pulse survey" in listed
     explained = said(ask(session_factory, world, ExplainMetric("satisfaction", "no value")))
-    assert "source *pulse*" in explained and "anonymously" in explained
+    assert "measured by the pulse survey, chosen from its name" in explained
+    assert "anonymously" in explained
     typed = said(ask(session_factory, world, ExplainMetric("uptime", "no value")))
     assert "typed by people" in typed
     unknown = ask(
@@ -455,3 +465,44 @@ def test_the_edit_modal_shows_and_saves_partner_teams(session_factory, world, db
     submit("@platform-team, Design")
     names = db.scalars(select(GoalPartner.name).order_by(GoalPartner.position)).all()
     assert names == ["@platform-team", "Design"]
+
+
+_WORD = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_'",
+    min_size=1,
+    max_size=8,
+)
+_FREE = st.builds(
+    lambda words, bracket: " ".join(words) + (f" ({bracket})" if bracket else ""),
+    st.lists(_WORD.filter(lambda w: w.casefold() != "and"), min_size=1, max_size=3),
+    st.one_of(st.none(), _WORD),
+)
+_GROUP = st.one_of(
+    st.builds(
+        lambda handle, gid: Partner("@" + handle, "S" + gid),
+        st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True),
+        st.from_regex(r"[A-Z0-9]{4,8}", fullmatch=True),
+    ),
+    st.builds(
+        lambda gid: Partner("S" + gid, "S" + gid), st.from_regex(r"[A-Z0-9]{4,8}", fullmatch=True)
+    ),
+)
+
+
+@settings(max_examples=80, derandomize=True, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.builds(Partner, _FREE), _GROUP),
+        max_size=6,
+        unique_by=lambda p: p.name.casefold(),
+    )
+)
+def test_exported_partners_read_back_unchanged(partners):
+    """What the exports write (a document's annotation, a spreadsheet's cell) reads back as
+    the same partners: exactly from the cell, and from the annotation with the ids the
+    workspace knows for its user groups' handles."""
+    assert resolve(parse_partner_text(as_text(partners)), None) == partners
+    title, names = split_annotation("Ship the API" + annotation(partners))
+    assert title == "Ship the API"
+    known = {p.name.casefold(): p.usergroup_id for p in partners if p.usergroup_id}
+    assert fill_known(resolve(names, None), known) == partners

@@ -13,10 +13,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.count_goals import count_goal_text
 from bot.blocks.message import Message, context, section
 from bot.blocks.text import escape_mrkdwn, plural, truncate
 from bot.ids import Action
 from bot.services.goals import GoalChoices, GoalPage, GoalView
+from bot.services.team_goals import CountGoalMeasure
 
 STATUS_EMOJI = {
     "not-started": ":white_circle:",
@@ -93,7 +95,9 @@ def _page_button(label: str, page: GoalPage, number: int) -> ButtonElement:
     return ButtonElement(text=label, action_id=f"{Action.GOALS_PAGE}:{number}", value=value)
 
 
-def goal_card(goal: GoalView, *, can_change: bool = True) -> Message:
+def goal_card(
+    goal: GoalView, *, can_change: bool = True, roster: CountGoalMeasure | None = None
+) -> Message:
     fields = [
         MarkdownTextObject(text=f"*Status*\n{STATUS_EMOJI.get(goal.status, '')} {goal.status}"),
         MarkdownTextObject(text=f"*Progress*\n{progress_bar(goal.progress)} {goal.progress}%"),
@@ -110,6 +114,8 @@ def goal_card(goal: GoalView, *, can_change: bool = True) -> Message:
         HeaderBlock(text=truncate(f"{goal.ref} {goal.title}", 150)),
         SectionBlock(fields=fields),
     ]
+    if roster is not None:
+        blocks.append(context(f"From the team roster: {count_goal_text(roster)}."))
     if goal.status_note:
         blocks.append(context(f"Note: {escape_mrkdwn(goal.status_note)}"))
     if goal.archived:

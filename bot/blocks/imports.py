@@ -10,6 +10,11 @@ from bot.blocks.text import escape_mrkdwn
 from bot.ids import Action
 from bot.services.roadmap_import import ImportReport
 
+SOURCES_CHOSEN = (
+    "Measured by the bot, chosen from the metrics' names "
+    "(change with /roadmap metric source <name> …)"
+)
+
 # What the dry run of a shared file may show, leaving room for its buttons.
 MAX_REPORT_BLOCKS = 45
 
@@ -27,6 +32,7 @@ def report_message(report: ImportReport) -> Message:
             ("Kept from earlier periods", [c.describe() for c in report.kept]),
             ("Archived", [c.describe() for c in report.archived]),
             ("Schedules proposed", report.schedules_proposed),
+            (SOURCES_CHOSEN, report.sources_chosen),
             ("Skipped", [str(w) for w in report.skipped]),
             ("Warnings", [str(w) for w in report.warnings]),
         ],

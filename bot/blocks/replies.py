@@ -11,8 +11,10 @@ from slack_sdk.models.blocks import HeaderBlock, MarkdownTextObject, SectionBloc
 from bot.blocks.goals import person
 from bot.blocks.message import Message, context, section, simple
 from bot.blocks.text import escape_mrkdwn, truncate
+from bot.services.measured_by import LABELS
 from bot.services.metrics import MetricView, ReadingResult, format_value, plural
 from bot.services.settings import ConfigView
+from models import MeasuredBy
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ def source_note(metric: MetricView) -> str:
         note = f": {escape_mrkdwn(metric.note)}" if metric.note else ""
         return f" · _from {escape_mrkdwn(metric.source)}{note}_"
     if metric.measured_by and metric.latest is None:
-        return f" · _measured by the bot ({metric.measured_by})_"
+        return f" · _measured by {LABELS[MeasuredBy(metric.measured_by)]}_"
     return ""
 
 

@@ -16,16 +16,20 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.count_goals import count_goal_text
 from bot.blocks.goals import person
 from bot.blocks.message import Message, context, section, simple
 from bot.blocks.text import escape_mrkdwn
 from bot.ids import Action, Callback, Field
+from bot.services.measured_by import LABELS, SETTABLE, SourceChange
+from bot.services.metric_explain import Explanation
 from bot.services.metrics import format_value
 from bot.services.partners import Partner
 from bot.services.pulse import PulseResult
 from bot.services.team import RosterChange, RosterRow, RosterView
-from bot.services.team_metrics import AutoReading, Explanation
+from bot.services.team_metrics import AutoReading
 from bot.wording import plural
+from models import MeasuredBy
 
 INNOVATION_CHOICES = (0, 10, 20, 30, 50)
 PULSE_LABELS = {1: "1 😞", 2: "2", 3: "3", 4: "4", 5: "5 😄"}
@@ -57,10 +61,7 @@ def roster_message(view: RosterView) -> Message:
     head += f"{view.with_plan} with a growth plan)"
     blocks = [section(head + "\n" + "\n".join(lines))]
     for g in view.goals:
-        what = "joined this period" if g.kind == "joined" else "on the team"
-        blocks.append(
-            section(f"*{g.ref}* {escape_mrkdwn(g.title)}: {g.measured} of {g.target} {what}")
-        )
+        blocks.append(section(f"*{g.ref}* {escape_mrkdwn(g.title)}: {count_goal_text(g)}"))
     note = f"Follows <#{view.channel}> (refreshed daily)." if view.channel else ""
     blocks.append(
         context(
@@ -98,7 +99,8 @@ def plan_set(row: RosterRow, readings: list[AutoReading]) -> Message:
 def _reading_note(readings: list[AutoReading]) -> str:
     shown = [r for r in readings if r.value is not None]
     return "".join(
-        f" {escape_mrkdwn(r.metric)}: *{r.value:g}%* ({escape_mrkdwn(r.note)}, from {r.source})."
+        f" {escape_mrkdwn(r.metric)}: *{format_value(r.value, '%')}* ({escape_mrkdwn(r.note)}, "
+        f"from {r.source})."
         for r in shown
     )
 
@@ -228,9 +230,33 @@ def innovation_recorded(percent: int, cycle: str) -> Message:
 # --- where a number comes from ----------------------------------------------------------------
 
 
+def _choices(but: str | None = None) -> str:
+    return "|".join(s for s in SETTABLE if s != but)
+
+
+def _measured(measured_by: str) -> str:
+    if measured_by == MeasuredBy.MANUAL:
+        return "typed by people"
+    return f"measured by {LABELS[MeasuredBy(measured_by)]}"
+
+
 def explanation(e: Explanation) -> Message:
-    kind = f"measured by the bot (source *{e.source}*)" if e.source else "typed by people"
-    lines = [f"*{escape_mrkdwn(e.name)}* is {kind}.", f"It comes from {e.how}"]
+    name = escape_mrkdwn(e.name)
+    change = f"`/roadmap metric source {name} {_choices()}`"
+    head = f"*{name}* is {_measured(e.measured_by)}"
+    if e.guessed and e.measured_by != MeasuredBy.MANUAL:
+        head += f", chosen from its name. Change it with {change}."
+    elif e.measured_by == MeasuredBy.PROMETHEUS:
+        head += f" (`/roadmap metric source {name}` shows the query, `… off` stops it)."
+    elif e.measured_by == MeasuredBy.MANUAL:
+        head += (
+            f". The bot can measure it instead: `/roadmap metric source {name} "
+            f"{_choices(but=MeasuredBy.MANUAL)}`, or read it from Prometheus with "
+            f'`/roadmap metric source {name} prometheus "&lt;PromQL&gt;"`.'
+        )
+    else:
+        head += f" (set by an admin; change it with {change})."
+    lines = [head, f"It comes from {e.how}"]
     if e.latest is not None:
         latest = format_value(e.latest, e.unit)
         note = f" ({escape_mrkdwn(e.latest_note)})" if e.latest_note else ""
@@ -246,3 +272,24 @@ def explanation(e: Explanation) -> Message:
             "for the same day stands."
         )
     return Message(text=f"Where {e.name} comes from", blocks=[section("\n".join(lines))])
+
+
+def source_set(change: SourceChange, readings: list[AutoReading]) -> Message:
+    name = escape_mrkdwn(change.metric)
+    if not change.changed:
+        text = f"*{name}* stays {_measured(change.source)}; it no longer reads as a guess."
+    else:
+        text = f"*{name}* is now {_measured(change.source)} (it was {_measured(change.before)})."
+    if change.source == MeasuredBy.MANUAL:
+        text += " Its readings stay; record one with `/roadmap metric " + name + " &lt;value&gt;`."
+    elif change.source == MeasuredBy.TOOLS:
+        text += (
+            " Connect a tool with `/roadmap config hook github create` (or gitlab, alertmanager)."
+        )
+    shown = [r for r in readings if r.value is not None]
+    for r in shown:
+        value = escape_mrkdwn(format_value(r.value, change.unit))
+        text += f" Right now: *{value}* ({escape_mrkdwn(r.note)})."
+    for r in (r for r in readings if r.value is None):
+        text += f" Nothing to record yet: {escape_mrkdwn(r.note)}."
+    return simple(text)

@@ -152,6 +152,12 @@ def format_report(report: ImportReport) -> str:
         lines.append("Metrics updated: " + ", ".join(report.metrics_updated))
     if report.schedules_proposed:
         lines.append("Schedules proposed: " + "; ".join(report.schedules_proposed))
+    if report.sources_chosen:
+        lines.append(
+            "Measured by the bot, chosen from the metrics' names (change with "
+            "`/roadmap metric source <name> …`):"
+        )
+        lines += [f"  {line}" for line in report.sources_chosen]
     if report.skipped:
         lines.append("Skipped:")
         lines += [f"  {w}" for w in report.skipped]

@@ -122,11 +122,14 @@ class AddMetric:
 
 @dataclass(frozen=True)
 class MetricSourceCommand:
-    """Show where a metric's readings come from; bind it to a PromQL query; or (off) unbind."""
+    """Show where a metric's readings come from; bind it to a PromQL query; say what measures
+    it (`measured_by`: pulse, roster, checkins, goals, rituals, tools); or (off) make it typed
+    by people again (unbinding its query)."""
 
     name: str
     query: str | None = None
     off: bool = False
+    measured_by: str | None = None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from bot.flows.goal_forms import due_warning, goal_form_effect
 from bot.flows.home import homes_after_change
 from bot.flows.outcome import Outcome
 from bot.flows.people import owner_id, owner_ids
-from bot.services import goals, people
+from bot.services import goals, people, team_goals
 from bot.services.actors import can_change_goal
 from bot.services.goals import GoalChoices, GoalView
 
@@ -70,7 +70,11 @@ def show_goal(call: CommandCall[ShowGoal], ctx: FlowContext) -> Outcome:
     if isinstance(found, GoalChoices):
         return Outcome(reply=goal_choices(found), share=call.share)
     goal = goals.get_goal(ctx.session, ctx.workspace.id, found.ref)
-    card = goal_card(found, can_change=can_change_goal(ctx.workspace, ctx.actor, goal))
+    card = goal_card(
+        found,
+        can_change=can_change_goal(ctx.workspace, ctx.actor, goal),
+        roster=team_goals.goal_measure(ctx.session, ctx.workspace, goal, ctx.now),
+    )
     return Outcome(reply=card, share=call.share)
 
 

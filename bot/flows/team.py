@@ -14,8 +14,8 @@ from bot.flows.commands import CommandCall, ExplainMetric, SetPartners, TeamComm
 from bot.flows.context import FlowContext
 from bot.flows.outcome import OpenView, Outcome, Post, Update
 from bot.flows.people import owner_ids
+from bot.services import metric_explain, pulse, team, team_metrics
 from bot.services import partners as partner_service
-from bot.services import pulse, team, team_metrics
 from bot.services.actors import require_admin
 from bot.services.channels import resolve_channel
 from bot.services.errors import InvalidInput, NotFound
@@ -143,7 +143,7 @@ def explain_metric(call: CommandCall[ExplainMetric], ctx: FlowContext) -> Outcom
         if cmd.error:  # "uptime high": the complaint about the value says more
             raise InvalidInput(cmd.error) from None
         raise
-    explained = team_metrics.explain(ctx.session, ctx.workspace, metric, ctx.now)
+    explained = metric_explain.explain(ctx.session, ctx.workspace, metric, ctx.now)
     return Outcome(reply=blocks.explanation(explained), share=call.share)
 
 

@@ -6,14 +6,16 @@ Replies that show a secret are always private, whatever `share` says.
 
 from __future__ import annotations
 
+from bot.blocks import team as team_blocks
 from bot.blocks import tool_metrics as blocks
 from bot.blocks.message import Message
 from bot.flows.commands import CommandCall, MetricSourceCommand, RefreshMetric
 from bot.flows.context import FlowContext
 from bot.flows.outcome import Outcome
-from bot.services import hooks, prometheus
+from bot.services import hooks, measured_by, metric_explain, prometheus, team_metrics
 from bot.services.actors import require_admin
 from bot.services.errors import InvalidInput
+from models import MeasuredBy
 
 HOOK_USAGE = (
     "/roadmap config hook github|gitlab|alertmanager create [environment | label=value…] "
@@ -62,15 +64,36 @@ def prometheus_reply(ctx: FlowContext, values: tuple[str, ...]) -> Message:
 
 def metric_source(call: CommandCall[MetricSourceCommand], ctx: FlowContext) -> Outcome:
     cmd = call.command
-    if cmd.off:
-        view = prometheus.unbind(ctx.session, ctx.workspace, ctx.actor, cmd.name)
-        return Outcome(reply=blocks.binding_removed(view))
+    if cmd.off or cmd.measured_by is not None:
+        return _measured_by(cmd, ctx)
     server, _token = prometheus.server_view(ctx.workspace)
     if cmd.query is not None:
         view = prometheus.bind(ctx.session, ctx.workspace, ctx.actor, cmd.name, cmd.query, ctx.now)
         return Outcome(reply=blocks.binding(view.metric_name, view, server))
     metric, view = prometheus.get_binding(ctx.session, ctx.workspace, cmd.name)
+    if view is None:  # where its number comes from, and how to change that
+        explained = metric_explain.explain(ctx.session, ctx.workspace, metric, ctx.now)
+        return Outcome(reply=team_blocks.explanation(explained), share=call.share)
     return Outcome(reply=blocks.binding(metric.name, view, server), share=call.share)
+
+
+def _measured_by(cmd: MetricSourceCommand, ctx: FlowContext) -> Outcome:
+    """`metric source <name> pulse|…|tools`, or `off`/`manual`: typed by people again (a
+    Prometheus query is unbound, its readings stay)."""
+    s, ws = ctx.session, ctx.workspace
+    if cmd.off:
+        _metric, view = prometheus.get_binding(s, ws, cmd.name)
+        if view is not None:
+            return Outcome(
+                reply=blocks.binding_removed(prometheus.unbind(s, ws, ctx.actor, cmd.name))
+            )
+    source = cmd.measured_by or MeasuredBy.MANUAL
+    change = measured_by.set_measured_by(s, ws, ctx.actor, cmd.name, source)
+    readings = []
+    if source in team_metrics.AUTOMATIC_SOURCES:
+        team_metrics.ensure_team_schedules(session=s, workspace=ws, now=ctx.now)
+        readings = team_metrics.refresh(s, ws, ctx.now, sources=(source,))
+    return Outcome(reply=team_blocks.source_set(change, readings))
 
 
 def refresh_metric(call: CommandCall[RefreshMetric], ctx: FlowContext) -> Outcome:

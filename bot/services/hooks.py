@@ -143,8 +143,9 @@ def create_hook(
             else "deployment-frequency metric (a name with “deploy” in it)"
         )
         raise InvalidInput(
-            f"The roadmap has no {wanted} for {TOOL_NAMES[kind]} to feed; add one with "
-            "`/roadmap metric add` first."
+            f"The roadmap has no {wanted} measured by your tools for {TOOL_NAMES[kind]} to "
+            "feed; add one with `/roadmap metric add` first (or give an existing one "
+            "`/roadmap metric source <name> tools`)."
         )
     secret = random.token_urlsafe(32)
     sealed = secrets.seal(secret)  # refuses clearly when no key is configured

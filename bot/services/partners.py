@@ -17,8 +17,9 @@ MAX_PARTNERS = 10
 MAX_NAME = 80
 _SUBTEAM = re.compile(r"<!subteam\^(?P<id>S[A-Z0-9]+)(?:\|(?P<label>[^<>]*))?>")
 _SPLIT = re.compile(r"\s*(?:,|;|\band\b|&)\s*", re.IGNORECASE)
-# A document annotation at the end of a goal's title: "Ship the API (with @platform-team)".
-_ANNOTATION = re.compile(r"\s*\(\s*with\s+(?P<who>[^()]+?)\s*\)\s*$", re.IGNORECASE)
+# A document annotation at the end of a goal's title: "Ship the API (with @platform-team)"; a
+# name may hold one pair of brackets ("Design (UX)").
+_ANNOTATION = re.compile(r"\s*\(\s*with\s+(?P<who>(?:[^()]|\([^()]*\))+?)\s*\)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,59 @@ def parse_partner_text(text: str) -> list[str]:
             if part:
                 found.append(part)
     return list(dict.fromkeys(found))
+
+
+def annotation(partners: list[Partner]) -> str:
+    """What a document says after a goal's title, " (with @platform-team, Design)", which
+    the importer reads back (a user group by its `@handle`; one without a handle by its id)."""
+    if not partners:
+        return ""
+    names = [
+        p.name
+        if p.usergroup_id is None or p.name.startswith("@")
+        else f"<!subteam^{p.usergroup_id}>"
+        for p in partners
+    ]
+    return f" (with {', '.join(names)})"
+
+
+def as_text(partners: list[Partner]) -> str:
+    """Partners exactly, as a spreadsheet cell: user groups as Slack writes them
+    (`<!subteam^S0PLAT|@platform-team>`, so the id survives), other teams by name."""
+    return ", ".join(_exact(p) for p in partners)
+
+
+def _exact(p: Partner) -> str:
+    if p.usergroup_id is None:
+        return p.name
+    label = f"|{p.name}" if p.name.startswith("@") else ""
+    return f"<!subteam^{p.usergroup_id}{label}>"
+
+
+def with_known_groups(
+    session: Session, workspace_id: int, partners: list[Partner]
+) -> list[Partner]:
+    """An `@handle` read from a document gets the user group id the workspace already knows
+    for it (from another goal's partners), so re-importing an export changes nothing."""
+    known = {
+        name.casefold(): group
+        for name, group in session.execute(
+            select(GoalPartner.name, GoalPartner.usergroup_id).where(
+                GoalPartner.workspace_id == workspace_id, GoalPartner.usergroup_id.is_not(None)
+            )
+        )
+    }
+    return fill_known(partners, known)
+
+
+def fill_known(partners: list[Partner], known: dict[str, str]) -> list[Partner]:
+    """`@handle` partners without an id get the one `known` maps their name (casefolded) to."""
+    return [
+        Partner(p.name, known.get(p.name.casefold()))
+        if p.usergroup_id is None and p.name.startswith("@")
+        else p
+        for p in partners
+    ]
 
 
 def resolve(names: list[str], usergroups: list[dict] | None) -> list[Partner]:

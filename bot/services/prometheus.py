@@ -23,7 +23,15 @@ from bot.services import metrics, secrets
 from bot.services.actors import Actor, require_admin
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.periods import workspace_today
-from models import AuditEntry, Metric, MetricSource, Schedule, ScheduleKind, Workspace
+from models import (
+    AuditEntry,
+    MeasuredBy,
+    Metric,
+    MetricSource,
+    Schedule,
+    ScheduleKind,
+    Workspace,
+)
 
 SOURCE = "prometheus"
 DAILY_RULE = "every day 06:00"
@@ -278,6 +286,7 @@ def bind(
             details={"prometheus": query},
         )
     )
+    metric.measured_by, metric.measured_by_guessed = MeasuredBy.PROMETHEUS, False
     _ensure_schedule(session, workspace, now)
     session.flush()
     return _view(metric, source)
@@ -291,6 +300,7 @@ def unbind(session: Session, workspace: Workspace, actor: Actor, name: str) -> B
         raise NotFound(f"{metric.name} is not read from Prometheus.")
     view = _view(metric, source)
     session.delete(source)
+    metric.measured_by, metric.measured_by_guessed = MeasuredBy.MANUAL, False
     session.add(
         AuditEntry(
             workspace_id=workspace.id,

@@ -9,6 +9,8 @@ import io
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.services.errors import InvalidInput
+from bot.services.measured_by import guess
 from bot.services.roadmap_document import (
     ParsedCategory,
     ParsedGoal,
@@ -48,6 +50,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "note": ("note", "notes"),
     "at": ("at", "recorded at", "time"),
     "cycle": ("cycle",),
+    "partners": ("partners", "partner teams", "partner team", "with"),
+    "source": ("source", "measured by"),
 }
 _ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
 
@@ -148,6 +152,7 @@ def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
                         "value": float(value), "unit": row.get("unit"),
                         "comparator": ">=", "kind": "absolute",
                     } if value else None,
+                    "partners": _partners(row.get("partners")),
                 }
             )  # fmt: skip
         elif record == "metric":
@@ -158,11 +163,19 @@ def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
                 "target": float(row["value"]) if row.get("value") else None,
                 "unit": row.get("unit"),
                 "readings": [],
+                "measured_by": row.get("source"),
+                # the CSV keeps no "chosen from its name" mark: the name's own choice reads so
+                "measured_by_guessed": row.get("source") == guess(name, metric_key(name)),
             }
             data["metrics"].append(metrics[name])
         elif record == "reading":
             metrics[row["title"]]["readings"].append(
-                {"value": row["value"], "at": row.get("at"), "user": row.get("user")}
+                {
+                    "value": row["value"],
+                    "at": row.get("at"),
+                    "user": row.get("user"),
+                    "source": row.get("source"),
+                }
             )
         elif record == "checkin":
             data["checkins"].append(
@@ -177,6 +190,19 @@ def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
                 }
             )
     return data
+
+
+def _partners(cell: str | None) -> list[dict]:
+    """A partners cell (`<!subteam^S0PLAT|@platform-team>, Design`) as the JSON export's."""
+    from bot.services.partners import parse_partner_text, resolve
+
+    if not cell:
+        return []
+    try:
+        found = resolve(parse_partner_text(cell), None)
+    except InvalidInput as error:
+        raise RestoreError(str(error)) from None
+    return [{"name": p.name, "usergroup": p.usergroup_id} for p in found]
 
 
 def _spreadsheet(rows: list[tuple[int, dict[str, str]]]) -> ParsedRoadmap:
@@ -214,6 +240,8 @@ def _spreadsheet(rows: list[tuple[int, dict[str, str]]]) -> ParsedRoadmap:
             roadmap.skipped.append(ParseWarning(line, f"duplicate goal {title[:60]!r}; skipped"))
             continue
         progress = row.get("progress", "").rstrip("%").strip()
+        if row.get("partners"):  # read like a document's "(with @platform-team)"
+            title += f" (with {row['partners']})"
         goal = ParsedGoal(
             title,
             line,

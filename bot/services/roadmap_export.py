@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.services import people
 from bot.services.errors import ServiceError
+from bot.services.partners import Partner, annotation, as_text, partners_of
 from bot.services.roadmap_document import (
     GoalTarget,
     ParsedCategory,
@@ -58,6 +59,7 @@ class Snapshot:
     checkins: list[Checkin]
     workspace: Workspace | None = None
     handles: dict[str, str] = field(default_factory=dict)  # owner id → "@handle"
+    partners: dict[int, list[Partner]] = field(default_factory=dict)  # goal id → partner teams
 
     def owner_text(self, owner: str) -> str:
         """An owner as a document names them: `@handle`, so it re-imports to the same person
@@ -122,6 +124,7 @@ def load_snapshot(*, session: Session, workspace_id: int, include_archived: bool
         checkins,
         workspace=workspace,
         handles=handles,
+        partners=partners_of(session, [g.id for g in goals]),
     )
 
 
@@ -193,7 +196,7 @@ def _goal_document(goal: Goal, metric_keys: dict[int, str], snapshot: Snapshot) 
             metric=metric_keys.get(goal.metric_id) if goal.metric_id else None,
         )
     return ParsedGoal(
-        title=goal.title,
+        title=goal.title + annotation(snapshot.partners.get(goal.id, [])),
         line=0,
         owners=[snapshot.owner_text(o.owner) for o in goal.owners],
         status=None if goal.status == "not-started" else goal.status,
@@ -281,6 +284,10 @@ def to_json(snapshot: Snapshot) -> str:
                 "archived": g.archived,
                 "created_by": g.created_by,
                 "target": _target_json(g, metric_keys),
+                "partners": [
+                    {"name": p.name, "usergroup": p.usergroup_id}
+                    for p in snapshot.partners.get(g.id, [])
+                ],
             }
             for g in snapshot.goals
         ],
@@ -299,6 +306,8 @@ def to_json(snapshot: Snapshot) -> str:
                 "cadence": m.cadence,
                 "typed": m.typed,
                 "archived": m.archived,
+                "measured_by": m.measured_by,
+                "measured_by_guessed": m.measured_by_guessed,
                 "readings": [
                     {
                         "value": r.value,
@@ -379,6 +388,8 @@ CSV_COLUMNS = [
     "note",
     "at",
     "cycle",
+    "partners",
+    "source",
 ]
 
 
@@ -403,11 +414,18 @@ def to_csv(snapshot: Snapshot) -> str:
                 "due": g.due_date.isoformat() if g.due_date else "",
                 "value": g.target_value if g.target_value is not None else "",
                 "unit": g.target_unit or "",
+                "partners": as_text(snapshot.partners.get(g.id, [])),
             }
         )
     for m in snapshot.metrics:
         writer.writerow(
-            {"record": "metric", "title": m.name, "value": m.target or "", "unit": m.unit or ""}
+            {
+                "record": "metric",
+                "title": m.name,
+                "value": m.target or "",
+                "unit": m.unit or "",
+                "source": m.measured_by,
+            }
         )
         for r in snapshot.readings.get(m.id, []):
             writer.writerow(
@@ -418,6 +436,7 @@ def to_csv(snapshot: Snapshot) -> str:
                     "unit": m.unit or "",
                     "user": r.user_id or "",
                     "at": r.recorded_at.isoformat(),
+                    "source": r.source,
                 }
             )
     for c in snapshot.checkins:

@@ -8,6 +8,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from bot.services import people
+from bot.services.measured_by import LABELS
 from bot.services.roadmap_document import (
     ParsedGoal,
     ParsedMetric,
@@ -24,6 +25,7 @@ from models import (
     Category,
     Goal,
     GoalOwner,
+    MeasuredBy,
     Metric,
     Period,
     Roadmap,
@@ -177,6 +179,7 @@ class _Importer:
                 select(Metric).where(Metric.workspace_id == self.workspace_id)
             )
         }
+        added: list[Metric] = []
         for position, parsed in enumerate(self.parsed.metrics):
             metric = existing.get(parsed.key)
             values = _metric_values(parsed, position)
@@ -192,14 +195,22 @@ class _Importer:
                 continue
             if metric is None:
                 metric = Metric(workspace_id=self.workspace_id, roadmap_id=roadmap.id, **values)
+                # Its source is chosen from its name (models.MeasuredBy.from_name) now, once:
+                # a re-import leaves an existing metric's source alone.
                 self.session.add(metric)
                 existing[parsed.key] = metric
                 report.metrics_added.append(parsed.name)
+                added.append(metric)
             elif any(getattr(metric, k) != v for k, v in values.items()):
                 for key, value in values.items():
                     setattr(metric, key, value)
                 report.metrics_updated.append(parsed.name)
         self.session.flush()
+        report.sources_chosen = [
+            f"{m.name}: {LABELS[MeasuredBy(m.measured_by)]}"
+            for m in added
+            if m.measured_by != MeasuredBy.MANUAL
+        ]
         return existing
 
     def _periods(self, roadmap: Roadmap, report: ImportReport) -> dict[str, Period]:
@@ -529,7 +540,7 @@ def _store_partners(
 ) -> int:
     """Store the annotated partners; returns on how many goals. New goals were inserted in
     one batch, so their rows are found by number."""
-    from bot.services.partners import replace_partners, resolve
+    from bot.services.partners import replace_partners, resolve, with_known_groups
 
     stored = 0
     for doc_id, names in partners.items():
@@ -540,7 +551,9 @@ def _store_partners(
             goal = session.scalar(
                 select(Goal).where(Goal.workspace_id == workspace_id, Goal.number == goal.number)
             )
-        replace_partners(session, goal, resolve(names, None))
+        replace_partners(
+            session, goal, with_known_groups(session, workspace_id, resolve(names, None))
+        )
         stored += 1
     return stored
 

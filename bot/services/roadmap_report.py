@@ -38,6 +38,9 @@ class ImportReport:
     archived: list[GoalChange] = field(default_factory=list)
     metrics_added: list[str] = field(default_factory=list)
     metrics_updated: list[str] = field(default_factory=list)
+    # New metrics the bot measures, their source chosen from the name: "Employee
+    # satisfaction: the pulse survey" (bot.services.measured_by).
+    sources_chosen: list[str] = field(default_factory=list)
     periods: list[str] = field(default_factory=list)
     schedules_proposed: list[str] = field(default_factory=list)
     warnings: list[ParseWarning] = field(default_factory=list)

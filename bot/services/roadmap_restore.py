@@ -29,6 +29,8 @@ from models import (
     Checkin,
     Goal,
     GoalOwner,
+    GoalPartner,
+    MeasuredBy,
     Metric,
     MetricReading,
     Period,
@@ -137,6 +139,10 @@ def _time(value: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+MEASURED_BY = frozenset(MeasuredBy)
+MAX_PARTNER_NAME = 255  # the column's size
+
+
 class _Restorer:
     def __init__(self, session: Session, workspace_id: int, dry_run: bool, source: str):
         self.session, self.workspace_id, self.dry_run = session, workspace_id, dry_run
@@ -229,6 +235,9 @@ class _Restorer:
                 archived=item.get("archived", False),
                 position=position,
             )
+            if item.get("measured_by") in MEASURED_BY:  # else chosen from its name
+                metric.measured_by = item["measured_by"]
+                metric.measured_by_guessed = bool(item.get("measured_by_guessed"))
             metrics[key] = metrics[item["name"]] = metric
             self.session.flush()
             for reading in item.get("readings") or []:
@@ -283,8 +292,28 @@ class _Restorer:
                 for index, owner in enumerate(dict.fromkeys(item.get("owners") or []))
             ]
             goals[ref.upper()] = goal
+        self.session.flush()
+        for item in data["goals"]:
+            self.partners(goals[str(item["ref"]).upper()], item.get("partners") or [])
         report.goals = len(goals)
         return goals
+
+    def partners(self, goal: Goal, partners: list[dict]) -> None:
+        """A goal's partner teams (issue 20): user groups with their ids, other teams by name."""
+        seen: set[str] = set()
+        for item in partners:
+            name = " ".join(str(item["name"]).split())[:MAX_PARTNER_NAME]
+            if not name or name.casefold() in seen:
+                continue
+            seen.add(name.casefold())
+            group = item.get("usergroup")
+            self.row(
+                GoalPartner,
+                goal_id=goal.id,
+                name=name,
+                usergroup_id=str(group)[:32] if group else None,
+                position=len(seen) - 1,
+            )
 
     def schedules(self, data: dict, report: RestoreReport) -> None:
         if "schedules" not in data:

@@ -4,7 +4,6 @@ someone deactivated in Slack leaves the roster."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -13,16 +12,13 @@ from sqlalchemy.orm import Session
 
 from bot.services.actors import Actor, is_roadmap_admin, require_admin
 from bot.services.errors import InvalidInput, PermissionDenied
-from bot.services.periods import current_period, periods_of, workspace_today
-from models import AuditEntry, Goal, TeamMember, Workspace
+from bot.services.periods import workspace_today
+from bot.services.team_goals import CountGoalMeasure, count_goal_measures
+from models import AuditEntry, TeamMember, Workspace
 
 SYNC_SETTING = "team_channel"  # the channel whose members are the roster (workspace.settings)
 MAX_ROLE = 64
 MAX_LINK = 500
-_PEOPLE_UNITS = frozenset(
-    {"engineers", "people", "members", "developers", "hires", "designers", "engineer", "person"}
-)
-_SIZE_WORDS = re.compile(r"\b(?:expand|grow|team\s+(?:of|to)|to\s+\d+)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -33,19 +29,6 @@ class RosterRow:
     joined_on: date
     growth_plan: bool
     growth_plan_link: str | None
-
-
-@dataclass(frozen=True)
-class CountGoalMeasure:
-    """A roster-measured count goal: "Onboard 2 new senior engineers" (joined in its period)
-    or "Expand team to 8 engineers" (team size at the period's end, or today)."""
-
-    ref: str
-    title: str
-    kind: str  # "joined" | "size"
-    measured: int
-    target: int
-    period: str
 
 
 @dataclass(frozen=True)
@@ -93,17 +76,6 @@ def on_roster(session: Session, workspace_id: int, user_id: str) -> bool:
     return user_id in roster_ids(session, workspace_id)
 
 
-def size_on(session: Session, workspace_id: int, day: date) -> int:
-    """How many people were on the team at the end of `day`."""
-    rows = session.scalars(select(TeamMember).where(TeamMember.workspace_id == workspace_id))
-    return sum(1 for m in rows if m.joined_on <= day and (m.left_on is None or m.left_on > day))
-
-
-def joined_between(session: Session, workspace_id: int, start: date, end: date) -> int:
-    rows = session.scalars(select(TeamMember).where(TeamMember.workspace_id == workspace_id))
-    return sum(1 for m in rows if start <= m.joined_on <= end)
-
-
 def _row(m: TeamMember) -> RosterRow:
     return RosterRow(m.user_id, m.name, m.role, m.joined_on, m.growth_plan, m.growth_plan_link)
 
@@ -112,43 +84,6 @@ def roster_view(*, session: Session, workspace: Workspace, now: datetime) -> Ros
     rows = [_row(m) for m in active_rows(session, workspace.id)]
     channel = (workspace.settings or {}).get(SYNC_SETTING)
     return RosterView(rows, channel, count_goal_measures(session, workspace, now))
-
-
-def count_goal_measures(
-    session: Session, workspace: Workspace, now: datetime
-) -> list[CountGoalMeasure]:
-    """This period's count goals about people, measured from the roster."""
-    today = workspace_today(workspace, now)
-    period = current_period(periods_of(session, workspace.id), today)
-    if period is None:
-        return []
-    goals = session.scalars(
-        select(Goal)
-        .where(
-            Goal.workspace_id == workspace.id,
-            Goal.period_id == period.id,
-            Goal.archived.is_(False),
-            Goal.target_kind == "count",
-        )
-        .order_by(Goal.position, Goal.id)
-    )
-    measures = []
-    for goal in goals:
-        if (goal.target_unit or "").casefold() not in _PEOPLE_UNITS or goal.target_value is None:
-            continue
-        if _SIZE_WORDS.search(goal.title) and not re.search(r"\bnew\b", goal.title, re.I):
-            kind = "size"
-            measured = size_on(session, workspace.id, min(today, period.end_date))
-        else:
-            kind = "joined"
-            measured = joined_between(
-                session, workspace.id, period.start_date, min(today, period.end_date)
-            )
-        target = int(goal.target_value)
-        measures.append(
-            CountGoalMeasure(goal.ref, goal.title, kind, measured, target, period.label)
-        )
-    return measures
 
 
 def _audit(session: Session, workspace: Workspace, actor: Actor | None, action: str, **details):

@@ -8,7 +8,6 @@ Sources: `pulse` (the pulse survey, per round: bot.services.pulse), `roster` (gr
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -16,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.services.measured_by import BOTS_OWN, first_measured_by
 from bot.services.periods import current_period, periods_of, workspace_today
 from bot.services.team import active_rows
 from bot.wording import plural
@@ -23,6 +23,7 @@ from models import (
     Goal,
     GoalPartner,
     InnovationAnswer,
+    MeasuredBy,
     Metric,
     MetricReading,
     Period,
@@ -32,15 +33,7 @@ from models import (
 )
 from models.base import insert_ignoring_conflicts
 
-AUTOMATIC_SOURCES = ("pulse", "roster", "checkins", "goals", "rituals")
-# Which metric a source feeds, by the words of its name (first match wins).
-_FEEDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("pulse", re.compile(r"\b(?:satisfaction|happiness|morale|pulse)\b", re.I)),
-    ("roster", re.compile(r"\b(?:career|growth\s+plans?)\b", re.I)),
-    ("checkins", re.compile(r"\binnovation\b", re.I)),
-    ("goals", re.compile(r"\bcollaboration\b|\bcross[\s-]+team\b", re.I)),
-    ("rituals", re.compile(r"\bknowledge[\s-]+shar", re.I)),
-)
+AUTOMATIC_SOURCES = tuple(str(s) for s in BOTS_OWN)
 EXPLAINED = {
     "pulse": (
         "the monthly pulse survey: each person on the team roster is asked in a DM and answers "
@@ -68,20 +61,12 @@ _CADENCE_DAYS = {"weekly": 7, "biweekly": 14, "monthly": None, "quarterly": None
 
 
 def automatic_source(metric: Metric) -> str | None:
-    """The source that measures this metric, or None when people type it."""
-    for source, pattern in _FEEDS:
-        if pattern.search(metric.name) or pattern.search(metric.key.replace("-", " ")):
-            return source
-    return None
+    """The bot's own source that measures this metric (stored on it), or None."""
+    return metric.measured_by if metric.measured_by in AUTOMATIC_SOURCES else None
 
 
 def metric_for(session: Session, workspace_id: int, source: str) -> Metric | None:
-    metrics = session.scalars(
-        select(Metric)
-        .where(Metric.workspace_id == workspace_id, Metric.archived.is_(False))
-        .order_by(Metric.position, Metric.id)
-    )
-    return next((m for m in metrics if automatic_source(m) == source), None)
+    return first_measured_by(session, workspace_id, source)
 
 
 def has_metric(session: Session, workspace_id: int, source: str) -> bool:
@@ -271,48 +256,6 @@ def refresh(
     return done
 
 
-@dataclass(frozen=True)
-class Explanation:
-    name: str
-    source: str | None
-    how: str
-    latest: float | None
-    unit: str | None
-    latest_note: str | None
-    latest_source: str | None
-    latest_at: datetime | None
-    now_note: str | None  # what the source measures right now
-
-
-def explain(session: Session, workspace: Workspace, metric: Metric, now: datetime) -> Explanation:
-    from bot.services.pulse import min_answers
-
-    source = automatic_source(metric)
-    reading = session.scalar(
-        select(MetricReading)
-        .where(MetricReading.metric_id == metric.id, MetricReading.workspace_id == workspace.id)
-        .order_by(MetricReading.recorded_at.desc(), MetricReading.id.desc())
-        .limit(1)
-    )
-    if source is None:
-        how = "people: it is typed by hand with `/roadmap metric` (or sent by the metrics API)."
-        now_note = None
-    else:
-        how = EXPLAINED[source].format(min=min_answers(workspace))
-        now_note = None if source == "pulse" else measure(session, workspace, source, now)[1]
-    return Explanation(
-        name=metric.name,
-        source=source,
-        how=how,
-        latest=reading.value if reading else None,
-        unit=metric.unit,
-        latest_note=reading.note if reading else None,
-        latest_source=reading.source if reading else None,
-        latest_at=reading.recorded_at if reading else None,
-        now_note=now_note,
-    )
-
-
 PULSE_RULE = "first monday of the month 11:00"
 REFRESH_RULE = "every day 06:00"
 
@@ -362,10 +305,9 @@ def with_source(session: Session, workspace: Workspace, metric: Metric, view, no
     comes from its cadence ("2 sessions in Q1, monthly asks 3")."""
     from dataclasses import replace
 
+    if metric.measured_by != MeasuredBy.MANUAL:
+        view = replace(view, measured_by=metric.measured_by)
     source = automatic_source(metric)
-    if source is None:
-        return view
-    view = replace(view, measured_by=source)
     if source != "rituals" or metric.target is not None:
         return view
     period = _period(session, workspace, now)
@@ -378,6 +320,7 @@ def with_source(session: Session, workspace: Workspace, metric: Metric, view, no
         view,
         latest=float(held),
         on_target=verdict,
+        cadence=None,  # the sessions held in the roadmap's period, not a window up to today
         source="rituals",
         note=f"{plural(held, 'session')} in {period.label}, {cadence} asks {asked}",
     )

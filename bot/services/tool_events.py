@@ -21,13 +21,12 @@ from sqlalchemy.orm import Session
 
 from bot.services import metrics
 from bot.services.periods import current_period, periods_of, workspace_today
-from models import AuditEntry, Metric, ToolEvent, ToolEventKind, Workspace
+from models import AuditEntry, MeasuredBy, Metric, ToolEvent, ToolEventKind, Workspace
 from models.base import insert_ignoring_conflicts
+from models.metric import DEPLOY_WORDS, RECOVERY_WORDS
 
 FALLBACK_WINDOW = timedelta(days=90)
 MAX_KEY = 255
-_DEPLOY = re.compile(r"deploy")
-_RECOVERY = re.compile(r"\bmttr\b|time[- ]to[- ](recover|restore|resolve)|recovery")
 
 
 @dataclass(frozen=True)
@@ -53,28 +52,31 @@ class Recovery:
     since: datetime
 
 
-def _words(metric: Metric) -> str:
-    return " ".join([metric.key, metric.name.lower(), *(a.lower() for a in metric.aliases or [])])
-
-
-def _active(session: Session, workspace_id: int) -> list[Metric]:
-    return list(
-        session.scalars(
-            select(Metric)
-            .where(Metric.workspace_id == workspace_id, Metric.archived.is_(False))
-            .order_by(Metric.position, Metric.id)
+def _tools_metric(session: Session, workspace_id: int, words: re.Pattern[str]) -> Metric | None:
+    """The first active metric measured by the tools whose name says what it counts."""
+    metrics = session.scalars(
+        select(Metric)
+        .where(
+            Metric.workspace_id == workspace_id,
+            Metric.archived.is_(False),
+            Metric.measured_by == MeasuredBy.TOOLS,
         )
+        .order_by(Metric.position, Metric.id)
+    )
+    return next(
+        (m for m in metrics if words.search(" ".join([m.key, m.name, *(m.aliases or [])]))),
+        None,
     )
 
 
 def deploy_metric(session: Session, workspace_id: int) -> Metric | None:
-    """The deployment-frequency metric: the first one named for deploys."""
-    return next((m for m in _active(session, workspace_id) if _DEPLOY.search(_words(m))), None)
+    """The deployment-frequency metric: measured by the tools, named for deploys."""
+    return _tools_metric(session, workspace_id, DEPLOY_WORDS)
 
 
 def recovery_metric(session: Session, workspace_id: int) -> Metric | None:
-    """The mean-time-to-recovery metric (named MTTR, time to restore, recovery…)."""
-    return next((m for m in _active(session, workspace_id) if _RECOVERY.search(_words(m))), None)
+    """The mean-time-to-recovery metric: measured by the tools, named MTTR, recovery…"""
+    return _tools_metric(session, workspace_id, RECOVERY_WORDS)
 
 
 def _insert(session: Session, workspace: Workspace, values: dict) -> bool:

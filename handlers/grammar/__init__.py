@@ -47,7 +47,7 @@ from handlers.grammar import (  # noqa: F401
     team,
 )
 from handlers.grammar.errors import CommandError
-from handlers.grammar.parse import parse_command
+from handlers.grammar.parse import parse_command, usage_for
 from handlers.grammar.registry import COMMANDS, GROUPS, CommandSpec, command_spec, order_commands
 from handlers.grammar.roadmap import EXPORT_FORMATS
 from handlers.grammar.schedules import SCHEDULE_ACTIONS, SCHEDULE_KINDS
@@ -95,4 +95,5 @@ __all__ = [
     "ShowGoal",
     "command_spec",
     "parse_command",
+    "usage_for",
 ]

@@ -14,6 +14,7 @@ from bot.flows.commands import (
     RecordMetric,
     RefreshMetric,
 )
+from bot.services.measured_by import SETTABLE
 from handlers.grammar.errors import CommandError, shown
 from handlers.grammar.registry import command
 from handlers.grammar.tokens import Args, Token
@@ -62,7 +63,12 @@ _PER.update({"h": "hour", "hours": "hour", "mo": "month", "months": "month"})
 _VALUE_HINT = "give a number like 99.95, 180ms or 87.2%"
 _ADD_WORDS = frozenset({"add", "new", "create"})
 _SOURCE_WORDS = frozenset({"source", "refresh"})
-_OFF = frozenset({"off", "none", "manual"})
+_OFF = frozenset({"off", "none", "manual", "people"})
+# `metric source <name> <source>`: what measures it (the bot's own sources and the tools').
+_MEASURED_BY = {str(s): str(s) for s in SETTABLE if s not in _OFF}
+_MEASURED_BY.update({"checkin": "checkins", "check-ins": "checkins", "ritual": "rituals"})
+_MEASURED_BY.update({"goal": "goals", "tool": "tools", "survey": "pulse"})
+_SOURCE_CHOICES = "|".join(SETTABLE)
 # Quotes a Slack client may have made smart, inside a query: PromQL wants straight ones.
 _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
 
@@ -123,6 +129,9 @@ def _source(args: Args) -> MetricSourceCommand | RefreshMetric:
     last = tokens[-1]
     if last.key in _OFF and len(tokens) > 2:
         return MetricSourceCommand(args.text(1, -1), off=True)
+    source = _MEASURED_BY.get(last.key) if last.kind == "word" else None
+    if source is not None and len(tokens) > 2:
+        return MetricSourceCommand(args.text(1, -1), measured_by=source)
     keyword = next((i for i, t in enumerate(tokens) if i >= 2 and t.key == "prometheus"), None)
     if keyword is None:
         return MetricSourceCommand(args.text(1))
@@ -160,7 +169,7 @@ def parse_metrics(args: Args) -> ListMetrics:
         "/roadmap metric <name> <value>[unit]",
         "/roadmap metric <name>",
         "/roadmap metric add",
-        '/roadmap metric source <name> [prometheus "<PromQL>" | off]',
+        f'/roadmap metric source <name> [{_SOURCE_CHOICES} | prometheus "<PromQL>" | off]',
         "/roadmap metric refresh <name>",
     ),
     examples=(
@@ -174,6 +183,8 @@ def parse_metrics(args: Args) -> ListMetrics:
         '/roadmap metric source uptime prometheus "avg_over_time(probe_success[1d]) * 100"',
         "/roadmap metric source uptime",
         "/roadmap metric source uptime off",
+        "/roadmap metric source employee satisfaction pulse",
+        "/roadmap metric source innovation projects manual",
         "/roadmap metric refresh uptime",
         "/roadmap metric satisfaction",
     ),
@@ -190,6 +201,8 @@ def parse_metric(
     with a unit: `180ms`, `45m` (minutes), `1.5h`, `87.2%`, `4.6/5`, `3/day`. Admins read a
     metric from Prometheus every day at 06:00 with `metric source <name> prometheus "<PromQL>"`
     (`metric source <name>` shows it, `off` stops it, `metric refresh <name>` reads it now).
+    What measures a metric is chosen from its name when it is added; admins change it with
+    `metric source <name> pulse|roster|checkins|goals|rituals|tools|manual`.
     """
     tokens = args.tokens
     if not tokens:
@@ -199,6 +212,11 @@ def parse_metric(
         )
     if len(tokens) == 1 and tokens[0].key in _ADD_WORDS:
         return AddMetric()
+    if len(tokens) == 1 and tokens[0].key in _SOURCE_WORDS:
+        raise CommandError(
+            f"Which metric? E.g. `/roadmap metric {tokens[0].key} uptime`.",
+            usage=f"/roadmap metric {tokens[0].key} <name>",
+        )
     if _is_subcommand(tokens):
         return _source(args)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from bot.flows.commands import Help, ParsedCommand, ShowGoal
 from handlers.grammar.errors import CommandError, closest, shown
@@ -86,6 +87,19 @@ def parse_unguarded(text: str) -> ParsedCommand:
     try:
         command = PARSERS[name](Args(source, rest))
     except CommandError as error:
-        error.usage = error.usage or spec.usage[0]
+        error.usage = error.usage or usage_for(spec.usage, text)
         raise
     return ParsedCommand(command, share, name)
+
+
+def usage_for(usage: Sequence[str], text: str) -> str:
+    """The usage line of the form typed (`team add …` → `/roadmap team add|remove …`), shown
+    under a complaint; the command's first line when none is more specific."""
+    words = text.split()
+    if len(words) >= 2:
+        typed = words[1].casefold()
+        for line in usage:
+            parts = line.split()
+            if len(parts) > 2 and typed in parts[2].split("|"):
+                return line
+    return usage[0]
