@@ -20,12 +20,26 @@ RITUALS_HEADING = re.compile(
     r"(?:rituals?|ceremonies|cadences?|meetings?|rhythms?|operating\s+rhythm|routines?)",
     re.IGNORECASE,
 )
+_TECHNICAL_WORDS = re.compile(
+    r"\b(?:technical|tech|engineering|systems?|platform|performance|reliability)\b", re.IGNORECASE
+)
+_TEAM_WORDS = re.compile(r"\b(?:team|people|culture|org|organi[sz]ation|hr)\b", re.IGNORECASE)
 YEAR_IN_TEXT = re.compile(r"(?<![0-9])((?:19|20|21)[0-9]{2})(?![0-9])")
 _BOLD_LEAD = re.compile(r"(?:\*\*|__)(?P<bold>[^*_\n]+?)(?:\*\*|__)(?P<rest>[^\n]*)")
 
 
 def line_of(token: Token) -> int:
     return token.map[0] + 1 if token.map else 1
+
+
+def metrics_kind(text: str) -> str | None:
+    """ "Technical Metrics" -> "technical", "Team Health" -> "team", else None."""
+    technical, team = _TECHNICAL_WORDS.search(text), _TEAM_WORDS.search(text)
+    if technical and not team:
+        return "technical"
+    if team and not technical:
+        return "team"
+    return None
 
 
 def bare_name(text: str) -> str:

@@ -1,0 +1,78 @@
+"""The walk's list items: goals, key results under an objective, metrics and rituals."""
+
+from __future__ import annotations
+
+from .builder import RoadmapBuilder
+from .marks import objective_name
+from .sections import line_of
+from .targets import ritual_from_text
+from .text import plain_inline
+
+
+def item_parts(builder: RoadmapBuilder, index: int) -> tuple[str | None, int | None]:
+    """The raw text of a list item's own first block (not its nested items), and the
+    index of its nested list when it has one."""
+    level = builder.tokens[index].level
+    text: str | None = None
+    for position in range(index + 1, len(builder.tokens)):
+        token = builder.tokens[position]
+        if token.type == "list_item_close" and token.level == level:
+            return text, None
+        if text is None and token.type == "inline" and token.level == level + 2:
+            text = token.content
+        elif text is None and token.type == "html_block" and token.level == level + 1:
+            text = token.content.strip()  # "- <!here> ship it": HTML-looking text
+        if token.type.endswith("_list_open") and token.level == level + 1:
+            return text, position
+    return text, None
+
+
+def close_of(builder: RoadmapBuilder, index: int) -> int:
+    level = builder.tokens[index].level
+    for position in range(index + 1, len(builder.tokens)):
+        token = builder.tokens[position]
+        if token.type == "list_item_close" and token.level == level:
+            return position
+    return len(builder.tokens)
+
+
+def on_item(builder: RoadmapBuilder, index: int) -> None:
+    raw, nested = item_parts(builder, index)
+    line = line_of(builder.tokens[index])
+    if raw is None:
+        if nested is None:
+            builder.skip(line, "empty list item; skipped")
+        return
+    if raw.startswith("<!--"):
+        builder.skip(line, "an HTML comment; skipped")
+        return
+    while builder.objectives and builder.objectives[-1][0] < index:
+        builder.objectives.pop()
+    owner = builder.nearest("period", "category", "metrics", "rituals", "goal", "ignored")
+    if owner is None:
+        builder.skip(line, "list item outside any roadmap period; skipped")
+        builder.orphan_item_lines.append(line)
+    elif owner.role == "metrics":
+        builder.add_metric(raw, owner.metrics_kind, line)
+    elif owner.role == "rituals":
+        add_ritual(builder, plain_inline(raw), line)
+    elif owner.period is not None:
+        objective = objective_name(plain_inline(raw)) if nested is not None else None
+        if objective is not None:
+            category = builder.category(owner.period, objective, line)
+            builder.objectives.append((close_of(builder, index), category))
+            return
+        category = builder.objectives[-1][1] if builder.objectives else None
+        builder.add_goal(raw, owner, line, category)
+
+
+def add_ritual(builder: RoadmapBuilder, text: str, line: int) -> None:
+    ritual = ritual_from_text(text, None, line)
+    if ritual is None:
+        builder.skip(
+            line,
+            f"'{text[:60]}' is not a ritual I run (monthly knowledge sharing, monthly or"
+            " quarterly retrospectives); skipped",
+        )
+    else:
+        builder.stated_rituals.append(ritual)
