@@ -56,6 +56,35 @@ def test_status_marks_after_a_title_are_read_and_removed(status, data, heading):
         assert split_goal_item(f"{mark} {title}").status == status
 
 
+STATUS_WORDS_WITH_REASONS = {
+    "on-track": ["In progress", "Ongoing"],
+    "at-risk": ["At risk", "at-risk"],
+    "off-track": ["Delayed", "Behind"],
+    "blocked": ["Blocked", "On hold", "Stuck"],
+}
+REASONS = st.tuples(
+    st.sampled_from([" on", " by", " until", ":", " waiting for", " pending"]),
+    st.lists(TITLE_WORDS, min_size=1, max_size=4).map(" ".join),
+).map(lambda parts: f"{parts[0]} {parts[1]}")
+
+
+@SETTINGS
+@given(st.sampled_from(sorted(STATUS_WORDS_WITH_REASONS)), st.data())
+def test_a_status_with_its_reason_after_a_title_becomes_the_status_and_its_note(status, data):
+    title = data.draw(titles)
+    word = data.draw(st.sampled_from(STATUS_WORDS_WITH_REASONS[status]))
+    reason = data.draw(REASONS)
+    emoji = next(mark for mark, said in STATUS_EMOJI.items() if said == status)
+    shape = data.draw(
+        st.sampled_from(["{e} {w}{r}", " — {e} {w}{r}", " — {w}{r}", " ({w}{r})", " [{w}{r}]"])
+    )
+    line = title + " " * (not shape.startswith(" ")) + shape.format(e=emoji, w=word, r=reason)
+    item = split_goal_item(line)
+    assert (item.title, item.status, item.note) == (title, status, f"{word}{reason}"), line
+    # The status alone, after an emoji, is the status without a note.
+    assert split_goal_item(f"{title} — {emoji} {word}").note is None
+
+
 @SETTINGS
 @given(
     st.lists(

@@ -462,13 +462,19 @@ def _apply_document(
 ):
     """Copy what the document says onto the goal; return a description of each change.
 
-    Owners, status, progress and due date change only when the document states them, so a
-    plain document never wipes what people recorded in Slack.
+    Owners, status, its note, progress and due date change only when the document states
+    them, so a plain document never wipes what people recorded in Slack.
     """
     changes = []
     added = _add_owners(goal, document_owners(doc.owners, resolve), workspace_id)
     if added and goal.id is not None:
         changes.append("owners + " + ", ".join(added))
+    # A new status never keeps an earlier note (as in Slack); the document's note replaces it.
+    note = doc.note or (None if doc.status and doc.status != goal.status else goal.status_note)
+    if note != goal.status_note:
+        if goal.id is not None and note:
+            changes.append(f"note “{note}”")
+        goal.status_note = note
     if doc.status and doc.status != goal.status:
         if goal.id is not None:
             changes.append(f"status {goal.status} → {doc.status}")

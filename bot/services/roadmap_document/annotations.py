@@ -9,7 +9,8 @@ from datetime import date, datetime
 
 from dateutil import parser as date_parser
 
-from .marks import normalize_status
+from .marks import STATUS_EMOJI, normalize_status
+from .text import plain_inline
 
 SLACK_ID = r"[A-Z][A-Z0-9]{1,39}"
 _OWNER_TOKEN = re.compile(rf"<@({SLACK_ID})(?:\|[^<>]{{0,80}})?>|@(\w[\w.\-]{{0,79}})")
@@ -31,6 +32,15 @@ _PROGRESS = re.compile(
 BARE_PERCENT = re.compile(r"([0-9]{1,3})\s*%")
 _YEAR_ONLY = re.compile(r"[0-9]{4}")
 _DATE_LIKE = re.compile(r"[A-Za-z]{3}|[0-9]{4}|[0-9]{1,2}[/.][0-9]{1,2}")
+# What introduces a status's reason: "blocked on legal", "at risk: vendor late", "delayed
+# (hiring)". A status word followed by anything else is title text ("Complete redesign").
+_REASON_START = re.compile(
+    r"\s*(?:[:(\[]|[\u2013\u2014-]\s|\s(?:on|by|until|till|pending|waiting|since|because|"
+    r"after|due\s+to|awaiting)\b)",
+    re.IGNORECASE,
+)
+_PHRASE_WORD = re.compile(r"[^\s:,;()\[\]]+")
+MAX_NOTE = 500
 
 
 @dataclass
@@ -41,6 +51,7 @@ class Annotation:
     status: str | None = None
     due: date | None = None
     progress: int | None = None
+    note: str | None = None  # what a status said beyond itself: "blocked on legal review"
 
 
 def parse_date(text: str, default_year: int | None) -> date | None:
@@ -117,9 +128,10 @@ def parse_annotation_group(content: str, default_year: int | None) -> Annotation
         or _PROGRESS.fullmatch(p)
         or _DONE_ON.fullmatch(p)
         or normalize_status(after_label(_STATUS_LABEL, p) or p) is not None
+        or status_with_reason(p) is not None
         for p in parts
     )
-    for part in parts:
+    for position, part in enumerate(parts):
         if _DONE_ON.fullmatch(part) and not DUE_LABEL.match(part):
             annotation.status = "done"  # "done 2026-10-15": done, on that day
             recognised_other = True
@@ -143,6 +155,11 @@ def parse_annotation_group(content: str, default_year: int | None) -> Annotation
             annotation.due = parse_date(due_text, default_year)
         elif ISO_DATE.fullmatch(part) and parse_date(part, default_year) is not None:
             annotation.due = parse_date(part, default_year)
+        elif (reason := status_with_reason(status_text or part)) is not None:
+            # "(@alice, blocked on legal, ETA unknown)": the note runs to the group's end.
+            annotation.status = reason[0]
+            annotation.note = note_text(", ".join([reason[1], *parts[position + 1 :]]))
+            return annotation
         elif names and (named := _parse_owners(part, names=True)) is not None:
             annotation.owners.extend(named)
         else:
@@ -154,3 +171,84 @@ def parse_annotation_group(content: str, default_year: int | None) -> Annotation
             return None
         annotation.progress = bare_percent
     return annotation
+
+
+def status_phrase(text: str) -> tuple[str, int] | None:
+    """The status a text opens with and where its words end ("Blocked on legal" ->
+    ("blocked", 7), "**At risk**: vendor" -> ("at-risk", 11)); None when it opens otherwise."""
+    words = list(_PHRASE_WORD.finditer(text, 0, 80))
+    if not words or words[0].start() != 0:
+        return None
+    for count in (3, 2, 1):
+        if len(words) >= count:
+            end = words[count - 1].end()
+            status = normalize_status(text[:end])
+            if status is not None:
+                return status, end
+    return None
+
+
+def status_with_reason(text: str) -> tuple[str, str] | None:
+    """ "blocked on legal review" -> ("blocked", "blocked on legal review"): a status word,
+    then its reason. None for a bare status or a status word that is title text."""
+    text = text.strip()
+    phrase = status_phrase(text)
+    if phrase is None:
+        return None
+    after = text[phrase[1] :]
+    colon_in_bold = text[: phrase[1]].rstrip("*_").endswith(":")  # "**Blocked:** legal"
+    if not after.strip(" :;,.-\u2013\u2014()[]") or not (
+        colon_in_bold or _REASON_START.match(after)
+    ):
+        return None
+    return phrase[0], text
+
+
+def note_text(raw: str) -> str | None:
+    """A note as plain text, cut to a length a status note keeps."""
+    text = plain_inline(raw)
+    if len(text) > MAX_NOTE:
+        text = text[: MAX_NOTE - 1].rstrip() + "\u2026"
+    return text or None
+
+
+def status_clause(text: str, marked: str | None, default_year: int | None) -> Annotation | None:
+    """What a status mark at the end of a goal's line says: "🔄 In progress", "⛔ blocked on
+    legal review", "— Blocked on infra", "🔄 60%".
+
+    ``marked``: the status an emoji before the text said; then any text is its note. Without
+    it, the text must open with a status word and give a reason ("Blocked on infra").
+    """
+    text = text.strip()
+    if not text:
+        return Annotation(status=marked) if marked else None
+    group = parse_annotation_group(text, default_year)
+    # "🔄 In progress, 60%", "✅ shipped 3 Mar"; without a mark only a plain status opens it.
+    first = re.split(r"[;,]", text, maxsplit=1)[0]
+    if group is not None and (marked or (group.status and normalize_status(first))):
+        group.status = group.status or marked
+        return group
+    percent = BARE_PERCENT.fullmatch(text)
+    if marked and percent is not None and int(percent[1]) <= 100:
+        return Annotation(status=marked, progress=int(percent[1]))
+    reason = status_with_reason(text)
+    if reason is not None:
+        return Annotation(status=reason[0], note=note_text(reason[1]))
+    if marked is None:
+        return None
+    phrase = status_phrase(text)
+    if phrase is not None and not text[phrase[1] :].strip(" .!"):
+        return Annotation(status=phrase[0])  # "🔄 In progress", "✅ Done!"
+    return Annotation(status=phrase[0] if phrase else marked, note=note_text(text))
+
+
+def status_and_note(cell: str) -> tuple[str | None, str | None]:
+    """A status column's cell: "At risk", "⛔ Blocked on legal", "Blocked: vendor late"."""
+    text = " ".join(cell.split())
+    marked = STATUS_EMOJI.get(text[:1])
+    if marked is None and (text == "" or normalize_status(text) is not None):
+        return normalize_status(text), None
+    clause = status_clause(text[1:].lstrip("\ufe0f") if marked else text, marked, None)
+    if clause is None:  # "✅ ✅", "Blocked?": as the status column always read it
+        return normalize_status(text), None
+    return clause.status, clause.note

@@ -110,8 +110,15 @@ class RoadmapBuilder:
         return category
 
     def add_goal(
-        self, raw: str, scope: Scope, line: int, category: ParsedCategory | None = None
+        self,
+        raw: str,
+        scope: Scope,
+        line: int,
+        category: ParsedCategory | None = None,
+        note: str | None = None,
     ) -> None:
+        """A goal from a list item, a sub-heading or a table row (``note``: from its status
+        cell), under the scope's period and category."""
         period = scope.period
         assert period is not None
         item = split_goal_item(raw, period.start.year)
@@ -138,7 +145,9 @@ class RoadmapBuilder:
         if due is None and scope.month is not None:
             due = month_end(period.start.year, scope.month)
         status = item.status or scope.status
-        category.goals.append(ParsedGoal(title, line, item.owners, status, due, item.progress))
+        category.goals.append(
+            ParsedGoal(title, line, item.owners, status, due, item.progress, note=item.note or note)
+        )
 
     def add_metric(self, raw: str, kind: str | None, line: int, text: str | None = None) -> None:
         if text is None:

@@ -16,8 +16,11 @@ from .annotations import (
     SLACK_ID,
     Annotation,
     after_label,
+    note_text,
     parse_annotation_group,
     parse_date,
+    status_clause,
+    status_with_reason,
 )
 from .marks import EMOJI_CLASS, STATUS_EMOJI, lead_in, normalize_status
 from .periods import month_end
@@ -42,6 +45,14 @@ _TRAILING_HTML = re.compile(
     r"<([a-zA-Z][a-zA-Z0-9]{0,10})(?:\s[^<>]{0,200})?>([^<>]{1,30})</\1>\s*$"
 )
 _TRAILING_WORD = re.compile(r"\s[\u2013\u2014-]\s*([A-Za-z][A-Za-z \-]{1,20})\s*$")
+# A status mark followed by words: "— 🔄 In progress", "⛔ blocked on legal review".
+_TRAILING_MARK_CLAUSE = re.compile(
+    rf"(?:(?<=\s)[|\u2013\u2014-]\s*|(?<=\s))({EMOJI_CLASS})(?P<rest>[^{''.join(STATUS_EMOJI)}]+)$"
+)
+# After a leading "⛔", the words that repeat it with a reason: "⛔ Search blocked on legal".
+_INLINE_STATUS = re.compile(r"(?<=\s)(?:blocked|stuck|on[\s-]hold|delayed|at[\s-]risk)\b", re.I)
+# A dash (or bar) that may open a status clause: "Search revamp — Blocked on infra".
+_CLAUSE_DASH = re.compile(r"(?<=\s)[|\u2013\u2014-]\s*")
 _SEPARATORS = " ,:|-\u2013\u2014"
 _MAX_ANNOTATIONS = 20  # bounds the work on pathological lines; real items have one or two
 # "Name: value" (preferred) or "Name — value".
@@ -59,6 +70,7 @@ class GoalItem:
     progress: int | None = None
     checked: bool | None = None  # True for "[x]", False for "[ ]", None without a checkbox
     problems: list[str] = field(default_factory=list)
+    note: str | None = None  # "⛔ blocked on legal review": what the status said
     summary: bool = False  # "**Total:** 14 goals": a summary line, not a goal
 
 
@@ -90,6 +102,9 @@ def _take_trailing(text: str, default_year: int | None) -> tuple[str, Annotation
         status = normalize_status(match[match.lastindex or 1])
         if status is not None:
             return text[: match.start()], Annotation(status=status)
+    clause = _take_status_clause(text, default_year)
+    if clause is not None:
+        return clause
     match = _TRAILING_EMOJI.search(text)
     if match:
         return text[: match.start()], Annotation(status=STATUS_EMOJI[match[1][0]])
@@ -102,6 +117,34 @@ def _take_trailing(text: str, default_year: int | None) -> tuple[str, Annotation
         if due is not None:
             return text[: match.start()], Annotation(due=due)
     return None
+
+
+def _take_status_clause(text: str, default_year: int | None) -> tuple[str, Annotation] | None:
+    """A status with words after it, at the end of a line: "— 🔄 In progress", "⛔ blocked on
+    legal review", "— Blocked on infra" (a dash, then a status word and its reason)."""
+    match = _TRAILING_MARK_CLAUSE.search(text)
+    if match is not None and match[2].strip() and text[: match.start()].strip():
+        annotation = status_clause(match[2], STATUS_EMOJI[match[1][0]], default_year)
+        if annotation is not None:
+            return text[: match.start()], annotation
+    for dash in reversed(list(_CLAUSE_DASH.finditer(text))):
+        if is_escaped(text, dash.start()) or not text[: dash.start()].strip():
+            continue
+        annotation = status_clause(text[dash.end() :], None, default_year)
+        if annotation is not None:
+            return text[: dash.start()], annotation
+    return None
+
+
+def _take_inline_reason(text: str, marked: str, found: list[Annotation]) -> str:
+    """ "⛔ Search revamp blocked on legal": the words after the title repeat the leading mark's
+    status with a reason; they are its note, not title."""
+    for match in _INLINE_STATUS.finditer(text):
+        reason = status_with_reason(text[match.start() :])
+        if reason is not None and reason[0] == marked:
+            found.append(Annotation(note=note_text(reason[1])))
+            return _strip_separators(text[: match.start()].rstrip())
+    return text
 
 
 def _unreadable_due(text: str, default_year: int | None) -> str | None:
@@ -152,6 +195,9 @@ def split_goal_item(raw: str, default_year: int | None = None) -> GoalItem:
         text, annotation = taken
         text = _strip_separators(text.rstrip())
         found.append(annotation)
+    marked = leading[0].status if emoji else None
+    if marked and not any(annotation.status for annotation in found):
+        text = _take_inline_reason(text, marked, found)
     item = GoalItem(title=plain_inline(text), checked=checked)
     unread = _unreadable_due(text, default_year)
     if unread:
@@ -163,6 +209,7 @@ def split_goal_item(raw: str, default_year: int | None = None) -> GoalItem:
         item.status = annotation.status or item.status
         item.due = annotation.due or item.due
         item.progress = annotation.progress if annotation.progress is not None else item.progress
+        item.note = annotation.note or item.note
     if checked:
         item.status = item.status or "done"
         item.progress = 100 if item.progress is None else item.progress

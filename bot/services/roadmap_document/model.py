@@ -59,6 +59,7 @@ class ParsedGoal:
     due: date | None = None
     progress: int | None = None
     target: GoalTarget | None = None
+    note: str | None = None  # what the status said beyond itself: "blocked on legal review"
 
 
 @dataclass

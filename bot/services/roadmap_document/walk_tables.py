@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from .annotations import status_and_note
 from .builder import RoadmapBuilder, Scope
-from .marks import normalize_status
 from .periods import heading_period
 from .sections import metrics_kind
 from .tables import Table, owner_handles, read_table
@@ -45,7 +45,7 @@ def goals_table(builder: RoadmapBuilder, table: Table, scope: Scope) -> None:
             notes.append("due " + row.plain["due"].strip())
         if row.plain.get("progress", "").strip():
             notes.append("progress " + row.plain["progress"].strip())
-        status = normalize_status(row.plain.get("status", ""))
+        status, note = status_and_note(row.plain.get("status", ""))
         if status:
             notes.append(f"status {status}")
         row_scope = scope
@@ -58,4 +58,4 @@ def goals_table(builder: RoadmapBuilder, table: Table, scope: Scope) -> None:
         if row.plain.get("category", "").strip() and row_scope.period is not None:
             category = builder.category(row_scope.period, row.plain["category"].strip(), row.line)
         annotated = f"{raw} ({'; '.join(notes)})" if notes and raw else raw
-        builder.add_goal(annotated, row_scope, row.line, category)
+        builder.add_goal(annotated, row_scope, row.line, category, note)
