@@ -46,8 +46,9 @@ _TRAILING_HTML = re.compile(
 )
 _TRAILING_WORD = re.compile(r"\s[\u2013\u2014-]\s*([A-Za-z][A-Za-z \-]{1,20})\s*$")
 # A status mark followed by words: "— 🔄 In progress", "⛔ blocked on legal review".
+_NOT_A_MARK = "[^" + "".join(STATUS_EMOJI) + "\ufe0f]"
 _TRAILING_MARK_CLAUSE = re.compile(
-    rf"(?:(?<=\s)[|\u2013\u2014-]\s*|(?<=\s))({EMOJI_CLASS})(?P<rest>[^{''.join(STATUS_EMOJI)}]+)$"
+    rf"(?:(?<=\s)[|\u2013\u2014-]\s*|(?<=\s))({EMOJI_CLASS})(?P<rest>{_NOT_A_MARK}+)$"
 )
 # After a leading "⛔", the words that repeat it with a reason: "⛔ Search blocked on legal".
 _INLINE_STATUS = re.compile(r"(?<=\s)(?:blocked|stuck|on[\s-]hold|delayed|at[\s-]risk)\b", re.I)
