@@ -136,3 +136,45 @@ def test_a_new_status_without_a_note_clears_the_old_note(session, workspace_id):
     session.commit()
     assert [c.detail for c in report.updated] == ["status blocked → done"]
     assert _goals(session)["Migrate billing"] == ("done", None)
+
+
+OKR = """# Infra OKRs H1 2026
+
+## Objective 1: Make deploys boring ✅
+
+- KR1: Deploy daily
+- KR2: Change failure rate below 5% 🔄
+
+## Search ✅
+
+- KR1: Index rebuild
+- Old search removed
+
+- **O2: Grow activation — Done**
+  - KR1: Raise activation to 40%
+  - KR2: Ship the checklist ⚠️
+"""
+
+
+def test_key_results_keep_their_own_status_not_their_objectives():
+    roadmap = parse_roadmap(OKR)
+    (period,) = roadmap.periods
+    assert {c.name: [(g.title, g.status) for g in c.goals] for c in period.categories} == {
+        "Make deploys boring": [
+            ("Deploy daily", None),
+            ("Change failure rate below 5%", "on-track"),
+        ],
+        # A heading's mark is still the default of plain goals, not of key results.
+        "Search": [("Index rebuild", None), ("Old search removed", "done")],
+        "Grow activation": [("Raise activation to 40%", None), ("Ship the checklist", "at-risk")],
+    }
+
+
+def test_an_objective_marked_done_imports_its_key_results_as_they_are(session, workspace_id):
+    report = import_roadmap(session=session, workspace_id=workspace_id, text=OKR)
+    session.commit()
+    assert len(report.added) == 6
+    statuses = {g.title: g.status for g in session.scalars(select(Goal))}
+    assert statuses["Deploy daily"] == "not-started"
+    assert statuses["Raise activation to 40%"] == "not-started"
+    assert statuses["Old search removed"] == "done"

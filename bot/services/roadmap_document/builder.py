@@ -41,6 +41,7 @@ class Scope:
     status: str | None = None  # a status mark on the heading: the default for its goals
     month: int | None = None  # "### January": goals are due at the month's end
     items_inside: bool = True  # False: the section's sub-headings are its goals
+    key_results: bool = False  # an objective's section: its goals keep their own status
 
 
 class RoadmapBuilder:
@@ -116,9 +117,12 @@ class RoadmapBuilder:
         line: int,
         category: ParsedCategory | None = None,
         note: str | None = None,
+        *,
+        key_result: bool = False,
     ) -> None:
         """A goal from a list item, a sub-heading or a table row (``note``: from its status
-        cell), under the scope's period and category."""
+        cell), under the scope's period and category. A goal takes its heading's status mark
+        unless it states one; a key result ("KR1: …", or under an objective) only its own."""
         period = scope.period
         assert period is not None
         item = split_goal_item(raw, period.start.year)
@@ -144,7 +148,8 @@ class RoadmapBuilder:
         due = item.due
         if due is None and scope.month is not None:
             due = month_end(period.start.year, scope.month)
-        status = item.status or scope.status
+        key_result = key_result or scope.key_results or item.key_result
+        status = item.status or (None if key_result else scope.status)
         category.goals.append(
             ParsedGoal(title, line, item.owners, status, due, item.progress, note=item.note or note)
         )

@@ -71,6 +71,7 @@ class GoalItem:
     progress: int | None = None
     checked: bool | None = None  # True for "[x]", False for "[ ]", None without a checkbox
     problems: list[str] = field(default_factory=list)
+    key_result: bool = False  # "KR1: …": a key result
     note: str | None = None  # "⛔ blocked on legal review": what the status said
     summary: bool = False  # "**Total:** 14 goals": a summary line, not a goal
 
@@ -199,7 +200,11 @@ def split_goal_item(raw: str, default_year: int | None = None) -> GoalItem:
     marked = leading[0].status if emoji else None
     if marked and not any(annotation.status for annotation in found):
         text = _take_inline_reason(text, marked, found)
-    item = GoalItem(title=plain_inline(text), checked=checked)
+    item = GoalItem(
+        title=plain_inline(text),
+        checked=checked,
+        key_result=lead is not None and lead.kind == "key-result",
+    )
     unread = _unreadable_due(text, default_year)
     if unread:
         item.problems.append(f"could not read the due date in '{unread}'; kept in the title")

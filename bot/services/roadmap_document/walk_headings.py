@@ -86,12 +86,14 @@ def open_other(builder: RoadmapBuilder, heading: Heading) -> None:
             builder.add_goal(heading.raw, owner, heading.line)
             builder.stack.append(Scope(heading.depth, "goal"))
             return
-        name, status = category_name(builder, heading)
+        objective = objective_name(heading.text)
+        name, status = (objective, None) if objective else category_name(heading)
         category = builder.category(owner.period, name, heading.line)
         builder.stack.append(
             Scope(
                 heading.depth, "category", owner.period, category, year=owner.year,
-                status=status or owner.status, items_inside=heading.has_items,
+                status=None if objective else status or owner.status,
+                items_inside=heading.has_items, key_results=objective is not None,
             )
         )  # fmt: skip
     elif owner is not None and owner.role == "metrics":
@@ -109,12 +111,8 @@ def open_other(builder: RoadmapBuilder, heading: Heading) -> None:
         builder.stack.append(Scope(heading.depth, "ignored"))
 
 
-def category_name(builder: RoadmapBuilder, heading: Heading) -> tuple[str, str | None]:
-    """ "Objective 1: Make deploys boring" -> its objective; "Search ✅" -> ("Search",
-    "done")."""
-    objective = objective_name(heading.text)
-    if objective is not None:
-        return objective, None
+def category_name(heading: Heading) -> tuple[str, str | None]:
+    """ "Search ✅" -> ("Search", "done"): the name, and a status mark its goals take."""
     item = split_goal_item(heading.raw)
     if item.status and item.title and not (item.owners or item.due or item.progress):
         return item.title, item.status

@@ -63,7 +63,7 @@ def on_item(builder: RoadmapBuilder, index: int) -> None:
             builder.objectives.append((close_of(builder, index), category))
             return
         category = builder.objectives[-1][1] if builder.objectives else None
-        builder.add_goal(raw, owner, line, category)
+        builder.add_goal(raw, owner, line, category, key_result=category is not None)
 
 
 def add_ritual(builder: RoadmapBuilder, text: str, line: int) -> None:
