@@ -1,5 +1,5 @@
 """Property tests for the forgiving reader: period headings with anything after them, status
-marks, lead-ins, and documents assembled from the shapes teams use."""
+marks and their reasons, lead-ins, rituals, and documents assembled from the shapes teams use."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.services.roadmap_document import parse_roadmap
 from bot.services.roadmap_document.items import split_goal_item
 from bot.services.roadmap_document.marks import STATUS_EMOJI, split_theme
 from bot.services.roadmap_document.periods import heading_period
+from bot.services.schedule_rules import parse_rule
 
 SETTINGS = settings(
     max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
@@ -122,3 +123,36 @@ def test_assembled_documents_read_every_goal_with_its_status(periods, goal_shape
     roadmap = parse_roadmap("\n".join(lines))
     found = Counter((p.label, g.title, g.status) for p, _, g in roadmap.goals())
     assert found == expected, "\n".join(lines)
+
+
+RITUAL_NAMES = {
+    "knowledge_sharing": ["Knowledge sharing", "Tech talks", "Lunch & learn"],
+    "retrospective": ["Retrospective", "Team retro", "Retros"],
+}
+USUAL_TIME = {"knowledge_sharing": "15:00", "retrospective": "14:00"}
+FORTNIGHTLY = [
+    "every 2 weeks on {d}", "every two weeks on {d}", "biweekly on {d}", "bi-weekly on {d}",
+    "every other {d}", "every second {d}", "fortnightly on {d}", "{d} every other week",
+]  # fmt: skip
+
+
+@SETTINGS
+@given(
+    st.sampled_from(sorted(RITUAL_NAMES)),
+    st.data(),
+    st.sampled_from(["monday", "tuesday", "wednesday", "thursday", "friday"]),
+    st.sampled_from([None, "9:30", "at 16:00", "3pm"]),
+    st.sampled_from([" ", ": ", " — ", ", "]),
+)
+def test_a_fortnightly_ritual_line_reads_as_the_rule_schedule_add_takes(
+    kind, data, day, at, separator
+):
+    name = data.draw(st.sampled_from(RITUAL_NAMES[kind]))
+    when = data.draw(st.sampled_from(FORTNIGHTLY)).format(
+        d=data.draw(st.sampled_from([day, day[:3].title(), f"{day.title()}s"]))
+    )
+    line = f"{name}{separator}{when}" + (f" {at}" if at else "")
+    roadmap = parse_roadmap(f"## Q1 2026\n\n- Ship it\n\n## Rituals\n\n- {line}\n")
+    (ritual,) = roadmap.rituals
+    expected = parse_rule(f"every 2 weeks on {day} {at or USUAL_TIME[kind]}")
+    assert (ritual.kind, ritual.cadence, ritual.rule) == (kind, "biweekly", expected.text), line

@@ -13,8 +13,9 @@ from .builder import RoadmapBuilder, Scope
 from .metrics import metric_aliases, metric_key
 from .model import ParsedRoadmap, RoadmapParseError
 from .periods import HeadingPeriod, PeriodSpec, heading_period, period_anywhere
+from .rituals import proposed_rituals
 from .sections import YEAR_IN_TEXT, Heading, bold_line_period, collect_headings, line_of
-from .targets import goal_target, proposed_rituals
+from .targets import goal_target
 from .text import MARKDOWN, clean_document, plain_children
 from .walk_headings import on_heading, on_paragraph
 from .walk_items import on_item

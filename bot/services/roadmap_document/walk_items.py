@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from .builder import RoadmapBuilder
 from .marks import objective_name
+from .rituals import stated_ritual
 from .sections import line_of
-from .targets import ritual_from_text
 from .text import plain_inline
 
 
@@ -67,12 +67,13 @@ def on_item(builder: RoadmapBuilder, index: int) -> None:
 
 
 def add_ritual(builder: RoadmapBuilder, text: str, line: int) -> None:
-    ritual = ritual_from_text(text, None, line)
+    ritual = stated_ritual(text, line)
     if ritual is None:
         builder.skip(
             line,
-            f"'{text[:60]}' is not a ritual I run (monthly knowledge sharing, monthly or"
-            " quarterly retrospectives); skipped",
+            f"'{text[:60]}' is not a ritual I run (knowledge sharing or retrospectives:"
+            " weekly, every 2 weeks, monthly or quarterly, or a rule such as 'every other"
+            " tuesday 15:00'); skipped",
         )
     else:
         builder.stated_rituals.append(ritual)
