@@ -28,6 +28,8 @@ from .text import collapse, is_escaped, plain_inline
 
 _CHECKBOX = re.compile(r"\[([ xX])\](?:\s+|$)")
 _TRAILING_MENTION = re.compile(rf"<@({SLACK_ID})(?:\|[^<>]{{0,80}})?>\s*$")
+# "Priority queues (#130) @alice @bob": handles after the title, as GitHub READMEs write them.
+_TRAILING_HANDLES = re.compile(r"(?<=\s)(?:@\w[\w.\-]{0,79}(?<!\.)\s*){1,10}$")
 _TRAILING_PARENS = re.compile(r"\(([^()]{0,300})\)\s*$")
 _TRAILING_BRACKETS = re.compile(r"\[([^\[\]]{0,300})\]\s*$")
 _TRAILING_DASH_PROGRESS = re.compile(
@@ -95,6 +97,10 @@ def _take_trailing(text: str, default_year: int | None) -> tuple[str, Annotation
             annotation = parse_annotation_group(match[1], default_year)
         if annotation is not None:
             return text[: match.start()], annotation
+    match = _TRAILING_HANDLES.search(text)
+    if match is not None and not is_escaped(text, match.start()):
+        handles = [handle.rstrip(".") for handle in match[0].split()]
+        return text[: match.start()], Annotation(owners=handles)
     for pattern in (_TRAILING_BOLD, _TRAILING_HTML, _TRAILING_WORD):
         match = pattern.search(text)
         if match is None or is_escaped(
