@@ -33,3 +33,11 @@ def test_a_github_readme_gives_owners_after_the_title_and_keeps_issue_numbers():
         "Web dashboard (#141)": ("not-started", [], None, None),
         "Redis Streams backend (#152, help wanted)": ("not-started", [], None, None),
     }
+
+
+def test_the_section_holding_the_periods_is_not_reported_as_a_skipped_note():
+    roadmap = _read("18-github-readme")
+    assert [str(s) for s in roadmap.skipped] == [
+        "line 28: section 'Contributing' is not a period, metrics or rituals section;"
+        " read as a note and skipped"
+    ]

@@ -62,6 +62,10 @@ class Heading:
     role: str = "other"  # title|subtitle|period|container|bad-period|month|metrics|rituals|other
     has_items: bool = False  # list items or tables in its section
     has_subheadings: bool = False
+    # List items of its own (before its first sub-heading), and period sub-headings: a
+    # "## Roadmap" section over "### Q1 2026" is read through its periods, not as a note.
+    has_own_items: bool = False
+    has_sub_periods: bool = False
 
     @property
     def spec(self) -> PeriodSpec | None:
@@ -97,6 +101,7 @@ def collect_headings(tokens: list[Token]) -> dict[int, Heading]:
     ordered = list(headings.values())
     for position, heading in enumerate(ordered):
         end = len(tokens)
+        first_sub: int | None = None
         for later_index, later in zip(
             indices[position + 1 :], ordered[position + 1 :], strict=True
         ):
@@ -104,9 +109,19 @@ def collect_headings(tokens: list[Token]) -> dict[int, Heading]:
                 end = later_index
                 break
             heading.has_subheadings = True
+            first_sub = later_index if first_sub is None else first_sub
         heading.has_items = _has_items(tokens, indices[position] + 2, end)
+        own_end = end if first_sub is None else first_sub
+        heading.has_own_items = _has_items(tokens, indices[position] + 2, own_end)
     for position, heading in enumerate(ordered):
         heading.role = _role(ordered, position)
+    for position, heading in enumerate(ordered):
+        for later in ordered[position + 1 :]:
+            if later.depth <= heading.depth:
+                break
+            if later.role in ("period", "container", "month"):
+                heading.has_sub_periods = True
+                break
     if ordered and ordered[0].role in ("other", "container"):
         title = ordered[0]
         title.role = "title"

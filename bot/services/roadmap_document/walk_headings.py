@@ -101,7 +101,8 @@ def open_other(builder: RoadmapBuilder, heading: Heading) -> None:
     elif owner is not None and owner.role in ("rituals", "goal"):
         builder.stack.append(Scope(heading.depth, owner.role))
     else:
-        if owner is None and heading.has_items:
+        note = heading.has_own_items or not heading.has_sub_periods
+        if owner is None and heading.has_items and note:
             builder.skip(
                 heading.line,
                 f"section '{heading.text}' is not a period, metrics or rituals section;"
