@@ -57,6 +57,7 @@ _INLINE_STATUS = re.compile(r"(?<=\s)(?:blocked|stuck|on[\s-]hold|delayed|at[\s-
 # A dash (or bar) that may open a status clause: "Search revamp — Blocked on infra".
 _CLAUSE_DASH = re.compile(r"(?<=\s)[|\u2013\u2014-]\s*")
 _SEPARATORS = " ,:|-\u2013\u2014"
+_ESCAPED_SEPARATOR = re.compile(r"\s\\[-|:]\s*$")
 _MAX_ANNOTATIONS = 20  # bounds the work on pathological lines; real items have one or two
 # "Name: value" (preferred) or "Name — value".
 _METRIC_SEPARATORS = (re.compile(r":(?=\s|$)"), re.compile(r"\s[\u2014\u2013]\s"))
@@ -109,7 +110,12 @@ def _take_trailing(text: str, default_year: int | None) -> tuple[str, Annotation
             continue
         status = normalize_status(match[match.lastindex or 1])
         if status is not None:
-            return text[: match.start()], Annotation(status=status)
+            before = text[: match.start()]
+            if pattern is not _TRAILING_WORD:
+                # "late data \- **Done**": Google Docs escapes the dash; before markup that
+                # is no escaped title (the renderer escapes the markup too), a separator.
+                before = _ESCAPED_SEPARATOR.sub("", before)
+            return before, Annotation(status=status)
     clause = _take_status_clause(text, default_year)
     if clause is not None:
         return clause
