@@ -41,3 +41,41 @@ def test_the_section_holding_the_periods_is_not_reported_as_a_skipped_note():
         "line 28: section 'Contributing' is not a period, metrics or rituals section;"
         " read as a note and skipped"
     ]
+
+
+def test_a_google_docs_export_with_numbered_headings_reads_its_periods_and_sections():
+    roadmap = _read("17-google-docs-export")
+    assert roadmap.title == "Data Platform Roadmap 2026"
+    assert [(p.label, [c.name for c in p.categories]) for p in roadmap.periods] == [
+        ("H1 2026", ["Ingestion", "Warehouse"]),
+        ("H2 2026", ["Self-serve"]),
+    ]
+    goals = _goals(roadmap)
+    # Google Docs escapes the dash before a bold status: "late data \- **Done**".
+    assert goals["Backfill tooling for late data"] == ("done", [], None, None)
+    assert goals["Streaming ingestion for click events"][1] == ["Lena Fischer"]
+    assert [(m.name, m.baseline, m.target, m.unit) for m in roadmap.metrics] == [
+        ("Freshness (p95)", 6, 1, "hours"),
+        ("Failed pipeline runs per week", 12, 3, None),
+    ]
+
+
+def test_version_numbers_in_headings_are_not_taken_for_section_numbers():
+    roadmap = parse_roadmap("# Tool\n\n## 1.0 (Q1 2026)\n\n- a\n\n## 1.1 (Q2 2026)\n\n- b\n")
+    assert [(p.label, p.theme) for p in roadmap.periods] == [
+        ("Q1 2026", "1.0"),
+        ("Q2 2026", "1.1"),
+    ]
+
+
+def test_an_owner_nobody_matched_yet_exports_so_it_reads_back():
+    from bot.services.roadmap_document import render_markdown
+
+    roadmap = parse_roadmap(
+        "## Q1 2026\n\n- Search (owner: Lena Fischer)\n- Billing (ada@example.com, due 2026-03-01)\n"
+    )
+    again = parse_roadmap(render_markdown(roadmap))
+    assert [(g.title, g.owners) for _, _, g in again.goals()] == [
+        ("Search", ["Lena Fischer"]),
+        ("Billing", ["ada@example.com"]),
+    ]

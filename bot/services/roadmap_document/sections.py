@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from markdown_it.token import Token
@@ -25,6 +26,11 @@ _TECHNICAL_WORDS = re.compile(
 )
 _TEAM_WORDS = re.compile(r"\b(?:team|people|culture|org|organi[sz]ation|hr)\b", re.IGNORECASE)
 YEAR_IN_TEXT = re.compile(r"(?<![0-9])((?:19|20|21)[0-9]{2})(?![0-9])")
+# A section number a word processor puts before a heading: "2.", "2.1", "2.1." ("1\\." in its
+# Markdown source, maybe inside bold).
+_SECTION_NUMBER = re.compile(r"[0-9]{1,2}\.(?:[0-9]{1,2}\.?)*\s+(?=\S)")
+_RAW_SECTION_NUMBER = re.compile(r"((?:\*\*|__)?)\s*[0-9]{1,2}\\?\.(?:[0-9]{1,2}\\?\.?)*\s+(?=\S)")
+_CHAPTER = re.compile(r"[0-9]{1,2}\.\s")  # "2. H1 2026": not a version such as "1.0"
 _BOLD_LEAD = re.compile(r"(?:\*\*|__)(?P<bold>[^*_\n]+?)(?:\*\*|__)(?P<rest>[^\n]*)")
 
 
@@ -97,6 +103,7 @@ def collect_headings(tokens: list[Token]) -> dict[int, Heading]:
             headings[index] = Heading(
                 depth, text, inline.content, line_of(token), heading_period(text)
             )
+    _drop_section_numbers(headings.values())
     indices = list(headings)
     ordered = list(headings.values())
     for position, heading in enumerate(ordered):
@@ -127,9 +134,30 @@ def collect_headings(tokens: list[Token]) -> dict[int, Heading]:
         title.role = "title"
         if len(ordered) > 1 and ordered[1].role in ("other", "container"):
             subtitle = ordered[1]
-            if subtitle.depth == title.depth or YEAR_IN_TEXT.search(subtitle.text):
+            # "# 1. Summary" over a paragraph is a section of the document, not its subtitle.
+            bare = _heading_alone(tokens, indices[1])
+            if (subtitle.depth == title.depth and bare) or YEAR_IN_TEXT.search(subtitle.text):
                 subtitle.role = "subtitle"
     return headings
+
+
+def _heading_alone(tokens: list[Token], index: int) -> bool:
+    """Nothing but another heading (or the end) follows the heading opened at ``index``."""
+    after = index + 3  # heading_open, inline, heading_close
+    return after >= len(tokens) or tokens[after].type == "heading_open"
+
+
+def _drop_section_numbers(headings: Iterable[Heading]) -> None:
+    """A document whose headings a word processor numbered ("# 2. H1 2026", "## 2.1
+    Ingestion"): the numbers go, so periods and categories read as their words. Versions
+    ("### 1.0 (Q1 2026)") are kept: the document must number a chapter ("2. ")."""
+    numbered = [h for h in headings if _SECTION_NUMBER.match(h.text)]
+    if len(numbered) < 2 or not any(_CHAPTER.match(h.text) for h in numbered):
+        return
+    for heading in numbered:
+        heading.text = heading.text[_SECTION_NUMBER.match(heading.text).end() :]
+        heading.raw = _RAW_SECTION_NUMBER.sub(r"\1", heading.raw, count=1)
+        heading.found = heading_period(heading.text)
 
 
 def _has_items(tokens: list[Token], start: int, end: int) -> bool:
