@@ -53,6 +53,13 @@ STATUS_WORDS: dict[str, str] = {
     "offtrack": "off-track",
     "behind": "off-track",
     "delayed": "off-track",
+    # Trackers' workflow states (Jira): work under review is under way; resolved is done.
+    "in-review": "on-track",
+    "under-review": "on-track",
+    "in-qa": "on-track",
+    "in-testing": "on-track",
+    "resolved": "done",
+    "closed": "done",
     "blocked": "blocked",
     "stuck": "blocked",
     "on-hold": "blocked",
