@@ -4,6 +4,7 @@ each and re-imports its export."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from bot.services.roadmap_document import ParsedRoadmap, parse_roadmap
@@ -72,10 +73,27 @@ def test_an_owner_nobody_matched_yet_exports_so_it_reads_back():
     from bot.services.roadmap_document import render_markdown
 
     roadmap = parse_roadmap(
-        "## Q1 2026\n\n- Search (owner: Lena Fischer)\n- Billing (ada@example.com, due 2026-03-01)\n"
+        "## Q1 2026\n\n- Search (owner: Lena Fischer)\n"
+        "- Billing (ada@example.com, due 2026-03-01)\n"
     )
     again = parse_roadmap(render_markdown(roadmap))
     assert [(g.title, g.owners) for _, _, g in again.goals()] == [
         ("Search", ["Lena Fischer"]),
         ("Billing", ["ada@example.com"]),
     ]
+
+
+def test_a_jira_table_reads_its_columns_by_their_names_in_any_order():
+    roadmap = _read("16-jira-table")
+    assert [(p.label, len(p.categories[0].goals)) for p in roadmap.periods] == [
+        ("Q1 2026", 2),
+        ("Q2 2026", 3),
+    ]
+    goals = _goals(roadmap)
+    assert goals["Apple Pay in checkout"] == ("done", ["Kenji Sato"], date(2026, 3, 15), None)
+    assert goals["Refunds API v2"][0] == "on-track"  # "In Review"
+    assert goals["SEPA direct debit"] == (
+        "blocked", ["Kenji Sato"], date(2026, 6, 30), "Waiting on the bank's onboarding",
+    )  # fmt: skip
+    assert goals["Fraud scoring model"][:2] == ("not-started", [])  # "Unassigned" is nobody
+    assert roadmap.warnings == []  # a period named on every row is not "a period again"

@@ -73,7 +73,11 @@ class RoadmapBuilder:
     def has_items(self) -> bool:
         return any(t.type in ("list_item_open", "table_open") for t in self.tokens)
 
-    def period(self, found: HeadingPeriod, line: int, text: str = "") -> ParsedPeriod | None:
+    def period(
+        self, found: HeadingPeriod, line: int, text: str = "", *, again_ok: bool = False
+    ) -> ParsedPeriod | None:
+        """The period a heading or a table row names, merged with one met before (``again_ok``:
+        a table's period column names each period many times)."""
         enclosing = next((s.year for s in reversed(self.stack) if s.year is not None), None)
         year = found.spec.year or enclosing or self.roadmap.year
         if year is None:
@@ -92,7 +96,10 @@ class RoadmapBuilder:
         else:
             period.theme = period.theme or theme
             period.status = period.status or status
-            self.warn(line, f"period '{label}' appears again (first at line {period.line}); merged")
+            if not again_ok:
+                self.warn(
+                    line, f"period '{label}' appears again (first at line {period.line}); merged"
+                )
         return period
 
     def nearest(self, *roles: str) -> Scope | None:

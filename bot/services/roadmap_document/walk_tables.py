@@ -46,12 +46,13 @@ def goals_table(builder: RoadmapBuilder, table: Table, scope: Scope) -> None:
         if row.plain.get("progress", "").strip():
             notes.append("progress " + row.plain["progress"].strip())
         status, note = status_and_note(row.plain.get("status", ""))
+        note = note or row.plain.get("note", "").strip() or None
         if status:
             notes.append(f"status {status}")
         row_scope = scope
         found = heading_period(row.plain.get("period", ""))
         if found is not None and found.spec.problem is None:
-            period = builder.period(found, row.line, row.plain["period"])
+            period = builder.period(found, row.line, row.plain["period"], again_ok=True)
             assert period is not None
             row_scope = Scope(0, "period", period, status=scope.status)
         category = None
