@@ -97,3 +97,34 @@ def test_a_jira_table_reads_its_columns_by_their_names_in_any_order():
     )  # fmt: skip
     assert goals["Fraud scoring model"][:2] == ("not-started", [])  # "Unassigned" is nobody
     assert roadmap.warnings == []  # a period named on every row is not "a period again"
+
+
+def test_a_notion_page_reads_status_clauses_links_and_rituals_and_skips_its_toggle():
+    roadmap = _read("15-notion-export")
+    assert [(p.label, p.theme) for p in roadmap.periods] == [
+        ("Q3 2026", "Reliability"),
+        ("Q4 2026", "Scale"),
+    ]
+    goals = _goals(roadmap)
+    assert goals["Multi-region failover"] == ("done", ["Priya Nair"], date(2026, 8, 31), None)
+    assert goals["Search revamp"] == ("on-track", [], None, None)
+    assert goals["Migrate billing to the new ledger"] == (
+        "blocked", [], None, "blocked on legal review",
+    )  # fmt: skip
+    assert goals["Rate limits per tenant"] == ("at-risk", [], None, "At risk: vendor late")
+    assert [(r.kind, r.rule) for r in roadmap.rituals] == [
+        ("retrospective", "every 2 weeks on Tuesday at 14:00"),
+        ("knowledge_sharing", "every 2 weeks on Thursday at 16:00"),
+    ]
+    assert [str(s) for s in roadmap.skipped] == [
+        "line 21: list items inside the toggle 'Why these?' are read as a note and skipped;"
+        " move them out of the toggle to import them"
+    ]
+
+
+def test_list_items_in_a_quote_or_callout_are_notes():
+    roadmap = parse_roadmap(
+        "## Q1 2026\n\n- Ship it\n\n> 💡 **Reminder**\n> - update statuses weekly\n\n- Next\n"
+    )
+    assert [g.title for _, _, g in roadmap.goals()] == ["Ship it", "Next"]
+    assert [s.line for s in roadmap.skipped] == [6]

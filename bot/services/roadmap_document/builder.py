@@ -61,6 +61,12 @@ class RoadmapBuilder:
         self.expected_period_lines: list[int] = []
         self.orphan_item_lines: list[int] = []
         self.stated_rituals: list[ProposedSchedule] = []
+        # An open HTML toggle ("<details><summary>Why these?</summary>"): its summary, how
+        # deep toggles nest here, and whether its list items were reported as skipped.
+        self.quote_depth = 0  # inside "> …": a quote or a callout, commentary
+        self.toggle: str | None = None
+        self.toggle_depth = 0
+        self.toggle_reported = False
         # (index of an objective item's close token, its category): items nested in it.
         self.objectives: list[tuple[int, ParsedCategory]] = []
 

@@ -18,7 +18,7 @@ from .sections import YEAR_IN_TEXT, Heading, bold_line_period, collect_headings,
 from .targets import goal_target
 from .text import MARKDOWN, clean_document, plain_children
 from .walk_headings import on_heading, on_paragraph
-from .walk_items import on_item
+from .walk_items import on_html_block, on_item
 from .walk_tables import on_table
 
 
@@ -59,6 +59,10 @@ def build(builder: RoadmapBuilder) -> ParsedRoadmap:
             on_item(builder, index)
         elif token.type == "paragraph_open" and token.level == 0:
             on_paragraph(builder, index)
+        elif token.type in ("blockquote_open", "blockquote_close"):
+            builder.quote_depth += 1 if token.type == "blockquote_open" else -1
+        elif token.type == "html_block" and token.level == 0:
+            on_html_block(builder, token)
         elif token.type == "table_open":
             skip_until = on_table(builder, index)
     check_has_goals(builder)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+from markdown_it.token import Token
+
 from .builder import RoadmapBuilder
 from .marks import objective_name
 from .rituals import stated_ritual
@@ -46,6 +50,18 @@ def on_item(builder: RoadmapBuilder, index: int) -> None:
     if raw.startswith("<!--"):
         builder.skip(line, "an HTML comment; skipped")
         return
+    if builder.quote_depth:
+        builder.skip(line, "a list item inside a quote or callout ('> …') is a note; skipped")
+        return
+    if builder.toggle_depth:
+        if not builder.toggle_reported:
+            builder.toggle_reported = True
+            builder.skip(
+                line,
+                f"list items inside the toggle '{builder.toggle}' are read as a note and"
+                " skipped; move them out of the toggle to import them",
+            )
+        return
     while builder.objectives and builder.objectives[-1][0] < index:
         builder.objectives.pop()
     owner = builder.nearest("period", "category", "metrics", "rituals", "goal", "ignored")
@@ -64,6 +80,24 @@ def on_item(builder: RoadmapBuilder, index: int) -> None:
             return
         category = builder.objectives[-1][1] if builder.objectives else None
         builder.add_goal(raw, owner, line, category, key_result=category is not None)
+
+
+_DETAILS_OPEN = re.compile(r"<details\b", re.IGNORECASE)
+_DETAILS_CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
+_SUMMARY = re.compile(r"<summary\b[^>]*>(.*?)</summary\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^<>]{0,300}>")
+
+
+def on_html_block(builder: RoadmapBuilder, token: Token) -> None:
+    """ "<details><summary>Why these?</summary>" … "</details>": a toggle (Notion and GitHub
+    write them) holds commentary; its list items are not goals."""
+    content = token.content
+    opened, closed = len(_DETAILS_OPEN.findall(content)), len(_DETAILS_CLOSE.findall(content))
+    if opened and not builder.toggle_depth:
+        summary = _SUMMARY.search(content)
+        text = " ".join(_TAG.sub(" ", summary[1]).split()) if summary else ""
+        builder.toggle, builder.toggle_reported = (text[:60] or "details"), False
+    builder.toggle_depth = max(0, builder.toggle_depth + opened - closed)
 
 
 def add_ritual(builder: RoadmapBuilder, text: str, line: int) -> None:
