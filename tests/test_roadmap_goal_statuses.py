@@ -39,6 +39,10 @@ from models import Goal
         ("Search revamp — ⛔ waiting on legal", "Search revamp", "blocked", "waiting on legal"),
         ("⛔ Search revamp blocked on legal", "Search revamp", "blocked", "blocked on legal"),
         ("⚠️ Payments at risk: vendor late", "Payments", "at-risk", "at risk: vendor late"),
+        ("Search revamp — Status: blocked on legal", "Search revamp", "blocked",
+         "blocked on legal"),
+        ("Search revamp | Status: In progress | Owner: @alice", "Search revamp", "on-track",
+         None),
     ],
 )  # fmt: skip
 def test_a_status_inside_the_line_leaves_the_title(line, title, status, note):
@@ -178,3 +182,12 @@ def test_an_objective_marked_done_imports_its_key_results_as_they_are(session, w
     assert statuses["Deploy daily"] == "not-started"
     assert statuses["Raise activation to 40%"] == "not-started"
     assert statuses["Old search removed"] == "done"
+
+
+def test_fields_after_bars_and_an_eta_are_annotations():
+    item = split_goal_item("Search revamp | Owner: Kenji Sato | Due: 2026-04-01", 2026)
+    assert (item.title, item.owners, item.due.isoformat()) == (
+        "Search revamp", ["Kenji Sato"], "2026-04-01",
+    )  # fmt: skip
+    assert split_goal_item("Search revamp — ETA 2026-03-15").due.isoformat() == "2026-03-15"
+    assert split_goal_item("Search revamp | Phase 2").title == "Search revamp | Phase 2"

@@ -220,6 +220,8 @@ def status_clause(text: str, marked: str | None, default_year: int | None) -> An
     it, the text must open with a status word and give a reason ("Blocked on infra").
     """
     text = text.strip()
+    labelled = after_label(_STATUS_LABEL, text)  # "— Status: blocked on legal"
+    text = labelled.strip() if labelled and status_phrase(labelled.strip()) else text
     if not text:
         return Annotation(status=marked) if marked else None
     group = parse_annotation_group(text, default_year)

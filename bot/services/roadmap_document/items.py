@@ -36,7 +36,7 @@ _TRAILING_DASH_PROGRESS = re.compile(
     r"\s[\u2014\u2013]\s*([0-9]{1,3})\s*%(?:\s*(?:done|complete|completed))?\s*$", re.IGNORECASE
 )
 _TRAILING_DUE = re.compile(
-    r"(?:^|(?<=[\s,;]))(?:due:?|by)\s+([0-9]{4}-[0-9]{2}-[0-9]{2})\s*$", re.IGNORECASE
+    r"(?:^|(?<=[\s,;]))(?:due:?|by|eta:?)\s+([0-9]{4}-[0-9]{2}-[0-9]{2})\s*$", re.IGNORECASE
 )
 # Status marks at the end of a title: "✅", "**Delivered**", "<mark>In Progress</mark>",
 # " — Done". Escaped markup (what the renderer writes for a title) is title text.
@@ -57,6 +57,7 @@ _INLINE_STATUS = re.compile(r"(?<=\s)(?:blocked|stuck|on[\s-]hold|delayed|at[\s-
 # A dash (or bar) that may open a status clause: "Search revamp — Blocked on infra".
 _CLAUSE_DASH = re.compile(r"(?<=\s)[|\u2013\u2014-]\s*")
 _SEPARATORS = " ,:|-\u2013\u2014"
+_FIELD_BAR = re.compile(r"\s\|\s")
 _ESCAPED_SEPARATOR = re.compile(r"\s\\[-|:]\s*$")
 _MAX_ANNOTATIONS = 20  # bounds the work on pathological lines; real items have one or two
 # "Name: value" (preferred) or "Name — value".
@@ -98,6 +99,9 @@ def _take_trailing(text: str, default_year: int | None) -> tuple[str, Annotation
             annotation = parse_annotation_group(match[1], default_year)
         if annotation is not None:
             return text[: match.start()], annotation
+    fields = _take_fields(text, default_year)
+    if fields is not None:
+        return fields
     match = _TRAILING_HANDLES.search(text)
     if match is not None and not is_escaped(text, match.start()):
         handles = [handle.rstrip(".") for handle in match[0].split()]
@@ -130,6 +134,19 @@ def _take_trailing(text: str, default_year: int | None) -> tuple[str, Annotation
         due = parse_date(match[1], default_year)
         if due is not None:
             return text[: match.start()], Annotation(due=due)
+    return None
+
+
+def _take_fields(text: str, default_year: int | None) -> tuple[str, Annotation] | None:
+    """ "Search | Status: In progress | Owner: @alice": fields after bars, as a page of a
+    Notion or Confluence table pastes them; every field must be an annotation."""
+    for bar in _FIELD_BAR.finditer(text):
+        if is_escaped(text, bar.start() + 1) or not text[: bar.start()].strip():
+            continue
+        fields = text[bar.end() :].replace(" | ", "; ")
+        annotation = parse_annotation_group(fields, default_year)
+        if annotation is not None:
+            return text[: bar.start()], annotation
     return None
 
 
