@@ -40,6 +40,16 @@ EXPECTED: dict[str, tuple[list[str], int, dict[str | None, int], int, int]] = {
     "12-goals-table": (["Q3 2026"], 3, {"on-track": 1, "not-started": 1, "done": 1}, 0, 0),
     "13-duplicate-periods": (["Q1 2026", "Q2 2026"], 4, {None: 4}, 0, 0),
     "14-rituals-and-notes": (["Q1 2026"], 3, {None: 3}, 0, 2),
+    "15-notion-export": (
+        ["Q3 2026", "Q4 2026"], 7,
+        {"done": 2, "on-track": 1, "blocked": 1, "not-started": 2, "at-risk": 1}, 0, 2,
+    ),
+    "16-jira-table": (
+        ["Q1 2026", "Q2 2026"], 5,
+        {"done": 1, "on-track": 2, "blocked": 1, "not-started": 1}, 0, 0,
+    ),
+    "17-google-docs-export": (["H1 2026", "H2 2026"], 7, {"done": 1, None: 6}, 2, 0),
+    "18-github-readme": (["Q1 2026", "Q2 2026"], 6, {"done": 2, "not-started": 4}, 0, 0),
 }  # fmt: skip
 
 

@@ -311,6 +311,22 @@ def test_a_spreadsheet_of_goals_imports_with_header_aliases(session, workspace_i
     assert len(again.unchanged) == 2
 
 
+def test_a_spreadsheets_blocked_status_and_notes_become_the_goals_status_note(
+    session, workspace_id
+):
+    sheet = (
+        "Goal,Quarter,Status,Notes\n"
+        "Ship search,Q1 2026,Blocked on legal review,\n"
+        "Ship billing,Q1 2026,At risk,vendor is late\n"
+    )
+    import_csv(session=session, workspace_id=workspace_id, data=sheet)
+    session.commit()
+    assert [(g.title, g.status, g.status_note) for g in session.scalars(select(Goal))] == [
+        ("Ship search", "blocked", "Blocked on legal review"),
+        ("Ship billing", "at-risk", "vendor is late"),
+    ]
+
+
 @pytest.fixture
 def cli_env(database_url, monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", database_url)

@@ -120,16 +120,26 @@ def natural_specs(draw) -> Spec:
             weeks = draw(st.integers(2, 6))
             anchor = draw(st.dates(date(2000, 1, 1), date(2040, 12, 31)))
             days_text = day_list(draw, days)
+            in_words = {2: "two", 3: "three", 4: "four"}.get(weeks, str(weeks))
             text = draw(
                 st.sampled_from(
-                    [f"every {weeks} weeks on {days_text}"]
+                    [
+                        f"every {weeks} weeks on {days_text}",
+                        f"every {in_words} weeks on {days_text}",
+                        f"{days_text} every {weeks} weeks",
+                    ]
                     + (
-                        [f"every other {days_text}", f"biweekly on {days_text}"]
+                        [
+                            f"every other {days_text}", f"biweekly on {days_text}",
+                            f"every second {days_text}", f"fortnightly on {days_text}",
+                            f"every fortnight on {days_text}", f"{days_text} every other week",
+                            f"{days_text}, fortnightly", f"{days_text} bi-weekly",
+                        ]
                         if weeks == 2
                         else []
                     )
                 )
-            )
+            )  # fmt: skip
             kind = "interval_weeks"
             start_week = anchor.toordinal() - anchor.weekday()
 

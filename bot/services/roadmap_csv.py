@@ -20,8 +20,7 @@ from bot.services.roadmap_document import (
     normalize_title,
     parse_period_label,
 )
-from bot.services.roadmap_document.items import parse_date
-from bot.services.roadmap_document.marks import normalize_status
+from bot.services.roadmap_document.annotations import parse_date, status_and_note
 from bot.services.roadmap_document.metrics import metric_key
 from bot.services.roadmap_document.model import MAX_TITLE
 from bot.services.roadmap_document.periods import heading_period
@@ -242,13 +241,15 @@ def _spreadsheet(rows: list[tuple[int, dict[str, str]]]) -> ParsedRoadmap:
         progress = row.get("progress", "").rstrip("%").strip()
         if row.get("partners"):  # read like a document's "(with @platform-team)"
             title += f" (with {row['partners']})"
+        status, note = status_and_note(row.get("status", ""))
         goal = ParsedGoal(
             title,
             line,
             owner_handles(row.get("owners", "")),
-            normalize_status(row.get("status", "")),
+            status,
             parse_date(row["due"], start.year) if row.get("due") else None,
             int(progress) if progress.isdigit() and int(progress) <= 100 else None,
+            note=note or (row.get("note") or "").strip() or None,
         )
         goal.target = goal_target(title, [])
         category.goals.append(goal)

@@ -19,6 +19,7 @@ from bot.services.roadmap_document import (
 )
 from bot.services.roadmap_match import Title, pair_renames
 from bot.services.roadmap_report import GoalChange, ImportReport, understood
+from bot.services.schedule_rules import parse_rule
 from bot.services.schedules import default_holiday_policy
 from models import (
     AuditEntry,
@@ -36,13 +37,6 @@ from models import (
 from models.roadmap import next_goal_number
 
 __all__ = ["GoalChange", "ImportReport", "import_roadmap"]
-
-RITUAL_RULES = {
-    ("knowledge_sharing", "monthly"): "first thursday of the month 15:00",
-    ("knowledge_sharing", "weekly"): "every thursday 15:00",
-    ("retrospective", "quarterly"): "last friday of the quarter 14:00",
-    ("retrospective", "monthly"): "last friday of the month 14:00",
-}
 
 
 def import_roadmap(
@@ -88,7 +82,9 @@ def import_parsed(
     """Merge an already read roadmap (a document, or a spreadsheet's rows) into the workspace."""
     savepoint = session.begin_nested()
     try:
-        report = _Importer(session, workspace_id, parsed, dry_run, archive_missing).run(source)
+        importer = _Importer(session, workspace_id, parsed, dry_run, archive_missing)
+        importer.today = (now or utcnow()).date()
+        report = importer.run(source)
         if not dry_run:
             session.add(
                 AuditEntry(
@@ -132,6 +128,7 @@ class _Importer:
         self.parsed = parsed
         self.dry_run = dry_run
         self.archive_missing = archive_missing
+        self.today = utcnow().date()  # the week an "every 2 weeks" ritual counts from
 
     def run(self, source: str | None) -> ImportReport:
         self._partners = _take_partner_annotations(self.parsed)  # issue 20: "(with @team)"
@@ -406,17 +403,22 @@ class _Importer:
         )
         workspace = self.session.get(Workspace, self.workspace_id)
         for ritual in self.parsed.rituals:
-            rule = RITUAL_RULES.get((ritual.kind, ritual.cadence))
+            rule = ritual.rule
             if rule is None or ritual.kind in kinds:
                 continue
             kinds.add(ritual.kind)
+            options = {"cadence": ritual.cadence, "proposed_by_line": ritual.line}
+            if parse_rule(rule).kind == "interval_weeks":
+                # "every 2 weeks": counted from the week of the import, as a rule added in
+                # Slack counts from the week it was added.
+                options["anchor"] = self.today.isoformat()
             self.session.add(
                 Schedule(
                     workspace_id=self.workspace_id,
                     kind=ritual.kind,
                     rule=rule,
                     text=ritual.text,
-                    options={"cadence": ritual.cadence, "proposed_by_line": ritual.line},
+                    options=options,
                     holiday_policy=default_holiday_policy(workspace),
                     source="import",
                 )
@@ -473,13 +475,19 @@ def _apply_document(
 ):
     """Copy what the document says onto the goal; return a description of each change.
 
-    Owners, status, progress and due date change only when the document states them, so a
-    plain document never wipes what people recorded in Slack.
+    Owners, status, its note, progress and due date change only when the document states
+    them, so a plain document never wipes what people recorded in Slack.
     """
     changes = []
     added = _add_owners(goal, document_owners(doc.owners, resolve), workspace_id)
     if added and goal.id is not None:
         changes.append("owners + " + ", ".join(added))
+    # A new status never keeps an earlier note (as in Slack); the document's note replaces it.
+    note = doc.note or (None if doc.status and doc.status != goal.status else goal.status_note)
+    if note != goal.status_note:
+        if goal.id is not None and note:
+            changes.append(f"note “{note}”")
+        goal.status_note = note
     if doc.status and doc.status != goal.status:
         if goal.id is not None:
             changes.append(f"status {goal.status} → {doc.status}")

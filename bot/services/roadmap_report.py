@@ -101,7 +101,6 @@ def understood(parsed: ParsedRoadmap) -> list[str]:
             + (" …" if len(parsed.metrics) > 12 else "")
         )
     for ritual in parsed.rituals:
-        lines.append(
-            f"Ritual: {ritual.kind.replace('_', ' ')}, {ritual.cadence} (line {ritual.line})"
-        )
+        when = ritual.rule if ritual.rule_stated else ritual.cadence  # "every 2 weeks on …"
+        lines.append(f"Ritual: {ritual.kind.replace('_', ' ')}, {when} (line {ritual.line})")
     return lines

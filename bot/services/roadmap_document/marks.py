@@ -53,6 +53,13 @@ STATUS_WORDS: dict[str, str] = {
     "offtrack": "off-track",
     "behind": "off-track",
     "delayed": "off-track",
+    # Trackers' workflow states (Jira): work under review is under way; resolved is done.
+    "in-review": "on-track",
+    "under-review": "on-track",
+    "in-qa": "on-track",
+    "in-testing": "on-track",
+    "resolved": "done",
+    "closed": "done",
     "blocked": "blocked",
     "stuck": "blocked",
     "on-hold": "blocked",
@@ -172,8 +179,14 @@ def lead_in(raw: str) -> LeadIn | None:
 
 
 def objective_name(text: str) -> str | None:
-    """ "Objective 1: Make deploys boring" -> "Make deploys boring"; None for other text."""
+    """ "Objective 1: Make deploys boring" -> "Make deploys boring"; None for other text.
+
+    A status mark on the objective ("… ✅", "… — Done") is the objective's own, not part of
+    its name (nor its key results' status).
+    """
     match = OBJECTIVE.fullmatch(text.strip())
     if match is None:
         return None
-    return (match["name"] or match["short"]).strip(" *_") or None
+    name = (match["name"] or match["short"]).strip(" *_")
+    theme, status = split_theme(name)
+    return (theme if status is not None else name) or None

@@ -59,6 +59,7 @@ class ParsedGoal:
     due: date | None = None
     progress: int | None = None
     target: GoalTarget | None = None
+    note: str | None = None  # what the status said beyond itself: "blocked on legal review"
 
 
 @dataclass
@@ -107,9 +108,13 @@ class ProposedSchedule:
     """A recurring ritual the document asks for (knowledge sharing, retrospectives)."""
 
     kind: str
-    cadence: str
+    cadence: str  # "monthly", "quarterly", "biweekly", "weekly", "every 3 weeks"
     text: str
     line: int
+    # When, in the schedule rules' grammar: what the line says, else the cadence's usual
+    # session; None when the bot has no usual session for it.
+    rule: str | None = None
+    rule_stated: bool = False  # the rule is the document's own words, not the usual session
 
 
 @dataclass

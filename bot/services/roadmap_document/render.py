@@ -10,6 +10,8 @@ from .model import ParsedGoal, ParsedMetric, ParsedPeriod, ParsedRoadmap
 from .text import MARKDOWN, escape_all, escape_minimal, plain_children
 
 _SLACK_ID = re.compile(r"[A-Z][A-Z0-9]{1,39}")
+_HANDLE = re.compile(r"\w[\w.\-]{0,79}")
+_EMAIL = re.compile(r"[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63})+")
 
 
 def _first_escape_that_reads_back(
@@ -51,9 +53,13 @@ def _single_item_content(line: str) -> str | None:
 
 
 def _owner_markup(owner: str) -> str:
+    """How the reader takes the owner back: a mention, a handle, an e-mail address, or a
+    name nobody matched yet after an owner label ("owner: Lena Fischer")."""
     if _SLACK_ID.fullmatch(owner):
         return f"<@{owner}>"
-    return owner if owner.startswith("@") else "@" + owner
+    if owner.startswith("@") or _EMAIL.fullmatch(owner):
+        return owner
+    return "@" + owner if _HANDLE.fullmatch(owner) else f"owner: {owner}"
 
 
 def _goal_line(goal: ParsedGoal) -> str:

@@ -19,16 +19,25 @@ COLUMN_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "title",
         re.compile(
             r"goals?|titles?|names?|initiatives?|deliverables?|milestones?|features?|projects?|"
-            r"epics?|items?|key\s+results?|objectives?|outcomes?|work",
+            r"epics?|items?|key\s+results?|objectives?|outcomes?|work|summary|issues?|tickets?|"
+            r"stor(?:y|ies)|tasks?",
             re.I,
         ),
     ),
-    ("period", re.compile(r"quarters?|periods?|half|when|timeline|timeframe|phase", re.I)),
+    (
+        "period",
+        re.compile(
+            r"quarters?|periods?|half|when|timeline|timeframe|phase|fix\s+versions?|versions?|"
+            r"releases?|target\s+quarter",
+            re.I,
+        ),
+    ),
     ("category", re.compile(r"teams?|categor(?:y|ies)|areas?|themes?|streams?|groups?", re.I)),
     ("owner", re.compile(r"owners?|assignees?|leads?|dri|responsible|who|people", re.I)),
     ("status", re.compile(r"status|states?|progress\s+status|health", re.I)),
     ("due", re.compile(r"due(?:\s+date)?|deadline|eta|target\s+date|date|by", re.I)),
     ("progress", re.compile(r"progress|%\s*done|percent(?:age)?(?:\s+done)?|completion", re.I)),
+    ("note", re.compile(r"notes?|comments?|blockers?|blocked\s+(?:by|on)|remarks?", re.I)),
 )
 
 
@@ -122,6 +131,10 @@ def _row(line: int, cells: list[tuple[str, str]]) -> TableRow:
     return row
 
 
+# What a tracker writes in an owner cell for no owner.
+_NOBODY = re.compile(r"unassigned|none|nobody|n/?a|tbd|tba|[-\u2013\u2014?]", re.I)
+
+
 def owner_handles(cell: str) -> list[str]:
     """ "@alice, Bob Stone, ada@example.com" -> the owners as written: handles, names and
     e-mail addresses, which the people directory resolves to members when the roadmap is
@@ -129,5 +142,5 @@ def owner_handles(cell: str) -> list[str]:
     return [
         " ".join(part.split())
         for part in re.split(r"\s*(?:[,&/;+]|\band\b)\s*", cell.strip())
-        if part.strip()
+        if part.strip() and not _NOBODY.fullmatch(part.strip())
     ]

@@ -1,4 +1,4 @@
-"""Numbers inside goal titles (GoalTarget), goal -> metric links, and proposed rituals."""
+"""Numbers inside goal titles (GoalTarget) and goal -> metric links."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from .metrics import COMPARATOR, NUMBER, STOP_WORDS, UNIT, comparator_for, norma
 from .metrics import stem as _stem
 from .metrics import to_number as _to_number
 from .metrics import words as _words
-from .model import GoalTarget, ParsedMetric, ParsedRoadmap, ProposedSchedule
+from .model import GoalTarget, ParsedMetric
 
 _DECREASE = re.compile(
     r"\b(?:reduce|reducing|decrease|cut|lower|shrink|minimi[sz]e|drop|slash|trim)\b", re.IGNORECASE
@@ -106,53 +106,3 @@ def goal_target(title: str, metrics: list[ParsedMetric]) -> GoalTarget | None:
         comparator = comparator_for(match["cmp"]) or _direction(title, metric)
         return GoalTarget(float(match["num"]), comparator, unit, "count", key)
     return None
-
-
-_RITUAL_KINDS = (
-    (
-        "knowledge_sharing",
-        re.compile(
-            r"knowledge[\s-]+shar(?:ing|e)|tech(?:nical)?\s+talks?|lunch[\s-]*(?:and|&|n)[\s-]*"
-            r"learns?|brown[\s-]?bags?",
-            re.IGNORECASE,
-        ),
-    ),
-    ("retrospective", re.compile(r"\bretro(?:spective)?s?\b", re.IGNORECASE)),
-)
-_RITUAL_CADENCES = (
-    ("monthly", re.compile(r"\bmonthly\b|\b(?:every|each|once\s+a|per)\s+month\b", re.IGNORECASE)),
-    (
-        "quarterly",
-        re.compile(r"\bquarterly\b|\b(?:every|each|once\s+a|per)\s+quarter\b", re.IGNORECASE),
-    ),
-)
-
-
-def ritual_from_text(text: str, cadence: str | None, line: int) -> ProposedSchedule | None:
-    kind = next((kind for kind, pattern in _RITUAL_KINDS if pattern.search(text)), None)
-    if kind is None:
-        return None
-    if cadence is None:
-        cadence = next((name for name, pattern in _RITUAL_CADENCES if pattern.search(text)), None)
-    if cadence not in ("monthly", "quarterly"):
-        return None
-    return ProposedSchedule(kind, cadence, text, line)
-
-
-def proposed_rituals(
-    roadmap: ParsedRoadmap, stated: Iterable[ProposedSchedule] = ()
-) -> list[ProposedSchedule]:
-    """Recurring sessions a rituals section states, or the goals and metrics ask for, one per
-    (kind, cadence)."""
-    found: list[ProposedSchedule] = []
-    candidates: list[ProposedSchedule | None] = list(stated)
-    candidates += [ritual_from_text(goal.title, None, goal.line) for _, _, goal in roadmap.goals()]
-    for metric in roadmap.metrics:
-        text = f"{metric.name}: {metric.text}"
-        candidates.append(ritual_from_text(text, metric.cadence, metric.line))
-    seen: set[tuple[str, str]] = set()
-    for ritual in candidates:
-        if ritual is not None and (ritual.kind, ritual.cadence) not in seen:
-            seen.add((ritual.kind, ritual.cadence))
-            found.append(ritual)
-    return found

@@ -27,7 +27,7 @@ _DAY_WORDS |= {"tues": 1, "weds": 2, "thur": 3, "thurs": 3}
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": LAST}
 _ORDINALS |= {"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5}
 _ORDINAL_NAMES = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", LAST: "last"}
-_EVERY_N = {"other": 2, "second": 2, "third": 3, "fourth": 4}
+_EVERY_N = {"other": 2, "second": 2, "third": 3, "fourth": 4, "two": 2, "three": 3, "four": 4}
 _KNOWN_WORDS = (*_DAY_WORDS, "weekday", "weekend", "day", "daily", "month", "quarter", "weeks")
 
 _TIME = r"(?P<hour>[0-9]{1,2})(?:[:.h](?P<minute>[0-9]{2}))?\s*(?P<half>[ap]\.?m\.?)?|noon|midnight"
@@ -37,14 +37,22 @@ _NTH = r"(?P<nth>first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)"
 _UNIT = r"(?P<unit>month|quarter)"
 _OF = r"\s+(?:of|in)\s+(?:the|every|each|a)\s+"
 _DAYNUM = r"(?:day\s+)?(?P<number>[0-9]{1,2})(?:st|nd|rd|th)?(?:\s+day)?"
+_N_WEEKS = r"(?P<n>[0-9]{1,2}|other|second|third|fourth|two|three|four)\s+weeks?"
+_FORTNIGHTLY = r"bi-?weekly|fortnightly|(?:every|each)\s+fortnight"
 _INTERVAL = [
-    re.compile(r"(?:every|each)\s+(?P<n>[0-9]{1,2}|other|second|third|fourth)\s+weeks?\s+"
-               r"(?:on\s+)?(?P<days>.+)"),
-    re.compile(r"(?:bi-?weekly|fortnightly|(?:every|each)\s+fortnight)\s+(?:on\s+)?(?P<days>.+)"),
-    re.compile(r"(?:every|each)\s+(?P<n>other)\s+(?P<days>.+)"),
+    re.compile(rf"(?:every|each)\s+{_N_WEEKS}\s+(?:on\s+)?(?P<days>.+)"),
+    re.compile(rf"(?:{_FORTNIGHTLY})\s+(?:on\s+)?(?P<days>.+)"),
+    re.compile(r"(?:every|each)\s+(?P<n>other|second)\s+(?P<days>.+)"),
+    # The days first: "tuesdays every other week", "every tuesday, fortnightly".
+    re.compile(rf"(?:(?:every|each|on)\s+)?(?P<days>.+?),?\s+(?:(?:every|each)\s+{_N_WEEKS}|"
+               rf"{_FORTNIGHTLY})"),
 ]  # fmt: skip
+# An interval without its day: "fortnightly", "every 2 weeks", "weekly".
+_NO_DAY = re.compile(
+    rf"(?:every|each)\s+{_N_WEEKS}|{_FORTNIGHTLY}|weekly|(?:every|each)\s+week|once\s+a\s+week"
+)
 _NTH_RULES = [
-    re.compile(rf"(?:on\s+)?(?:the\s+)?{_NTH}\s+(?P<day>[a-z]+){_OF}{_UNIT}"),
+    re.compile(rf"(?:on\s+|every\s+|each\s+)?(?:the\s+)?{_NTH}\s+(?P<day>[a-z]+){_OF}{_UNIT}"),
     re.compile(rf"(?:every|each)\s+{_UNIT}\s+on\s+(?:the\s+)?{_NTH}\s+(?P<day>[a-z]+)"),
     re.compile(rf"{_UNIT}ly\s+on\s+(?:the\s+)?{_NTH}\s+(?P<day>[a-z]+)"),
     re.compile(rf"(?:on\s+)?(?:the\s+)?{_NTH}{_OF}{_UNIT}"),  # "the first of the month"
@@ -136,6 +144,11 @@ def _clock(match: re.Match[str]) -> time:
 def _pattern(text: str, raw: str) -> _Pattern:
     """The days a rule's words pick."""
     periodic = "month" in text or "quarter" in text
+    if _NO_DAY.fullmatch(text):
+        raise RuleError(
+            f"{quoted(raw)} needs a day of the week, e.g. “every 2 weeks on tuesday 10:00” or "
+            "“every thursday 15:00”."
+        )
     for regex in () if periodic else _INTERVAL:
         if match := regex.fullmatch(text):
             word = match.groupdict().get("n") or "2"
