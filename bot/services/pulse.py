@@ -1,11 +1,12 @@
 """The pulse survey: rounds, anonymous answers, and closing a round into a reading.
 
 Anonymous by construction. An answer is stored as a score (and an optional comment) with its
-round and nothing else. Who was asked and whether they answered is a separate marker, kept
-only while the round is open (to refuse a second answer and to chase once) and deleted when
-it closes. Nothing logs or audits a person together with a score. A result is shown only
-when at least `min_answers` (never below 3) people answered; below that the answers are
-deleted and nothing is recorded.
+round and nothing else. Who is asked (each person at the schedule's time in their own zone,
+once) and whether they answered is a separate marker, kept only while the round is open (to
+ask once, refuse a second answer and chase once) and deleted when it closes. Nothing logs
+or audits a person together with a score. A result is shown only when at least
+`min_answers` (never below 3) people answered; below that the answers are deleted and
+nothing is recorded.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.local_time import enabled_schedules, people_due
 from bot.services.team import roster_ids
 from bot.services.team_metrics import metric_for
 from models import (
@@ -26,6 +28,7 @@ from models import (
     PulseMarker,
     PulseRound,
     Schedule,
+    ScheduleKind,
     Workspace,
 )
 from models.base import insert_ignoring_conflicts
@@ -53,17 +56,65 @@ def set_min_answers(workspace: Workspace, value: int) -> int:
 
 
 @dataclass(frozen=True)
-class OpenedRound:
-    round_id: int
-    question: str
-    recipients: list[str]  # who to DM now (empty when the round had been opened already)
+class PulseAsk:
+    """A roster member whose 11:00 (the schedule's time, in their own zone) has come."""
+
+    schedule_id: int
+    key: str  # the round: the occurrence's date in the person's zone, "2025-04-07"
+    person: str
+
+
+@dataclass(frozen=True)
+class DuePlan:
+    asks: list[PulseAsk]  # due now and not asked yet
+    already: list[str]  # due, and asked already (or their round has closed)
+    waiting: list[str]  # roster members whose local time has not come yet
+
+
+def due_asks(*, session: Session, workspace: Workspace, now: datetime) -> DuePlan:
+    """Who to ask now: each roster member whose local time of a pulse occurrence came within
+    the last day, unless asked already (or their round has closed)."""
+    people = roster_ids(session, workspace.id)
+    asks: list[PulseAsk] = []
+    already: set[str] = set()
+    waiting: set[str] = set()
+    if not people:
+        return DuePlan(asks, [], [])
+    for schedule in enabled_schedules(session, workspace.id, ScheduleKind.PULSE):
+        due, later = people_due(session, workspace, [schedule], people, now)
+        waiting.update(later)
+        for one in due:
+            key = one.day.isoformat()
+            if _asked_already(session, schedule.id, key, one.person):
+                already.add(one.person)
+            else:
+                asks.append(PulseAsk(schedule.id, key, one.person))
+    return DuePlan(asks, sorted(already), sorted(waiting))
+
+
+def _asked_already(session: Session, schedule_id: int, key: str, person: str) -> bool:
+    pulse = session.scalar(
+        select(PulseRound).where(
+            PulseRound.schedule_id == schedule_id, PulseRound.occurrence_key == key
+        )
+    )
+    if pulse is None:
+        return False
+    if pulse.closed_at is not None:
+        return True
+    asked = session.scalar(
+        select(PulseMarker.asked_at).where(
+            PulseMarker.round_id == pulse.id, PulseMarker.user_id == person
+        )
+    )
+    return asked is not None
 
 
 def open_round(
     *, session: Session, workspace: Workspace, schedule: Schedule, occurrence_key: str, now
-) -> OpenedRound:
-    """The round of this occurrence, once: a marker for each person on the roster."""
-    question = (schedule.text or "").strip() or DEFAULT_QUESTION
+) -> PulseRound:
+    """The round of this occurrence, opened once (by whoever's local time comes first): a
+    marker for each person on the roster, to be asked at their own local time."""
     people = roster_ids(session, workspace.id)
     created = insert_ignoring_conflicts(
         session,
@@ -72,7 +123,7 @@ def open_round(
             "workspace_id": workspace.id,
             "schedule_id": schedule.id,
             "occurrence_key": occurrence_key,
-            "question": question,
+            "question": (schedule.text or "").strip() or DEFAULT_QUESTION,
             "opened_at": now,
             "closes_at": now + ROUND_LENGTH,
             "asked": len(people),
@@ -87,12 +138,62 @@ def open_round(
             PulseRound.schedule_id == schedule.id, PulseRound.occurrence_key == occurrence_key
         )
     )
-    if not created:
-        return OpenedRound(pulse.id, pulse.question, [])
-    for user_id in people:
-        session.add(PulseMarker(workspace_id=workspace.id, round_id=pulse.id, user_id=user_id))
-    session.flush()
-    return OpenedRound(pulse.id, question, people)
+    if created:
+        for user_id in people:
+            session.add(PulseMarker(workspace_id=workspace.id, round_id=pulse.id, user_id=user_id))
+        session.flush()
+    return pulse
+
+
+def claim_ask(
+    *, session: Session, workspace: Workspace, ask: PulseAsk, now: datetime
+) -> PulseRound | None:
+    """Claim the right to DM this person this round (the round opens with the first); None
+    when someone else claimed it, or the round has closed. A round stays open 3 days from
+    the last person asked, so someone in Los Angeles has as long to answer as Tokyo."""
+    pulse = open_round(
+        session=session,
+        workspace=workspace,
+        schedule=session.get(Schedule, ask.schedule_id),
+        occurrence_key=ask.key,
+        now=now,
+    )
+    if pulse.closed_at is not None:
+        return None
+    insert_ignoring_conflicts(  # someone who joined the roster since the round opened
+        session,
+        PulseMarker,
+        {"workspace_id": workspace.id, "round_id": pulse.id, "user_id": ask.person},
+        ["round_id", "user_id"],
+    )
+    claimed = session.execute(
+        update(PulseMarker)
+        .where(
+            PulseMarker.round_id == pulse.id,
+            PulseMarker.user_id == ask.person,
+            PulseMarker.asked_at.is_(None),
+        )
+        .values(asked_at=now)
+    ).rowcount
+    if claimed != 1:
+        return None
+    closes = now + ROUND_LENGTH
+    session.execute(
+        update(PulseRound)
+        .where(PulseRound.id == pulse.id, PulseRound.closes_at < closes)
+        .values(closes_at=closes)
+    )
+    session.refresh(pulse)
+    return pulse
+
+
+def release_ask(session: Session, round_id: int, person: str) -> None:
+    """The DM could not be posted: the next tick (within the day) tries again."""
+    session.execute(
+        update(PulseMarker)
+        .where(PulseMarker.round_id == round_id, PulseMarker.user_id == person)
+        .values(asked_at=None)
+    )
 
 
 @dataclass(frozen=True)
@@ -152,8 +253,8 @@ def answer(
     )
     if marker is None:
         raise InvalidInput(
-            "This pulse is for the people on the team roster, and you were not on it when "
-            "the round opened: your answer was not recorded."
+            "This pulse is for the people on the team roster, and this round was not sent to "
+            "you: your answer was not recorded."
         )
     # One answer each, even with two clicks at once: only one UPDATE finds it unanswered.
     claimed = session.execute(
@@ -185,6 +286,12 @@ def close_round(
     """Close the round: record its mean (with enough answers), delete the markers."""
     scores = list(
         session.scalars(select(PulseAnswer.score).where(PulseAnswer.round_id == pulse.id))
+    )
+    pulse.asked = session.scalar(  # the people it reached (someone it never could is not one)
+        select(func.count(PulseMarker.id)).where(
+            PulseMarker.round_id == pulse.id,
+            or_(PulseMarker.asked_at.is_not(None), PulseMarker.answered.is_(True)),
+        )
     )
     count, asked, needed = len(scores), pulse.asked, max(MIN_ANSWERS, pulse.min_answers)
     metric = metric_for(session, workspace.id, "pulse")
@@ -271,15 +378,16 @@ def close_due(session: Session, workspace: Workspace, now: datetime) -> list[Pul
 
 
 def chase_list(session: Session, workspace_id: int, now: datetime) -> list[tuple[int, str]]:
-    """(round, person) to remind once: open rounds a day old, not answered, not chased. The
-    markers are marked chased here (the caller commits before it posts)."""
+    """(round, person) to remind once: people asked a day ago or more who have not answered
+    and were not chased. The markers are marked chased here (the caller commits before it
+    posts)."""
     rows = session.execute(
         select(PulseMarker.id, PulseMarker.round_id, PulseMarker.user_id)
         .join(PulseRound, PulseRound.id == PulseMarker.round_id)
         .where(
             PulseRound.workspace_id == workspace_id,
             PulseRound.closed_at.is_(None),
-            PulseRound.opened_at <= now - timedelta(days=1),
+            PulseMarker.asked_at <= now - timedelta(days=1),
             PulseRound.closes_at > now,
             PulseMarker.answered.is_(False),
             PulseMarker.chased.is_(False),
