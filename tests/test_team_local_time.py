@@ -241,6 +241,26 @@ def test_the_innovation_question_is_in_each_check_in(team, running_app, frozen_t
     assert "innovation" not in json.dumps(newest["blocks"])
 
 
+def test_in_the_roadmap_channel_the_answer_is_private(team, running_app, frozen_time, roadmap):
+    """With check-ins in the roadmap channel, the message shows only that kenji answered;
+    the percentage is told to him alone."""
+    slack, factory = team
+    _own(factory, roadmap, {4: slack.kenji})
+    slack.fake.join(slack.channel, slack.kenji)
+    run_command(
+        running_app, "config checkins channel", user_id=slack.admin, channel_id=slack.channel
+    )
+    frozen_time.move_to("2025-03-10T01:00:30+00:00")
+    tick(running_app.runtime, now=at("2025-03-10T01:00:30+00:00"), pacer=no_pacing())
+    (top,) = [m for m in slack.fake.messages(slack.channel) if "Check-in" in m["text"]]
+    assert "innovation this week?" in innovation_text(top)
+    click(running_app, slack, slack.kenji, top, slack.channel, "innovation:20")
+    shown = slack.fake.message(slack.channel, top["ts"])
+    assert "Answered, thanks" in innovation_text(shown) and "20%*" not in innovation_text(shown)
+    told = [e for e in slack.fake.ephemerals if e.get("user") == slack.kenji]
+    assert "*20%* noted (only you can see this)" in json.dumps(told)
+
+
 def test_a_full_check_in_message_with_the_question_stays_within_slack_limits():
     """40 goals with long titles, notes and targets, every one answered with a note, and the
     innovation question answered: Slack's 50 blocks and 3,000 characters a section hold."""

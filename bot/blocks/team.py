@@ -118,7 +118,7 @@ def partners_set(ref: str, partners: list[Partner], readings: list[AutoReading])
 # --- the pulse --------------------------------------------------------------------------------
 
 
-def pulse_question(round_id: int, question: str) -> Message:
+def pulse_question(round_id: int, question: str, *, closes: str | None = "in 3 days") -> Message:
     buttons = [
         ButtonElement(
             text=PULSE_LABELS[n],
@@ -139,7 +139,8 @@ def pulse_question(round_id: int, question: str) -> Message:
             ActionsBlock(block_id=f"pulse:{round_id}", elements=buttons),
             context(
                 "Anonymous: your answer is stored without your name, and results are shown "
-                "only when at least 3 people answered. The round closes in 3 days."
+                "only when at least 3 people answered."
+                + (f" The round closes {closes}." if closes else "")
             ),
         ],
     )
@@ -153,7 +154,7 @@ def pulse_thanks() -> Message:
 
 
 def pulse_chase(round_id: int, question: str) -> Message:
-    message = pulse_question(round_id, question)
+    message = pulse_question(round_id, question, closes=None)  # the first line says "soon"
     message.blocks[0] = section(
         f":hourglass: The team pulse closes soon.\n{escape_mrkdwn(question)}"
     )

@@ -47,14 +47,18 @@ def ask_due_people(
     client_for: Callable[[Workspace], WebClient],
     now: datetime,
     pacer: Pacer | None = None,
+    skip_teams: frozenset[str] = frozenset(),
 ) -> int:
-    """Run every such kind in every workspace that has it; returns how many people were
-    asked. One kind or workspace failing does not keep the others from theirs."""
+    """Run every such kind in every workspace that has it (but those in `skip_teams`: the
+    console's local one when Slack is configured); returns how many people were asked. One
+    kind or workspace failing does not keep the others from theirs."""
     asked = 0
     for kind in kinds.all_kinds():
         if kind.asks_at_local_time is None:
             continue
         for workspace in _workspaces(factory, kind.name):
+            if workspace.team_id in skip_teams:
+                continue
             job = kind.asks_at_local_time(
                 LocalPass(
                     factory,

@@ -136,6 +136,7 @@ def tick(
                 ),
                 now=now,
                 pacer=pacer,
+                skip_teams=local_teams(runtime),
             )
         except Exception:  # the deliveries above are done; the next tick tries again
             log.exception("asking people at their local time failed")
