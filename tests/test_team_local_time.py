@@ -154,6 +154,21 @@ def test_the_pulse_reaches_each_person_at_11_their_time_once(team, running_app, 
     assert "Team pulse: 4.0/5 from 3 of 4" in posted
 
 
+def test_a_pulse_dm_slack_refused_is_sent_at_the_next_tick(team, running_app, frozen_time):
+    slack, _factory = team
+    runtime = running_app.runtime
+    for instant in ("2025-04-07T01:59:00+00:00", "2025-04-07T02:00:30+00:00"):
+        frozen_time.move_to(instant)
+        if instant.startswith("2025-04-07T02"):
+            slack.fake.fail("chat.postMessage", "fatal_error")  # kenji's DM, once
+        tick(runtime, now=at(instant), pacer=no_pacing())
+    assert dms(slack, slack.kenji, "Team pulse:") == []
+    frozen_time.move_to("2025-04-07T02:05:30+00:00")
+    tick(runtime, now=at("2025-04-07T02:05:30+00:00"), pacer=no_pacing())
+    tick(runtime, now=at("2025-04-07T02:10:30+00:00"), pacer=no_pacing())
+    assert len(dms(slack, slack.kenji, "Team pulse:")) == 1
+
+
 def _own(factory, roadmap, goals: dict[int, str]) -> None:
     with factory() as session, session.begin():
         for number, person in goals.items():

@@ -23,7 +23,7 @@ from bot.flows.commands import (
 )
 from bot.flows.metrics import list_metrics, metric
 from bot.flows.outcome import Post
-from bot.services import innovation, pulse, team_metrics
+from bot.services import innovation, pulse, pulse_asking, team_metrics
 from bot.services.errors import InvalidInput
 from bot.services.partners import parse_partner_text, split_annotation
 from bot.slack_reads import SlackReads
@@ -270,10 +270,10 @@ def _open_round(session_factory, roadmap_id, now=NOW):
         schedule = session.scalar(select(Schedule).where(Schedule.kind == "pulse"))
         people = session.scalars(select(TeamMember.user_id).order_by(TeamMember.id)).all()
         claimed = [
-            pulse.claim_ask(
+            pulse_asking.claim_ask(
                 session=session,
                 workspace=workspace,
-                ask=pulse.PulseAsk(schedule.id, "2025-03-03", person),
+                ask=pulse_asking.PulseAsk(schedule.id, "2025-03-03", person),
                 now=now,
             )
             for person in people
@@ -320,7 +320,7 @@ def test_two_clocks_ask_each_person_once(session_factory, world, roadmap, db):
     for _clock in range(2):
         with session_factory() as session:
             workspace = session.get(Workspace, roadmap)
-            plans.append(pulse.due_asks(session=session, workspace=workspace, now=now))
+            plans.append(pulse_asking.due_asks(session=session, workspace=workspace, now=now))
     assert [[a.person for a in p.asks] for p in plans] == [[world.alice], [world.alice]]
     assert plans[0].asks[0].key == "2025-03-03"
     assert sorted(plans[0].waiting) == sorted([world.bob, world.carol, world.admin, world.erin])
@@ -329,7 +329,9 @@ def test_two_clocks_ask_each_person_once(session_factory, world, roadmap, db):
         with session_factory() as session, session.begin():
             workspace = session.get(Workspace, roadmap)
             claims.append(
-                pulse.claim_ask(session=session, workspace=workspace, ask=plan.asks[0], now=now)
+                pulse_asking.claim_ask(
+                    session=session, workspace=workspace, ask=plan.asks[0], now=now
+                )
             )
     assert claims[0] is not None and claims[1] is None
     assert (

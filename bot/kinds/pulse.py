@@ -17,7 +17,7 @@ from bot.blocks import team as blocks
 from bot.blocks.message import Message
 from bot.kinds.base import Kind, LocalPass, Previewing, Sending, Sent
 from bot.scheduling.dispatch import Call, Job
-from bot.services import pulse
+from bot.services import pulse, pulse_asking
 from bot.services.team import roster_ids
 from bot.wording import plural
 from models import ScheduleKind, Workspace
@@ -50,12 +50,12 @@ def ask_due(factory, client, workspace_id: int, team_id: str, now) -> Job:
     so nobody is asked twice). Returns a PulseRun."""
     with factory() as session:
         workspace = session.get(Workspace, workspace_id)
-        plan = pulse.due_asks(session=session, workspace=workspace, now=now)
+        plan = pulse_asking.due_asks(session=session, workspace=workspace, now=now)
     run = PulseRun(already=len(plan.already), waiting=len(plan.waiting))
     for ask in plan.asks:
         with factory() as session, session.begin():
             workspace = session.get(Workspace, workspace_id)
-            claimed = pulse.claim_ask(session=session, workspace=workspace, ask=ask, now=now)
+            claimed = pulse_asking.claim_ask(session=session, workspace=workspace, ask=ask, now=now)
             if claimed is not None:
                 round_id, message = claimed.id, blocks.pulse_question(claimed.id, claimed.question)
         if claimed is None:
@@ -75,7 +75,7 @@ def ask_due(factory, client, workspace_id: int, team_id: str, now) -> Job:
             run.failed += 1
             log.warning("a pulse question could not be posted: %s", error)
             with factory() as session, session.begin():
-                pulse.release_ask(session, round_id, ask.person)  # the next tick tries again
+                pulse_asking.release_ask(session, round_id, ask.person)  # the next tick tries again
     return run
 
 
@@ -91,7 +91,7 @@ def send(sending: Sending) -> Job:
 def ask_at_local_time(local: LocalPass) -> Job:
     with local.factory() as session:
         workspace = session.get(Workspace, local.workspace_id)
-        if not pulse.due_asks(session=session, workspace=workspace, now=local.now).asks:
+        if not pulse_asking.due_asks(session=session, workspace=workspace, now=local.now).asks:
             return 0
     run = yield from ask_due(
         local.factory, local.client, local.workspace_id, local.team_id, local.now

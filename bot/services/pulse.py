@@ -2,11 +2,11 @@
 
 Anonymous by construction. An answer is stored as a score (and an optional comment) with its
 round and nothing else. Who is asked (each person at the schedule's time in their own zone,
-once) and whether they answered is a separate marker, kept only while the round is open (to
-ask once, refuse a second answer and chase once) and deleted when it closes. Nothing logs
-or audits a person together with a score. A result is shown only when at least
-`min_answers` (never below 3) people answered; below that the answers are deleted and
-nothing is recorded.
+once: bot.services.pulse_asking) and whether they answered is a separate marker, kept only
+while the round is open (to ask once, refuse a second answer and chase once) and deleted when
+it closes. Nothing logs or audits a person together with a score. A result is shown only when
+at least `min_answers` (never below 3) people answered; below that the answers are deleted
+and nothing is recorded.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.errors import InvalidInput, NotFound
-from bot.services.local_time import enabled_schedules, people_due
-from bot.services.team import roster_ids
 from bot.services.team_metrics import metric_for
 from models import (
     AuditEntry,
@@ -27,8 +25,6 @@ from models import (
     PulseAnswer,
     PulseMarker,
     PulseRound,
-    Schedule,
-    ScheduleKind,
     Workspace,
 )
 from models.base import insert_ignoring_conflicts
@@ -53,147 +49,6 @@ def set_min_answers(workspace: Workspace, value: int) -> int:
         )
     workspace.settings = {**(workspace.settings or {}), SETTING: int(value)}
     return int(value)
-
-
-@dataclass(frozen=True)
-class PulseAsk:
-    """A roster member whose 11:00 (the schedule's time, in their own zone) has come."""
-
-    schedule_id: int
-    key: str  # the round: the occurrence's date in the person's zone, "2025-04-07"
-    person: str
-
-
-@dataclass(frozen=True)
-class DuePlan:
-    asks: list[PulseAsk]  # due now and not asked yet
-    already: list[str]  # due, and asked already (or their round has closed)
-    waiting: list[str]  # roster members whose local time has not come yet
-
-
-def due_asks(*, session: Session, workspace: Workspace, now: datetime) -> DuePlan:
-    """Who to ask now: each roster member whose local time of a pulse occurrence came within
-    the last day, unless asked already (or their round has closed)."""
-    people = roster_ids(session, workspace.id)
-    asks: list[PulseAsk] = []
-    already: set[str] = set()
-    waiting: set[str] = set()
-    if not people:
-        return DuePlan(asks, [], [])
-    for schedule in enabled_schedules(session, workspace.id, ScheduleKind.PULSE):
-        due, later = people_due(session, workspace, [schedule], people, now)
-        waiting.update(later)
-        for one in due:
-            key = one.day.isoformat()
-            if _asked_already(session, schedule.id, key, one.person):
-                already.add(one.person)
-            else:
-                asks.append(PulseAsk(schedule.id, key, one.person))
-    return DuePlan(asks, sorted(already), sorted(waiting))
-
-
-def _asked_already(session: Session, schedule_id: int, key: str, person: str) -> bool:
-    pulse = session.scalar(
-        select(PulseRound).where(
-            PulseRound.schedule_id == schedule_id, PulseRound.occurrence_key == key
-        )
-    )
-    if pulse is None:
-        return False
-    if pulse.closed_at is not None:
-        return True
-    asked = session.scalar(
-        select(PulseMarker.asked_at).where(
-            PulseMarker.round_id == pulse.id, PulseMarker.user_id == person
-        )
-    )
-    return asked is not None
-
-
-def open_round(
-    *, session: Session, workspace: Workspace, schedule: Schedule, occurrence_key: str, now
-) -> PulseRound:
-    """The round of this occurrence, opened once (by whoever's local time comes first): a
-    marker for each person on the roster, to be asked at their own local time."""
-    people = roster_ids(session, workspace.id)
-    created = insert_ignoring_conflicts(
-        session,
-        PulseRound,
-        {
-            "workspace_id": workspace.id,
-            "schedule_id": schedule.id,
-            "occurrence_key": occurrence_key,
-            "question": (schedule.text or "").strip() or DEFAULT_QUESTION,
-            "opened_at": now,
-            "closes_at": now + ROUND_LENGTH,
-            "asked": len(people),
-            "min_answers": min_answers(workspace),
-            "created_at": now,
-            "updated_at": now,
-        },
-        ["schedule_id", "occurrence_key"],
-    )
-    pulse = session.scalar(
-        select(PulseRound).where(
-            PulseRound.schedule_id == schedule.id, PulseRound.occurrence_key == occurrence_key
-        )
-    )
-    if created:
-        for user_id in people:
-            session.add(PulseMarker(workspace_id=workspace.id, round_id=pulse.id, user_id=user_id))
-        session.flush()
-    return pulse
-
-
-def claim_ask(
-    *, session: Session, workspace: Workspace, ask: PulseAsk, now: datetime
-) -> PulseRound | None:
-    """Claim the right to DM this person this round (the round opens with the first); None
-    when someone else claimed it, or the round has closed. A round stays open 3 days from
-    the last person asked, so someone in Los Angeles has as long to answer as Tokyo."""
-    pulse = open_round(
-        session=session,
-        workspace=workspace,
-        schedule=session.get(Schedule, ask.schedule_id),
-        occurrence_key=ask.key,
-        now=now,
-    )
-    if pulse.closed_at is not None:
-        return None
-    insert_ignoring_conflicts(  # someone who joined the roster since the round opened
-        session,
-        PulseMarker,
-        {"workspace_id": workspace.id, "round_id": pulse.id, "user_id": ask.person},
-        ["round_id", "user_id"],
-    )
-    claimed = session.execute(
-        update(PulseMarker)
-        .where(
-            PulseMarker.round_id == pulse.id,
-            PulseMarker.user_id == ask.person,
-            PulseMarker.asked_at.is_(None),
-        )
-        .values(asked_at=now)
-    ).rowcount
-    if claimed != 1:
-        return None
-    closes = now + ROUND_LENGTH
-    session.execute(
-        update(PulseRound)
-        .where(PulseRound.id == pulse.id, PulseRound.closes_at < closes)
-        .values(closes_at=closes)
-    )
-    session.refresh(pulse)
-    return pulse
-
-
-def release_ask(session: Session, round_id: int, person: str) -> None:
-    """The DM could not be posted: the next tick (within the day) tries again."""
-    session.execute(
-        update(PulseMarker)
-        .where(PulseMarker.round_id == round_id, PulseMarker.user_id == person)
-        .values(asked_at=None)
-    )
 
 
 @dataclass(frozen=True)
