@@ -35,7 +35,9 @@ class Action(enum.StrEnum):
     # Team metrics (bot.blocks.team): the pulse DM and the check-in's innovation question.
     PULSE_SCORE = "pulse_score"  # action id "pulse_score:<n>"; value: "<round id>:<score>"
     PULSE_COMMENT = "pulse_comment"  # opens the comment modal; value: round id
-    INNOVATION = "innovation"  # action id "innovation:<percent>"; value: "<cycle>:<percent>"
+    # In a check-in message (its actions block's id too): action id "innovation:<percent>";
+    # value: the percent. The message names the round, so the person and the week.
+    INNOVATION = "innovation"
 
 
 class Callback(enum.StrEnum):

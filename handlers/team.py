@@ -1,5 +1,5 @@
-"""Team metrics buttons and modal: pulse answers (1–5, or with a comment) and the check-in's
-innovation question. Parsing only; bot.flows.team does the rest."""
+"""Team metrics buttons and modal: pulse answers (1–5, or with a comment) and the innovation
+question in a check-in message. Parsing only; bot.flows.team does the rest."""
 
 from __future__ import annotations
 
@@ -59,7 +59,6 @@ def submit_pulse_comment(body: dict, view: dict) -> Invocation:
 
 
 def innovation(body: dict, action: dict) -> Invocation:
-    cycle, _, percent = (action.get("value") or "").rpartition(":")
     channel, ts = _where(body)
-    request = flows.InnovationAnswerRequest(cycle, int(percent or 0), channel, ts)
+    request = flows.InnovationAnswerRequest(int(action.get("value") or 0), channel, ts)
     return Invocation(flows.answer_innovation, request, body["user"]["id"])

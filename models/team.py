@@ -1,8 +1,8 @@
 """The team the roadmap belongs to, and what the bot measures of it itself.
 
 Pulse answers are anonymous by construction: `PulseAnswer` has no person and no time, and
-`PulseMarker` (who was asked, whether they answered) has no score, no time of answering, and
-is deleted when the round closes.
+`PulseMarker` (who is asked, when they were asked, whether they answered) has no score, no
+time of answering, and is deleted when the round closes.
 """
 
 from __future__ import annotations
@@ -54,7 +54,9 @@ class PulseRound(WorkspaceScoped, Timestamps, Base):
 
 
 class PulseMarker(WorkspaceScoped, Base):
-    """Who was asked in an open round and whether they answered: never what."""
+    """Who is asked in an open round and whether they answered: never what. Everyone on the
+    roster gets one when the round opens; `asked_at` is set (once, which is what keeps two
+    clocks from asking twice) when their DM goes out at 11:00 their own time."""
 
     __tablename__ = "pulse_markers"
     __table_args__ = (UniqueConstraint("round_id", "user_id"),)
@@ -62,6 +64,7 @@ class PulseMarker(WorkspaceScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("pulse_rounds.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(32))
+    asked_at: Mapped[datetime | None]
     answered: Mapped[bool] = mapped_column(default=False)
     chased: Mapped[bool] = mapped_column(default=False)
 

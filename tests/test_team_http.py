@@ -20,7 +20,7 @@ from bot.cli import main
 from bot.cli.workspace import _token_team
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.tick import tick
-from models import Goal, MetricReading, Period, Workspace
+from models import Goal, GoalOwner, MetricReading, Period, Workspace
 from tests.harness import run_command
 
 
@@ -115,8 +115,10 @@ def test_team_metrics_end_to_end(frozen_time, roadmap, running_app, slack, cli_e
     added = command("team add " + " ".join(f"<@{p}>" for p in people))
     assert "The team has 5 people." in added.text
 
-    # The pulse: the first Monday of April at 11:00 (the workspace's zone is UTC).
+    # The pulse: the first Monday of April at 11:00 in each person's zone: Berlin at 09:00
+    # UTC, UTC at 11:00 (these two ticks), New York at 15:00.
     tick(runtime, now=at("2025-04-07T11:00:30+00:00"), pacer=no_pacing())
+    tick(runtime, now=at("2025-04-07T15:00:30+00:00"), pacer=no_pacing())
     scores = dict(zip(people[:4], (3, 4, 5, 4), strict=True))
     for person, score in scores.items():
         replies = press(running_app, slack, person, "Team pulse", "pulse_score", score)
@@ -142,10 +144,17 @@ def test_team_metrics_end_to_end(frozen_time, roadmap, running_app, slack, cli_e
     command(f"edit {refs[0]} with <!subteam^S0|@platform-team>")
     assert "Cross-team collaboration: *50%*" in command(f"edit {refs[1]} with Design").text
 
-    # Innovation time: the Monday check-in asks it; three answers.
+    # Innovation time: the Monday check-in message asks it (10:00 in each owner's zone);
+    # three answers.
+    with factory() as session, session.begin():
+        goals = session.scalars(select(Goal).where(Goal.number.in_(
+            [int(r[1:]) for r in refs]))).all()  # fmt: skip
+        for goal, person in zip(goals, (slack.alice, slack.bob, slack.carol, erin), strict=True):
+            goal.owners = [GoalOwner(workspace_id=roadmap, owner=person, position=0)]
     tick(runtime, now=at("2025-04-14T10:00:30+00:00"), pacer=no_pacing())
+    tick(runtime, now=at("2025-04-14T14:00:30+00:00"), pacer=no_pacing())
     for person, percent in ((slack.alice, 20), (slack.bob, 10), (erin, 30)):
-        press(running_app, slack, person, "innovation", "innovation", percent)
+        press(running_app, slack, person, "Check-in", "innovation", percent)
     (innovation,) = readings(factory, "checkins")
     assert innovation.value == 20 and innovation.note.startswith("mean of 3 answers")
 
@@ -159,9 +168,10 @@ def test_team_metrics_end_to_end(frozen_time, roadmap, running_app, slack, cli_e
     late = press(running_app, slack, erin, "Team pulse", "pulse_score", 2)
     assert "has closed" in json.dumps(late)
 
-    frozen_time.move_to("2025-05-05 11:10:00+00:00")
+    frozen_time.move_to("2025-05-05 15:10:00+00:00")
     # May's round: only 2 answers. It records nothing and says why.
     tick(runtime, now=at("2025-05-05T11:00:30+00:00"), pacer=no_pacing())
+    tick(runtime, now=at("2025-05-05T15:00:30+00:00"), pacer=no_pacing())  # New York's 11:00
     for person in (slack.alice, slack.bob):
         press(running_app, slack, person, "Team pulse", "pulse_score", 5)
     assert main(["tick", "--now", "2025-05-09T06:00:30+00:00"]) == 0

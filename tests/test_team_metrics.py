@@ -23,7 +23,8 @@ from bot.flows.commands import (
 )
 from bot.flows.metrics import list_metrics, metric
 from bot.flows.outcome import Post
-from bot.services import pulse, team_metrics
+from bot.services import innovation, pulse, pulse_asking, team_metrics
+from bot.services.errors import InvalidInput
 from bot.services.partners import (
     Partner,
     annotation,
@@ -244,42 +245,49 @@ def test_two_of_four_goals_with_partners_record_fifty_percent(session_factory, w
     assert db.scalar(select(func.count(GoalPartner.id))) == 2
 
 
-def test_innovation_answers_record_the_mean(session_factory, world, db):
+def test_innovation_answers_record_the_mean(session_factory, world, roadmap, db):
     five(session_factory, world)
     answers = [
         (world.alice, "2025-W09", 20),
         (world.bob, "2025-W09", 10),
-        (world.alice, "2025-W10", 30),
+        (world.alice, "2025-W10", 50),
+        (world.alice, "2025-W10", 30),  # a second answer in a week replaces the first
     ]
-    for person, cycle, percent in answers:
-        run(
-            session_factory,
-            flows.answer_innovation,
-            flows.InnovationAnswerRequest(cycle, percent),
-            team_id=world.team_id,
-            user_id=person,
-            now=NOW,
-        )
+    with session_factory() as session, session.begin():
+        workspace = session.get(Workspace, roadmap)
+        for person, cycle, percent in answers:
+            innovation.record_answer(
+                session=session, workspace=workspace, user_id=person, cycle=cycle, percent=percent
+            )
+        team_metrics.refresh(session, workspace, NOW, sources=("checkins",))
+        with pytest.raises(InvalidInput, match="0, 10, 20, 30 or 50%"):
+            innovation.record_answer(
+                session=session,
+                workspace=workspace,
+                user_id=world.bob,
+                cycle="2025-W10",
+                percent=40,
+            )
     reading = readings(db, "checkins")[-1]
     assert reading.value == 20 and reading.note == "mean of 3 answers over 2 weeks in Q1 2025"
-    bad = run(
-        session_factory,
-        flows.answer_innovation,
-        flows.InnovationAnswerRequest("2025-W10", 40),
-        team_id=world.team_id,
-        user_id=world.bob,
-        now=NOW,
-    )
-    assert "0, 10, 20, 30 or 50%" in said(bad)
 
 
 def _open_round(session_factory, roadmap_id, now=NOW):
+    """A round whose DM went to each of the five (as the clock sends it at their 11:00)."""
     with session_factory() as session, session.begin():
         workspace = session.get(Workspace, roadmap_id)
         schedule = session.scalar(select(Schedule).where(Schedule.kind == "pulse"))
-        return pulse.open_round(
-            session=session, workspace=workspace, schedule=schedule, occurrence_key="k1", now=now
-        )
+        people = session.scalars(select(TeamMember.user_id).order_by(TeamMember.id)).all()
+        claimed = [
+            pulse_asking.claim_ask(
+                session=session,
+                workspace=workspace,
+                ask=pulse_asking.PulseAsk(schedule.id, "2025-03-03", person),
+                now=now,
+            )
+            for person in people
+        ]
+        return claimed[0]
 
 
 def _answer(session_factory, slack, user, round_id, score, now=NOW, comment=None):
@@ -296,22 +304,48 @@ def _answer(session_factory, slack, user, round_id, score, now=NOW, comment=None
 def test_pulse_refuses_late_second_and_outside_answers(session_factory, world, roadmap, db):
     five(session_factory, world)
     opened = _open_round(session_factory, roadmap)
-    assert sorted(opened.recipients) == sorted(
+    assert sorted(db.scalars(select(PulseMarker.user_id)).all()) == sorted(
         [world.alice, world.bob, world.carol, world.admin, world.erin]
     )
     assert "stored without your name" in said(
-        _answer(session_factory, world, world.alice, opened.round_id, 4)
+        _answer(session_factory, world, world.alice, opened.id, 4)
     )
-    twice = _answer(session_factory, world, world.alice, opened.round_id, 2)
+    twice = _answer(session_factory, world, world.alice, opened.id, 2)
     assert "You already answered this round" in said(twice)
     outsider = world.fake.add_user(world.team_id, name="zed")["id"]
-    assert "not on it" in said(_answer(session_factory, world, outsider, opened.round_id, 5))
-    late = _answer(
-        session_factory, world, world.bob, opened.round_id, 5, now=NOW + timedelta(days=3)
-    )
+    assert "was not sent to you" in said(_answer(session_factory, world, outsider, opened.id, 5))
+    late = _answer(session_factory, world, world.bob, opened.id, 5, now=NOW + timedelta(days=3))
     assert "has closed" in said(late)
-    assert "1 to 5" in said(_answer(session_factory, world, world.bob, opened.round_id, 9))
+    assert "1 to 5" in said(_answer(session_factory, world, world.bob, opened.id, 9))
     assert db.scalars(select(PulseAnswer.score)).all() == [4]
+
+
+def test_two_clocks_ask_each_person_once(session_factory, world, roadmap, db):
+    """Both clocks see alice due at her 11:00 (Berlin: 10:00 UTC on the first Monday of
+    March); only one claim wins, and nobody else is due yet."""
+    five(session_factory, world)
+    now = datetime(2025, 3, 3, 10, 0, 30, tzinfo=UTC)
+    plans = []
+    for _clock in range(2):
+        with session_factory() as session:
+            workspace = session.get(Workspace, roadmap)
+            plans.append(pulse_asking.due_asks(session=session, workspace=workspace, now=now))
+    assert [[a.person for a in p.asks] for p in plans] == [[world.alice], [world.alice]]
+    assert plans[0].asks[0].key == "2025-03-03"
+    assert sorted(plans[0].waiting) == sorted([world.bob, world.carol, world.admin, world.erin])
+    claims = []
+    for plan in plans:
+        with session_factory() as session, session.begin():
+            workspace = session.get(Workspace, roadmap)
+            claims.append(
+                pulse_asking.claim_ask(
+                    session=session, workspace=workspace, ask=plan.asks[0], now=now
+                )
+            )
+    assert claims[0] is not None and claims[1] is None
+    assert (
+        db.scalar(select(func.count(PulseMarker.id)).where(PulseMarker.asked_at.is_not(None))) == 1
+    )
 
 
 def test_everyone_answering_closes_the_round_and_forgets_who(session_factory, world, roadmap, db):
@@ -325,7 +359,7 @@ def test_everyone_answering_closes_the_round_and_forgets_who(session_factory, wo
             session_factory,
             world,
             p,
-            opened.round_id,
+            opened.id,
             s,
             comment="more focus time" if s == 2 else None,
         )
@@ -351,7 +385,7 @@ def test_a_round_below_the_threshold_records_nothing(session_factory, world, roa
     five(session_factory, world)
     opened = _open_round(session_factory, roadmap)
     for person, score in ((world.alice, 1), (world.bob, 5)):
-        _answer(session_factory, world, person, opened.round_id, score)
+        _answer(session_factory, world, person, opened.id, score)
     with session_factory() as session, session.begin():
         workspace = session.get(Workspace, roadmap)
         (result,) = pulse.close_due(session, workspace, NOW + timedelta(days=3))

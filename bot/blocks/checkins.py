@@ -18,6 +18,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks.goals import STATUS_EMOJI, checkin_buttons, goal_line, person
 from bot.blocks.message import Message, context, section
+from bot.blocks.team import innovation_blocks
 from bot.blocks.text import escape_mrkdwn, plural, truncate
 from bot.ids import Action, Callback, Field
 from bot.services.checkin_prompts import RoundItem, RoundView
@@ -82,8 +83,9 @@ def _answer_text(item: RoundItem) -> str:
 
 
 def round_message(view: RoundView) -> Message:
-    """A person's one check-in message of the cycle: their goals, how to answer, and (once
-    they have) what they answered."""
+    """A person's one check-in message of the cycle: their goals, how to answer, (once they
+    have) what they answered, and the optional innovation question. At most 15 goal lines
+    (the rest are in the thread), so it stays far below Slack's 50 blocks."""
     count = plural(len(view.items), "goal")
     legend = " ".join(f":{name}: {meaning}" for name, meaning in PROMPT_REACTIONS)
     head = (
@@ -116,8 +118,12 @@ def round_message(view: RoundView) -> Message:
         blocks.append(
             context(truncate("Answered: " + " · ".join(_answer_text(i) for i in view.items), 2900))
         )
+    if view.innovation is not None:  # team metrics: asked only of the roster, with a metric
+        private = not view.channel or view.channel.startswith("D")  # a DM, or not posted yet
+        blocks += innovation_blocks(view.innovation, private=private)
+    question = f"how are your {count} going?" if len(view.items) > 1 else "how is it going?"
     return Message(
-        text=f"Check-in · {cycle_words(view.cycle)}: how are your {count} going?",
+        text=f"Check-in · {cycle_words(view.cycle)}: {question}",
         blocks=blocks,
     )
 

@@ -1,5 +1,6 @@
-"""Team metrics messages: the roster, the pulse DM and its results, the innovation question,
-and where an automatic metric's number comes from. Pure: plain data in, blocks out."""
+"""Team metrics messages: the roster, the pulse DM and its results, the innovation question
+(part of the check-in message, bot.blocks.checkins), and where an automatic metric's number
+comes from. Pure: plain data in, blocks out."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import date
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
+    Block,
     ButtonElement,
     InputBlock,
     Option,
@@ -21,6 +23,8 @@ from bot.blocks.goals import person
 from bot.blocks.message import Message, context, section, simple
 from bot.blocks.text import escape_mrkdwn
 from bot.ids import Action, Callback, Field
+from bot.services.innovation import CHOICES as INNOVATION_CHOICES
+from bot.services.innovation import InnovationAsk, week_of
 from bot.services.measured_by import LABELS, SETTABLE, SourceChange
 from bot.services.metric_explain import Explanation
 from bot.services.metrics import format_value
@@ -31,7 +35,6 @@ from bot.services.team_metrics import AutoReading
 from bot.wording import plural
 from models import MeasuredBy
 
-INNOVATION_CHOICES = (0, 10, 20, 30, 50)
 PULSE_LABELS = {1: "1 😞", 2: "2", 3: "3", 4: "4", 5: "5 😄"}
 
 
@@ -117,7 +120,7 @@ def partners_set(ref: str, partners: list[Partner], readings: list[AutoReading])
 # --- the pulse --------------------------------------------------------------------------------
 
 
-def pulse_question(round_id: int, question: str) -> Message:
+def pulse_question(round_id: int, question: str, *, closes: str | None = "in 3 days") -> Message:
     buttons = [
         ButtonElement(
             text=PULSE_LABELS[n],
@@ -138,7 +141,8 @@ def pulse_question(round_id: int, question: str) -> Message:
             ActionsBlock(block_id=f"pulse:{round_id}", elements=buttons),
             context(
                 "Anonymous: your answer is stored without your name, and results are shown "
-                "only when at least 3 people answered. The round closes in 3 days."
+                "only when at least 3 people answered."
+                + (f" The round closes {closes}." if closes else "")
             ),
         ],
     )
@@ -152,11 +156,11 @@ def pulse_thanks() -> Message:
 
 
 def pulse_chase(round_id: int, question: str) -> Message:
-    message = pulse_question(round_id, question)
+    message = pulse_question(round_id, question, closes=None)  # the first line says "soon"
     message.blocks[0] = section(
         f":hourglass: The team pulse closes soon.\n{escape_mrkdwn(question)}"
     )
-    return message
+    return Message(text=f"The team pulse closes soon: {question}", blocks=message.blocks)
 
 
 def pulse_comment_modal(round_id: int, metadata: dict) -> View:
@@ -206,24 +210,33 @@ def pulse_result(result: PulseResult) -> Message:
 # --- innovation time --------------------------------------------------------------------------
 
 
-def innovation_question(cycle: str) -> Message:
-    """The check-in's optional question, one small message per person."""
+INNOVATION_QUESTION = "About how much of your time went to innovation this week?"
+
+
+def innovation_blocks(ask: InnovationAsk, *, private: bool) -> list[Block]:
+    """The optional question at the end of a person's check-in message: buttons 0–50%. Once
+    answered it says so; the percentage itself only in a DM (in the roadmap channel the
+    person is told privately)."""
     buttons = [
-        ButtonElement(text=f"{p}%", action_id=f"{Action.INNOVATION}:{p}", value=f"{cycle}:{p}")
+        ButtonElement(
+            text=f"{p}%",
+            action_id=f"{Action.INNOVATION}:{p}",
+            value=str(p),
+            style="primary" if private and ask.percent == p else None,
+        )
         for p in INNOVATION_CHOICES
     ]
-    return Message(
-        text="About how much of your time went to innovation this week?",
-        blocks=[
-            section("*Optional:* about how much of your time went to innovation this week?"),
-            ActionsBlock(block_id=f"innovation:{cycle}", elements=buttons),
-        ],
-    )
+    text = f"*Optional:* {INNOVATION_QUESTION[0].lower()}{INNOVATION_QUESTION[1:]}"
+    if ask.percent is not None:
+        said = f"*{ask.percent}%* noted" if private else "Answered"
+        text += f"\n:bulb: {said}, thanks. Pressing another choice changes it."
+    return [section(text), ActionsBlock(block_id=Action.INNOVATION, elements=buttons)]
 
 
 def innovation_recorded(percent: int, cycle: str) -> Message:
     return simple(
-        f":bulb: Innovation time for {cycle}: *{percent}%* noted. Change it by pressing another."
+        f":bulb: Your innovation time for the week of {_day(week_of(cycle))}: *{percent}%* "
+        "noted (only you can see this). Pressing another choice changes it."
     )
 
 

@@ -1,5 +1,6 @@
 """Team metrics flows: the roster commands, partner teams on a goal, pulse answers, the
-innovation answer, and where an automatic metric's number comes from.
+innovation answer (a button in a check-in message), and where an automatic metric's number
+comes from.
 
 Slack reads (channel members, users.list, usergroups.list) come in through `ctx.reads`
 (bot.slack_reads.SlackReads), built at the edge.
@@ -10,17 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.blocks import team as blocks
+from bot.blocks.checkins import round_message
 from bot.flows.commands import CommandCall, ExplainMetric, SetPartners, TeamCommand
 from bot.flows.context import FlowContext
-from bot.flows.outcome import OpenView, Outcome, Post, Update
+from bot.flows.outcome import Ephemeral, OpenView, Outcome, Post, Update
 from bot.flows.people import owner_ids
-from bot.services import metric_explain, pulse, team, team_metrics
+from bot.services import innovation, metric_explain, pulse, team, team_metrics
 from bot.services import partners as partner_service
 from bot.services.actors import require_admin
 from bot.services.channels import resolve_channel
+from bot.services.checkin_prompts import round_at, round_view
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.goals import get_goal
 from bot.services.metrics import find_metric
+from bot.services.people import remember_users
 
 TEAM_SOURCES = ("roster",)
 
@@ -45,6 +49,7 @@ def team_command(call: CommandCall[TeamCommand], ctx: FlowContext) -> Outcome:
     if cmd.action in ("add", "remove"):
         ids = owner_ids(ctx, cmd.people)
         if cmd.action == "add":
+            remember_users(ctx.session, ws.id, users, ids, ctx.now)  # their time zones
             names = {u: team.display_name(users.get(u)) for u in ids}
             change = team.add_members(
                 session=s, workspace=ws, actor=ctx.actor, user_ids=ids, names=names, now=ctx.now
@@ -57,6 +62,7 @@ def team_command(call: CommandCall[TeamCommand], ctx: FlowContext) -> Outcome:
     if cmd.action == "sync":
         channel = resolve_channel(cmd.channel, ctx.lookup_channel)  # "#eng" typed by hand
         members = ctx.reads.members(channel) if ctx.reads is not None else None
+        remember_users(ctx.session, ws.id, users, members or [], ctx.now)  # their time zones
         change = team.follow_channel(
             session=s,
             workspace=ws,
@@ -206,26 +212,37 @@ def open_pulse_comment(request: OpenPulseComment, ctx: FlowContext) -> Outcome:
 
 @dataclass(frozen=True)
 class InnovationAnswerRequest:
-    cycle: str
+    """A button of the innovation question in a check-in message (`channel`, `ts`)."""
+
     percent: int
     channel: str | None = None
     ts: str | None = None
 
 
 def answer_innovation(request: InnovationAnswerRequest, ctx: FlowContext) -> Outcome:
-    from bot.services.innovation import record_answer
-
-    record_answer(
+    """The week's answer of the person the check-in asks (another press replaces it); their
+    message then shows it was taken. Anyone else is refused privately."""
+    found = None
+    if request.channel and request.ts:
+        found = round_at(ctx.session, ctx.workspace.id, request.channel, request.ts)
+    if found is None:
+        raise NotFound("That check-in message is no longer there, so nothing was recorded.")
+    innovation.answer_in_round(
         session=ctx.session,
         workspace=ctx.workspace,
+        round_=found,
         user_id=ctx.actor.user_id,
-        cycle=request.cycle,
         percent=request.percent,
     )
     team_metrics.refresh(ctx.session, ctx.workspace, ctx.now, sources=("checkins",))
-    message = blocks.innovation_recorded(request.percent, request.cycle)
-    if request.channel and request.ts:
-        keep = blocks.innovation_question(request.cycle)
-        keep.blocks.append(message.blocks[0])
-        return Outcome(effects=[Update(request.channel, request.ts, keep)])
-    return Outcome(reply=message)
+    view = round_view(ctx.session, found)
+    outcome = Outcome(effects=[Update(view.channel, view.ts, round_message(view))])
+    if not request.channel.startswith("D"):  # the roadmap channel shows only "Answered"
+        outcome.add(
+            Ephemeral(
+                request.channel,
+                ctx.actor.user_id,
+                blocks.innovation_recorded(request.percent, found.cycle),
+            )
+        )
+    return outcome

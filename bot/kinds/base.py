@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +40,26 @@ class Sent:
 
     ts: str | None = None
     note: str | None = None
+
+
+@dataclass
+class LocalPass:
+    """A workspace, as the clock's pass over kinds that ask people at their own local time
+    sees it on every tick (bot.scheduling.local_time). `client` is made on first use, so a
+    pass that finds nobody due costs no token lookup."""
+
+    factory: sessionmaker[Session]
+    workspace_id: int
+    team_id: str
+    now: datetime
+    connect: Callable[[], WebClient]
+    _client: WebClient | None = field(default=None, repr=False)
+
+    @property
+    def client(self) -> WebClient:
+        if self._client is None:
+            self._client = self.connect()
+        return self._client
 
 
 @dataclass(frozen=True)
@@ -83,6 +103,10 @@ class Kind:
     # is ending or just ended (its first occurrence from 14 days before its end to 35 after).
     needs_running_roadmap: bool = False
     closes_period: bool = False
+    # A kind that asks each person at the schedule's local time in *their* zone (check-in
+    # prompts, the pulse): the clock calls this on every tick for each workspace with an
+    # enabled schedule of the kind; the Job asks whoever is due and returns how many.
+    asks_at_local_time: Callable[[LocalPass], Job] | None = None
 
     def offsets(self, options: dict | None) -> list[int]:
         """Days before the occurrence at which it is announced, latest first (0 = the day)."""

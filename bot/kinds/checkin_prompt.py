@@ -22,8 +22,7 @@ from bot.blocks.checkins import (
     unowned_goals_message,
 )
 from bot.blocks.text import plural
-from bot.kinds.base import Kind, Sending, Sent
-from bot.kinds.innovation_question import innovation_calls  # team metrics (issue 20)
+from bot.kinds.base import Kind, LocalPass, Sending, Sent
 from bot.kinds.posting import NotInChannel, post_message
 from bot.scheduling.dispatch import Call, Job, run_calls
 from bot.scheduling.pacing import Pacer
@@ -45,7 +44,6 @@ from models import (
     Delivery,
     Goal,
     Member,
-    Schedule,
     ScheduleKind,
     Workspace,
 )
@@ -127,15 +125,11 @@ def prompt_calls(
         already=len(plan.already),
         waiting=len(plan.waiting),
     )
-    asked: list[str] = []
     for person_round in plan.rounds:
         posted = yield from _ask(factory, client, workspace_id, team_id, person_round, now, run)
         if posted:
             run.asked += 1
             run.goals += len(person_round.goals)
-            asked.append(person_round.person)
-    # Team metrics (issue 20): the optional innovation question, to the people just asked.
-    yield from innovation_calls(factory, client, workspace_id, plan.cycle, asked)
     if plan.unowned:
         yield from _tell_admins(factory, client, workspace_id, plan, run)
     return run
@@ -318,7 +312,8 @@ def send_chases(
 
 def send(sending: Sending) -> Job:
     """A scheduled occurrence asks the people whose local time has come (the others are
-    asked by the clock's `send_due_rounds` at theirs); a manual one asks everyone now."""
+    asked by the clock's pass, `ask_at_local_time`, at theirs); a manual one asks everyone
+    now."""
     run = yield from prompt_calls(
         factory=sending.factory,
         client=sending.client,
@@ -329,47 +324,23 @@ def send(sending: Sending) -> Job:
     return Sent(note=run.summary())
 
 
-def send_due_rounds(
-    *,
-    factory: sessionmaker[Session],
-    client_for,
-    now: datetime,
-    pacer: Pacer | None = None,
-) -> int:
-    """The clock's pass: in every workspace with a check-in schedule, ask the people whose
-    local prompt time has come (Tokyo at its 10:00, New York at its). Returns how many."""
-    with factory() as session:
-        workspaces = list(
-            session.scalars(
-                select(Workspace).where(
-                    Workspace.uninstalled_at.is_(None),
-                    Workspace.id.in_(
-                        select(Schedule.workspace_id).where(
-                            Schedule.kind == ScheduleKind.CHECKIN_PROMPT,
-                            Schedule.enabled.is_(True),
-                        )
-                    ),
-                )
-            )
-        )
-    asked = 0
-    for workspace in workspaces:
-        with factory() as session:
-            due = plan_rounds(session=session, workspace=workspace, now=now).rounds
-        if not due:
-            continue
-        job = prompt_calls(
-            factory=factory,
-            client=client_for(workspace),
-            workspace_id=workspace.id,
-            now=now,
-            everyone=False,
-        )
-        run = run_calls(job, pacer or Pacer(per_workspace=0))
-        asked += run.asked
-        if run.asked or run.failed:
-            log.info("check-in rounds in %s: %s", workspace.team_id, run.summary())
-    return asked
+def ask_at_local_time(local: LocalPass) -> Job:
+    """The clock's pass (every tick): ask the people whose local prompt time has come (Tokyo
+    at its 10:00, New York at its). Returns how many were asked."""
+    with local.factory() as session:
+        workspace = session.get(Workspace, local.workspace_id)
+        if not plan_rounds(session=session, workspace=workspace, now=local.now).rounds:
+            return 0
+    run = yield from prompt_calls(
+        factory=local.factory,
+        client=local.client,
+        workspace_id=local.workspace_id,
+        now=local.now,
+        everyone=False,
+    )
+    if run.asked or run.failed:
+        log.info("check-in rounds in %s: %s", local.team_id, run.summary())
+    return run.asked
 
 
 KIND = Kind(
@@ -383,4 +354,5 @@ KIND = Kind(
     missed_after=timedelta(hours=24),
     needs_channel=False,
     needs_running_roadmap=True,
+    asks_at_local_time=ask_at_local_time,
 )

@@ -1,55 +1,104 @@
-"""The pulse survey: on each occurrence (default the first Monday of the month at 11:00, added
-when the roadmap has a satisfaction metric) a round opens and every person on the team roster
-gets the question in a DM, answered anonymously with buttons 1–5 (bot.services.pulse). The
-round closes after 3 days (by the daily team-metrics refresh) or when everyone answered."""
+"""The pulse survey: each person on the team roster gets the question in a DM at the schedule's
+time (default the first Monday of the month at 11:00) in their own time zone, answered
+anonymously with buttons 1–5 (bot.services.pulse). The round opens with the first person
+asked and closes 3 days after the last one was (by the daily team-metrics refresh), or when
+everyone answered. The clock asks people on every tick, as their local time comes; the
+schedule's own occurrence (in the workspace's zone) runs the same pass."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import team as blocks
 from bot.blocks.message import Message
-from bot.kinds.base import Kind, Previewing, Sending, Sent
+from bot.kinds.base import Kind, LocalPass, Previewing, Sending, Sent
 from bot.scheduling.dispatch import Call, Job
-from bot.services import pulse
+from bot.services import pulse, pulse_asking
 from bot.services.team import roster_ids
-from models import Delivery, Schedule, ScheduleKind, Workspace
+from bot.wording import plural
+from models import ScheduleKind, Workspace
 
 log = logging.getLogger(__name__)
 
 
-def send(sending: Sending) -> Job:
-    with sending.factory() as session, session.begin():
-        schedule = session.get(Schedule, sending.schedule_id)
-        workspace = session.get(Workspace, sending.workspace_id)
-        delivery = session.get(Delivery, sending.delivery_id)
-        opened = pulse.open_round(
-            session=session,
-            workspace=workspace,
-            schedule=schedule,
-            occurrence_key=delivery.occurrence_key,
-            now=sending.now,
-        )
-    message = blocks.pulse_question(opened.round_id, opened.question)
-    client, asked, failed = sending.client, 0, 0
-    for user_id in opened.recipients:
+@dataclass
+class PulseRun:
+    asked: int = 0
+    already: int = 0  # asked earlier, at their own local time
+    waiting: int = 0  # roster members whose local time has not come yet
+    failed: int = 0
+
+    def summary(self) -> str:
+        note = f"Pulse survey: {plural(self.asked, 'person', 'people')} asked now"
+        if self.already:
+            note += f", {self.already} earlier"
+        if self.waiting:
+            note += f", {self.waiting} later"
+        if self.already or self.waiting:
+            note += " (each at the survey's time in their own zone)"
+        if self.failed:
+            note += f", {self.failed} could not be reached"
+        return note + "."
+
+
+def ask_due(factory, client, workspace_id: int, team_id: str, now) -> Job:
+    """DM each roster member whose local time has come (claimed one by one before the post,
+    so nobody is asked twice). Returns a PulseRun."""
+    with factory() as session:
+        workspace = session.get(Workspace, workspace_id)
+        plan = pulse_asking.due_asks(session=session, workspace=workspace, now=now)
+    run = PulseRun(already=len(plan.already), waiting=len(plan.waiting))
+    for ask in plan.asks:
+        with factory() as session, session.begin():
+            workspace = session.get(Workspace, workspace_id)
+            claimed = pulse_asking.claim_ask(session=session, workspace=workspace, ask=ask, now=now)
+            if claimed is not None:
+                round_id, message = claimed.id, blocks.pulse_question(claimed.id, claimed.question)
+        if claimed is None:
+            run.already += 1
+            continue
         try:
             yield Call(
-                user_id,
-                sending.team_id,
-                lambda to=user_id: client.chat_postMessage(channel=to, **message.to_dict()),
+                ask.person,
+                team_id,
+                lambda to=ask.person, m=message: client.chat_postMessage(channel=to, **m.to_dict()),
             )
-            asked += 1
-        except (SlackApiError, TimeoutError, OSError) as error:
-            failed += 1
-            log.warning("pulse question to a roster member failed: %s", error)
-    note = f"Pulse round {opened.round_id}: {asked} people asked"
-    if failed:
-        note += f", {failed} could not be reached"
-    return Sent(note=note + ".")
+            run.asked += 1
+        except TimeoutError:  # Slack may have posted it: keep the claim (never twice)
+            run.failed += 1
+            log.warning("a pulse question timed out")
+        except (SlackApiError, OSError) as error:
+            run.failed += 1
+            log.warning("a pulse question could not be posted: %s", error)
+            with factory() as session, session.begin():
+                pulse_asking.release_ask(session, round_id, ask.person)  # the next tick tries again
+    return run
+
+
+def send(sending: Sending) -> Job:
+    """The scheduled occurrence: whoever's local time has come (the others are asked by the
+    clock's pass at theirs)."""
+    run = yield from ask_due(
+        sending.factory, sending.client, sending.workspace_id, sending.team_id, sending.now
+    )
+    return Sent(note=run.summary())
+
+
+def ask_at_local_time(local: LocalPass) -> Job:
+    with local.factory() as session:
+        workspace = session.get(Workspace, local.workspace_id)
+        if not pulse_asking.due_asks(session=session, workspace=workspace, now=local.now).asks:
+            return 0
+    run = yield from ask_due(
+        local.factory, local.client, local.workspace_id, local.team_id, local.now
+    )
+    if run.asked or run.failed:
+        log.info("pulse in %s: %s", local.team_id, run.summary())
+    return run.asked
 
 
 def preview(previewing: Previewing) -> Message:
@@ -62,8 +111,9 @@ def preview(previewing: Previewing) -> Message:
         blocks=[
             message.blocks[0],
             blocks.context(
-                f"Sent as a DM to each of the {people} people on the team roster, with "
-                "buttons 1–5 and an optional anonymous comment."
+                f"Sent as a DM to each of the {plural(people, 'person', 'people')} on the team "
+                "roster at the schedule's time in their own time zone, with buttons 1–5 and "
+                "an optional anonymous comment."
             ),
         ],
     )
@@ -78,4 +128,5 @@ KIND = Kind(
     missed_after=timedelta(hours=24),
     needs_channel=False,
     shows_text=True,
+    asks_at_local_time=ask_at_local_time,
 )

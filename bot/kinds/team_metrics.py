@@ -1,8 +1,9 @@
 """The daily team-metrics refresh (default every day at 06:00, added with the roster or the
 first metric the bot measures): the roster follows its channel and loses people deactivated
-in Slack; pulse rounds past their 3 days close (their result posted to the roadmap channel);
-unanswered pulse questions are chased once; the automatic readings are recomputed (one per
-day, never over a person's reading of the same day)."""
+in Slack, and the people directory learns the roster's current time zones; pulse rounds
+past their 3 days close (their result posted to the roadmap channel); unanswered pulse
+questions are chased once; the automatic readings are recomputed (one per day, never over a
+person's reading of the same day)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.kinds.knowledge_sharing import channel_members
 from bot.kinds.posting import NotInChannel, post_message
 from bot.scheduling.dispatch import Call, Job
 from bot.services import pulse, team, team_metrics
+from bot.services.people import remember_users
 from models import PulseRound, ScheduleKind, Workspace
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,8 @@ def send(sending: Sending) -> Job:
             if change.added or change.removed:
                 notes.append(f"roster +{len(change.added)} −{len(change.removed)}")
         if users is not None:
+            roster = team.roster_ids(session, workspace.id)
+            remember_users(session, workspace.id, users, roster, sending.now)  # time zones
             gone = team.drop_deactivated(session, workspace, users, sending.now)
             if gone:
                 notes.append(f"{len(gone)} deactivated left the roster")

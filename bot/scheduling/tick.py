@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import telemetry
-from bot.kinds.checkin_prompt import send_due_rounds
 from bot.runtime import Runtime
+from bot.scheduling.local_time import ask_due_people
 from bot.scheduling.notices import roadmap_end_notices
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.planner import plan
@@ -34,7 +34,7 @@ class TickReport:
     missed: int = 0
     due: list[str] = field(default_factory=list)  # dry run: what would be sent
     sent: SendReport = field(default_factory=SendReport)
-    asked: int = 0  # people sent their check-in at their own local time
+    asked: int = 0  # people asked (check-in, pulse) at their own local time
     notices: int = 0  # "the roadmap ended" messages to admins
 
     @property
@@ -59,7 +59,11 @@ class TickReport:
             + (f", {plural(self.notices, 'roadmap-end notice')}" if self.notices else "")
             + "."
             + (f" {len(s.parked)} parked: Slack refused the bot token." if s.parked else "")
-            + (f" {self.asked} asked to check in at their local time." if self.asked else "")
+            + (
+                f" {plural(self.asked, 'person', 'people')} asked at their own local time."
+                if self.asked
+                else ""
+            )
         )
 
 
@@ -124,17 +128,18 @@ def tick(
     )
     report.sent = sender.run(now)
     if stopping is None or not stopping.is_set():
-        try:  # each person's check-in at the schedule's time in their own zone
-            report.asked = send_due_rounds(
+        try:  # each person's check-in and pulse at the schedule's time in their own zone
+            report.asked = ask_due_people(
                 factory=factory,
                 client_for=lambda workspace: runtime.client_for(
                     workspace, wait_on_rate_limit=False
                 ),
                 now=now,
                 pacer=pacer,
+                skip_teams=local_teams(runtime),
             )
         except Exception:  # the deliveries above are done; the next tick tries again
-            log.exception("check-in rounds failed")
+            log.exception("asking people at their local time failed")
     report.notices = roadmap_end_notices(
         factory,
         lambda workspace: runtime.client_for(workspace, wait_on_rate_limit=False),

@@ -3,10 +3,8 @@ schedule's local time in their own time zone; claimed exactly once by a unique k
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased
@@ -19,10 +17,10 @@ from bot.services.checkins import (
     previous_cycle,
 )
 from bot.services.goals import GoalView, goal_views
-from bot.services.people import is_user_id, timezones
+from bot.services.innovation import InnovationAsk, ask_of
+from bot.services.local_time import Due, enabled_schedules, people_due
+from bot.services.people import is_user_id
 from bot.services.periods import period_on, periods_of, workspace_today
-from bot.services.schedule_rules import occurrences_with_holidays
-from bot.services.schedules import rule_of, schedule_zone
 from bot.services.settings import setting
 from models import (
     Checkin,
@@ -31,14 +29,10 @@ from models import (
     Goal,
     GoalStatus,
     Member,
-    Schedule,
     ScheduleKind,
     Workspace,
 )
 from models.base import insert_ignoring_conflicts
-
-# A person's prompt is still sent this long after their local time (after downtime).
-LATE_LIMIT = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -62,53 +56,6 @@ class RoundPlan:
     unowned: list[GoalView]
     skipped_away: list[str]
     unresolved: list[GoalView] = field(default_factory=list)  # owned by names only
-
-
-def checkin_schedules(session: Session, workspace_id: int) -> list[Schedule]:
-    return list(
-        session.scalars(
-            select(Schedule)
-            .where(
-                Schedule.workspace_id == workspace_id,
-                Schedule.kind == ScheduleKind.CHECKIN_PROMPT,
-                Schedule.enabled.is_(True),
-            )
-            .order_by(Schedule.id)
-        )
-    )
-
-
-def _zone(name: str | None) -> ZoneInfo | None:
-    with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(name) if name else None
-    return None
-
-
-def person_due(
-    schedules: list[Schedule], workspace: Workspace, timezone: str | None, now: datetime
-) -> datetime | None:
-    """When the person's prompt fell due: the schedule's latest occurrence, evaluated in
-    their own zone (the schedule's when theirs is unknown), within the last day; else None."""
-    latest = None
-    for schedule in schedules:
-        zone = _zone(timezone) or schedule_zone(schedule, workspace)
-        try:
-            occurrences = list(
-                occurrences_with_holidays(
-                    rule_of(schedule),
-                    now - LATE_LIMIT,
-                    zone,
-                    workspace.holiday_region,
-                    schedule.holiday_policy,
-                    limit=50,
-                    until=now,
-                )
-            )
-        except ValueError:  # a rule that no longer parses asks nobody
-            continue
-        if occurrences and (latest is None or occurrences[-1] > latest):
-            latest = occurrences[-1]
-    return latest
 
 
 def plan_rounds(
@@ -153,32 +100,27 @@ def plan_rounds(
         for person in people:
             by_person.setdefault(person, []).append(goal)
     skipped = sorted(p for p in by_person if p in away)
-    zones = timezones(session, workspace.id, by_person)
-    schedules = [] if everyone else checkin_schedules(session, workspace.id)
+    present = [p for p in by_person if p not in away]
+    if everyone:
+        due, waiting = [Due(p, now, today) for p in present], []
+    else:
+        schedules = enabled_schedules(session, workspace.id, ScheduleKind.CHECKIN_PROMPT)
+        due, waiting = people_due(session, workspace, schedules, present, now)
     in_channel = setting(workspace, "checkins") == "channel" and workspace.roadmap_channel_id
-    rounds, already, waiting = [], [], []
-    for person, owned in by_person.items():
-        if person in away:
+    rounds, already = [], []
+    for one in due:
+        person_cycle = cycle_of_day(one.day)  # their own week (everyone: the workspace's)
+        if _asked(session, workspace.id, one.person, person_cycle):
+            already.append(one.person)
             continue
-        if everyone:
-            due, person_cycle = now, cycle
-        else:
-            due = person_due(schedules, workspace, zones.get(person), now)
-            if due is None:
-                waiting.append(person)
-                continue
-            zone = _zone(zones.get(person)) or ZoneInfo(workspace.timezone or "UTC")
-            person_cycle = cycle_of_day(due.astimezone(zone).date())
-        if _asked(session, workspace.id, person, person_cycle):
-            already.append(person)
-            continue
-        recipient = workspace.roadmap_channel_id if in_channel else person
+        owned = by_person[one.person]
+        recipient = workspace.roadmap_channel_id if in_channel else one.person
         rounds.append(
             PersonRound(
-                person,
+                one.person,
                 recipient,
                 person_cycle,
-                due,
+                one.at,
                 [views[g.ref] for g in owned],
                 [g.id for g in owned],
             )
@@ -352,7 +294,9 @@ class RoundItem:
 
 @dataclass(frozen=True)
 class RoundView:
-    """A round's top message as it should read now: whose it is, its goals, who answered."""
+    """A round's top message as it should read now: whose it is, its goals, who answered,
+    and the optional innovation question (None when not asked: no innovation metric, or
+    the person is not on the team roster)."""
 
     id: int
     person: str
@@ -360,6 +304,7 @@ class RoundView:
     channel: str | None
     ts: str | None
     items: list[RoundItem]
+    innovation: InnovationAsk | None = None
 
 
 def round_view(session: Session, round_: CheckinRound) -> RoundView:
@@ -372,7 +317,13 @@ def round_view(session: Session, round_: CheckinRound) -> RoundView:
         for view, goal in zip(views, goals, strict=True)
     ]
     return RoundView(
-        round_.id, round_.person, round_.cycle, round_.channel_id, round_.message_ts, items
+        round_.id,
+        round_.person,
+        round_.cycle,
+        round_.channel_id,
+        round_.message_ts,
+        items,
+        ask_of(session, round_.workspace_id, round_.person, round_.cycle),
     )
 
 

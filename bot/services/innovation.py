@@ -1,20 +1,20 @@
 """Innovation time: the check-in's optional question, "About how much of your time went to
-innovation this week?", asked once a cycle of each person on the roster (or, without a
-roster, of each person prompted in a DM) when the roadmap has an innovation metric."""
+innovation this week?", part of each roster member's check-in message (so it reaches them at
+their own local hour, with their round) while the roadmap has an innovation metric."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.services.checkins import first_time
-from bot.services.errors import InvalidInput
-from bot.services.team import roster_ids
+from bot.services.errors import InvalidInput, PermissionDenied
+from bot.services.team import on_roster
 from bot.services.team_metrics import has_metric
-from models import InnovationAnswer, Workspace
+from models import CheckinRound, InnovationAnswer, Workspace
 from models.base import insert_ignoring_conflicts
 
 CHOICES = (0, 10, 20, 30, 50)
@@ -31,18 +31,48 @@ def week_of(cycle: str) -> date:
         raise InvalidInput(f"'{cycle}' is not a check-in week.") from None
 
 
-def people_to_ask(
-    session: Session, workspace: Workspace, cycle: str, prompted: list[str]
-) -> list[str]:
-    """Who gets the question this cycle (each once, however often the prompts run)."""
-    if not has_metric(session, workspace.id, "checkins"):
-        return []
-    people = roster_ids(session, workspace.id) or [p for p in prompted if p[:1] in "UW"]
-    return [
-        p
-        for p in dict.fromkeys(people)
-        if first_time(session, f"innovation:{workspace.id}:{cycle}:{p}", None, "innovation")
-    ]
+@dataclass(frozen=True)
+class InnovationAsk:
+    """The question as one person's check-in message shows it."""
+
+    percent: int | None  # their answer for the week, once given
+
+
+def ask_of(session: Session, workspace_id: int, person: str, cycle: str) -> InnovationAsk | None:
+    """The question in `person`'s check-in of `cycle`, or None: only while the roadmap has an
+    innovation metric, and only for people on the team roster."""
+    if not has_metric(session, workspace_id, "checkins"):
+        return None
+    if not on_roster(session, workspace_id, person):
+        return None
+    percent = session.scalar(
+        select(InnovationAnswer.percent).where(
+            InnovationAnswer.workspace_id == workspace_id,
+            InnovationAnswer.user_id == person,
+            InnovationAnswer.cycle == cycle,
+        )
+    )
+    return InnovationAsk(percent)
+
+
+def answer_in_round(
+    *, session: Session, workspace: Workspace, round_: CheckinRound, user_id: str, percent: int
+) -> None:
+    """A button of the question in a check-in message: the week's answer of the person it
+    asks (pressing another choice replaces it); refused for anyone else."""
+    if user_id != round_.person:
+        raise PermissionDenied(
+            "This innovation question is part of someone else's check-in; yours is in your own "
+            "check-in message. Nothing was recorded."
+        )
+    if ask_of(session, workspace.id, user_id, round_.cycle) is None:
+        raise InvalidInput(
+            "Innovation time is asked only of the people on the team roster while the roadmap "
+            "has an innovation metric, so this answer was not recorded."
+        )
+    record_answer(
+        session=session, workspace=workspace, user_id=user_id, cycle=round_.cycle, percent=percent
+    )
 
 
 def record_answer(

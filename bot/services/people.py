@@ -148,6 +148,16 @@ def store_user(session: Session, workspace_id: int, user: dict, now: datetime) -
     return member
 
 
+def remember_users(
+    session: Session, workspace_id: int, users: dict[str, dict], user_ids, now: datetime
+) -> None:
+    """What users.list says of these people (names, time zone, deactivated) into the cache,
+    e.g. for the team roster, whose pulse reaches each person at their own local hour."""
+    for user_id in user_ids:
+        if users.get(user_id, {}).get("id"):
+            store_user(session, workspace_id, users[user_id], now)
+
+
 def refresh_people(
     *, session: Session, workspace: Workspace, reads: PeopleReads, now: datetime
 ) -> Refresh:

@@ -1,11 +1,12 @@
 """The pulse survey: rounds, anonymous answers, and closing a round into a reading.
 
 Anonymous by construction. An answer is stored as a score (and an optional comment) with its
-round and nothing else. Who was asked and whether they answered is a separate marker, kept
-only while the round is open (to refuse a second answer and to chase once) and deleted when
-it closes. Nothing logs or audits a person together with a score. A result is shown only
-when at least `min_answers` (never below 3) people answered; below that the answers are
-deleted and nothing is recorded.
+round and nothing else. Who is asked (each person at the schedule's time in their own zone,
+once: bot.services.pulse_asking) and whether they answered is a separate marker, kept only
+while the round is open (to ask once, refuse a second answer and chase once) and deleted when
+it closes. Nothing logs or audits a person together with a score. A result is shown only when
+at least `min_answers` (never below 3) people answered; below that the answers are deleted
+and nothing is recorded.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.errors import InvalidInput, NotFound
-from bot.services.team import roster_ids
 from bot.services.team_metrics import metric_for
 from models import (
     AuditEntry,
@@ -25,7 +25,6 @@ from models import (
     PulseAnswer,
     PulseMarker,
     PulseRound,
-    Schedule,
     Workspace,
 )
 from models.base import insert_ignoring_conflicts
@@ -50,49 +49,6 @@ def set_min_answers(workspace: Workspace, value: int) -> int:
         )
     workspace.settings = {**(workspace.settings or {}), SETTING: int(value)}
     return int(value)
-
-
-@dataclass(frozen=True)
-class OpenedRound:
-    round_id: int
-    question: str
-    recipients: list[str]  # who to DM now (empty when the round had been opened already)
-
-
-def open_round(
-    *, session: Session, workspace: Workspace, schedule: Schedule, occurrence_key: str, now
-) -> OpenedRound:
-    """The round of this occurrence, once: a marker for each person on the roster."""
-    question = (schedule.text or "").strip() or DEFAULT_QUESTION
-    people = roster_ids(session, workspace.id)
-    created = insert_ignoring_conflicts(
-        session,
-        PulseRound,
-        {
-            "workspace_id": workspace.id,
-            "schedule_id": schedule.id,
-            "occurrence_key": occurrence_key,
-            "question": question,
-            "opened_at": now,
-            "closes_at": now + ROUND_LENGTH,
-            "asked": len(people),
-            "min_answers": min_answers(workspace),
-            "created_at": now,
-            "updated_at": now,
-        },
-        ["schedule_id", "occurrence_key"],
-    )
-    pulse = session.scalar(
-        select(PulseRound).where(
-            PulseRound.schedule_id == schedule.id, PulseRound.occurrence_key == occurrence_key
-        )
-    )
-    if not created:
-        return OpenedRound(pulse.id, pulse.question, [])
-    for user_id in people:
-        session.add(PulseMarker(workspace_id=workspace.id, round_id=pulse.id, user_id=user_id))
-    session.flush()
-    return OpenedRound(pulse.id, question, people)
 
 
 @dataclass(frozen=True)
@@ -152,8 +108,8 @@ def answer(
     )
     if marker is None:
         raise InvalidInput(
-            "This pulse is for the people on the team roster, and you were not on it when "
-            "the round opened: your answer was not recorded."
+            "This pulse is for the people on the team roster, and this round was not sent to "
+            "you: your answer was not recorded."
         )
     # One answer each, even with two clicks at once: only one UPDATE finds it unanswered.
     claimed = session.execute(
@@ -185,6 +141,12 @@ def close_round(
     """Close the round: record its mean (with enough answers), delete the markers."""
     scores = list(
         session.scalars(select(PulseAnswer.score).where(PulseAnswer.round_id == pulse.id))
+    )
+    pulse.asked = session.scalar(  # the people it reached (someone it never could is not one)
+        select(func.count(PulseMarker.id)).where(
+            PulseMarker.round_id == pulse.id,
+            or_(PulseMarker.asked_at.is_not(None), PulseMarker.answered.is_(True)),
+        )
     )
     count, asked, needed = len(scores), pulse.asked, max(MIN_ANSWERS, pulse.min_answers)
     metric = metric_for(session, workspace.id, "pulse")
@@ -271,15 +233,16 @@ def close_due(session: Session, workspace: Workspace, now: datetime) -> list[Pul
 
 
 def chase_list(session: Session, workspace_id: int, now: datetime) -> list[tuple[int, str]]:
-    """(round, person) to remind once: open rounds a day old, not answered, not chased. The
-    markers are marked chased here (the caller commits before it posts)."""
+    """(round, person) to remind once: people asked a day ago or more who have not answered
+    and were not chased. The markers are marked chased here (the caller commits before it
+    posts)."""
     rows = session.execute(
         select(PulseMarker.id, PulseMarker.round_id, PulseMarker.user_id)
         .join(PulseRound, PulseRound.id == PulseMarker.round_id)
         .where(
             PulseRound.workspace_id == workspace_id,
             PulseRound.closed_at.is_(None),
-            PulseRound.opened_at <= now - timedelta(days=1),
+            PulseMarker.asked_at <= now - timedelta(days=1),
             PulseRound.closes_at > now,
             PulseMarker.answered.is_(False),
             PulseMarker.chased.is_(False),

@@ -36,9 +36,10 @@ from models.base import insert_ignoring_conflicts
 AUTOMATIC_SOURCES = tuple(str(s) for s in BOTS_OWN)
 EXPLAINED = {
     "pulse": (
-        "the monthly pulse survey: each person on the team roster is asked in a DM and answers "
-        "1–5, anonymously. When a round closes (after 3 days, or when everyone answered) its "
-        "mean is recorded, but only when at least {min} people answered."
+        "the monthly pulse survey: each person on the team roster is asked in a DM, at the "
+        "survey's time in their own time zone, and answers 1–5, anonymously. When a round "
+        "closes (3 days after the last person was asked, or when everyone answered) its mean "
+        "is recorded, but only when at least {min} people answered."
     ),
     "roster": (
         "the team roster: the share of members with a written growth plan "

@@ -1,0 +1,75 @@
+"""The clock's pass for kinds that ask each person at the schedule's local time in their own
+time zone (check-in prompts, the pulse survey): on every tick, in every workspace with an
+enabled schedule of such a kind, the kind asks whoever's local time has come. Each kind
+claims a person by a unique key before it posts, so two clocks or a re-run tick ask nobody
+twice (bot.services.local_time says who is due)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from slack_sdk import WebClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import kinds
+from bot.kinds.base import LocalPass
+from bot.scheduling.dispatch import run_calls
+from bot.scheduling.pacing import Pacer
+from models import Schedule, Workspace
+
+log = logging.getLogger(__name__)
+
+
+def _workspaces(factory: sessionmaker[Session], kind: str) -> list[Workspace]:
+    with factory() as session:
+        return list(
+            session.scalars(
+                select(Workspace)
+                .where(
+                    Workspace.uninstalled_at.is_(None),
+                    Workspace.id.in_(
+                        select(Schedule.workspace_id).where(
+                            Schedule.kind == kind, Schedule.enabled.is_(True)
+                        )
+                    ),
+                )
+                .order_by(Workspace.id)
+            )
+        )
+
+
+def ask_due_people(
+    *,
+    factory: sessionmaker[Session],
+    client_for: Callable[[Workspace], WebClient],
+    now: datetime,
+    pacer: Pacer | None = None,
+    skip_teams: frozenset[str] = frozenset(),
+) -> int:
+    """Run every such kind in every workspace that has it (but those in `skip_teams`: the
+    console's local one when Slack is configured); returns how many people were asked. One
+    kind or workspace failing does not keep the others from theirs."""
+    asked = 0
+    for kind in kinds.all_kinds():
+        if kind.asks_at_local_time is None:
+            continue
+        for workspace in _workspaces(factory, kind.name):
+            if workspace.team_id in skip_teams:
+                continue
+            job = kind.asks_at_local_time(
+                LocalPass(
+                    factory,
+                    workspace.id,
+                    workspace.team_id,
+                    now,
+                    lambda w=workspace: client_for(w),
+                )
+            )
+            try:
+                asked += run_calls(job, pacer or Pacer(per_workspace=0)) or 0
+            except Exception:  # the next tick tries again
+                log.exception("%s at local time failed in %s", kind.label, workspace.team_id)
+    return asked
