@@ -20,6 +20,7 @@ from bot.services.actors import Actor
 from bot.services.charts import metrics_chart
 from bot.services.digests import MetricSeries, Target, quarterly_digest, weekly_digest
 from bot.services.digests.forecast import forecast
+from bot.services.digests.invariants import weekly_violations
 from bot.services.roadmap_import import import_roadmap
 from bot.services.workspaces import ensure_workspace
 from models import (
@@ -790,3 +791,24 @@ def test_changes_run_since_the_previous_digest(session, acme):
     # A digest more than five weeks after the last one looks back one week.
     later = weekly_digest(session=session, workspace=acme, now=at("2025-04-10 10:00"))
     assert later.changes.since == at("2025-04-03 10:00")
+
+
+def test_first_week_of_a_new_period_is_about_its_own_goals(session, quarter_ended):
+    """Q2's first digest: last week's answers (to Q1's goals) and Q1's changes are not Q2's
+    numbers. Every count and list is about Q2's goals; last week was not Q2's cycle."""
+    for ref in ("G2", "G3", "G4", "G5"):
+        checkin(session, quarter_ended, ref, "2025-03-26 09:00", status="blocked", progress=10)
+    with when("2025-03-27 09:00"):
+        goals.set_status(
+            session=session, workspace=quarter_ended, actor=ADMIN, ref="G6", status="off-track"
+        )
+    session.commit()
+    d = weekly_digest(session=session, workspace=quarter_ended, now=at("2025-04-01 10:00"))
+    assert d.overview.period == "Q2 2025"
+    assert not weekly_violations(d)
+    assert d.changes.checkins == 0 and d.attention.goals == [] and d.attention.silent == []
+    assert not d.checkins.active
+    listed = [*d.changes.completed, *d.changes.new_goals, *d.checkins.missing]
+    assert {g.period for g in listed} <= {"Q2 2025"}
+    summary = str(weekly_digest_messages(d)[0].to_dict())
+    assert "No check-ins yet" in summary and "check-ins" not in summary.replace("No check", "")
