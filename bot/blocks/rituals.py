@@ -28,7 +28,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.digests.quarterly import headline_lines, outcome_lines
+from bot.blocks.digests.quarterly import headline_lines, missed_lines, outcome_lines
 from bot.blocks.digests.style import LIST_LIMIT, cap, goal_line, sections, style_of
 from bot.blocks.goals import person
 from bot.blocks.message import MAX_MESSAGE_BLOCKS, Message, context, section
@@ -329,13 +329,7 @@ def retrospective_message(
     blocks: list[Block] = [section(intro)]
     done = [goal_line(g, st, note=False) for g in digest.achieved]
     blocks.extend(sections("*Done*", cap(done, LIST_LIMIT * 2, "…and {n} more") or ["None."]))
-    missed = []
-    for m in digest.missed:
-        line = goal_line(m.goal, st, note=False)
-        if m.carried_to:
-            line += f" → carried over ({escape_mrkdwn(m.carried_to)})"
-        missed.append(line)
-    blocks.extend(sections("*Not done*", cap(missed, LIST_LIMIT * 2, "…and {n} more") or ["None."]))
+    blocks.extend(sections("*Not done*", missed_lines(digest, st)))
     blocks.extend(sections("*Metrics*", outcome_lines(digest, st)))
     blocks.append(DividerBlock())
     blocks.extend(_item_blocks(board, ref))
