@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
-from models import Schedule
+from models import CheckinRound, Schedule
 from tests.harness import run_command
 
 pytestmark = pytest.mark.usefixtures("frozen_time", "roadmap")
@@ -105,3 +105,19 @@ def test_cli_schedules_tick_and_digest(settings, slack, monkeypatch, tmp_path, c
     assert main(["digest", "weekly", "--preview", "--as-of", "2025-03-05"]) == 0
     assert "Roadmap weekly · Q1 2025 · week 10 of 13" in capsys.readouterr().out
     assert main(["tick", "--now", "not a time"]) == 2
+
+
+def test_testing_the_check_in_schedule_previews_a_prompt_and_sends_nothing(ask, slack, session):
+    """Not a pointer to /roadmap checkin prompt (which asks everyone for real): a private
+    preview of the message a person would get, and who would get one."""
+    checkin = session.scalar(select(Schedule).where(Schedule.kind == "checkin_prompt"))
+    before = len(slack.fake.calls_to("chat.postMessage"))
+    preview = ask(f"schedule test {checkin.id}")
+    assert "Preview of schedule" in preview.text and "/roadmap checkin prompt" not in preview.text
+    said = preview.text
+    assert "Check-in · Week of 10 March" in said and "how are your 2 goals going" in said
+    assert "2 people would be asked about 3 goals" in said and f"(<@{slack.alice}>'s)" in said
+    assert all(m.get("response_type", "ephemeral") == "ephemeral" for m in preview.messages)
+    assert len(slack.fake.calls_to("chat.postMessage")) == before
+    session.rollback()
+    assert session.scalar(select(CheckinRound.id)) is None

@@ -221,6 +221,27 @@ def history_message(goal: GoalView, entries: Sequence[HistoryEntry]) -> Message:
     return Message(text=f"Check-in history of {goal.ref}", blocks=blocks[:50])
 
 
+def prompt_preview(view: RoundView, people: int, goals: int, on: str, yours: bool) -> Message:
+    """`/roadmap schedule test` on the check-in schedule: the message one person would get,
+    and who else would get theirs; nothing is sent."""
+    message = round_message(view)
+    whose = "yours" if yours else f"{person(view.person)}'s"
+    note = (
+        f"On {on}, {plural(people, 'person')} would be asked about {plural(goals, 'goal')}, "
+        f"each in one message like this one ({whose}), with a message per goal in its thread. "
+        "Nothing was sent."
+    )
+    return Message(text=message.text, blocks=[*message.blocks, context(note)])
+
+
+def nobody_to_prompt(on: str) -> Message:
+    text = (
+        f"Nobody would be asked on {on}: no period of the roadmap runs then, or none of its "
+        "open goals has an owner who is a person (assign them with /roadmap assign)."
+    )
+    return Message(text=text, blocks=[section(text)])
+
+
 def note_modal(ref: str, prompt_id: int | None, statuses: Sequence[str]) -> View:
     return View(
         type="modal",
