@@ -197,8 +197,10 @@ def history_message(goal: GoalView, entries: Sequence[HistoryEntry]) -> Message:
         blocks.append(section("No check-ins yet."))
     lines = []
     for e in entries[-40:]:
-        status = f"{STATUS_EMOJI.get(e.status or '', '')} {e.status}" if e.status else "no status"
-        parts = [f"*{cycle_words(e.cycle)}*", status]
+        # A note alone (a reply in the prompt's thread) has no status: show what was said.
+        parts = [f"*{cycle_words(e.cycle)}*"]
+        if e.status:
+            parts.append(f"{STATUS_EMOJI.get(e.status, '')} {e.status}")
         if e.progress is not None:
             parts.append(f"{e.progress}%")
         line = " · ".join(parts) + f" — {person(e.user_id)} {SOURCE_WORDS.get(e.source, '')}"
