@@ -61,13 +61,20 @@ def test_list_shows_the_current_quarter(ask):
     assert outcome.last.get("response_type", "ephemeral") == "ephemeral"
 
 
-def test_a_refusal_and_a_parse_error_are_private_replies(ask):
+def test_a_refusal_and_a_parse_error_are_private_replies(ask, slack):
     refused = ask("config timezone UTC")
     assert "Only roadmap admins can change the configuration" in refused.text
+    assert "ask a workspace admin." in refused.text  # the team roster knows no admin yet
+    ask("list", user=slack.admin)  # now it knows dana, a workspace admin
+    refused = ask("config timezone UTC")
     assert refused.last.get("response_type", "ephemeral") == "ephemeral"
-    assert "Usage: `/roadmap config" in refused.text
+    # A refusal says who can do it (by name) and no usage line: the command was well formed.
+    assert (
+        "Usage" not in refused.text and f"ask a workspace admin (<@{slack.admin}>)." in refused.text
+    )
     bad = ask("config timezone Mars/Base")
     assert "is not a time zone" in bad.text and bad.ack["response_type"] == "ephemeral"
+    assert "Usage: `/roadmap config" in bad.text
 
 
 def test_progress_end_to_end_commits_once(running_app, slack, db):
