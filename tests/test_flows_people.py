@@ -238,6 +238,32 @@ def test_an_import_with_unknown_owners_warns_the_admin(session_factory, slack, m
     assert owners == {"Ship it": slack.alice, "Tidy up": "@zed"}
 
 
+def test_a_dry_run_lists_the_owners_it_could_not_resolve(session_factory, slack, members):
+    """Like the real import (which warns by DM with a button to fix them), before anything
+    is written: in the modal's preview and in a shared file's dry run."""
+    from bot.flows.imports import ImportSubmitted, RoadmapFileShared, file_shared, submit_import
+
+    document = "# R\n\n## Q1 2025 Goals\n\n### Tech\n- Ship it (@alice)\n- Tidy up (@zed)\n"
+    preview = run(
+        session_factory, submit_import, ImportSubmitted(document, dry_run=True),
+        team_id=slack.team_id, user_id=slack.admin,
+        users={m["id"]: m for m in members}, members=members,
+    )  # fmt: skip
+    said = json.dumps(preview.outcome.reply.to_dict())
+    assert "Owners who match nobody" in said and "@zed (Tidy up)" in said
+    assert "@alice (Ship it)" not in said
+    assert not preview.effects.of_type(Post)  # nothing to fix yet: nothing was stored
+    shared = RoadmapFileShared("D1", "1.2", "F1", "r.md", lambda _: document.encode())
+    thread = run(
+        session_factory, file_shared, shared, team_id=slack.team_id, user_id=slack.admin,
+        users={m["id"]: m for m in members}, members=members, event_id="EvF1",
+    )  # fmt: skip
+    (post,) = thread.effects.of_type(Post)
+    assert "@zed (Tidy up)" in json.dumps(post.message.to_dict())
+    with session_factory() as session:
+        assert session.scalar(select(GoalOwner.id).where(GoalOwner.owner == "@zed")) is None
+
+
 # --- replies in a round's thread -----------------------------------------------------------------
 
 
