@@ -21,6 +21,7 @@ from bot.services.roadmap_document import (
     ParsedRoadmap,
     render_markdown,
 )
+from bot.services.typed_values import typed_value
 from models import (
     Category,
     Checkin,
@@ -373,8 +374,7 @@ CSV_COLUMNS = [
     "progress",
     "owners",
     "due",
-    "value",
-    "unit",
+    "value",  # as a person types it: "30%", "200 ms", ">=99.99%"
     "user",
     "note",
     "at",
@@ -398,24 +398,26 @@ def to_csv(snapshot: Snapshot) -> str:
                 "period": periods[g.period_id],
                 "category": snapshot.categories[g.category_id].name,
                 "status": g.status,
-                "progress": g.progress,
+                "progress": f"{g.progress}%",
                 "owners": " ".join(snapshot.owner_text(o.owner) for o in g.owners),
                 "due": g.due_date.isoformat() if g.due_date else "",
-                "value": g.target_value if g.target_value is not None else "",
-                "unit": g.target_unit or "",
+                "value": typed_value(g.target_value, g.target_unit, g.target_comparator),
             }
         )
     for m in snapshot.metrics:
         writer.writerow(
-            {"record": "metric", "title": m.name, "value": m.target or "", "unit": m.unit or ""}
+            {
+                "record": "metric",
+                "title": m.name,
+                "value": typed_value(m.target, m.unit, m.comparator),
+            }
         )
         for r in snapshot.readings.get(m.id, []):
             writer.writerow(
                 {
                     "record": "reading",
                     "title": m.name,
-                    "value": r.value,
-                    "unit": m.unit or "",
+                    "value": typed_value(r.value, m.unit),
                     "user": r.user_id or "",
                     "at": r.recorded_at.isoformat(),
                 }
@@ -428,7 +430,7 @@ def to_csv(snapshot: Snapshot) -> str:
                 "record": "checkin",
                 "ref": refs[c.goal_id],
                 "status": c.status or "",
-                "progress": "" if c.progress is None else c.progress,
+                "progress": "" if c.progress is None else f"{c.progress}%",
                 "user": c.user_id,
                 "note": c.note or "",
                 "at": c.updated_at.isoformat(),
