@@ -25,6 +25,7 @@ from bot.services.checkins import CheckinResult, HistoryEntry, cycle_words
 from bot.services.goals import GoalView
 from bot.services.settings import DEFAULT_REACTIONS
 from bot.services.settings import PROMPT_REACTIONS as PROMPT_REACTION_NAMES
+from bot.wording import day_text, slack_moment
 
 # The reactions the bot puts on every prompt, one per answer, so people can just click.
 PROMPT_REACTIONS = tuple(
@@ -44,7 +45,7 @@ def goal_facts(goal: GoalView) -> str:
     the last note."""
     facts = [f"{STATUS_EMOJI.get(goal.status, '')} {goal.status}", f"{goal.progress}%"]
     if goal.due:
-        facts.append(f"due {goal.due.day} {goal.due:%B}")
+        facts.append(f"due {day_text(goal.due)}")
     if goal.target:
         facts.append(f"target {escape_mrkdwn(goal.target)}")
     line = f"*{goal.ref}* {escape_mrkdwn(goal.title)}\n" + " · ".join(facts)
@@ -204,7 +205,7 @@ def history_message(goal: GoalView, entries: Sequence[HistoryEntry]) -> Message:
         if e.progress is not None:
             parts.append(f"{e.progress}%")
         line = " · ".join(parts) + f" — {person(e.user_id)} {SOURCE_WORDS.get(e.source, '')}"
-        line += f", {e.at.day} {e.at:%b %H:%M} UTC"
+        line += f", {slack_moment(e.at)}"
         if e.retracted:
             line += " (taken back)"
         if e.note:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -36,6 +35,7 @@ from bot.blocks.text import escape_mrkdwn, truncate
 from bot.ids import Action, Callback, Field
 from bot.services.retrospectives import CarryOver, PromotedAction, RetroBoard, RetroItemView
 from bot.services.rituals import OccurrenceChange, OccurrenceView
+from bot.wording import day_text, moment_text
 
 RETRO_KIND_LABELS = {
     "went_well": ":sparkles: Went well",
@@ -93,8 +93,7 @@ def modal_metadata(
 
 
 def when_text(event_at: datetime, zone: str) -> str:
-    local = event_at.astimezone(ZoneInfo(zone))
-    return f"{local:%A %d %B at %H:%M} ({zone})"
+    return moment_text(event_at, zone, named=True)
 
 
 # --- knowledge sharing -----------------------------------------------------------------------
@@ -226,7 +225,7 @@ def topic_modal(view: OccurrenceView, metadata: str) -> View:
         submit="Save",
         close="Cancel",
         blocks=[
-            section(f"Knowledge-sharing session on {view.occurrence_date:%A %d %B}."),
+            section(f"Knowledge-sharing session on {day_text(view.occurrence_date)}."),
             InputBlock(
                 block_id=Field.TOPIC,
                 label="Topic",

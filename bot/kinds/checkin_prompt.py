@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -45,6 +44,7 @@ from bot.services.checkin_prompts import (
 )
 from bot.services.checkins import cycle_words, first_time
 from bot.services.goals import goal_views
+from bot.wording import moment_text
 from models import (
     CheckinPrompt,
     CheckinRound,
@@ -383,8 +383,7 @@ def preview(previewing: Previewing) -> Message:
     goals), and how many would be asked; plans only, writes and sends nothing."""
     p = previewing
     plan = plan_rounds(session=p.session, workspace=p.workspace, now=p.event_at, everyone=True)
-    local = p.event_at.astimezone(ZoneInfo(p.workspace.timezone or "UTC"))
-    on = f"{local:%A} {local.day} {local:%B} at {local:%H:%M} (each person's own time)"
+    on = moment_text(p.event_at, p.workspace.timezone) + " (each person's own time)"
     if not plan.rounds:
         return nobody_to_prompt(on)
     shown = next((r for r in plan.rounds if r.person == p.viewer), plan.rounds[0])
