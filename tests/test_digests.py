@@ -14,12 +14,15 @@ from slack_sdk import WebClient
 from sqlalchemy import event, insert, select
 
 from bot.blocks.digests import digest_text, quarterly_digest_messages, weekly_digest_messages
+from bot.blocks.rituals import retrospective_message
 from bot.scheduling.pacing import POST_GAP, Pacer
 from bot.services import checkins, goals, metrics
 from bot.services.actors import Actor
 from bot.services.charts import metrics_chart
 from bot.services.digests import MetricSeries, Target, quarterly_digest, weekly_digest
 from bot.services.digests.forecast import forecast
+from bot.services.digests.invariants import quarterly_violations, weekly_violations
+from bot.services.retrospectives import RetroBoard
 from bot.services.roadmap_import import import_roadmap
 from bot.services.workspaces import ensure_workspace
 from models import (
@@ -790,3 +793,43 @@ def test_changes_run_since_the_previous_digest(session, acme):
     # A digest more than five weeks after the last one looks back one week.
     later = weekly_digest(session=session, workspace=acme, now=at("2025-04-10 10:00"))
     assert later.changes.since == at("2025-04-03 10:00")
+
+
+def test_first_week_of_a_new_period_is_about_its_own_goals(session, quarter_ended):
+    """Q2's first digest: last week's answers (to Q1's goals) and Q1's changes are not Q2's
+    numbers. Every count and list is about Q2's goals; last week was not Q2's cycle."""
+    for ref in ("G2", "G3", "G4", "G5"):
+        checkin(session, quarter_ended, ref, "2025-03-26 09:00", status="blocked", progress=10)
+    with when("2025-03-27 09:00"):
+        goals.set_status(
+            session=session, workspace=quarter_ended, actor=ADMIN, ref="G6", status="off-track"
+        )
+    session.commit()
+    d = weekly_digest(session=session, workspace=quarter_ended, now=at("2025-04-01 10:00"))
+    assert d.overview.period == "Q2 2025"
+    assert not weekly_violations(d)
+    assert d.changes.checkins == 0 and d.attention.goals == [] and d.attention.silent == []
+    assert not d.checkins.active
+    listed = [*d.changes.completed, *d.changes.new_goals, *d.checkins.missing]
+    assert {g.period for g in listed} <= {"Q2 2025"}
+    summary = str(weekly_digest_messages(d)[0].to_dict())
+    assert "No check-ins yet" in summary and "check-ins" not in summary.replace("No check", "")
+
+
+def test_a_goal_at_100_percent_not_marked_done_is_shown_apart(session, quarter_ended):
+    """The status is the record (not counted done), but a finished goal nobody closed is not
+    an ordinary miss: its own words in the summary, the list and the retrospective."""
+    checkin(session, quarter_ended, "G5", "2025-03-26 09:00", status="on-track", progress=100)
+    session.commit()
+    d = quarterly_digest(
+        session=session, workspace=quarter_ended, period_label=None, now=at("2025-04-07 10:00")
+    )
+    assert (d.done, len(d.missed)) == (2, 12) and not quarterly_violations(d)
+    assert [m.goal.ref for m in d.missed if m.unmarked] == ["G5"] == [d.missed[0].goal.ref]
+    summary, _ = quarterly_digest_messages(d)
+    assert "12 not done (1 at 100% but not marked done), 2 carried over" in str(summary.to_dict())
+    text = digest_text(d)
+    assert "G5" in text and "100% — not marked done: /roadmap done G5" in text
+    board = RetroBoard(1, "Q1 2025", None, "UTC", d)
+    said = str(retrospective_message(board, at("2025-03-28 14:00"), None).to_dict())
+    assert "100% — not marked done: /roadmap done G5" in said

@@ -262,6 +262,20 @@ def test_a_thread_reply_becomes_the_note_and_an_edit_updates_it(session_factory,
     assert checkin.note == "new date 10 March"
 
 
+def test_history_shows_what_a_thread_reply_said_without_a_status(session_factory, slack, prompts):
+    from bot.flows.checkins import history
+    from bot.flows.commands import CommandCall, History
+
+    channel, ts = prompts[(1, slack.alice)]
+    reply = ThreadReply(channel, ts, "1741168900.000100", slack.alice, "vendor is late")
+    answer(session_factory, slack, thread_reply, reply, slack.alice, event_id="EvR1")
+    shown = answer(session_factory, slack, history, CommandCall(History("G1")), slack.alice)
+    text = str(shown.outcome.reply.to_dict())
+    assert "no status" not in text and "None" not in text
+    assert f"*Week of 3 March* — <@{slack.alice}> in the thread" in text
+    assert "> vendor is late" in text
+
+
 def test_a_reply_elsewhere_writes_no_processed_event(session_factory, slack, prompts):
     reply = ThreadReply(slack.channel, "1.000", "2.000", slack.alice, "lunch?")
     result = answer(session_factory, slack, thread_reply, reply, slack.alice, event_id="EvLunch")

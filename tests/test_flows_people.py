@@ -158,13 +158,13 @@ def test_list_by_owner_names_them_in_the_header(ask, slack):
 
 def test_away_until_a_past_date_is_refused(ask, slack):
     result = ask("away until 2025-03-01", user=slack.bob)
-    assert "1 March 2025 is in the past" in result.all_text and result.commits == 0
-    assert "until 20 March 2025" in ask("away until 2025-03-20", user=slack.bob).all_text
+    assert "Sat 1 Mar is in the past" in result.all_text and result.commits == 0
+    assert "until Thu 20 Mar" in ask("away until 2025-03-20", user=slack.bob).all_text
 
 
 def test_a_due_date_outside_the_goals_period_is_warned_about(ask):
     result = ask('add "Ship the API" Q1 2025 tech due 2025-06-30')
-    assert "outside Q1 2025" in result.all_text and "30 June 2025" in result.all_text
+    assert "outside Q1 2025" in result.all_text and "Mon 30 Jun 2025" in result.all_text
     assert "outside" not in ask('add "Ship it" Q1 2025 tech due 2025-03-30').all_text
 
 
@@ -236,6 +236,32 @@ def test_an_import_with_unknown_owners_warns_the_admin(session_factory, slack, m
             ).all()
         )  # fmt: skip
     assert owners == {"Ship it": slack.alice, "Tidy up": "@zed"}
+
+
+def test_a_dry_run_lists_the_owners_it_could_not_resolve(session_factory, slack, members):
+    """Like the real import (which warns by DM with a button to fix them), before anything
+    is written: in the modal's preview and in a shared file's dry run."""
+    from bot.flows.imports import ImportSubmitted, RoadmapFileShared, file_shared, submit_import
+
+    document = "# R\n\n## Q1 2025 Goals\n\n### Tech\n- Ship it (@alice)\n- Tidy up (@zed)\n"
+    preview = run(
+        session_factory, submit_import, ImportSubmitted(document, dry_run=True),
+        team_id=slack.team_id, user_id=slack.admin,
+        users={m["id"]: m for m in members}, members=members,
+    )  # fmt: skip
+    said = json.dumps(preview.outcome.reply.to_dict())
+    assert "Owners who match nobody" in said and "@zed (Tidy up)" in said
+    assert "@alice (Ship it)" not in said
+    assert not preview.effects.of_type(Post)  # nothing to fix yet: nothing was stored
+    shared = RoadmapFileShared("D1", "1.2", "F1", "r.md", lambda _: document.encode())
+    thread = run(
+        session_factory, file_shared, shared, team_id=slack.team_id, user_id=slack.admin,
+        users={m["id"]: m for m in members}, members=members, event_id="EvF1",
+    )  # fmt: skip
+    (post,) = thread.effects.of_type(Post)
+    assert "@zed (Tidy up)" in json.dumps(post.message.to_dict())
+    with session_factory() as session:
+        assert session.scalar(select(GoalOwner.id).where(GoalOwner.owner == "@zed")) is None
 
 
 # --- replies in a round's thread -----------------------------------------------------------------

@@ -298,7 +298,7 @@ def test_three_alertmanager_incidents_make_the_mttr_reading(api):
     last = readings[-1]
     # The metric is in hours (<1 hour): (0.5 + 1 + 2) / 3.
     assert last.value == pytest.approx(70 / 60, abs=1e-6)
-    assert last.note == "mean of 3 incidents since 1 January (median 1 hour)"
+    assert last.note == "mean of 3 incidents since 1 Jan (median 1 hour)"
     assert replies[-1]["readings"][0]["note"] == last.note
     assert readings[0].value == pytest.approx(0.5)
 

@@ -100,7 +100,7 @@ def test_this_and_next_quarter_are_calendar_quarters():
     with pytest.raises(NotFound) as refused:
         resolve_period(SAMPLE, "this quarter", date(2026, 11, 3))
     assert "no goals in Q4 2026" in str(refused.value)
-    assert "The roadmap ended on 31 Dec 2025" in str(refused.value)
+    assert "The roadmap ended on Wed 31 Dec 2025" in str(refused.value)
     with pytest.raises(NotFound) as refused:
         resolve_period(SAMPLE, "next quarter", date(2025, 12, 1))
     assert "no goals in Q1 2026" in str(refused.value)
@@ -143,12 +143,12 @@ def test_an_ended_roadmap_goes_quiet_and_the_admins_hear_once(running_app, slack
     posts = bot_posts(slack)
     notices = [p for p in posts if "roadmap ended" in p.get("text", "")]
     assert len(notices) == 1 and notices[0]["channel"] == slack.admin
-    assert notices[0]["text"] == "The roadmap ended on 31 Dec 2025. Import the next one?"
+    assert notices[0]["text"] == "The roadmap ended on Wed 31 Dec 2025. Import the next one?"
     assert "Import the next roadmap" in json.dumps(notices[0]["blocks"])
     others = [p for p in posts if p not in notices]
     assert not [p for p in others if "2025" in json.dumps(p)]  # nothing about 2025
     listed = run_command(running_app, "list", user_id=slack.alice, channel_id=slack.channel)
-    assert "The roadmap ended on 31 Dec 2025; showing Q3-Q4 2025" in listed.text
+    assert "The roadmap ended on Wed 31 Dec 2025; showing Q3-Q4 2025" in listed.text
     quarter = run_command(
         running_app, "list this quarter", user_id=slack.alice, channel_id=slack.channel
     )
@@ -438,13 +438,13 @@ def test_manual_posts_and_lists_follow_the_life_cycle(session_factory, slack):
         import_roadmap(session=session, workspace_id=workspace.id, text=SAMPLE_ROADMAP.read_bytes())
     admin = slack.admin
     refused = ask_as(session_factory, slack, "checkin prompt", user=admin, now=NOW)
-    assert "The roadmap ended on 31 Dec 2025. No check-in prompts" in refused.text
+    assert "The roadmap ended on Wed 31 Dec 2025. No check-in prompts" in refused.text
     refused = ask_as(session_factory, slack, "digest weekly", user=admin, now=NOW)
     assert "No weekly digest while no period is under way" in refused.text
     early = ask_as(
         session_factory, slack, "list", user=admin, now=datetime(2024, 12, 2, tzinfo=UTC)
     )
-    assert "The roadmap starts on 1 Jan 2025; showing Q1 2025" in early.text
+    assert "The roadmap starts on Wed 1 Jan 2025; showing Q1 2025" in early.text
     named = ask_as(
         session_factory,
         slack,

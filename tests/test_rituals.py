@@ -211,7 +211,7 @@ def dms_to(slack, user: str) -> list[dict]:
 def test_the_week_before_reminder_names_the_next_presenter(team, runtime, slack, db):
     message = post_at(runtime, slack, SHARING_WEEK_BEFORE)
     assert "In 7 days: knowledge-sharing session" in message["text"]
-    assert "Thursday 03 April at 15:00 (Europe/Berlin)" in message["text"]
+    assert "Thu 3 Apr 15:00 (Europe/Berlin)" in message["text"]
     assert f"<@{slack.bob}>" in text_of(message)  # alice presented in March
     assert "topic to be announced" in text_of(message)
     april = occurrences(db)[date(2025, 4, 3)]
@@ -370,7 +370,7 @@ def test_the_retrospective_reminder_lists_the_outcomes(team, runtime, slack, db)
     message = post_at(runtime, slack, RETRO_WEEK_BEFORE)
     body = text_of(message)
     assert "Retrospective" in message["text"] and "Q1 2025" in message["text"]
-    assert "Friday 28 March at 14:00 (Europe/Berlin)" in body
+    assert "Fri 28 Mar 14:00 (Europe/Berlin)" in body
     done, not_done = body.index("*Done*"), body.index("*Not done*")
     assert done < body.index("Complete API Gateway Redesign") < not_done
     assert body.index("Begin Database Migration to PostgreSQL") > not_done

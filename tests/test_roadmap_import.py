@@ -420,3 +420,12 @@ def test_each_variation_imports_into_the_database(session, workspace_id, name):
         assert (period.label, period.start_date.isoformat()) == ("Q3 2026", "2026-07-01")
     if name == "mojibake":
         assert session.scalar(select(Metric.text)) == "99% → 99.9%"
+
+
+def test_cli_dry_run_lists_the_owners_it_could_not_resolve(cli_env, capsys, tmp_path, session):
+    doc = tmp_path / "r.md"
+    doc.write_text("# R\n\n## Q1 2025 Goals\n\n### Tech\n- Ship it (@zed)\n- Tidy up (@zed)\n")
+    assert main(["import", str(doc), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "Owners not found in the workspace (1), would be kept as written:" in out
+    assert "  @zed (Ship it, Tidy up)" in out and "nothing was written" in out.lower()

@@ -3,6 +3,8 @@ the JSON and CSV exports into an empty database."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 from datetime import UTC, datetime
@@ -273,6 +275,35 @@ def test_a_spreadsheet_merge_reads_the_partners_column(session, workspace_id):
     import_csv(session=session, workspace_id=workspace_id, data=sheet)
     session.commit()
     assert _partners(session) == {1: [Partner("@platform-team"), Partner("Design")]}
+
+
+def test_csv_values_are_written_as_a_person_types_them(
+    session, workspace_id, tmp_path, sqlite_template
+):
+    """ "99.95%", "≥ 99.9%"-style targets and "60%" progress, not "99.95" beside "%"; and
+    they restore to the same numbers, comparators and units."""
+    _rich_workspace(session, workspace_id)
+    exported = export_roadmap(session=session, workspace_id=workspace_id, fmt="csv")
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert "unit" not in rows[0]
+    (reading,) = [r for r in rows if r["record"] == "reading"]
+    assert reading["value"] == "99.95%"
+    uptime = next(r for r in rows if r["record"] == "metric" and r["title"] == "System uptime")
+    assert uptime["value"] == ">=99.99%"
+    values = [r["value"] for r in rows if r["value"]]
+    assert not [v for v in values if v.endswith(".0") or ".0%" in v or ".0 " in v]
+    (g4,) = [r for r in rows if r["ref"] == "G4" and r["record"] == "goal"]
+    (answer,) = [r for r in rows if r["record"] == "checkin"]
+    assert g4["progress"] == answer["progress"] == "60%"
+    engine, factory = _fresh_sqlite(tmp_path, sqlite_template, "typed.db")
+    with factory() as target:
+        restored = ensure_workspace(session=target, team_id="T0000000003")
+        import_csv(session=target, workspace_id=restored.id, data=exported)
+        target.commit()
+        metric = target.scalar(select(Metric).where(Metric.key == "uptime"))
+        value = target.scalar(select(MetricReading.value))
+        assert (metric.target, metric.comparator, metric.unit, value) == (99.99, ">=", "%", 99.95)
+    engine.dispose()
 
 
 def test_damaged_exports_change_nothing(session, workspace_id):

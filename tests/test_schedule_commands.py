@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
-from models import Schedule
+from models import CheckinRound, Schedule
 from tests.harness import run_command
 
 pytestmark = pytest.mark.usefixtures("frozen_time", "roadmap")
@@ -55,12 +55,12 @@ def test_a_schedule_moves_or_skips_public_holidays(ask, slack, session):
     assert "/roadmap config holidays DE" in refused.text  # whose holidays? not said yet
     ask("config holidays DE")
     skipped = ask("schedule next")
-    assert "Tue 01 Apr 09:00, Thu 01 May 09:00" in skipped.text  # no policy: goes ahead
+    assert "Tue 1 Apr 09:00, Thu 1 May 09:00" in skipped.text  # no policy: goes ahead
     moved = ask(f"schedule holidays {schedule_id} move")
-    assert "Tue 01 Apr 09:00, Fri 02 May 09:00" in moved.text  # 1 May is Labour Day
+    assert "Tue 1 Apr 09:00, Fri 2 May 09:00" in moved.text  # 1 May is Labour Day
     assert "moves past DE public holidays" in moved.text
     skipped = ask(f"schedule holidays {schedule_id} skip")
-    assert "Tue 01 Apr 09:00, Sun 01 Jun 09:00" in skipped.text
+    assert "Tue 1 Apr 09:00, Sun 1 Jun 09:00" in skipped.text
     assert (
         "Only roadmap admins" in ask(f"schedule holidays {schedule_id} off", user=slack.alice).text
     )
@@ -105,3 +105,19 @@ def test_cli_schedules_tick_and_digest(settings, slack, monkeypatch, tmp_path, c
     assert main(["digest", "weekly", "--preview", "--as-of", "2025-03-05"]) == 0
     assert "Roadmap weekly · Q1 2025 · week 10 of 13" in capsys.readouterr().out
     assert main(["tick", "--now", "not a time"]) == 2
+
+
+def test_testing_the_check_in_schedule_previews_a_prompt_and_sends_nothing(ask, slack, session):
+    """Not a pointer to /roadmap checkin prompt (which asks everyone for real): a private
+    preview of the message a person would get, and who would get one."""
+    checkin = session.scalar(select(Schedule).where(Schedule.kind == "checkin_prompt"))
+    before = len(slack.fake.calls_to("chat.postMessage"))
+    preview = ask(f"schedule test {checkin.id}")
+    assert "Preview of schedule" in preview.text and "/roadmap checkin prompt" not in preview.text
+    said = preview.text
+    assert "Check-in · Week of 10 March" in said and "how are your 2 goals going" in said
+    assert "2 people would be asked about 3 goals" in said and f"(<@{slack.alice}>'s)" in said
+    assert all(m.get("response_type", "ephemeral") == "ephemeral" for m in preview.messages)
+    assert len(slack.fake.calls_to("chat.postMessage")) == before
+    session.rollback()
+    assert session.scalar(select(CheckinRound.id)) is None

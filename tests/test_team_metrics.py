@@ -138,7 +138,7 @@ def test_roster_add_show_role_remove(session_factory, world, db):
     result = five(session_factory, world)
     assert "The team has 5 people." in said(result)
     shown = said(ask(session_factory, world, TeamCommand()))
-    assert "5 people" in shown and "joined 5 March 2025" in shown
+    assert "5 people" in shown and "joined Wed 5 Mar 2025" in shown
     # "Onboard 2 new senior engineers" (Q1) is measured from joining dates.
     # The people on a new roster were on the team already: not new joiners.
     assert "Onboard 2 new senior engineers: 0 of 2 joined in Q1 2025 so far" in shown

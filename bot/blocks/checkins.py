@@ -26,6 +26,7 @@ from bot.services.checkins import CheckinResult, HistoryEntry, cycle_words
 from bot.services.goals import GoalView
 from bot.services.settings import DEFAULT_REACTIONS
 from bot.services.settings import PROMPT_REACTIONS as PROMPT_REACTION_NAMES
+from bot.wording import day_text, slack_moment
 
 # The reactions the bot puts on every prompt, one per answer, so people can just click.
 PROMPT_REACTIONS = tuple(
@@ -45,7 +46,7 @@ def goal_facts(goal: GoalView) -> str:
     the last note."""
     facts = [f"{STATUS_EMOJI.get(goal.status, '')} {goal.status}", f"{goal.progress}%"]
     if goal.due:
-        facts.append(f"due {goal.due.day} {goal.due:%B}")
+        facts.append(f"due {day_text(goal.due)}")
     if goal.target:
         facts.append(f"target {escape_mrkdwn(goal.target)}")
     line = f"*{goal.ref}* {escape_mrkdwn(goal.title)}\n" + " · ".join(facts)
@@ -203,12 +204,14 @@ def history_message(goal: GoalView, entries: Sequence[HistoryEntry]) -> Message:
         blocks.append(section("No check-ins yet."))
     lines = []
     for e in entries[-40:]:
-        status = f"{STATUS_EMOJI.get(e.status or '', '')} {e.status}" if e.status else "no status"
-        parts = [f"*{cycle_words(e.cycle)}*", status]
+        # A note alone (a reply in the prompt's thread) has no status: show what was said.
+        parts = [f"*{cycle_words(e.cycle)}*"]
+        if e.status:
+            parts.append(f"{STATUS_EMOJI.get(e.status, '')} {e.status}")
         if e.progress is not None:
             parts.append(f"{e.progress}%")
         line = " · ".join(parts) + f" — {person(e.user_id)} {SOURCE_WORDS.get(e.source, '')}"
-        line += f", {e.at.day} {e.at:%b %H:%M} UTC"
+        line += f", {slack_moment(e.at)}"
         if e.retracted:
             line += " (taken back)"
         if e.note:
@@ -225,6 +228,27 @@ def history_message(goal: GoalView, entries: Sequence[HistoryEntry]) -> Message:
     if len(entries) > 40:
         blocks.append(context(f"The latest 40 of {plural(len(entries), 'answer')}."))
     return Message(text=f"Check-in history of {goal.ref}", blocks=blocks[:50])
+
+
+def prompt_preview(view: RoundView, people: int, goals: int, on: str, yours: bool) -> Message:
+    """`/roadmap schedule test` on the check-in schedule: the message one person would get,
+    and who else would get theirs; nothing is sent."""
+    message = round_message(view)
+    whose = "yours" if yours else f"{person(view.person)}'s"
+    note = (
+        f"On {on}, {plural(people, 'person')} would be asked about {plural(goals, 'goal')}, "
+        f"each in one message like this one ({whose}), with a message per goal in its thread. "
+        "Nothing was sent."
+    )
+    return Message(text=message.text, blocks=[*message.blocks, context(note)])
+
+
+def nobody_to_prompt(on: str) -> Message:
+    text = (
+        f"Nobody would be asked on {on}: no period of the roadmap runs then, or none of its "
+        "open goals has an owner who is a person (assign them with /roadmap assign)."
+    )
+    return Message(text=text, blocks=[section(text)])
 
 
 def note_modal(ref: str, prompt_id: int | None, statuses: Sequence[str]) -> View:

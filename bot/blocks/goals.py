@@ -19,6 +19,7 @@ from bot.blocks.text import escape_mrkdwn, plural, truncate
 from bot.ids import Action
 from bot.services.goals import GoalChoices, GoalPage, GoalView
 from bot.services.team_goals import CountGoalMeasure
+from bot.wording import day_text
 
 STATUS_EMOJI = {
     "not-started": ":white_circle:",
@@ -49,7 +50,7 @@ def goal_line(goal: GoalView, *, with_period: bool = False) -> str:
     if goal.owners:
         facts.append(" ".join(person(o) for o in goal.owners))
     if goal.due:
-        facts.append(f"due {goal.due:%d %b %Y}")
+        facts.append(f"due {day_text(goal.due, year=True)}")
     if with_period:
         facts.append(escape_mrkdwn(f"{goal.period} / {goal.category}"))
     return parts[0] + "\n" + " · ".join(facts)
@@ -106,7 +107,9 @@ def goal_card(
         ),
         MarkdownTextObject(text=f"*When*\n{escape_mrkdwn(goal.period)}"),
         MarkdownTextObject(text=f"*Category*\n{escape_mrkdwn(goal.category)}"),
-        MarkdownTextObject(text=f"*Due*\n{goal.due:%d %b %Y}" if goal.due else "*Due*\n–"),
+        MarkdownTextObject(
+            text=f"*Due*\n{day_text(goal.due, year=True)}" if goal.due else "*Due*\n–"
+        ),
     ]
     if goal.target:
         fields.append(MarkdownTextObject(text=f"*Target*\n{escape_mrkdwn(goal.target)}"))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
@@ -23,6 +21,7 @@ from bot.blocks.text import escape_mrkdwn, plural
 from bot.ids import Action
 from bot.services.dashboard import HomeSummary
 from bot.services.setup import SetupChecklist
+from bot.wording import day_text, moment_text
 
 MAX_VIEW_BLOCKS = 100
 
@@ -61,7 +60,7 @@ def home_view(summary: HomeSummary, *, setup: SetupChecklist | None = None) -> V
         blocks.append(
             context(
                 f":calendar: {escape_mrkdwn(summary.period)} starts on "
-                f"{summary.period_boundary:%d %b %Y}."
+                f"{day_text(summary.period_boundary, year=True)}."
             )
         )
     blocks.append(DividerBlock())
@@ -98,11 +97,7 @@ def home_view(summary: HomeSummary, *, setup: SetupChecklist | None = None) -> V
     if summary.rituals:
         rows = [
             f"• {r.label}: "
-            + (
-                f"next {r.next_at.astimezone(ZoneInfo(r.timezone)):%a %d %b %H:%M} · "
-                if r.next_at and r.enabled
-                else ""
-            )
+            + (f"next {moment_text(r.next_at, r.timezone)} · " if r.next_at and r.enabled else "")
             + escape_mrkdwn(r.rule)
             + (f" in <#{r.channel_id}>" if r.channel_id else "")
             + ("" if r.enabled else " (paused)")

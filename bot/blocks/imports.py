@@ -25,6 +25,11 @@ def report_message(report: ImportReport) -> Message:
         report.summary(),
         [
             ("Understood", report.understood if report.dry_run else []),
+            # A real import sends these apart, with a button to choose the people.
+            (
+                "Owners who match nobody (kept as written, asked about by nobody)",
+                report.unresolved_lines() if report.dry_run else [],
+            ),
             ("Added", [c.describe() for c in report.added]),
             ("Updated", [c.describe() for c in report.updated]),
             ("Renames proposed" if report.dry_run else "Renamed", report.renames),

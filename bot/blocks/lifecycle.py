@@ -8,10 +8,11 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
 from bot.blocks.message import Message, section
 from bot.ids import Action
+from bot.wording import day_text
 
 
 def day_words(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    return day_text(day, year=True)
 
 
 def import_next_button() -> ButtonElement:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -28,7 +27,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.digests.quarterly import headline_lines, outcome_lines
+from bot.blocks.digests.quarterly import headline_lines, missed_lines, outcome_lines
 from bot.blocks.digests.style import LIST_LIMIT, cap, goal_line, sections, style_of
 from bot.blocks.goals import person
 from bot.blocks.message import MAX_MESSAGE_BLOCKS, Message, context, section
@@ -36,6 +35,7 @@ from bot.blocks.text import escape_mrkdwn, truncate
 from bot.ids import Action, Callback, Field
 from bot.services.retrospectives import CarryOver, PromotedAction, RetroBoard, RetroItemView
 from bot.services.rituals import OccurrenceChange, OccurrenceView
+from bot.wording import day_text, moment_text
 
 RETRO_KIND_LABELS = {
     "went_well": ":sparkles: Went well",
@@ -93,8 +93,7 @@ def modal_metadata(
 
 
 def when_text(event_at: datetime, zone: str) -> str:
-    local = event_at.astimezone(ZoneInfo(zone))
-    return f"{local:%A %d %B at %H:%M} ({zone})"
+    return moment_text(event_at, zone, named=True)
 
 
 # --- knowledge sharing -----------------------------------------------------------------------
@@ -226,7 +225,7 @@ def topic_modal(view: OccurrenceView, metadata: str) -> View:
         submit="Save",
         close="Cancel",
         blocks=[
-            section(f"Knowledge-sharing session on {view.occurrence_date:%A %d %B}."),
+            section(f"Knowledge-sharing session on {day_text(view.occurrence_date)}."),
             InputBlock(
                 block_id=Field.TOPIC,
                 label="Topic",
@@ -329,13 +328,7 @@ def retrospective_message(
     blocks: list[Block] = [section(intro)]
     done = [goal_line(g, st, note=False) for g in digest.achieved]
     blocks.extend(sections("*Done*", cap(done, LIST_LIMIT * 2, "…and {n} more") or ["None."]))
-    missed = []
-    for m in digest.missed:
-        line = goal_line(m.goal, st, note=False)
-        if m.carried_to:
-            line += f" → carried over ({escape_mrkdwn(m.carried_to)})"
-        missed.append(line)
-    blocks.extend(sections("*Not done*", cap(missed, LIST_LIMIT * 2, "…and {n} more") or ["None."]))
+    blocks.extend(sections("*Not done*", missed_lines(digest, st)))
     blocks.extend(sections("*Metrics*", outcome_lines(digest, st)))
     blocks.append(DividerBlock())
     blocks.extend(_item_blocks(board, ref))

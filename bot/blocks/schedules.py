@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import HeaderBlock
 
 from bot.blocks.message import Message, context, section
 from bot.blocks.text import escape_mrkdwn, plural
 from bot.services.schedules import ScheduleView
+from bot.wording import day_text, moment_text
 
 
 def schedule_line(view: ScheduleView, *, runs: int = 1) -> str:
@@ -26,14 +26,13 @@ def schedule_line(view: ScheduleView, *, runs: int = 1) -> str:
         head += f"\n“{escape_mrkdwn(view.text)}”"
     if not view.enabled:
         return head + f"\n:double_vertical_bar: paused ({escape_mrkdwn(view.paused_reason or '')})"
-    zone = ZoneInfo(view.timezone)
-    nexts = ", ".join(f"{w.astimezone(zone):%a %d %b %H:%M}" for w in view.next_runs[:runs])
+    nexts = ", ".join(moment_text(w, view.timezone) for w in view.next_runs[:runs])
     line = head + f"\nnext: {nexts or 'none'} ({view.timezone})"
     if view.holiday_region and view.holiday_policy in HOLIDAY_WORDS:
         line += f"; {HOLIDAY_WORDS[view.holiday_policy]} {view.holiday_region} public holidays"
     for day, name, moved in view.holiday_moves[: max(runs, 2)]:
-        to = f"moves to {moved:%a %d %b}" if moved else "is skipped"
-        line += f"\n:palm_tree: {day:%a %d %b} ({escape_mrkdwn(name)}) {to}"
+        to = f"moves to {day_text(moved)}" if moved else "is skipped"
+        line += f"\n:palm_tree: {day_text(day)} ({escape_mrkdwn(name)}) {to}"
     return line
 
 

@@ -32,14 +32,14 @@ from bot.services.partners import Partner
 from bot.services.pulse import PulseResult
 from bot.services.team import RosterChange, RosterRow, RosterView
 from bot.services.team_metrics import AutoReading
-from bot.wording import plural
+from bot.wording import day_text, plural
 from models import MeasuredBy
 
 PULSE_LABELS = {1: "1 😞", 2: "2", 3: "3", 4: "4", 5: "5 😄"}
 
 
 def _day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    return day_text(day, year=True)
 
 
 def _people(ids: list[str]) -> str:

@@ -164,6 +164,12 @@ def format_report(report: ImportReport) -> str:
     if report.warnings:
         lines.append("Warnings:")
         lines += [f"  {w}" for w in report.warnings]
+    if report.dry_run and report.unresolved:
+        lines.append(
+            f"Owners not found in the workspace ({len(report.unresolved)}), "
+            "would be kept as written:"
+        )
+        lines += [f"  {line}" for line in report.unresolved_lines()]
     if report.dry_run:
         lines.append("Dry run: nothing was written.")
     return "\n".join(lines)

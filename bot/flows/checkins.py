@@ -17,6 +17,7 @@ from bot.services import checkins
 from bot.services.actors import require_admin
 from bot.services.errors import InvalidInput
 from bot.services.periods import workspace_today
+from bot.wording import day_text
 
 
 def checkin(call: CommandCall[Checkin | CheckinPrompt], ctx: FlowContext) -> Outcome:
@@ -63,14 +64,14 @@ def away(call: CommandCall[Away], ctx: FlowContext) -> Outcome:
     today = workspace_today(ctx.workspace, ctx.now)
     if until is not None and until < today:
         raise InvalidInput(
-            f"{until.day} {until:%B %Y} is in the past; give a date from today on, "
+            f"{day_text(until, today)} is in the past; give a date from today on, "
             "e.g. `/roadmap away until 30 June`."
         )
     # No date means away until /roadmap back: the furthest date there is.
     checkins.set_away(
         session=ctx.session, workspace=ctx.workspace, actor=ctx.actor, until=until or date.max
     )
-    when = f" until {until.day} {until:%B %Y}" if until else " until you say `/roadmap back`"
+    when = f" until {day_text(until, today)}" if until else " until you say `/roadmap back`"
     text = f":palm_tree: You're away{when}: no check-in prompts for you till then."
     return Outcome(reply=simple(text), share=call.share)
 

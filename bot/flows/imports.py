@@ -105,6 +105,7 @@ def file_shared(request: RoadmapFileShared, ctx: FlowContext) -> Outcome:
         return Outcome()
     try:
         require_admin(ctx.workspace, ctx.actor, WHAT)
+        _read_members(ctx)  # owners resolve as the real import will resolve them
         report = import_roadmap(
             session=ctx.session,
             workspace_id=ctx.workspace.id,

@@ -16,7 +16,7 @@ from bot.blocks.replies import problem
 from bot.flows.context import FlowContext, SystemContext, UserLookup, open_context
 from bot.flows.outcome import Outcome
 from bot.services.channels import ChannelLookup
-from bot.services.errors import ServiceError
+from bot.services.errors import InvalidInput, ServiceError
 from bot.services.people import PeopleReads
 from models import utcnow
 
@@ -97,7 +97,9 @@ def run_flow(
             block = blocks.get(error.field or "", invocation.default_block)
             if block:
                 return Outcome(errors={block: str(error)[:150]})
-        return Outcome(reply=problem(str(error), usage=invocation.usage))
+        # The usage line helps with a malformed command, not a refusal or a missing goal.
+        usage = invocation.usage if isinstance(error, InvalidInput) else None
+        return Outcome(reply=problem(str(error), usage=usage))
     except BaseException:
         session.rollback()
         raise

@@ -80,7 +80,9 @@ def preview(ctx: FlowContext, schedule_id: int) -> Message:
     view = schedules.view_of(schedule, ctx.workspace, ctx.now)
     event_at = view.next_runs[0] if view.next_runs else ctx.now
     kind = kinds.kind_of(schedule.kind)
-    message = kind.preview(Previewing(ctx.session, schedule, ctx.workspace, event_at))
+    message = kind.preview(
+        Previewing(ctx.session, schedule, ctx.workspace, event_at, viewer=ctx.actor.user_id)
+    )
     if message is None:
         hint = f"; preview it with {kind.preview_hint}" if kind.preview_hint else ""
         return simple(f"Schedule #{schedule.id} posts the {kind.label.lower()}{hint}.")

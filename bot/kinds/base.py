@@ -71,6 +71,7 @@ class Previewing:
     workspace: Any  # models.Workspace
     event_at: datetime
     days_before: int = 0
+    viewer: str | None = None  # who asked for the preview (a person's own message first)
 
 
 def _no_preview(previewing: Previewing) -> Message | None:

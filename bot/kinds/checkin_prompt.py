@@ -17,17 +17,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks.checkins import (
     PROMPT_REACTIONS,
     chase_message,
+    nobody_to_prompt,
     prompt_message,
+    prompt_preview,
     round_message,
     unowned_goals_message,
 )
+from bot.blocks.message import Message
 from bot.blocks.text import plural
-from bot.kinds.base import Kind, LocalPass, Sending, Sent
+from bot.kinds.base import Kind, LocalPass, Previewing, Sending, Sent
 from bot.kinds.posting import NotInChannel, post_message
 from bot.scheduling.dispatch import Call, Job, run_calls
 from bot.scheduling.pacing import Pacer
 from bot.services.checkin_prompts import (
     PersonRound,
+    RoundItem,
+    RoundView,
     add_goal_prompt,
     claim_chase,
     due_chases,
@@ -38,6 +43,7 @@ from bot.services.checkin_prompts import (
 )
 from bot.services.checkins import cycle_words, first_time
 from bot.services.goals import goal_views
+from bot.wording import moment_text
 from models import (
     CheckinPrompt,
     CheckinRound,
@@ -343,12 +349,28 @@ def ask_at_local_time(local: LocalPass) -> Job:
     return run.asked
 
 
+def preview(previewing: Previewing) -> Message:
+    """The round one person would get at the next run (the viewer's own when they own open
+    goals), and how many would be asked; plans only, writes and sends nothing."""
+    p = previewing
+    plan = plan_rounds(session=p.session, workspace=p.workspace, now=p.event_at, everyone=True)
+    on = moment_text(p.event_at, p.workspace.timezone) + " (each person's own time)"
+    if not plan.rounds:
+        return nobody_to_prompt(on)
+    shown = next((r for r in plan.rounds if r.person == p.viewer), plan.rounds[0])
+    view = RoundView(
+        0, shown.person, shown.cycle, None, None, [RoundItem(g, None) for g in shown.goals]
+    )
+    goals = len({goal_id for r in plan.rounds for goal_id in r.goal_ids})
+    return prompt_preview(view, len(plan.rounds), goals, on, yours=shown.person == p.viewer)
+
+
 KIND = Kind(
     name=ScheduleKind.CHECKIN_PROMPT,
     label="Check-in prompts",
     home_label="Check-in",
     send=send,
-    preview_hint="`/roadmap checkin prompt`",
+    preview=preview,
     default_rule="every monday 10:00",
     default_rank=0,
     missed_after=timedelta(hours=24),

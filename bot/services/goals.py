@@ -20,6 +20,7 @@ from bot.services.periods import (
     workspace_today,
 )
 from bot.services.roadmap_document import normalize_title
+from bot.wording import day_text
 from models import (
     GOAL_STATUSES,
     AuditEntry,
@@ -288,8 +289,9 @@ def due_outside_period(session: Session, workspace_id: int, ref: str) -> str | N
     if period.start_date <= goal.due_date <= period.end_date:
         return None
     return (
-        f"{goal.ref} is due {goal.due_date:%-d %B %Y}, outside {period.label} "
-        f"({period.start_date:%-d %B} to {period.end_date:%-d %B %Y}); check the date or "
+        f"{goal.ref} is due {day_text(goal.due_date, year=True)}, outside {period.label} "
+        f"({day_text(period.start_date)} to {day_text(period.end_date, year=True)}); check "
+        "the date or "
         "the period."
     )
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.services.errors import InvalidInput
+from bot.wording import moment_text
 from models import Goal, GoalOwner, Member, PersonAlias, Workspace
 from models.base import insert_ignoring_conflicts
 
@@ -110,7 +111,7 @@ class Directory:
         r = self.refresh
         if r is None or r.unavailable is None:
             return ""
-        when = f" from {r.cached_at:%d %b %H:%M} UTC" if r.cached_at else ""
+        when = f" from {moment_text(r.cached_at, named=True)}" if r.cached_at else ""
         return (
             f" (Slack's member list could not be read: `{r.unavailable}`; "
             f"I used the list I had{when}.)"

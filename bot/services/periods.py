@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.services.errors import NotFound
 from bot.services.roadmap_document import parse_period_label
+from bot.wording import day_text
 from models import Period, Workspace
 
 
@@ -159,8 +160,8 @@ def calendar_quarter(day: date) -> tuple[str, date, date]:
 
 
 def day_words(day: date) -> str:
-    """A date as people write it: "31 Dec 2025"."""
-    return f"{day.day} {day:%b %Y}"
+    """A date as people write it: "Wed 31 Dec 2025"."""
+    return day_text(day, year=True)
 
 
 def state_sentence(life: Lifecycle) -> str:

@@ -24,6 +24,7 @@ from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.metrics import record_reading
 from bot.services.periods import workspace_today
 from bot.services.schedules import schedule_zone
+from bot.wording import day_text
 from models import AuditEntry, Member, Metric, RitualOccurrence, Schedule, Workspace
 from models.base import insert_ignoring_conflicts
 
@@ -406,7 +407,7 @@ def mark_held(
     _require_manager(workspace, actor, ritual, "mark this session as held")
     if ritual.occurrence_date > workspace_today(workspace, now):
         raise InvalidInput(
-            f"That session is on {ritual.occurrence_date:%A %d %B}: mark it held on the day."
+            f"That session is on {day_text(ritual.occurrence_date)}: mark it held on the day."
         )
     ritual.state = "held"
     ritual.held_at = now

@@ -29,6 +29,7 @@ from bot.services.roadmap_document.targets import goal_target
 from bot.services.roadmap_document.text import decode_bytes
 from bot.services.roadmap_import import ImportReport, import_parsed
 from bot.services.roadmap_restore import RestoreError, RestoreReport, restore_data
+from bot.services.typed_values import percent, read_typed
 from models import Goal
 
 # -- CSV --------------------------------------------------------------------------------------
@@ -136,7 +137,7 @@ def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
                 labels.append(label)
                 start, end = resolved[1].isoformat(), resolved[2].isoformat()
                 data["periods"].append({"label": label, "start": start, "end": end})
-            value = row.get("value")
+            target = _typed_cell(row, line)
             data["goals"].append(
                 {
                     "ref": row["ref"],
@@ -144,23 +145,25 @@ def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
                     "period": label,
                     "category": row.get("category") or "General",
                     "status": row.get("status") or "not-started",
-                    "progress": int(row.get("progress") or 0),
+                    "progress": percent(row.get("progress")) or 0,
                     "owners": (row.get("owners") or "").split(),
                     "due": row.get("due"),
                     "target": {
-                        "value": float(value), "unit": row.get("unit"),
-                        "comparator": ">=", "kind": "absolute",
-                    } if value else None,
+                        "value": target[0], "unit": target[1],
+                        "comparator": target[2] or ">=", "kind": "absolute",
+                    } if target else None,
                     "partners": _partners(row.get("partners")),
                 }
             )  # fmt: skip
         elif record == "metric":
             name = row["title"]
+            target = _typed_cell(row, line)
             metrics[name] = {
                 "name": name,
                 "key": metric_key(name),
-                "target": float(row["value"]) if row.get("value") else None,
-                "unit": row.get("unit"),
+                "target": target[0] if target else None,
+                "comparator": target[2] if target else None,
+                "unit": target[1] if target else row.get("unit"),
                 "readings": [],
                 "measured_by": row.get("source"),
                 # the CSV keeps no "chosen from its name" mark: the name's own choice reads so
@@ -168,9 +171,10 @@ def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
             }
             data["metrics"].append(metrics[name])
         elif record == "reading":
+            value = _typed_cell(row, line)
             metrics[row["title"]]["readings"].append(
                 {
-                    "value": row["value"],
+                    "value": value[0] if value else None,
                     "at": row.get("at"),
                     "user": row.get("user"),
                     "source": row.get("source"),
@@ -183,7 +187,7 @@ def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
                     "cycle": row.get("cycle") or (row.get("at") or "")[:10],
                     "user": row.get("user"),
                     "status": row.get("status"),
-                    "progress": int(row["progress"]) if row.get("progress") else None,
+                    "progress": percent(row.get("progress")),
                     "note": row.get("note"),
                     "at": row.get("at"),
                 }
@@ -202,6 +206,18 @@ def _partners(cell: str | None) -> list[dict]:
     except InvalidInput as error:
         raise RestoreError(str(error)) from None
     return [{"name": p.name, "usergroup": p.usergroup_id} for p in found]
+
+
+def _typed_cell(row: dict[str, str], line: int) -> tuple[float, str | None, str | None] | None:
+    """The row's value cell as (value, unit, comparator); an older export's separate unit
+    column ("30.0" and "%") reads the same."""
+    if not row.get("value"):
+        return None
+    try:
+        value, unit, comparator = read_typed(row["value"])
+    except ValueError as error:
+        raise RestoreError(f"line {line}: {error}") from None
+    return value, unit or row.get("unit"), comparator
 
 
 def _spreadsheet(rows: list[tuple[int, dict[str, str]]]) -> ParsedRoadmap:

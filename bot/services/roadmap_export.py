@@ -22,6 +22,7 @@ from bot.services.roadmap_document import (
     ParsedRoadmap,
     render_markdown,
 )
+from bot.services.typed_values import typed_value
 from models import (
     Category,
     Checkin,
@@ -382,8 +383,7 @@ CSV_COLUMNS = [
     "progress",
     "owners",
     "due",
-    "value",
-    "unit",
+    "value",  # as a person types it: "30%", "200 ms", ">=99.99%"
     "user",
     "note",
     "at",
@@ -409,11 +409,10 @@ def to_csv(snapshot: Snapshot) -> str:
                 "period": periods[g.period_id],
                 "category": snapshot.categories[g.category_id].name,
                 "status": g.status,
-                "progress": g.progress,
+                "progress": f"{g.progress}%",
                 "owners": " ".join(snapshot.owner_text(o.owner) for o in g.owners),
                 "due": g.due_date.isoformat() if g.due_date else "",
-                "value": g.target_value if g.target_value is not None else "",
-                "unit": g.target_unit or "",
+                "value": typed_value(g.target_value, g.target_unit, g.target_comparator),
                 "partners": as_text(snapshot.partners.get(g.id, [])),
             }
         )
@@ -422,8 +421,7 @@ def to_csv(snapshot: Snapshot) -> str:
             {
                 "record": "metric",
                 "title": m.name,
-                "value": m.target or "",
-                "unit": m.unit or "",
+                "value": typed_value(m.target, m.unit, m.comparator),
                 "source": m.measured_by,
             }
         )
@@ -432,8 +430,7 @@ def to_csv(snapshot: Snapshot) -> str:
                 {
                     "record": "reading",
                     "title": m.name,
-                    "value": r.value,
-                    "unit": m.unit or "",
+                    "value": typed_value(r.value, m.unit),
                     "user": r.user_id or "",
                     "at": r.recorded_at.isoformat(),
                     "source": r.source,
@@ -447,7 +444,7 @@ def to_csv(snapshot: Snapshot) -> str:
                 "record": "checkin",
                 "ref": refs[c.goal_id],
                 "status": c.status or "",
-                "progress": "" if c.progress is None else c.progress,
+                "progress": "" if c.progress is None else f"{c.progress}%",
                 "user": c.user_id,
                 "note": c.note or "",
                 "at": c.updated_at.isoformat(),

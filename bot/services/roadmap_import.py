@@ -113,7 +113,9 @@ def import_parsed(
 
 class _Importer:
     def _owner_id(self, name: str) -> str | None:
-        return people.cached_match(self.session, self.workspace_id, name)
+        if name not in self._matches:
+            self._matches[name] = people.cached_match(self.session, self.workspace_id, name)
+        return self._matches[name]
 
     def __init__(
         self,
@@ -129,6 +131,7 @@ class _Importer:
         self.dry_run = dry_run
         self.archive_missing = archive_missing
         self.today = utcnow().date()  # the week an "every 2 weeks" ritual counts from
+        self._matches: dict[str, str | None] = {}
 
     def run(self, source: str | None) -> ImportReport:
         self._partners = _take_partner_annotations(self.parsed)  # issue 20: "(with @team)"
@@ -150,7 +153,18 @@ class _Importer:
         report.partners_named = _store_partners(
             self.session, self.workspace_id, self._partners, self._goal_of
         )
+        report.unresolved = self._unresolved()
         return report
+
+    def _unresolved(self) -> dict[str, list[str]]:
+        """The document's owner names that match nobody, with the titles of their goals: kept
+        as written, so a dry run can say so before anything is stored."""
+        found: dict[str, list[str]] = {}
+        for _, _, goal in self.parsed.goals():
+            for owner in document_owners(goal.owners, self._owner_id):
+                if not people.is_user_id(owner):
+                    found.setdefault(owner, []).append(goal.title)
+        return found
 
     def _roadmap(self, source: str | None) -> Roadmap:
         roadmap = self.session.scalar(

@@ -47,6 +47,15 @@ class ImportReport:
     skipped: list[ParseWarning] = field(default_factory=list)  # left out, with the reason
     understood: list[str] = field(default_factory=list)  # what the reader found, line by line
     renames: list[str] = field(default_factory=list)  # "G4 'Old' → 'New'"
+    # Owner names that match nobody in the workspace (kept as written), with their goals' titles.
+    unresolved: dict[str, list[str]] = field(default_factory=dict)
+
+    def unresolved_lines(self) -> list[str]:
+        """ "@zed (Tidy up, Ship it)" for each owner name that matches nobody."""
+        return [
+            f"{name} ({', '.join(titles[:3])}{' …' if len(titles) > 3 else ''})"
+            for name, titles in self.unresolved.items()
+        ]
 
     @property
     def goal_count(self) -> int:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.services.actors import Actor, is_roadmap_admin, require_admin
+from bot.services.actors import Actor, admins_phrase, is_roadmap_admin, require_admin
 from bot.services.errors import InvalidInput, PermissionDenied
 from bot.services.periods import workspace_today
 from bot.services.team_goals import CountGoalMeasure, count_goal_measures
@@ -280,7 +280,10 @@ def set_growth_plan(
     """Mark a written growth plan (yes/no, with an optional link): the person themself or an
     admin."""
     if user_id != actor.user_id and not is_roadmap_admin(workspace, actor):
-        raise PermissionDenied("Only roadmap admins can mark someone else's growth plan.")
+        raise PermissionDenied(
+            "Only roadmap admins can mark someone else's growth plan: "
+            f"ask <@{user_id}> to mark their own, or {admins_phrase(workspace)}."
+        )
     if link is not None and len(link) > MAX_LINK:
         raise InvalidInput(f"A growth plan link is at most {MAX_LINK} characters.")
     member = _member(session, workspace.id, user_id)

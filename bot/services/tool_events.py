@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.services import metrics
 from bot.services.periods import current_period, periods_of, workspace_today
+from bot.wording import day_text
 from models import AuditEntry, MeasuredBy, Metric, ToolEvent, ToolEventKind, Workspace
 from models.base import insert_ignoring_conflicts
 from models.metric import DEPLOY_WORDS, RECOVERY_WORDS
@@ -299,9 +300,9 @@ def duration_text(seconds: float) -> str:
 
 
 def recovery_note(recovery: Recovery) -> str:
-    """ "mean of 3 incidents since 1 January (median 40 minutes)"."""
+    """ "mean of 3 incidents since 1 Jan (median 40 minutes)"."""
     count = recovery.incidents
     return (
         f"mean of {count} incident{'' if count == 1 else 's'} since "
-        f"{recovery.since:%-d %B} (median {duration_text(recovery.median)})"
+        f"{day_text(recovery.since, weekday=False)} (median {duration_text(recovery.median)})"
     )

@@ -42,8 +42,10 @@ def headline_lines(d: QuarterlyDigest, st: Style) -> list[str]:
         line += f" · {trend} from {p.rate:.0%} in {st.text(p.label)}"
     lines = [line]
     if d.missed:
+        unmarked = sum(m.unmarked for m in d.missed)
+        at_100 = f" ({unmarked} at 100% but not marked done)" if unmarked else ""
         carried = f", {d.carried} carried over" if d.carried else ""
-        lines.append(f"{len(d.missed)} not done{carried}")
+        lines.append(f"{len(d.missed)} not done{at_100}{carried}")
     return lines
 
 
@@ -101,6 +103,8 @@ def missed_lines(d: QuarterlyDigest, st: Style) -> list[str]:
     lines = []
     for missed in d.missed:
         line = goal_line(missed.goal, st, note=False)
+        if missed.unmarked:
+            line += f" — not marked done: /roadmap done {missed.goal.ref}"
         if missed.carried_to:
             line += f" → carried over ({st.text(missed.carried_to, 40)})"
         lines.append(line)

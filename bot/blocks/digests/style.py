@@ -13,6 +13,7 @@ from bot.blocks.message import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT, Message, se
 from bot.blocks.text import escape_mrkdwn, truncate
 from bot.services.charts import ChartPlan
 from bot.services.digests import GoalItem, QuarterlyDigest, WeeklyDigest
+from bot.wording import day_text
 
 SUMMARY_ATTENTION = 3  # goals needing attention named in the summary
 LIST_LIMIT = 15  # lines per list in a thread message (or printed by the CLI)
@@ -56,8 +57,7 @@ def style_of(d: WeeklyDigest | QuarterlyDigest, slack: bool) -> Style:
 
 
 def day(day: date, today: date | None = None) -> str:
-    text = f"{day.day} {day:%b}"
-    return text if today is None or day.year == today.year else f"{text} {day.year}"
+    return day_text(day, today, weekday=False)
 
 
 def signed(value: float) -> str:

@@ -27,6 +27,7 @@ from bot.services.charts import planned_charts
 from bot.services.checkins import cycle_words
 from bot.services.digests import ATTENTION_STATUSES, Forecast, MetricStatus, WeeklyDigest
 from bot.services.metrics import format_change, format_value, plural
+from bot.wording import day_text
 
 HEADLINE_ORDER = ("on-track", "at-risk", "off-track", "blocked", "not-started")
 
@@ -335,7 +336,7 @@ def coming_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:
         if next_one.paused:
             lines.append(f"{st.bold(label)}: paused")
             continue
-        when = f"{next_one.on:%a} {day(next_one.on, d.today)}"
+        when = day_text(next_one.on, d.today)
         if next_one.at is not None and next_one.presenter is None:
             local = next_one.at.astimezone(ZoneInfo(d.timezone))
             when += f" {local:%H:%M}"

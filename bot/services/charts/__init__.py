@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 
 from bot.services.charts.goals import goals_chart
-from bot.services.charts.metrics import charted, metrics_chart, sparklines
+from bot.services.charts.metrics import charted, metrics_chart
+from bot.services.charts.sparklines import sparklines
 from bot.services.charts.style import MAX_PANELS
 from bot.services.digests.model import QuarterlyDigest, WeeklyDigest
 from bot.services.metric_values import plural

@@ -6,15 +6,22 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
+from bot.services.charts.labels import (
+    GOAL_SPOTS,
+    LATEST_SPOTS,
+    decimals,
+    line_path,
+    place,
+    value_ticks,
+)
 from bot.services.charts.style import (
     GRID,
     HEIGHT,
     INK,
     LINE,
     MAX_PANELS,
-    MAX_SPARKLINES,
     MET,
     MILESTONE,
     MUTED,
@@ -32,7 +39,6 @@ from bot.services.metric_values import (
     TIME_SECONDS,
     format_value,
     meets,
-    number,
     plural,
     time_unit,
 )
@@ -91,6 +97,20 @@ def metrics_chart(
     milestone (else the target) shaded, the latest value labelled with its unit; a cadence
     metric shows its running count against what the cadence asks. `span` (first and last
     day) fixes every panel's time axis to the period."""
+    return png_of(
+        metrics_figure(series, title=title, width_px=width_px, height_px=height_px, span=span)
+    )
+
+
+def metrics_figure(
+    series: Sequence[MetricSeries],
+    *,
+    title: str,
+    width_px: int = WIDTH,
+    height_px: int = HEIGHT,
+    span: tuple[date | None, date | None] | None = None,
+):
+    """The metrics chart as a matplotlib Figure (metrics_chart's PNG is drawn from it)."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -102,7 +122,7 @@ def metrics_chart(
     figure.suptitle(heading, x=0.02, y=0.97, ha="left", fontsize=16, color=INK, weight="bold")
     if not shown:
         figure.text(0.5, 0.5, "No metric readings in this period", ha="center", color=MUTED)
-        return png_of(figure)
+        return figure
     rows, columns = (1, len(shown)) if len(shown) <= 3 else (2, math.ceil(len(shown) / 2))
     axes = figure.subplots(rows, columns, squeeze=False)
     figure.subplots_adjust(
@@ -145,7 +165,7 @@ def metrics_chart(
         fontsize=11,
         handlelength=2.2,
     )
-    return png_of(figure)
+    return figure
 
 
 def _time_axis(ax, times: Sequence[datetime], span) -> None:
@@ -168,8 +188,6 @@ def _time_axis(ax, times: Sequence[datetime], span) -> None:
 
 
 def _metric_panel(ax, metric: MetricSeries, span, limit: int) -> None:
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
-
     times = [at for at, _ in metric.points]
     scale = _scale(metric.unit, [v for _, v in metric.points] + [metric.target or 0])
     values = [v * scale.factor for _, v in metric.points]
@@ -183,7 +201,7 @@ def _metric_panel(ax, metric: MetricSeries, span, limit: int) -> None:
     ):
         lines.append(
             (
-                f"{metric.period} milestone" if metric.period else "milestone",
+                "milestone",  # the legend says whose: "this period's milestone"
                 metric.milestone_comparator,
                 metric.milestone,
                 MILESTONE,
@@ -193,7 +211,9 @@ def _metric_panel(ax, metric: MetricSeries, span, limit: int) -> None:
     levels = [value * scale.factor for _, _, value, _, _ in lines]
     low, high = min(values + levels), max(values + levels)
     pad = (high - low) * 0.18 or max(abs(high) * 0.05, 1)
-    bottom, top = low - pad, high + pad * 1.6
+    # Room for the latest value's label beside its point, above or below.
+    lowest = values[-1] - low < (high - low) * 0.15
+    bottom, top = low - pad * (1.6 if lowest else 1), high + pad * 1.6
     ax.set_ylim(bottom, top)
     # The met side of the milestone (else the target) is shaded.
     if lines:
@@ -203,49 +223,49 @@ def _metric_panel(ax, metric: MetricSeries, span, limit: int) -> None:
             ax.axhspan(level, top, color=MET, alpha=0.12, linewidth=0)
         elif comparator in ("<", "<="):
             ax.axhspan(bottom, level, color=MET, alpha=0.12, linewidth=0)
-    for label, comparator, value, colour, style in lines:
-        level = value * scale.factor
-        ax.axhline(level, color=colour, linestyle=style, linewidth=1.6 if style == "--" else 2)
-        ax.text(
-            0.015,
-            level,
-            _goal_label(label, comparator, value, metric.unit),
-            transform=ax.get_yaxis_transform(),
-            va="bottom",
-            fontsize=9,
-            color=colour,
-            path_effects=halo(),
-            zorder=5,
-        )
     ax.plot(times, values, color=LINE, marker="o", markersize=4, linewidth=2, zorder=3)
+    _time_axis(ax, times, span)
+    ax.set_title(
+        short(metric.name, limit), fontsize=12 if limit < 30 else 13, color=INK, loc="left"
+    )
+    ax.set_ylabel(scale.label, color=MUTED, fontsize=10)
+    places = max(decimals(value) for value in [*levels, 0.0])
+    value_ticks(ax, bottom, top, levels, places, scale.suffix)
+    readings = line_path(ax, times, values)
+    for _, _, value, colour, style in lines:
+        ax.axhline(
+            value * scale.factor,
+            color=colour,
+            linestyle=style,
+            linewidth=1.6 if style == "--" else 2,
+        )
     latest_at, latest = metric.points[-1]
     goal = lines[-1] if lines else None
     good = goal is not None and meets(latest, goal[1], goal[2])
-    # Above the last point, or below it when a labelled line or the top is close above it.
-    span_y = top - bottom
-    above = min([(lv - values[-1]) for lv in levels if lv >= values[-1]] + [top - values[-1]])
-    below = min([(values[-1] - lv) for lv in levels if lv < values[-1]] + [values[-1] - bottom])
-    under = above / span_y < 0.2 and below > above
-    ax.annotate(
+    text = ax.annotate(
         format_value(latest, metric.unit, near=goal[2] if goal else None),
         (latest_at, values[-1]),
-        xytext=(-6, -8 if under else 8),
-        textcoords="offset points",
-        ha="right",
-        va="top" if under else "bottom",
         fontsize=11,
         weight="bold",
         color=MET if good else (TARGET if goal else INK),
         path_effects=halo(),
         zorder=6,
     )
-    ax.set_title(
-        short(metric.name, limit), fontsize=12 if limit < 30 else 13, color=INK, loc="left"
-    )
-    ax.set_ylabel(scale.label, color=MUTED, fontsize=10)
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{number(v, 3)}{scale.suffix}"))
-    _time_axis(ax, times, span)
+    # The latest value first, beside its point, off the readings and the goal lines; then
+    # each goal's label along its line, where neither the readings nor a label is.
+    spots = [(None, dx, dy, ha, va) for dx, dy, ha, va in LATEST_SPOTS]
+    taken = [place(text, spots, readings, [], ax, levels=levels, ground=True)]
+    for label, comparator, value, colour, _ in lines:
+        text = ax.annotate(
+            _goal_label(label, comparator, value, metric.unit),
+            (0, value * scale.factor),
+            xycoords=ax.get_yaxis_transform(),
+            fontsize=9,
+            color=colour,
+            path_effects=halo(),
+            zorder=5,
+        )
+        taken.append(place(text, GOAL_SPOTS, readings, taken, ax))
     ax.grid(axis="y", color=GRID, linewidth=0.6, alpha=0.6)
     plain(ax)
 
@@ -289,82 +309,3 @@ def _cadence_panel(ax, metric: MetricSeries, span, limit: int) -> None:
     _time_axis(ax, times, span)
     ax.grid(axis="y", color=GRID, linewidth=0.6, alpha=0.6)
     plain(ax)
-
-
-def sparklines(
-    series: Sequence[MetricSeries], *, title: str, span: tuple[date | None, date | None]
-) -> bytes:
-    """The weekly digest's small picture: one row per metric with readings, its line over the
-    period so far against its goal (dotted; a cadence metric's running count against the
-    pace it asks), the latest value coloured by its verdict, and the goal beside it."""
-    shown = charted(series)[:MAX_SPARKLINES]
-    row_px = 64
-    height = max(240, row_px * len(shown) + 90)
-    figure = figure_of(WIDTH, height)
-    figure.suptitle(title, x=0.02, y=1 - 28 / height, ha="left", fontsize=15, color=INK)
-    top, row_height = 1 - 64 / height, row_px / height
-    for row, metric in enumerate(shown):
-        y = top - (row + 1) * row_height
-        middle = y + row_height * 0.5
-        if row % 2 == 0:
-            figure.patches.append(_band(figure, y, row_height))
-        figure.text(0.02, middle, short(metric.name, 30), fontsize=12, color=INK, va="center")
-        ax = figure.add_axes((0.27, y + row_height * 0.14, 0.43, row_height * 0.72))
-        ax.set_axis_off()
-        if span[0] is not None and span[1] is not None:
-            ax.set_xlim(span[0], span[1] + timedelta(days=1))
-        points = sorted(metric.points)
-        times = [at for at, _ in points]
-        counted = metric.cadence
-        if counted is not None:
-            values, total = [], 0
-            for _, value in points:
-                total += max(0, round(value))
-                values.append(total)
-            if span[1] is not None:  # the count stands until today
-                today_ends = datetime.combine(span[1] + timedelta(days=1), time(), UTC)
-                times, values = [*times, today_ends], [*values, total]
-            ax.step(times, values, where="post", color=LINE, linewidth=1.8)
-            if span[0] is not None and span[1] is not None:
-                first, last = span
-                days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-                pace = [counted.cadence.asked(first, day) for day in days]
-                ax.plot(days, pace, color=MUTED, linestyle="--", linewidth=1.2)
-                values = values + pace
-            latest, met = plural(counted.count, counted.noun), counted.met
-            aside = counted.window
-            if counted.asked:
-                aside += f", {counted.cadence.text} asks {counted.asked}"
-        else:
-            values = [v for _, v in points]
-            goal, comparator = (
-                (metric.milestone, metric.milestone_comparator)
-                if metric.milestone is not None
-                else (metric.target, metric.comparator)
-            )
-            ax.plot(times, values, color=LINE, linewidth=1.8)
-            met, aside = None, ""
-            if goal is not None:
-                ax.axhline(goal, color=MILESTONE, linestyle=":", linewidth=1.5)
-                met = meets(values[-1], comparator, goal)
-                symbol = COMPARATOR_SYMBOLS.get(comparator or "", "")
-                aside = f"{symbol} {format_value(goal, metric.unit)}"
-                values = [*values, goal]
-            latest = format_value(values[len(points) - 1], metric.unit, near=goal)
-        last = len(times) - 1 if counted is not None else len(points) - 1
-        ax.plot(times[last : last + 1], [values[last]], "o", color=LINE, markersize=4)
-        low, high = min(values), max(values)
-        pad = (high - low) * 0.15 or 1
-        ax.set_ylim(low - pad, high + pad)
-        colour = INK if met is None else MET if met else TARGET
-        figure.text(0.72, middle, latest, fontsize=12, weight="bold", color=colour, va="center")
-        figure.text(0.83, middle, aside, fontsize=10, color=MUTED, va="center")
-    return png_of(figure)
-
-
-def _band(figure, y: float, height: float):
-    from matplotlib.patches import Rectangle
-
-    return Rectangle(
-        (0, y), 1, height, transform=figure.transFigure, color="#f6f8fa", zorder=-1, linewidth=0
-    )

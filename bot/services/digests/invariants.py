@@ -8,8 +8,9 @@ rendered messages have their own checks in bot.blocks.digests.invariants.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from bot.services.checkins import cycle_monday
 from bot.services.digests.model import (
     ATTENTION_STATUSES,
     MetricOutcome,
@@ -66,6 +67,7 @@ def weekly_violations(d: WeeklyDigest) -> list[str]:
         found.append("done differs from the done status")
     if not 0 <= d.checkins.checked_in <= d.checkins.total:
         found.append("more checked in than expected")
+    found += _one_period_rules(d)
     # Every goal reported as newly blocked, at risk or off track, and still so, is attention.
     attention = {g.ref for g in d.attention.goals}
     for change in d.changes.status_changes:
@@ -105,6 +107,34 @@ def weekly_violations(d: WeeklyDigest) -> list[str]:
     for upcoming in (d.coming_up.knowledge_sharing, d.coming_up.retrospective):
         if upcoming is not None and not upcoming.paused and upcoming.on < d.today:
             found.append(f"coming up on {upcoming.on}, before {d.today}")
+    return found
+
+
+def _one_period_rules(d: WeeklyDigest) -> list[str]:
+    """One instant, one period: every goal the digest counts or lists is one of the period's,
+    and the check-ins it counts are of a week of the period."""
+    found = []
+    o, ch, c = d.overview, d.changes, d.checkins
+    listed = [
+        *ch.completed,
+        *ch.new_goals,
+        *(s.goal for s in ch.status_changes),
+        *(m.goal for m in ch.progress_moves),
+        *d.attention.goals,
+        *d.attention.silent,
+        *c.missing,
+    ]
+    for goal in listed:
+        if goal.period != (o.period or ""):
+            found.append(f"{goal.ref} of {goal.period or 'no period'} in {o.period}'s digest")
+    if ch.checkins > o.goals:
+        found.append(f"{ch.checkins} goals checked in, of {o.goals} goals")
+    if c.total > o.goals:
+        found.append(f"{c.total} goals expected to check in, of {o.goals} goals")
+    if c.active and o.start is not None and o.end is not None:
+        monday = cycle_monday(c.cycle)
+        if not o.start - timedelta(days=6) <= monday <= o.end:
+            found.append(f"check-ins of {c.cycle} counted for {o.period} ({o.start}–{o.end})")
     return found
 
 

@@ -220,6 +220,12 @@ class MissedGoal:
     goal: GoalItem
     carried_to: str | None = None  # the goal's ref in the next period, when carried over
 
+    @property
+    def unmarked(self) -> bool:
+        """At 100% but never marked done: the status is the record, so it is not counted
+        done, but it is shown apart ("100%, not marked done") for someone to close."""
+        return self.goal.progress >= 100
+
 
 @dataclass(frozen=True)
 class MetricOutcome:

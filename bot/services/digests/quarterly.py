@@ -105,6 +105,7 @@ def quarterly_digest(
         for r in these
         if r.status != GoalStatus.DONE
     ]
+    missed.sort(key=lambda m: not m.unmarked)  # finished but not marked done first
     comparison = None
     if previous is not None:
         before = [r for r in rows if r.period_id == previous.id]

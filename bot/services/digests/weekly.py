@@ -8,10 +8,10 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, false, literal, or_, select
+from sqlalchemy import false
 from sqlalchemy.orm import Session
 
-from bot.services.checkins import cycle_of, previous_cycle
+from bot.services.checkins import cycle_monday, cycle_of, previous_cycle
 from bot.services.digests import queries as q
 from bot.services.digests.common import (
     STATE_ACTIONS,
@@ -60,7 +60,6 @@ from bot.services.schedules import view_of
 from bot.services.settings import setting
 from models import (
     GOAL_STATUSES,
-    AuditEntry,
     Goal,
     GoalStatus,
     Metric,
@@ -90,32 +89,25 @@ def weekly_digest(
     periods = periods_of(session, workspace.id)
     period = current_period(periods, today)
     labels = {p.id: p.label for p in periods}
-    in_period = Goal.period_id == period.id if period is not None else false()
-    # Goals of the period, and goals of other periods that changed in the window.
-    changed = select(AuditEntry.target).where(
-        AuditEntry.workspace_id == workspace.id,
-        AuditEntry.action.in_(GOAL_ACTIONS),
-        AuditEntry.at > since,
-        AuditEntry.at <= now,
-    )
-    wanted = or_(in_period, (literal("G") + cast(Goal.number, String(12))).in_(changed))
+    # One period: every count and list is about the period's goals only (a goal of another
+    # period that changed this week, or last week's answers to them, are not its news).
+    wanted = Goal.period_id == period.id if period is not None else false()
     rows = as_of(session, workspace.id, q.goals_where(session, workspace.id, wanted), now)
     owners = q.owners_where(session, workspace.id, wanted)
     categories = q.category_names(session, workspace.id)
     notes = q.latest_notes(session, workspace.id, wanted, until=now)
-    current = [r for r in rows if period is not None and r.period_id == period.id]
 
     def as_item(row: q.GoalRow) -> GoalItem:
         return item(row, owners, categories, labels, notes.get(row.id))
 
-    checkins, attention = _checkins_and_attention(session, workspace, now, current, rows, as_item)
+    checkins, attention = _checkins_and_attention(session, workspace, now, period, rows, as_item)
     changes = _changes(session, workspace, since, now, rows, as_item)
     metrics, readings, series = _metrics(session, workspace, now, since, period, rows)
     return WeeklyDigest(
         workspace_name=workspace.name,
         now=now,
         today=today,
-        overview=_overview(period, today, current, categories),
+        overview=_overview(period, today, rows, categories),
         checkins=checkins,
         changes=replace(changes, readings=readings),
         attention=attention,
@@ -155,17 +147,25 @@ def _overview(
     )
 
 
-def _checkins_and_attention(session, workspace, now, current, rows, as_item):
+def _checkins_and_attention(session, workspace, now, period, current, as_item):
     """Completion of the last cycle (this week's once it has started, else last week's) and the
-    goals needing help: every goal of the period, and every goal that changed this week, that
-    is blocked, off track or at risk now; and the period's goals silent for two cycles."""
+    goals needing help: the period's goals that are blocked, off track or at risk now, and
+    those silent for two cycles. Only the period's weeks count: in its first week, last week's
+    answers were about another period's goals."""
     this = cycle_of(workspace, now)
     cycles = [this, previous_cycle(this), previous_cycle(previous_cycle(this))]
-    answered = q.answered_goals(session, workspace.id, cycles, until=now)
+    ids = {r.id for r in current}
+    answered = {
+        cycle: goals & ids
+        for cycle, goals in q.answered_goals(session, workspace.id, cycles, until=now).items()
+    }
     prompted = q.prompted_cycles(session, workspace.id, cycles, until=now)
     started = bool(answered[this]) or this in prompted
     cycle, earlier = (cycles[0], cycles[1]) if started else (cycles[1], cycles[2])
-    active = bool(answered[cycle] or answered[earlier]) or bool(prompted & {cycle, earlier})
+    if not _of_period(cycle, period):  # last week was before the period: this week's cycle
+        cycle, earlier = cycles[0], cycles[1]
+    ours = {c for c in (cycle, earlier) if _of_period(c, period)}
+    active = any(answered[c] for c in ours) or bool(prompted & ours)
     open_rows = [r for r in current if r.status != GoalStatus.DONE or r.id in answered[cycle]]
     missing = [as_item(r) for r in open_rows if r.id not in answered[cycle]]
     people = tuple(dict.fromkeys(o for g in missing for o in g.owners))
@@ -184,7 +184,7 @@ def _checkins_and_attention(session, workspace, now, current, rows, as_item):
     year, week = earlier.split("-W")
     opened = start_of(date.fromisocalendar(int(year), int(week), 1), workspace)
     silent = []
-    if active:
+    if active and earlier in ours:
         silent = [
             as_item(r)
             for r in current
@@ -194,12 +194,20 @@ def _checkins_and_attention(session, workspace, now, current, rows, as_item):
         ]
     severity = {status: i for i, status in enumerate(ATTENTION_STATUSES)}
     needing = sorted(
-        (r for r in rows if r.status in severity), key=lambda r: (severity[r.status], r.number)
+        (r for r in current if r.status in severity), key=lambda r: (severity[r.status], r.number)
     )
     attention = Attention(
         goals=[as_item(r) for r in needing], silent=silent, cycles=(earlier, cycle)
     )
     return summary, attention
+
+
+def _of_period(cycle: str, period: Period | None) -> bool:
+    """Whether the week `cycle` names has a day of `period`."""
+    if period is None:
+        return False
+    monday = cycle_monday(cycle)
+    return period.start_date - timedelta(days=6) <= monday <= period.end_date
 
 
 def _changes(session, workspace, since, now, rows, as_item) -> Changes:
@@ -234,7 +242,7 @@ def _changes(session, workspace, since, now, rows, as_item) -> Changes:
             statuses.append(StatusChange(as_item(row), before_status, row.status))
         if progress_events and row.progress != before_progress:
             moves.append(ProgressMove(as_item(row), before_progress, row.progress))
-    checked = {e.target for e in window if e.action == "checkin"}
+    checked = {e.target for e in window if e.action == "checkin" and e.target in by_ref}
     return Changes(
         since=since,
         until=now,
