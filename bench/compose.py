@@ -122,9 +122,7 @@ def bench(url: str, workspaces: int, rounds: int) -> dict:
         "weekly job (clock entry)": measure(
             engine, lambda w: job_until_first_call(factory, w, now), ids, rounds
         ),
-        "weekly_digest (service)": measure(
-            engine, lambda w: service(factory, w, now), ids, rounds
-        ),
+        "weekly_digest (service)": measure(engine, lambda w: service(factory, w, now), ids, rounds),
         "weekly, sample history": measure(
             engine, lambda w: service(factory, w, HISTORY_WEEK), [history] * 20, rounds
         ),
