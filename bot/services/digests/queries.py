@@ -41,7 +41,6 @@ from models import (
     Member,
     Metric,
     Period,
-    RitualOccurrence,
     Schedule,
 )
 from models.base import UTCDateTime
@@ -49,7 +48,6 @@ from models.base import UTCDateTime
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 STATE_ACTIONS = ("goal.status", "goal.progress", "checkin")
 GOAL_ACTIONS = (*STATE_ACTIONS, "goal.add")
-RITUALS = ("knowledge_sharing", "retrospective")
 
 
 def _values(values: tuple[str, ...]) -> list:
@@ -125,30 +123,6 @@ class MetricRow:
     target: float | None
     comparator: str | None
     cadence: str | None
-
-
-@dataclass(frozen=True)
-class RitualSchedule:
-    """A ritual's schedule, with what bot.services.schedules.view_of reads of it."""
-
-    id: int
-    kind: str
-    rule: str
-    enabled: bool
-    text: str | None
-    timezone: str | None
-    options: dict | None
-    holiday_policy: str | None
-    channel_id: str | None
-    paused_reason: str | None
-
-
-@dataclass(frozen=True)
-class PlannedOccurrence:
-    kind: str
-    occurrence_date: date
-    presenter_user_id: str | None
-    topic: str | None
 
 
 # --- lookups: periods, categories, people, metrics, the last digest ----------------------------
@@ -353,45 +327,3 @@ def answers_and_prompts(
         else:
             answered[cycle].add(goal_id)
     return answered, prompted
-
-
-# --- rituals -----------------------------------------------------------------------------------
-
-_RITUAL_SCHEDULES = (
-    select(*(getattr(Schedule, name) for name in RitualSchedule.__dataclass_fields__))
-    .where(Schedule.workspace_id == WORKSPACE, Schedule.kind.in_(_values(RITUALS)))
-    .order_by(Schedule.id)
-)
-_RANKED_OCCURRENCES = (
-    select(
-        *(getattr(RitualOccurrence, name) for name in PlannedOccurrence.__dataclass_fields__),
-        func.row_number()
-        .over(
-            partition_by=RitualOccurrence.kind,
-            order_by=(RitualOccurrence.occurrence_date, RitualOccurrence.id),
-        )
-        .label("rank"),
-    )
-    .where(
-        RitualOccurrence.workspace_id == WORKSPACE,
-        RitualOccurrence.kind.in_(_values(RITUALS)),
-        RitualOccurrence.occurrence_date >= bindparam("today"),
-        RitualOccurrence.state == "planned",
-    )
-    .subquery()
-)
-_NEXT_OCCURRENCES = select(
-    *(_RANKED_OCCURRENCES.c[name] for name in PlannedOccurrence.__dataclass_fields__)
-).where(_RANKED_OCCURRENCES.c.rank == 1)
-
-
-def ritual_schedules(db: Connection, workspace_id: int) -> list[RitualSchedule]:
-    return [RitualSchedule(*row) for row in run(db, _RITUAL_SCHEDULES, workspace=workspace_id)]
-
-
-def next_occurrences(
-    db: Connection, workspace_id: int, today: date
-) -> dict[str, PlannedOccurrence]:
-    """The next planned knowledge-sharing session and retrospective on or after `today`."""
-    rows = run(db, _NEXT_OCCURRENCES, workspace=workspace_id, today=today)
-    return {row.kind: PlannedOccurrence(*row) for row in rows}

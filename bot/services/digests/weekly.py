@@ -44,6 +44,7 @@ from bot.services.digests.model import (
     UpcomingOccurrence,
     WeeklyDigest,
 )
+from bot.services.digests.rituals import rituals
 from bot.services.metric_values import occurrences
 from bot.services.metrics import (
     cadence_count,
@@ -360,8 +361,7 @@ def _metric_status(
 def _coming_up(db: Connection, workspace: Workspace, now: datetime, today: date) -> ComingUp:
     """The next occurrence of each ritual after `now`: the planned session (with presenter
     and topic) when there is one, else the date its schedule gives."""
-    schedules = q.ritual_schedules(db, workspace.id)
-    planned = q.next_occurrences(db, workspace.id, today)
+    schedules, planned = rituals(db, workspace.id, today)
     zone = ZoneInfo(workspace.timezone or "UTC")
 
     def upcoming(kind: str) -> UpcomingOccurrence | None:
