@@ -15,8 +15,8 @@ from bot.services.digests.queries import (
     STATE_ACTIONS,
     WORKSPACE,
     AuditRow,
-    _at,
-    _values,
+    constants,
+    instant,
     run,
 )
 from models import AuditEntry
@@ -31,13 +31,12 @@ _COLUMNS = (AuditEntry.at, AuditEntry.action, AuditEntry.target, AuditEntry.deta
 
 def _on_record(cut: str, until: str | None):
     """For each goal with a state change after :cut (up to :until, when given), its state
-    entries at or before :cut, ranked newest first (at, action, target, details, id, rank):
-    the subquery, and the select of its KEEP newest."""
+    entries at or before :cut, ranked newest first: (at, action, target, details, id, rank)."""
     changed = select(AuditEntry.target).where(
         AuditEntry.workspace_id == WORKSPACE,
-        AuditEntry.action.in_(_values(STATE_ACTIONS)),
-        AuditEntry.at > _at(cut),
-        *([AuditEntry.at <= _at(until)] if until else []),
+        AuditEntry.action.in_(constants(STATE_ACTIONS)),
+        AuditEntry.at > instant(cut),
+        *([AuditEntry.at <= instant(until)] if until else []),
     )
     ranked = (
         select(
@@ -52,17 +51,22 @@ def _on_record(cut: str, until: str | None):
         )
         .where(
             AuditEntry.workspace_id == WORKSPACE,
-            AuditEntry.action.in_(_values(STATE_ACTIONS)),
-            AuditEntry.at <= _at(cut),
+            AuditEntry.action.in_(constants(STATE_ACTIONS)),
+            AuditEntry.at <= instant(cut),
             AuditEntry.target.in_(changed),
         )
         .subquery()
     )
-    return ranked, select(*ranked.c).where(ranked.c.rank <= KEEP)
+    return ranked
+
+
+def _kept(ranked, *tag):
+    """The KEEP newest entries of each goal in `ranked` (after `tag`, a column naming them)."""
+    return select(*tag, *ranked.c).where(ranked.c.rank <= KEEP)
 
 
 def _history(rows) -> dict[str, list[AuditRow]]:
-    """(at, action, target, details, rank) rows as each target's entries, newest first."""
+    """(at, action, target, details, id, rank) rows as each target's entries, newest first."""
     history: dict[str, list[AuditRow]] = {}
     for at, action, target, details, _, _ in sorted(rows, key=lambda r: (r[2], r[5])):
         history.setdefault(target, []).append(AuditRow(at, action, target, details or {}))
@@ -83,12 +87,12 @@ _CHANGED_AFTER = (
     select(AuditEntry.target, AuditEntry.action)
     .where(
         AuditEntry.workspace_id == WORKSPACE,
-        AuditEntry.action.in_(_values(GOAL_ACTIONS)),
-        AuditEntry.at > _at("until"),
+        AuditEntry.action.in_(constants(GOAL_ACTIONS)),
+        AuditEntry.at > instant("until"),
     )
     .group_by(AuditEntry.target, AuditEntry.action)
 )
-_ON_RECORD_AT_UNTIL = _on_record("until", None)[1]
+_ON_RECORD_AT_UNTIL = _kept(_on_record("until", None))
 
 
 def _rewritten(pairs, history: dict[str, list[AuditRow]]) -> Rewritten:
@@ -113,24 +117,20 @@ class WeeklyAudit:
     rewritten: Rewritten  # what changed after `until`
 
 
-def _tagged(tag: str, ranked):
-    return select(literal(tag).label("tag"), *ranked.c).where(ranked.c.rank <= KEEP)
-
-
 _WEEKLY = union_all(
     select(literal("window").label("tag"), *_COLUMNS, AuditEntry.id, null().label("rank")).where(
         AuditEntry.workspace_id == WORKSPACE,
-        AuditEntry.action.in_(_values(GOAL_ACTIONS)),
-        AuditEntry.at > _at("since"),
-        AuditEntry.at <= _at("until"),
+        AuditEntry.action.in_(constants(GOAL_ACTIONS)),
+        AuditEntry.at > instant("since"),
+        AuditEntry.at <= instant("until"),
     ),
-    _tagged("since", _on_record("since", "until")[0]),
-    _tagged("until", _on_record("until", None)[0]),
+    _kept(_on_record("since", "until"), literal("since")),
+    _kept(_on_record("until", None), literal("until")),
     select(literal("after"), null(), AuditEntry.action, AuditEntry.target, null(), null(), null())
     .where(
         AuditEntry.workspace_id == WORKSPACE,
-        AuditEntry.action.in_(_values(GOAL_ACTIONS)),
-        AuditEntry.at > _at("until"),
+        AuditEntry.action.in_(constants(GOAL_ACTIONS)),
+        AuditEntry.at > instant("until"),
     )
     .group_by(AuditEntry.target, AuditEntry.action),
 )
@@ -159,9 +159,9 @@ _CARRIES = (
     select(*_COLUMNS)
     .where(
         AuditEntry.workspace_id == WORKSPACE,
-        AuditEntry.at <= _at("until"),
-        AuditEntry.action.in_(_values(CARRY_ACTIONS))
-        | ((AuditEntry.action == "goal.add") & (AuditEntry.at >= _at("since"))),
+        AuditEntry.at <= instant("until"),
+        AuditEntry.action.in_(constants(CARRY_ACTIONS))
+        | ((AuditEntry.action == "goal.add") & (AuditEntry.at >= instant("since"))),
     )
     .order_by(AuditEntry.at, AuditEntry.id)
 )

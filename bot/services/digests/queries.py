@@ -5,13 +5,15 @@ the number of goals, owners, check-ins or readings.
 The statements are built once, at import, with named bound parameters, and run on the
 session's connection as Core selects of plain columns: SQLAlchemy then neither rebuilds them
 nor derives their cache key per digest (it finds them in its compiled cache) and loads no ORM
-entities. Constant lists are rendered as one bound parameter each (`_values`), not as an
-expanding IN, which SQLAlchemy would re-render on every execution."""
+entities. Constant lists are rendered as one bound parameter each (`constants`), not as an
+expanding IN, which SQLAlchemy would re-render on every execution.
+
+bench/compose.py measures what a digest costs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Connection,
@@ -45,21 +47,21 @@ from models import (
 )
 from models.base import UTCDateTime
 
-FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 STATE_ACTIONS = ("goal.status", "goal.progress", "checkin")
 GOAL_ACTIONS = (*STATE_ACTIONS, "goal.add")
 
 
-def _values(values: tuple[str, ...]) -> list:
+def constants(values: tuple[str, ...]) -> list:
     """Constants for an IN list, one bound parameter each (no re-rendering per execution)."""
     return [literal(value) for value in values]
 
 
-def _at(name: str):
+def instant(name: str):
+    """A named parameter that is an aware datetime (stored as naive UTC)."""
     return bindparam(name, type_=UTCDateTime())
 
 
-WORKSPACE = bindparam("workspace")
+WORKSPACE = bindparam("workspace")  # every statement is scoped by it
 
 
 def run(db: Connection, statement, **params):
@@ -184,8 +186,8 @@ _PREVIOUS_DIGEST = (
         Schedule.workspace_id == WORKSPACE,
         Schedule.kind == bindparam("kind"),
         Delivery.state == DeliveryState.SENT,
-        Delivery.due_at < _at("before"),
-        Delivery.due_at > _at("after"),
+        Delivery.due_at < instant("before"),
+        Delivery.due_at > instant("after"),
     )
 )
 
@@ -210,9 +212,9 @@ _GOAL_COLUMNS = [getattr(Goal, name) for name in GoalRow.__dataclass_fields__]
 # Goals of the weekly digest's period, and goals of other periods that changed in its window.
 CHANGED_IN_WINDOW = select(AuditEntry.target).where(
     AuditEntry.workspace_id == WORKSPACE,
-    AuditEntry.action.in_(_values(GOAL_ACTIONS)),
-    AuditEntry.at > _at("since"),
-    AuditEntry.at <= _at("until"),
+    AuditEntry.action.in_(constants(GOAL_ACTIONS)),
+    AuditEntry.at > instant("since"),
+    AuditEntry.at <= instant("until"),
 )
 WEEKLY_GOALS = or_(
     Goal.period_id == bindparam("period"),
@@ -226,7 +228,7 @@ _LATEST_NOTE = (
         Checkin.workspace_id == WORKSPACE,
         Checkin.goal_id == Goal.id,
         Checkin.note.is_not(None),
-        Checkin.created_at <= _at("until"),
+        Checkin.created_at <= instant("until"),
     )
     .order_by(Checkin.updated_at.desc(), Checkin.id.desc())
     .limit(1)
@@ -290,14 +292,14 @@ _ANSWERS_AND_PROMPTS = union_all(
         Checkin.workspace_id == WORKSPACE,
         Checkin.cycle.in_(_CYCLES),
         Checkin.status.is_not(None),
-        Checkin.created_at <= _at("until"),
-        or_(Checkin.retracted_at.is_(None), Checkin.retracted_at > _at("until")),
+        Checkin.created_at <= instant("until"),
+        or_(Checkin.retracted_at.is_(None), Checkin.retracted_at > instant("until")),
     ),
     select(CheckinPrompt.cycle, cast(null(), Integer))  # no goal: the cycle's prompt
     .where(
         CheckinPrompt.workspace_id == WORKSPACE,
         CheckinPrompt.cycle.in_(_CYCLES),
-        CheckinPrompt.created_at <= _at("until"),
+        CheckinPrompt.created_at <= instant("until"),
     )
     .distinct(),
 )

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, func, or_, select
 
-from bot.services.digests.queries import WORKSPACE, _at, run
+from bot.services.digests.queries import WORKSPACE, instant, run
 from models import MetricReading
 
 Point = tuple[datetime, float]
@@ -34,14 +34,17 @@ _WEEKLY_RANKED = (
         MetricReading.note,
         MetricReading.id,
         _rank().label("rank"),
-        _rank(MetricReading.recorded_at <= _at("week_cut")).label("rank_week"),
-        _rank(MetricReading.recorded_at <= _at("since")).label("rank_since"),
-        (MetricReading.recorded_at >= _at("start")).label("recent"),
+        _rank(MetricReading.recorded_at <= instant("week_cut")).label("rank_week"),
+        _rank(MetricReading.recorded_at <= instant("since")).label("rank_since"),
+        (MetricReading.recorded_at >= instant("start")).label("recent"),
     )
-    .where(MetricReading.workspace_id == WORKSPACE, MetricReading.recorded_at <= _at("until"))
+    .where(MetricReading.workspace_id == WORKSPACE, MetricReading.recorded_at <= instant("until"))
     .subquery()
 )
 _r = _WEEKLY_RANKED.c
+_IN_SERIES = _r.recent | (_r.rank <= bindparam("keep"))
+_AT_WEEK_CUT = (_r.rank_week == 1) & (_r.recorded_at <= instant("week_cut"))
+_AT_SINCE = (_r.rank_since == 1) & (_r.recorded_at <= instant("since"))
 _WEEKLY = (
     select(
         _r.metric_id,
@@ -50,19 +53,11 @@ _WEEKLY = (
         _r.source,
         _r.note,
         _r.rank,
-        _r.recent | (_r.rank <= bindparam("keep")),
-        (_r.rank_week == 1) & (_r.recorded_at <= _at("week_cut")),
-        (_r.rank_since == 1) & (_r.recorded_at <= _at("since")),
+        _IN_SERIES.label("in_series"),
+        _AT_WEEK_CUT.label("at_week_cut"),
+        _AT_SINCE.label("at_since"),
     )
-    .where(
-        or_(
-            _r.recent,
-            _r.rank <= bindparam("keep"),
-            _r.rank == 1,
-            (_r.rank_week == 1) & (_r.recorded_at <= _at("week_cut")),
-            (_r.rank_since == 1) & (_r.recorded_at <= _at("since")),
-        )
-    )
+    .where(or_(_IN_SERIES, _r.rank == 1, _AT_WEEK_CUT, _AT_SINCE))
     .order_by(_r.metric_id, _r.recorded_at, _r.id)
 )
 
@@ -114,7 +109,7 @@ def weekly(
 # The quarterly digest's: as of the end of the period (readings before :until) or, while it
 # runs, as of now (readings at or before :until).
 def _ranked(inclusive: bool):
-    until = _at("until")
+    until = instant("until")
     bound = MetricReading.recorded_at <= until if inclusive else MetricReading.recorded_at < until
     return (
         select(
@@ -139,7 +134,7 @@ def _since(inclusive: bool):
     ranked = _ranked(inclusive)
     return (
         select(ranked.c.metric_id, ranked.c.recorded_at, ranked.c.value)
-        .where(ranked.c.recorded_at >= _at("start"))
+        .where(ranked.c.recorded_at >= instant("start"))
         .order_by(ranked.c.metric_id, ranked.c.recorded_at)
     )
 
@@ -153,7 +148,7 @@ _SOURCES_RANKED = (
         MetricReading.note,
         _rank().label("rank"),
     )
-    .where(MetricReading.workspace_id == WORKSPACE, MetricReading.recorded_at <= _at("until"))
+    .where(MetricReading.workspace_id == WORKSPACE, MetricReading.recorded_at <= instant("until"))
     .subquery()
 )
 _SOURCES = select(

@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import Connection, Date, bindparam, cast, func, null, select, union_all
 
-from bot.services.digests.queries import WORKSPACE, _values, run
+from bot.services.digests.queries import WORKSPACE, constants, run
 from models import RitualOccurrence, Schedule
 
 RITUALS = ("knowledge_sharing", "retrospective")
@@ -54,7 +54,7 @@ _ranked = (
     )
     .where(
         RitualOccurrence.workspace_id == WORKSPACE,
-        RitualOccurrence.kind.in_(_values(RITUALS)),
+        RitualOccurrence.kind.in_(constants(RITUALS)),
         RitualOccurrence.occurrence_date >= bindparam("today"),
         RitualOccurrence.state == "planned",
     )
@@ -66,7 +66,7 @@ _RITUALS = union_all(
         cast(null(), Date()).label("occurrence_date"),
         null().label("presenter_user_id"),
         null().label("topic"),
-    ).where(Schedule.workspace_id == WORKSPACE, Schedule.kind.in_(_values(RITUALS))),
+    ).where(Schedule.workspace_id == WORKSPACE, Schedule.kind.in_(constants(RITUALS))),
     select(
         null(),
         _ranked.c.kind,
