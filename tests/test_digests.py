@@ -681,8 +681,11 @@ def test_digest_cost_does_not_grow_with_the_roadmap(session):
         assert len(d.changes.status_changes) + len(d.changes.completed) > 0
         assert q.previous.goals == size // 10 and all(m.value is not None for m in q.metrics)
     assert counts["TSMALL001"] == counts["TLARGE001"], counts
-    weekly_count, quarterly_count = counts["TLARGE001"]
-    assert weekly_count <= 20 and quarterly_count <= 12, counts
+    # Weekly: the previous digest's date, the lookups (periods, categories, names), goals,
+    # audit log, answers, metrics, readings and rituals. Quarterly: lookups, goals, later
+    # changes, carries, metrics, and three of readings. SQLite's BEGIN counts as one more.
+    begin = 1 if session.get_bind().dialect.name == "sqlite" else 0
+    assert counts["TLARGE001"] == (8 + begin, 8 + begin), counts
 
 
 def test_rendering_stays_within_slack_limits(session):

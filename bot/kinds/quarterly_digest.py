@@ -14,8 +14,8 @@ from bot.kinds.digest_thread import PostedDigest, chart_uploads, digest_calls, d
 from bot.scheduling.dispatch import Job, run_calls
 from bot.scheduling.pacing import Pacer
 from bot.services.digests import quarterly_digest
-from bot.services.digests.common import snapshot
-from models import ScheduleKind, Workspace
+from bot.services.digests.common import load_workspace, snapshot
+from models import ScheduleKind
 
 
 def quarterly_digest_calls(
@@ -31,7 +31,7 @@ def quarterly_digest_calls(
     """Compose the quarterly digest and its charts, then make its calls."""
     with session_factory() as session:
         snapshot(session)  # one snapshot for every part (REPEATABLE READ on PostgreSQL)
-        workspace = session.get(Workspace, workspace_id)
+        workspace = load_workspace(session, workspace_id)
         team_id = workspace.team_id
         digest = quarterly_digest(
             session=session, workspace=workspace, period_label=period_label, now=now

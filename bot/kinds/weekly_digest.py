@@ -13,8 +13,8 @@ from bot.kinds.digest_thread import PostedDigest, chart_uploads, digest_calls, d
 from bot.scheduling.dispatch import Job, run_calls
 from bot.scheduling.pacing import Pacer
 from bot.services.digests import weekly_digest
-from bot.services.digests.common import snapshot
-from models import ScheduleKind, Workspace
+from bot.services.digests.common import load_workspace, snapshot
+from models import ScheduleKind
 
 
 def weekly_digest_calls(
@@ -30,7 +30,7 @@ def weekly_digest_calls(
     """Compose the weekly digest, then make its calls (see digest_calls for the options)."""
     with session_factory() as session:
         snapshot(session)  # one snapshot for every part (REPEATABLE READ on PostgreSQL)
-        workspace = session.get(Workspace, workspace_id)
+        workspace = load_workspace(session, workspace_id)
         team_id = workspace.team_id
         digest = weekly_digest(session=session, workspace=workspace, now=now, since=since)
     summary, details = weekly_digest_messages(digest)

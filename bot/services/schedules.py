@@ -48,6 +48,43 @@ def rule_of(schedule: Schedule):
     return parse_rule(schedule.rule, anchor=date.fromisoformat(anchor) if anchor else None)
 
 
+def next_runs(
+    schedule: Schedule,
+    workspace: Workspace,
+    now: datetime,
+    count: int = 3,
+    periods: list[Period] | None = None,
+) -> tuple[datetime, ...]:
+    """The schedule's next `count` runs after `now` (none while it is paused), public holidays
+    applied. With `periods`, a kind that runs only while a roadmap period does (check-ins,
+    weekly digests, knowledge sharing) lists only the runs inside a period: an ended roadmap
+    promises nothing."""
+    from bot.services.schedule_rules import occurrences_with_holidays
+
+    if not schedule.enabled:
+        return ()
+    rule = rule_of(schedule)
+    zone = schedule_zone(schedule, workspace)
+    spec = kinds.get(schedule.kind)
+    gated = periods is not None and spec is not None and spec.needs_running_roadmap
+    runs = []
+    for when in occurrences_with_holidays(
+        rule,
+        now,
+        zone,
+        workspace.holiday_region,
+        schedule.holiday_policy,
+        limit=count * 20 if gated else count,
+        until=None,
+    ):
+        if gated and period_on(periods, when.astimezone(zone).date()) is None:
+            continue
+        runs.append(when)
+        if len(runs) == count:
+            break
+    return tuple(runs)
+
+
 def view_of(
     schedule: Schedule,
     workspace: Workspace,
@@ -55,31 +92,10 @@ def view_of(
     count: int = 3,
     periods: list[Period] | None = None,
 ) -> ScheduleView:
-    """The schedule as people see it, with its next runs. With `periods`, a kind that runs
-    only while a roadmap period does (check-ins, weekly digests, knowledge sharing) lists only
-    the runs inside a period: an ended roadmap promises nothing."""
-    from bot.services.schedule_rules import occurrences_with_holidays
-
+    """The schedule as people see it, with its next runs (see next_runs)."""
     rule = rule_of(schedule)
     zone = schedule_zone(schedule, workspace)
-    spec = kinds.get(schedule.kind)
-    gated = periods is not None and spec is not None and spec.needs_running_roadmap
-    runs = []
-    if schedule.enabled:
-        for when in occurrences_with_holidays(
-            rule,
-            now,
-            zone,
-            workspace.holiday_region,
-            schedule.holiday_policy,
-            limit=count * 20 if gated else count,
-            until=None,
-        ):
-            if gated and period_on(periods, when.astimezone(zone).date()) is None:
-                continue
-            runs.append(when)
-            if len(runs) == count:
-                break
+    runs = next_runs(schedule, workspace, now, count, periods)
     return ScheduleView(
         id=schedule.id,
         kind=schedule.kind,
@@ -90,7 +106,7 @@ def view_of(
         text=schedule.text,
         enabled=schedule.enabled,
         paused_reason=schedule.paused_reason,
-        next_runs=tuple(runs),
+        next_runs=runs,
         holiday_policy=schedule.holiday_policy or "none",
         holiday_region=workspace.holiday_region,
         label=kinds.label(schedule.kind),

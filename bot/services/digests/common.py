@@ -6,12 +6,13 @@ from dataclasses import replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.services.digests import queries as q
+from bot.services.digests.audit import Rewritten
 from bot.services.digests.model import CategorySummary, GoalItem, Target
-from bot.services.digests.queries import AuditRow, GoalRow
-from models import GOAL_STATUSES, GoalStatus, Metric, Workspace
+from bot.services.digests.queries import AuditRow, GoalRow, MetricRow
+from models import GOAL_STATUSES, GoalStatus, Workspace
 
 
 def start_of(day: date, workspace: Workspace) -> datetime:
@@ -63,7 +64,7 @@ def category_summaries(rows: list[GoalRow], categories: dict[int, str]) -> list[
     ]
 
 
-def metric_target(metric: Metric) -> Target | None:
+def metric_target(metric: MetricRow) -> Target | None:
     if metric.target is None or metric.comparator is None:
         return None
     return Target(metric.target, metric.comparator, metric.unit)
@@ -85,16 +86,24 @@ def milestones(rows: list[GoalRow], period_id: int | None) -> dict[int, Target]:
     return found
 
 
-STATE_ACTIONS = ("goal.status", "goal.progress", "checkin")
+_WORKSPACE = select(Workspace).where(Workspace.id == bindparam("id"))
 
 
-def snapshot(session: Session) -> None:
+def load_workspace(session: Session, workspace_id: int) -> Workspace | None:
+    """The workspace a scheduled digest is composed for (a prebuilt select: cheaper per
+    digest than session.get, which builds its statement every time)."""
+    return session.execute(_WORKSPACE, {"id": workspace_id}).scalar_one_or_none()
+
+
+def snapshot(session: Session) -> Connection:
     """Make the digest's reads one snapshot: on PostgreSQL a REPEATABLE READ transaction
-    (when the session has not begun one yet); SQLite's BEGIN already reads one snapshot."""
-    if session.in_transaction():
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    (when the session has not begun one yet); SQLite's BEGIN already reads one snapshot.
+    Returns the session's connection: the digests read on it, past the ORM (so what the
+    session holds is flushed first)."""
+    session.flush()
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        return session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    return session.connection()
 
 
 def status_of(entry: AuditRow) -> str | None:
@@ -113,21 +122,20 @@ def first(entries: list[AuditRow], pick) -> object | None:
     return next((v for v in map(pick, entries) if v is not None), None)
 
 
-def as_of(session: Session, workspace_id: int, rows: list[GoalRow], now: datetime) -> list[GoalRow]:
-    """The goals as they stood at `now`: goals added later (with /roadmap add; imported
-    goals count from their import) are left out, and a goal changed later has the status,
-    progress and note the audit log had for it then (or its first state, when nothing had
-    been recorded yet). One query, two when something changed after `now`."""
-    added, later, history = q.rewritten_after(session, workspace_id, STATE_ACTIONS, now)
-    rows = [r for r in rows if r.ref not in added]
-    if not later:
+def as_of(rows: list[GoalRow], rewritten: Rewritten) -> list[GoalRow]:
+    """The goals as they stood at the instant `rewritten` was read for: goals added later (with
+    /roadmap add; imported goals count from their import) are left out, and a goal changed
+    later has the status, progress and note the audit log had for it then (or its first
+    state, when nothing had been recorded yet)."""
+    rows = [r for r in rows if r.ref not in rewritten.added]
+    if not rewritten.later:
         return rows
     result = []
     for row in rows:
-        if row.ref not in later:
+        if row.ref not in rewritten.later:
             result.append(row)
             continue
-        entries = history.get(row.ref, [])
+        entries = rewritten.history.get(row.ref, [])
         status = first(entries, status_of) or GoalStatus.NOT_STARTED
         progress = first(entries, progress_of)
         note = next((e.details.get("reason") for e in entries if e.action == "goal.status"), None)

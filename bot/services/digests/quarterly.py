@@ -6,9 +6,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
+from bot.services.digests import audit, readings
 from bot.services.digests import queries as q
 from bot.services.digests.common import (
     as_of,
@@ -26,7 +26,6 @@ from bot.services.digests.model import (
     PeriodComparison,
     QuarterlyDigest,
 )
-from bot.services.digests.queries import latest_sources
 from bot.services.metrics import (
     cadence_count,
     cadence_of,
@@ -34,16 +33,12 @@ from bot.services.metrics import (
     meets,
     occurrence_noun,
 )
-from bot.services.periods import current_period, periods_of, resolve_period, workspace_today
+from bot.services.periods import current_period, resolve_period, workspace_today
 from bot.services.settings import setting
-from models import AuditEntry, Goal, GoalStatus, Period, Workspace
-
-# Audit actions that record a goal carried into a later period: target is the old goal's ref
-# and details["to"] the new one's; or a new goal whose details["carried_from"] is the old ref.
-CARRY_ACTIONS = ("goal.carry", "goal.carried", "goal.carry_over")
+from models import GoalStatus, Workspace
 
 
-def pick_period(periods: list[Period], label: str | None, today) -> Period | None:
+def pick_period(periods: list[q.PeriodRow], label: str | None, today) -> q.PeriodRow | None:
     """The period asked for; by default the one that ended most recently, else the current."""
     if not periods:
         return None
@@ -60,9 +55,10 @@ def quarterly_digest(
 ) -> QuarterlyDigest:
     """How a period went (default: the one that ended most recently as of `now`, or the
     current one when none has ended), in a fixed number of queries."""
-    snapshot(session)
+    db = snapshot(session)
     today = workspace_today(workspace, now)
-    periods = periods_of(session, workspace.id)
+    lookups = q.lookups(db, workspace.id)
+    periods, categories = lookups.periods, lookups.categories
     period = pick_period(periods, period_label, today)
     mentions = setting(workspace, "mentions") == "on"
     if period is None:
@@ -79,22 +75,17 @@ def quarterly_digest(
         key=lambda p: (p.start_date, p.end_date),
         default=None,
     )
-    ids = [p.id for p in (previous, period, following) if p is not None]
-    rows = as_of(
-        session, workspace.id, q.goals_where(session, workspace.id, Goal.period_id.in_(ids)), now
+    found = q.goals(
+        db,
+        "quarterly",
+        workspace=workspace.id,
+        period=period.id,
+        before=previous.id if previous is not None else None,
+        after=following.id if following is not None else None,
     )
-    owners = q.owners_where(session, workspace.id, Goal.period_id == period.id)
-    categories = q.category_names(session, workspace.id)
-    carry_log = q.audit_of(
-        session,
-        workspace.id,
-        or_(
-            AuditEntry.action.in_(CARRY_ACTIONS),
-            (AuditEntry.action == "goal.add")
-            & (AuditEntry.at >= start_of(period.start_date, workspace)),
-        )
-        & (AuditEntry.at <= now),
-    )
+    rows = as_of(found.rows, audit.rewritten_after(db, workspace.id, now))
+    owners = found.owners
+    carry_log = audit.carries(db, workspace.id, start_of(period.start_date, workspace), now)
     labels = {p.id: p.label for p in periods}
     these = [r for r in rows if r.period_id == period.id]
     later = [r for r in rows if following is not None and r.period_id == following.id]
@@ -113,7 +104,7 @@ def quarterly_digest(
             previous.label, len(before), sum(r.status == GoalStatus.DONE for r in before)
         )
     ended = period.end_date < today
-    outcomes, series = _metrics(session, workspace, period, rows, ended, now, today)
+    outcomes, series = _metrics(db, workspace, period, rows, ended, now, today)
     return QuarterlyDigest(
         workspace_name=workspace.name,
         now=now,
@@ -130,7 +121,7 @@ def quarterly_digest(
         previous=comparison,
         next_period=following.label if following is not None else None,
         series=series,
-        people=q.member_names(session, workspace.id),
+        people=lookups.people,
         mentions=mentions,
         period_start=start_of(period.start_date, workspace),
     )
@@ -145,7 +136,7 @@ def _carried(these, later, log: list[q.AuditRow]) -> dict[str, str]:
     refs = {r.ref for r in these}
     carried = {r.ref: by_title[r.normalized_title] for r in these if r.normalized_title in by_title}
     for entry in log:
-        if entry.action in CARRY_ACTIONS and entry.target in refs:
+        if entry.action in audit.CARRY_ACTIONS and entry.target in refs:
             carried.setdefault(entry.target, str(entry.details.get("to") or "next period"))
         source = entry.details.get("carried_from")
         if source in refs and entry.target:
@@ -153,22 +144,22 @@ def _carried(these, later, log: list[q.AuditRow]) -> dict[str, str]:
     return carried
 
 
-def _metrics(session, workspace, period, rows, ended: bool, now: datetime, today):
+def _metrics(db, workspace, period, rows, ended: bool, now: datetime, today):
     """Each metric's value at the end of the period (the latest reading on or before its last
     day, or as of `now` while it runs) against its milestone and target, or for a cadence
     metric its occurrences in the period against the ask; and its readings over the period."""
-    metrics = q.active_metrics(session, workspace.id)
+    metrics = q.active_metrics(db, workspace.id)
     if ended:
         until, inclusive = start_of(period.end_date + timedelta(days=1), workspace), False
     else:
         until, inclusive = now, True
-    latest = q.latest_readings_until(session, workspace.id, until, inclusive=inclusive)
+    latest = readings.latest_until(db, workspace.id, until, inclusive=inclusive)
     opened = start_of(period.start_date, workspace)
-    series = q.readings_since(session, workspace.id, start=opened, until=until, inclusive=inclusive)
+    series = readings.since(db, workspace.id, start=opened, until=until, inclusive=inclusive)
     goals = milestones(rows, period.id)
     last_day = min(period.end_date, today)
     zone = ZoneInfo(workspace.timezone or "UTC")
-    sources = latest_sources(session, workspace.id, until)  # each reading's source
+    sources = readings.sources(db, workspace.id, until)  # each reading's source
     outcomes, charts = [], []
     for metric in metrics:
         target = metric_target(metric)

@@ -1,14 +1,35 @@
 """The queries behind the digests: each loads one kind of row for the whole workspace in one
 statement (windowed where only the newest rows matter), so a digest's cost does not grow with
-the number of goals, owners, check-ins or readings."""
+the number of goals, owners, check-ins or readings.
+
+The statements are built once, at import, with named bound parameters, and run on the
+session's connection as Core selects of plain columns: SQLAlchemy then neither rebuilds them
+nor derives their cache key per digest (it finds them in its compiled cache) and loads no ORM
+entities. Constant lists are rendered as one bound parameter each (`constants`), not as an
+expanding IN, which SQLAlchemy would re-render on every execution.
+
+bench/compose.py measures what a digest costs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from models import (
     AuditEntry,
@@ -21,13 +42,35 @@ from models import (
     GoalOwner,
     Member,
     Metric,
-    MetricReading,
-    RitualOccurrence,
+    Period,
     Schedule,
 )
+from models.base import UTCDateTime
 
-Point = tuple[datetime, float]
-FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+STATE_ACTIONS = ("goal.status", "goal.progress", "checkin")
+GOAL_ACTIONS = (*STATE_ACTIONS, "goal.add")
+
+
+def constants(values: tuple[str, ...]) -> list:
+    """Constants for an IN list, one bound parameter each (no re-rendering per execution)."""
+    return [literal(value) for value in values]
+
+
+def instant(name: str):
+    """A named parameter that is an aware datetime (stored as naive UTC)."""
+    return bindparam(name, type_=UTCDateTime())
+
+
+WORKSPACE = bindparam("workspace")  # every statement is scoped by it
+
+
+def run(db: Connection, statement, **params):
+    """Execute a prebuilt statement on the digest's connection (its session's, in its
+    transaction: see common.snapshot)."""
+    return db.execute(statement, params)
+
+
+# --- rows --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -54,9 +97,6 @@ class GoalRow:
         return f"G{self.number}"
 
 
-_GOAL_COLUMNS = [getattr(Goal, name) for name in GoalRow.__dataclass_fields__]
-
-
 @dataclass(frozen=True)
 class AuditRow:
     at: datetime
@@ -65,372 +105,227 @@ class AuditRow:
     details: dict
 
 
-def goals_where(session: Session, workspace_id: int, *conditions) -> list[GoalRow]:
-    """Unarchived goals matching `conditions`, as plain rows (owners are loaded apart)."""
-    rows = session.execute(
-        select(*_GOAL_COLUMNS)
-        .where(Goal.workspace_id == workspace_id, Goal.archived.is_(False), *conditions)
-        .order_by(Goal.position, Goal.number)
-    )
-    return [GoalRow(*row) for row in rows]
+@dataclass(frozen=True)
+class PeriodRow:
+    """A period as the digests read it (bot.services.periods works on these as on Period)."""
+
+    id: int
+    label: str
+    start_date: date
+    end_date: date
 
 
-def owners_where(session: Session, workspace_id: int, *conditions) -> dict[int, tuple[str, ...]]:
-    """The owners of the goals matching `conditions`, by goal id, in their order."""
-    rows = session.execute(
-        select(GoalOwner.goal_id, GoalOwner.owner)
-        .join(Goal, Goal.id == GoalOwner.goal_id)
-        .where(
-            GoalOwner.workspace_id == workspace_id,
-            Goal.workspace_id == workspace_id,
-            Goal.archived.is_(False),
-            *conditions,
-        )
-        .order_by(GoalOwner.goal_id, GoalOwner.position)
-    )
-    owners: dict[int, list[str]] = {}
-    for goal_id, owner in rows:
-        owners.setdefault(goal_id, []).append(owner)
-    return {goal_id: tuple(names) for goal_id, names in owners.items()}
+@dataclass(frozen=True)
+class MetricRow:
+    id: int
+    key: str
+    name: str
+    unit: str | None
+    text: str | None
+    target: float | None
+    comparator: str | None
+    cadence: str | None
 
 
-def category_names(session: Session, workspace_id: int) -> dict[int, str]:
-    return dict(
-        session.execute(
-            select(Category.id, Category.name)
-            .where(Category.workspace_id == workspace_id)
-            .order_by(Category.position, Category.id)
-        ).all()
+# --- lookups: periods, categories, people, metrics, the last digest ----------------------------
+
+
+def _lookup(tag: str, *, id=None, name=None, user_id=None, starts=None, ends=None, position=None):
+    columns = dict(id=id, name=name, user_id=user_id, starts=starts, ends=ends, position=position)
+    return select(
+        literal(tag).label("tag"),
+        *((null() if value is None else value).label(key) for key, value in columns.items()),
     )
 
 
-def member_names(session: Session, workspace_id: int) -> dict[str, str]:
-    return dict(
-        session.execute(
-            select(Member.user_id, Member.name).where(
-                Member.workspace_id == workspace_id, Member.name.is_not(None)
-            )
-        ).all()
+# The workspace's periods, categories and people's names, in one statement.
+_LOOKUPS = union_all(
+    _lookup(
+        "period", id=Period.id, name=Period.label, starts=Period.start_date, ends=Period.end_date
+    ).where(Period.workspace_id == WORKSPACE),
+    _lookup("category", id=Category.id, name=Category.name, position=Category.position).where(
+        Category.workspace_id == WORKSPACE
+    ),
+    _lookup("member", name=Member.name, user_id=Member.user_id).where(
+        Member.workspace_id == WORKSPACE, Member.name.is_not(None)
+    ),
+)
+_LOOKUPS = _LOOKUPS.order_by(
+    *(_LOOKUPS.selected_columns[key] for key in ("tag", "starts", "ends", "position", "id"))
+)
+
+
+@dataclass(frozen=True)
+class Lookups:
+    periods: list[PeriodRow]  # by start, then end
+    categories: dict[int, str]  # name by id, in the categories' order
+    people: dict[str, str]  # display name by user id, for those with one
+
+
+def lookups(db: Connection, workspace_id: int) -> Lookups:
+    found = Lookups([], {}, {})
+    for tag, id_, name, user_id, starts, ends, _ in run(db, _LOOKUPS, workspace=workspace_id):
+        if tag == "period":
+            found.periods.append(PeriodRow(id_, name, starts, ends))
+        elif tag == "category":
+            found.categories[id_] = name
+        else:
+            found.people[user_id] = name
+    return found
+
+
+_METRICS = (
+    select(*(getattr(Metric, name) for name in MetricRow.__dataclass_fields__))
+    .where(Metric.workspace_id == WORKSPACE, Metric.archived.is_(False))
+    .order_by(Metric.position, Metric.id)
+)
+_PREVIOUS_DIGEST = (
+    select(func.max(Delivery.due_at))
+    .join(Schedule, Schedule.id == Delivery.schedule_id)
+    .where(
+        Schedule.workspace_id == WORKSPACE,
+        Schedule.kind == bindparam("kind"),
+        Delivery.state == DeliveryState.SENT,
+        Delivery.due_at < instant("before"),
+        Delivery.due_at > instant("after"),
     )
+)
 
 
-def active_metrics(session: Session, workspace_id: int) -> list[Metric]:
-    return list(
-        session.scalars(
-            select(Metric)
-            .where(Metric.workspace_id == workspace_id, Metric.archived.is_(False))
-            .order_by(Metric.position, Metric.id)
-        )
-    )
-
-
-def _ranked_readings(workspace_id: int, until: datetime, inclusive: bool):
-    """Readings recorded until `until`, numbered newest first within each metric."""
-    bound = MetricReading.recorded_at <= until if inclusive else MetricReading.recorded_at < until
-    return (
-        select(
-            MetricReading.metric_id,
-            MetricReading.value,
-            MetricReading.recorded_at,
-            func.row_number()
-            .over(
-                partition_by=MetricReading.metric_id,
-                order_by=(MetricReading.recorded_at.desc(), MetricReading.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(MetricReading.workspace_id == workspace_id, bound)
-        .subquery()
-    )
-
-
-def latest_readings_until(
-    session: Session, workspace_id: int, until: datetime, *, inclusive: bool = True
-) -> dict[int, Point]:
-    """Each metric's newest reading recorded at or before `until` (before it, if exclusive)."""
-    ranked = _ranked_readings(workspace_id, until, inclusive)
-    rows = session.execute(
-        select(ranked.c.metric_id, ranked.c.recorded_at, ranked.c.value).where(ranked.c.rank == 1)
-    )
-    return {metric_id: (at, value) for metric_id, at, value in rows}
-
-
-def readings_since(
-    session: Session,
-    workspace_id: int,
-    *,
-    start: datetime,
-    until: datetime,
-    inclusive: bool = True,
-    keep: int = 0,
-) -> dict[int, list[Point]]:
-    """Each metric's readings from `start` until `until`, plus its newest `keep` readings
-    until `until` whenever they were recorded, oldest first."""
-    ranked = _ranked_readings(workspace_id, until, inclusive)
-    rows = session.execute(
-        select(ranked.c.metric_id, ranked.c.recorded_at, ranked.c.value)
-        .where(or_(ranked.c.recorded_at >= start, ranked.c.rank <= keep))
-        .order_by(ranked.c.metric_id, ranked.c.recorded_at)
-    )
-    series: dict[int, list[Point]] = {}
-    for metric_id, at, value in rows:
-        series.setdefault(metric_id, []).append((at, value))
-    return series
-
-
-def answered_goals(
-    session: Session, workspace_id: int, cycles: list[str], until: datetime | None = None
-) -> dict[str, set[int]]:
-    """The goals with a standing answer (a status, not taken back) in each cycle, as of
-    `until` (answers given later, or taken back only later, count as then)."""
-    conditions = [Checkin.retracted_at.is_(None)]
-    if until is not None:
-        conditions = [
-            Checkin.created_at <= until,
-            or_(Checkin.retracted_at.is_(None), Checkin.retracted_at > until),
-        ]
-    rows = session.execute(
-        select(Checkin.cycle, Checkin.goal_id).where(
-            Checkin.workspace_id == workspace_id,
-            Checkin.cycle.in_(cycles),
-            Checkin.status.is_not(None),
-            *conditions,
-        )
-    )
-    answered: dict[str, set[int]] = {cycle: set() for cycle in cycles}
-    for cycle, goal_id in rows:
-        answered[cycle].add(goal_id)
-    return answered
-
-
-def prompted_cycles(
-    session: Session, workspace_id: int, cycles: list[str], until: datetime | None = None
-) -> set[str]:
-    later = [CheckinPrompt.created_at <= until] if until is not None else []
-    return set(
-        session.scalars(
-            select(CheckinPrompt.cycle)
-            .where(
-                CheckinPrompt.workspace_id == workspace_id,
-                CheckinPrompt.cycle.in_(cycles),
-                *later,
-            )
-            .distinct()
-        )
-    )
-
-
-def latest_notes(
-    session: Session, workspace_id: int, *conditions, until: datetime | None = None
-) -> dict[int, str]:
-    """The newest check-in note (given by `until`) of each goal matching `conditions`."""
-    given = [Checkin.created_at <= until] if until is not None else []
-    ranked = (
-        select(
-            Checkin.goal_id,
-            Checkin.note,
-            func.row_number()
-            .over(
-                partition_by=Checkin.goal_id,
-                order_by=(Checkin.updated_at.desc(), Checkin.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(
-            Checkin.workspace_id == workspace_id,
-            Checkin.note.is_not(None),
-            *given,
-            Checkin.goal_id.in_(
-                select(Goal.id).where(Goal.workspace_id == workspace_id, *conditions)
-            ),
-        )
-        .subquery()
-    )
-    rows = session.execute(select(ranked.c.goal_id, ranked.c.note).where(ranked.c.rank == 1))
-    return dict(rows.all())
-
-
-def audit_between(
-    session: Session, workspace_id: int, actions: tuple[str, ...], since: datetime, until: datetime
-) -> list[AuditRow]:
-    """Audit entries with `since` < at <= `until`, oldest first."""
-    rows = session.execute(
-        select(AuditEntry.at, AuditEntry.action, AuditEntry.target, AuditEntry.details)
-        .where(
-            AuditEntry.workspace_id == workspace_id,
-            AuditEntry.action.in_(actions),
-            AuditEntry.at > since,
-            AuditEntry.at <= until,
-        )
-        .order_by(AuditEntry.at, AuditEntry.id)
-    )
-    return [AuditRow(at, action, target, details or {}) for at, action, target, details in rows]
-
-
-def audit_before(
-    session: Session,
-    workspace_id: int,
-    actions: tuple[str, ...],
-    since: datetime,
-    until: datetime,
-    keep: int = 10,
-) -> dict[str, list[AuditRow]]:
-    """For each target with an entry in (since, until], its `keep` newest entries at or before
-    `since`, newest first: what was on record when the window opened."""
-    changed = select(AuditEntry.target).where(
-        AuditEntry.workspace_id == workspace_id,
-        AuditEntry.action.in_(actions),
-        AuditEntry.at > since,
-        AuditEntry.at <= until,
-    )
-    ranked = (
-        select(
-            AuditEntry.at,
-            AuditEntry.action,
-            AuditEntry.target,
-            AuditEntry.details,
-            func.row_number()
-            .over(
-                partition_by=AuditEntry.target,
-                order_by=(AuditEntry.at.desc(), AuditEntry.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(
-            AuditEntry.workspace_id == workspace_id,
-            AuditEntry.action.in_(actions),
-            AuditEntry.at <= since,
-            AuditEntry.target.in_(changed),
-        )
-        .subquery()
-    )
-    rows = session.execute(
-        select(ranked.c.at, ranked.c.action, ranked.c.target, ranked.c.details)
-        .where(ranked.c.rank <= keep)
-        .order_by(ranked.c.target, ranked.c.rank)
-    )
-    history: dict[str, list[AuditRow]] = {}
-    for at, action, target, details in rows:
-        history.setdefault(target, []).append(AuditRow(at, action, target, details or {}))
-    return history
-
-
-def audit_of(session: Session, workspace_id: int, condition: ColumnElement[bool]) -> list[AuditRow]:
-    rows = session.execute(
-        select(AuditEntry.at, AuditEntry.action, AuditEntry.target, AuditEntry.details)
-        .where(AuditEntry.workspace_id == workspace_id, condition)
-        .order_by(AuditEntry.at, AuditEntry.id)
-    )
-    return [AuditRow(at, action, target, details or {}) for at, action, target, details in rows]
-
-
-def ritual_schedules(session: Session, workspace_id: int) -> list[Schedule]:
-    return list(
-        session.scalars(
-            select(Schedule)
-            .where(
-                Schedule.workspace_id == workspace_id,
-                Schedule.kind.in_(("knowledge_sharing", "retrospective")),
-            )
-            .order_by(Schedule.id)
-        )
-    )
-
-
-def next_occurrences(
-    session: Session, workspace_id: int, today: date
-) -> dict[str, RitualOccurrence]:
-    """The next planned knowledge-sharing session and retrospective on or after `today`."""
-    ranked = (
-        select(
-            RitualOccurrence.id,
-            func.row_number()
-            .over(
-                partition_by=RitualOccurrence.kind,
-                order_by=(RitualOccurrence.occurrence_date, RitualOccurrence.id),
-            )
-            .label("rank"),
-        )
-        .where(
-            RitualOccurrence.workspace_id == workspace_id,
-            RitualOccurrence.kind.in_(("knowledge_sharing", "retrospective")),
-            RitualOccurrence.occurrence_date >= today,
-            RitualOccurrence.state == "planned",
-        )
-        .subquery()
-    )
-    rows = session.scalars(
-        select(RitualOccurrence)
-        .join(ranked, ranked.c.id == RitualOccurrence.id)
-        .where(ranked.c.rank == 1)
-    )
-    return {row.kind: row for row in rows}
-
-
-def rewritten_after(
-    session: Session, workspace_id: int, actions: tuple[str, ...], now: datetime
-) -> tuple[set[str], set[str], dict[str, list[AuditRow]]]:
-    """For a digest built as of an earlier instant: the goals added after `now`, the goals
-    whose state changed after it, and for each of those its newest entries at or before
-    `now` (what was on record then)."""
-    rows = session.execute(
-        select(AuditEntry.target, AuditEntry.action)
-        .where(
-            AuditEntry.workspace_id == workspace_id,
-            AuditEntry.action.in_((*actions, "goal.add")),
-            AuditEntry.at > now,
-        )
-        .distinct()
-    ).all()
-    added = {target for target, action in rows if action == "goal.add"}
-    later = {target for target, action in rows if action != "goal.add"}
-    if not later:
-        return added, later, {}
-    return added, later, audit_before(session, workspace_id, actions, now, FAR_FUTURE)
+def active_metrics(db: Connection, workspace_id: int) -> list[MetricRow]:
+    return [MetricRow(*row) for row in run(db, _METRICS, workspace=workspace_id)]
 
 
 def previous_digest_at(
-    session: Session, workspace_id: int, kind: str, before: datetime, after: datetime
+    db: Connection, workspace_id: int, kind: str, before: datetime, after: datetime
 ) -> datetime | None:
     """When the last digest of `kind` that was sent was due, strictly before `before` and
     after `after` (None when there was none)."""
-    return session.scalar(
-        select(func.max(Delivery.due_at))
-        .join(Schedule, Schedule.id == Delivery.schedule_id)
-        .where(
-            Schedule.workspace_id == workspace_id,
-            Schedule.kind == kind,
-            Delivery.state == DeliveryState.SENT,
-            Delivery.due_at < before,
-            Delivery.due_at > after,
+    return run(
+        db, _PREVIOUS_DIGEST, workspace=workspace_id, kind=kind, before=before, after=after
+    ).scalar()
+
+
+# --- goals, with their owners and their newest check-in note -----------------------------------
+
+_GOAL_COLUMNS = [getattr(Goal, name) for name in GoalRow.__dataclass_fields__]
+# Goals of the weekly digest's period, and goals of other periods that changed in its window.
+CHANGED_IN_WINDOW = select(AuditEntry.target).where(
+    AuditEntry.workspace_id == WORKSPACE,
+    AuditEntry.action.in_(constants(GOAL_ACTIONS)),
+    AuditEntry.at > instant("since"),
+    AuditEntry.at <= instant("until"),
+)
+WEEKLY_GOALS = or_(
+    Goal.period_id == bindparam("period"),
+    (literal("G") + cast(Goal.number, String(12))).in_(CHANGED_IN_WINDOW),
+)
+# The quarterly digest's: the period's, the one's before and the one's after (None: absent).
+QUARTERLY_GOALS = Goal.period_id.in_([bindparam("period"), bindparam("before"), bindparam("after")])
+_LATEST_NOTE = (
+    select(Checkin.note)
+    .where(
+        Checkin.workspace_id == WORKSPACE,
+        Checkin.goal_id == Goal.id,
+        Checkin.note.is_not(None),
+        Checkin.created_at <= instant("until"),
+    )
+    .order_by(Checkin.updated_at.desc(), Checkin.id.desc())
+    .limit(1)
+    .correlate(Goal)
+    .scalar_subquery()
+)
+
+
+def _goals_statement(condition, notes: bool) -> Select:
+    """Unarchived goals matching `condition` in their order, one row per owner (in the owners'
+    order; one row with no owner when there is none), each with the goal's newest check-in
+    note given by :until when `notes`."""
+    note = _LATEST_NOTE if notes else null()
+    return (
+        select(*_GOAL_COLUMNS, GoalOwner.owner, note.label("note"))
+        .outerjoin(
+            GoalOwner, and_(GoalOwner.goal_id == Goal.id, GoalOwner.workspace_id == WORKSPACE)
         )
+        .where(Goal.workspace_id == WORKSPACE, Goal.archived.is_(False), condition)
+        .order_by(Goal.position, Goal.number, GoalOwner.position)
     )
 
 
-def latest_sources(
-    session: Session, workspace_id: int, until: datetime | None = None
-) -> dict[int, tuple[str, str | None]]:
-    """Each metric's newest reading's source (github, prometheus, pulse, command…) and note
-    ("4.0/5 from 4 of 5"), at or before `until` when given: one row per metric."""
-    where = [MetricReading.workspace_id == workspace_id]
-    if until is not None:
-        where.append(MetricReading.recorded_at <= until)
-    ranked = (
-        select(
-            MetricReading.metric_id,
-            MetricReading.source,
-            MetricReading.note,
-            func.row_number()
-            .over(
-                partition_by=MetricReading.metric_id,
-                order_by=(MetricReading.recorded_at.desc(), MetricReading.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(*where)
-        .subquery()
+_GOALS = {
+    "weekly": _goals_statement(WEEKLY_GOALS, notes=True),
+    "quarterly": _goals_statement(QUARTERLY_GOALS, notes=False),
+}
+
+
+@dataclass(frozen=True)
+class Goals:
+    rows: list[GoalRow]
+    owners: dict[int, tuple[str, ...]]  # by goal id, in their order
+    notes: dict[int, str]  # the newest check-in note, by goal id
+
+
+def goals(db: Connection, which: str, **params) -> Goals:
+    """The goals of the weekly digest (params: workspace, period, since, until), with their
+    owners and notes, or of the quarterly one (workspace, period, before, after), with their
+    owners."""
+    rows, owners, notes = [], {}, {}
+    width = len(_GOAL_COLUMNS)
+    last = None
+    for row in run(db, _GOALS[which], **params):
+        goal_id = row[0]
+        if goal_id != last:
+            rows.append(GoalRow(*row[:width]))
+            last = goal_id
+            if row[width + 1] is not None:
+                notes[goal_id] = row[width + 1]
+        if row[width] is not None:
+            owners.setdefault(goal_id, []).append(row[width])
+    return Goals(rows, {goal_id: tuple(names) for goal_id, names in owners.items()}, notes)
+
+
+# --- check-ins ---------------------------------------------------------------------------------
+
+_CYCLES = [bindparam("cycle0"), bindparam("cycle1"), bindparam("cycle2")]
+_ANSWERS_AND_PROMPTS = union_all(
+    select(Checkin.cycle, Checkin.goal_id).where(
+        Checkin.workspace_id == WORKSPACE,
+        Checkin.cycle.in_(_CYCLES),
+        Checkin.status.is_not(None),
+        Checkin.created_at <= instant("until"),
+        or_(Checkin.retracted_at.is_(None), Checkin.retracted_at > instant("until")),
+    ),
+    select(CheckinPrompt.cycle, cast(null(), Integer))  # no goal: the cycle's prompt
+    .where(
+        CheckinPrompt.workspace_id == WORKSPACE,
+        CheckinPrompt.cycle.in_(_CYCLES),
+        CheckinPrompt.created_at <= instant("until"),
     )
-    rows = session.execute(
-        select(ranked.c.metric_id, ranked.c.source, ranked.c.note).where(ranked.c.rank == 1)
+    .distinct(),
+)
+
+
+def answers_and_prompts(
+    db: Connection, workspace_id: int, cycles: list[str], until: datetime
+) -> tuple[dict[str, set[int]], set[str]]:
+    """For three cycles: the goals with a standing answer (a status, not taken back) in each,
+    as of `until` (answers given later, or taken back only later, count as then); and the
+    cycles whose prompt had gone out by `until`."""
+    first, second, third = cycles
+    rows = run(
+        db,
+        _ANSWERS_AND_PROMPTS,
+        workspace=workspace_id,
+        cycle0=first,
+        cycle1=second,
+        cycle2=third,
+        until=until,
     )
-    return {metric_id: (source, note) for metric_id, source, note in rows}
+    answered: dict[str, set[int]] = {cycle: set() for cycle in cycles}
+    prompted = set()
+    for cycle, goal_id in rows:
+        if goal_id is None:
+            prompted.add(cycle)
+        else:
+            answered[cycle].add(goal_id)
+    return answered, prompted

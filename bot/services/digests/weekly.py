@@ -8,13 +8,13 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import false
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from bot.services.checkins import cycle_monday, cycle_of, previous_cycle
+from bot.services.digests import audit, readings
 from bot.services.digests import queries as q
 from bot.services.digests.common import (
-    STATE_ACTIONS,
     as_of,
     category_summaries,
     first,
@@ -44,7 +44,7 @@ from bot.services.digests.model import (
     UpcomingOccurrence,
     WeeklyDigest,
 )
-from bot.services.digests.queries import latest_sources
+from bot.services.digests.rituals import rituals
 from bot.services.metric_values import occurrences
 from bot.services.metrics import (
     cadence_count,
@@ -54,21 +54,12 @@ from bot.services.metrics import (
     occurrence_noun,
 )
 from bot.services.people import is_user_id
-from bot.services.periods import current_period, periods_of, workspace_today
+from bot.services.periods import current_period, workspace_today
 from bot.services.schedule_rules.errors import RuleError
-from bot.services.schedules import view_of
+from bot.services.schedules import next_runs
 from bot.services.settings import setting
-from models import (
-    GOAL_STATUSES,
-    Goal,
-    GoalStatus,
-    Metric,
-    Period,
-    ScheduleKind,
-    Workspace,
-)
+from models import GOAL_STATUSES, GoalStatus, ScheduleKind, Workspace
 
-GOAL_ACTIONS = (*STATE_ACTIONS, "goal.add")
 log = logging.getLogger(__name__)
 FORECAST_FALLBACK_READINGS = 10
 
@@ -80,29 +71,39 @@ def weekly_digest(
     as they stood then, answers, readings and audit entries up to then) in one snapshot;
     changes since `since` (default: since the previous weekly digest was due, else a week).
     Runs the same fixed number of queries however big the roadmap is."""
-    snapshot(session)
+    db = snapshot(session)
     if since is None:  # since the last weekly digest sent (within five weeks), else a week
         since = q.previous_digest_at(
-            session, workspace.id, ScheduleKind.WEEKLY_DIGEST, now, now - timedelta(days=35)
+            db, workspace.id, ScheduleKind.WEEKLY_DIGEST, now, now - timedelta(days=35)
         ) or now - timedelta(days=7)
     today = workspace_today(workspace, now)
-    periods = periods_of(session, workspace.id)
+    lookups = q.lookups(db, workspace.id)
+    periods, categories = lookups.periods, lookups.categories
     period = current_period(periods, today)
     labels = {p.id: p.label for p in periods}
+    goals = q.goals(
+        db,
+        "weekly",
+        workspace=workspace.id,
+        period=period.id if period is not None else None,
+        since=since,
+        until=now,
+    )
+    log_ = audit.weekly(db, workspace.id, since, now)
     # One period: every count and list is about the period's goals only (a goal of another
     # period that changed this week, or last week's answers to them, are not its news).
-    wanted = Goal.period_id == period.id if period is not None else false()
-    rows = as_of(session, workspace.id, q.goals_where(session, workspace.id, wanted), now)
-    owners = q.owners_where(session, workspace.id, wanted)
-    categories = q.category_names(session, workspace.id)
-    notes = q.latest_notes(session, workspace.id, wanted, until=now)
+    rows = [
+        r
+        for r in as_of(goals.rows, log_.rewritten)
+        if period is not None and r.period_id == period.id
+    ]
 
     def as_item(row: q.GoalRow) -> GoalItem:
-        return item(row, owners, categories, labels, notes.get(row.id))
+        return item(row, goals.owners, categories, labels, goals.notes.get(row.id))
 
-    checkins, attention = _checkins_and_attention(session, workspace, now, period, rows, as_item)
-    changes = _changes(session, workspace, since, now, rows, as_item)
-    metrics, readings, series = _metrics(session, workspace, now, since, period, rows)
+    checkins, attention = _checkins_and_attention(db, workspace, now, period, rows, as_item)
+    changes = _changes(log_, since, now, rows, as_item)
+    metrics, readings, series = _metrics(db, workspace, now, since, period, rows)
     return WeeklyDigest(
         workspace_name=workspace.name,
         now=now,
@@ -112,9 +113,9 @@ def weekly_digest(
         changes=replace(changes, readings=readings),
         attention=attention,
         metrics=metrics,
-        coming_up=_coming_up(session, workspace, now, today),
+        coming_up=_coming_up(db, workspace, now, today),
         series=series,
-        people=q.member_names(session, workspace.id),
+        people=lookups.people,
         mentions=setting(workspace, "mentions") == "on",
         images=setting(workspace, "digest_images") == "on",
         timezone=workspace.timezone or "UTC",
@@ -123,7 +124,7 @@ def weekly_digest(
 
 
 def _overview(
-    period: Period | None, today: date, rows: list[q.GoalRow], categories: dict[int, str]
+    period: q.PeriodRow | None, today: date, rows: list[q.GoalRow], categories: dict[int, str]
 ) -> Overview:
     if period is None:
         return Overview(period=None)
@@ -147,19 +148,16 @@ def _overview(
     )
 
 
-def _checkins_and_attention(session, workspace, now, period, current, as_item):
+def _checkins_and_attention(db, workspace, now, period, current, as_item):
     """Completion of the last cycle (this week's once it has started, else last week's) and the
     goals needing help: the period's goals that are blocked, off track or at risk now, and
     those silent for two cycles. Only the period's weeks count: in its first week, last week's
     answers were about another period's goals."""
     this = cycle_of(workspace, now)
     cycles = [this, previous_cycle(this), previous_cycle(previous_cycle(this))]
+    answered, prompted = q.answers_and_prompts(db, workspace.id, cycles, now)
     ids = {r.id for r in current}
-    answered = {
-        cycle: goals & ids
-        for cycle, goals in q.answered_goals(session, workspace.id, cycles, until=now).items()
-    }
-    prompted = q.prompted_cycles(session, workspace.id, cycles, until=now)
+    answered = {cycle: goals & ids for cycle, goals in answered.items()}
     started = bool(answered[this]) or this in prompted
     cycle, earlier = (cycles[0], cycles[1]) if started else (cycles[1], cycles[2])
     if not _of_period(cycle, period):  # last week was before the period: this week's cycle
@@ -202,7 +200,7 @@ def _checkins_and_attention(session, workspace, now, period, current, as_item):
     return summary, attention
 
 
-def _of_period(cycle: str, period: Period | None) -> bool:
+def _of_period(cycle: str, period: q.PeriodRow | None) -> bool:
     """Whether the week `cycle` names has a day of `period`."""
     if period is None:
         return False
@@ -210,10 +208,9 @@ def _of_period(cycle: str, period: Period | None) -> bool:
     return period.start_date - timedelta(days=6) <= monday <= period.end_date
 
 
-def _changes(session, workspace, since, now, rows, as_item) -> Changes:
+def _changes(log_: audit.WeeklyAudit, since, now, rows, as_item) -> Changes:
     """What the audit log says happened in (since, now], against what it said before."""
-    window = q.audit_between(session, workspace.id, GOAL_ACTIONS, since, now)
-    history = q.audit_before(session, workspace.id, STATE_ACTIONS, since, now)
+    window, history = log_.window, log_.history
     by_ref = {r.ref: r for r in rows}
     events: dict[str, list[q.AuditRow]] = {}
     for entry in window:
@@ -255,26 +252,23 @@ def _changes(session, workspace, since, now, rows, as_item) -> Changes:
     )
 
 
-def _metrics(session, workspace, now, since, period, rows):
+def _metrics(db, workspace, now, since, period, rows):
     """Each metric's status and forecast, and the readings recorded in the window."""
-    metrics = q.active_metrics(session, workspace.id)
+    metrics = q.active_metrics(db, workspace.id)
     period_start = start_of(period.start_date, workspace) if period is not None else now
     today = workspace_today(workspace, now)
     week_monday = start_of(today - timedelta(days=today.weekday()), workspace)
-    series = q.readings_since(
-        session,
+    found = readings.weekly(
+        db,
         workspace.id,
         start=min(period_start, since, week_monday),
         until=now,
         keep=FORECAST_FALLBACK_READINGS,
+        week_cut=now - timedelta(days=7),
+        since=since,
     )
-    week_cut = now - timedelta(days=7)
-    week_ago = q.latest_readings_until(session, workspace.id, week_cut)
-    opened = (
-        week_ago if since == week_cut else q.latest_readings_until(session, workspace.id, since)
-    )
+    series, week_ago, opened, sources = found.series, found.week_ago, found.opened, found.sources
     goals = milestones(rows, period.id if period is not None else None)
-    sources = latest_sources(session, workspace.id, now)  # each reading's source and note
     views, changes, charts = [], [], []
     for metric in metrics:
         points = series.get(metric.id, [])
@@ -318,7 +312,7 @@ def _metrics(session, workspace, now, since, period, rows):
 
 
 def _metric_status(
-    metric: Metric, points, week_ago, goals, period, period_start, now, workspace
+    metric: q.MetricRow, points, week_ago, goals, period, period_start, now, workspace
 ) -> MetricStatus:
     target = metric_target(metric)
     milestone = goals.get(metric.id)
@@ -382,11 +376,10 @@ def _metric_status(
     return replace(view, forecast=outlook)
 
 
-def _coming_up(session: Session, workspace: Workspace, now: datetime, today: date) -> ComingUp:
+def _coming_up(db: Connection, workspace: Workspace, now: datetime, today: date) -> ComingUp:
     """The next occurrence of each ritual after `now`: the planned session (with presenter
     and topic) when there is one, else the date its schedule gives."""
-    schedules = q.ritual_schedules(session, workspace.id)
-    planned = q.next_occurrences(session, workspace.id, today)
+    schedules, planned = rituals(db, workspace.id, today)
     zone = ZoneInfo(workspace.timezone or "UTC")
 
     def upcoming(kind: str) -> UpcomingOccurrence | None:
@@ -396,7 +389,7 @@ def _coming_up(session: Session, workspace: Workspace, now: datetime, today: dat
         for schedule in mine:
             if schedule.enabled:
                 try:
-                    runs += view_of(schedule, workspace, now, count=1).next_runs
+                    runs += next_runs(schedule, workspace, now, count=1)
                 except RuleError:  # an unreadable rule has no next date: leave it out
                     log.warning("schedule %s: unreadable rule %r", schedule.id, schedule.rule)
         soonest = min(runs, default=None)
