@@ -384,6 +384,21 @@ def test_forecast_rules():
     assert forecast(series(70, 75, 80), above, "target", now=months_later, period_end=None) is None
 
 
+def test_forecast_of_a_constant_share_with_float_noise_is_flat():
+    """A daily recomputed share (2 of 13 goals, stored as 15.3846) that never changes fits a
+    slope of ~5e-32, not 0: the crossing is far past the horizon, so the forecast is flat
+    rather than an OverflowError that kills the weekly digest (these are the real readings
+    of a console quarter)."""
+    times = ["2025-01-06 08:00:01.074914", "2025-01-07 05:00", "2025-01-08 05:00"]
+    times += ["2025-01-09 05:00", "2025-01-10 05:00", "2025-01-13 00:00", "2025-01-14 10:00"]
+    times += ["2025-01-15 05:00", "2025-01-16 05:00", "2025-01-17 05:00", "2025-02-03 00:00"]
+    times += ["2025-02-04 05:00", "2025-02-05 05:00", "2025-02-06 05:00", "2025-02-07 05:00"]
+    points = [(datetime.fromisoformat(t).replace(tzinfo=UTC), 15.3846) for t in times]
+    now = datetime(2025, 2, 7, 14, tzinfo=UTC)
+    f = forecast(points, Target(50, ">=", "%"), "target", now=now, period_end=None)
+    assert f.state == "flat"
+
+
 # --- quarterly --------------------------------------------------------------------------------
 
 

@@ -73,8 +73,11 @@ def forecast(
         return Forecast(state="flat", **common)
     if not _towards(goal, latest, slope) or (recent and not _towards(goal, latest, recent)):
         return Forecast(state="away", **common)
-    crossing = origin + timedelta(days=(goal.value - intercept) / slope)
-    crossing = max(crossing, now)  # a line already past the goal says "about now"
+    days_from_origin = (goal.value - intercept) / slope  # huge for a float-noise slope
+    if days_from_origin - (now - origin).total_seconds() / DAY > HORIZON_DAYS:
+        return Forecast(state="flat", **common)
+    # A line already past the goal says "about now".
+    crossing = max(origin + timedelta(days=days_from_origin), now)
     if (crossing - now).total_seconds() / DAY > HORIZON_DAYS:
         return Forecast(state="flat", **common)
     on = crossing.astimezone(ZoneInfo(timezone)).date()
