@@ -26,7 +26,7 @@ from bot.kinds.base import Kind, Sending, Sent
 from bot.kinds.innovation_question import innovation_calls  # team metrics (issue 20)
 from bot.kinds.posting import NotInChannel, post_message
 from bot.scheduling.dispatch import Call, Job, run_calls
-from bot.scheduling.pacing import Pacer
+from bot.scheduling.pacing import REACTION, Pacer
 from bot.services.checkin_prompts import (
     PersonRound,
     add_goal_prompt,
@@ -51,6 +51,8 @@ from models import (
 )
 
 log = logging.getLogger(__name__)
+# A reaction refused with 429 after the dispatcher's own retries goes again this often in all.
+REACTION_TRIES = 3
 
 
 @dataclass
@@ -211,14 +213,21 @@ def _ask(factory, client, workspace_id, team_id, plan: PersonRound, now, run: Pr
 
 def _react(client: WebClient, team_id: str, channel: str, ts: str) -> Job:
     for name, _meaning in PROMPT_REACTIONS:
-        try:  # not a post: no channel pacing (reactions have their own, looser limit)
-            yield Call(
-                None,
-                team_id,
-                lambda n=name: client.reactions_add(channel=channel, timestamp=ts, name=n),
-            )
-        except SlackApiError as error:  # the buttons still work without them
-            log.warning("could not add :%s: to a prompt: %s", name, error.response.get("error"))
+        for attempt in range(REACTION_TRIES):
+            try:  # not a post: paced in the workspace's reaction lane (Tier 3), not the channel
+                yield Call(
+                    channel,
+                    team_id,
+                    lambda n=name: client.reactions_add(channel=channel, timestamp=ts, name=n),
+                    lane=REACTION,
+                )
+                break
+            except SlackApiError as error:  # the buttons still work without them
+                if error.response.status_code == 429 and attempt + 1 < REACTION_TRIES:
+                    continue  # the lane is held for Retry-After: the same reaction again
+                code = error.response.get("error")
+                log.warning("could not add :%s: to a prompt: %s", name, code)
+                break
 
 
 def _tell_admins(factory, client: WebClient, workspace_id: int, plan, run: PromptRun) -> Job:
