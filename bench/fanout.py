@@ -1,17 +1,31 @@
-"""Digest fan-out: 1,000 workspaces whose weekly digests fall due in the same minute, sent by
-two `python -m bot clock` processes to the fake Slack, which enforces one post per second per
-channel and a per-workspace cap (429 + Retry-After beyond them).
+"""Clock fan-out at scale: many workspaces whose rituals fall due in the same minute, sent by
+`python -m bot clock` processes to the fake Slack, which enforces Slack's rate limits
+(429 + Retry-After beyond them). PostgreSQL when configured (several clocks are what it is
+for), else SQLite. The exact command behind the README's figures (its `public` schema is
+dropped and rebuilt: point it at a scratch database):
 
-Reports the time from the first post to the last against the minimum the rate limits allow
-(each digest is a summary and five thread replies in one channel: five one-second gaps),
-the same fan-out with the fake's limits off (what the two cores can do at all), duplicates,
-losses, the 429s received, the new TCP connections the clocks opened per post and the clocks'
-CPU per post. PostgreSQL when configured (several clocks are what it is for), else SQLite.
+    BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench \
+    BENCH_FANOUT_CLOCKS=2,1,4 BENCH_FANOUT_PROFILE=1 .venv/bin/python -m bench.fanout
 
-BENCH_FANOUT_WORKSPACES changes the 1,000; BENCH_FANOUT_CLOCKS the clock counts of the
-limited runs (default "2"; e.g. "1,2,4"). BENCH_FANOUT_PROFILE=1 samples the first clock of the
-first run with py-spy (all threads, idle time left out) and writes its stacks and a summary by
-category to bench/results/fanout-profile.{txt,json} (see bench/profile.py)."""
+Scenarios (BENCH_FANOUT_SCENARIOS, default "digests,prompts"):
+
+- digests: 1,000 workspaces' weekly digests (a summary and five thread replies in one
+  channel each), with one post a second per channel and 200 a minute per workspace; once per
+  clock count in BENCH_FANOUT_CLOCKS (default "2"), then with the fake's limits off (what
+  the cores can do at all). The rate-limit minimum is five one-second gaps.
+- prompts: check-in prompts for 10 people in each workspace (10,000 people across 1,000
+  workspaces), each owning goals of the sample roadmap: one top message per person in their
+  DM, one per goal in its thread, five reactions on each, reactions.add held to Tier 3 (50 a
+  minute per workspace); clock counts in BENCH_FANOUT_PROMPT_CLOCKS (default "2"). The
+  minimum is what the reactions need (bench/fanout_prompts.minimum_seconds).
+
+Each run reports the time from the first post to the last against that minimum, duplicates
+and losses (checked message by message), the 429s received, the TCP connections the clocks
+opened per post, and the clocks' CPU per post (whole processes: start-up, planning and the
+sending). BENCH_FANOUT_WORKSPACES changes the 1,000 (smaller while iterating).
+BENCH_FANOUT_PROFILE=1 samples the first clock of the first digest run with py-spy (all
+threads, idle time left out) and writes its stacks and a summary by category to
+bench/results/fanout-profile.{txt,json} (see bench/profile.py)."""
 
 from __future__ import annotations
 
@@ -52,6 +66,8 @@ from models import Delivery, Schedule
 
 WORKSPACES = int(os.environ.get("BENCH_FANOUT_WORKSPACES", "1000"))
 CLOCK_COUNTS = [int(n) for n in os.environ.get("BENCH_FANOUT_CLOCKS", "2").split(",")]
+PROMPT_CLOCKS = [int(n) for n in os.environ.get("BENCH_FANOUT_PROMPT_CLOCKS", "2").split(",")]
+SCENARIOS = os.environ.get("BENCH_FANOUT_SCENARIOS", "digests,prompts").split(",")
 PROFILE = os.environ.get("BENCH_FANOUT_PROFILE") == "1"
 PER_CHANNEL_PER_SECOND = 1
 PER_TEAM_PER_MINUTE = 200  # the fake's workspace cap ("several hundred a minute" at Slack)
@@ -196,9 +212,16 @@ def sampled(pid: int, out: Path):
 
 
 def run_clocks(
-    url: str, fake: FakeSlack, key: str, count: int, clocks: int, tmp: Path, profile: Path | None
+    url: str,
+    fake: FakeSlack,
+    key: str,
+    count: int,
+    clocks: int,
+    tmp: Path,
+    profile: Path | None,
+    schedule=schedule_digests,
 ) -> dict:
-    """Start the clocks, wait until every digest is settled, stop them; returns timings."""
+    """Start the clocks, wait until every delivery is settled, stop them; returns timings."""
     env = {
         "DATABASE_URL": url,
         "SLACK_CLIENT_ID": CLIENT_ID,
@@ -209,7 +232,7 @@ def run_clocks(
         "LOG_LEVEL": "WARNING",
     }
     fake.reset_calls()
-    schedule_digests(url)
+    schedule(url)
     logs = [tmp / f"clock-{n}.log" for n in range(clocks)]
     connections = fake.connections_opened
     started = time.monotonic()
@@ -234,6 +257,7 @@ def run_clocks(
     errors = [log.read_text(errors="replace")[-2000:] for log in logs]
     posts = fake.calls_to("chat.postMessage")
     return {
+        "reactions_tried": len(fake.calls_to("reactions.add")),
         "connections": fake.connections_opened - connections,
         "waited": waited,
         "states": settled(url),
@@ -320,6 +344,7 @@ def one_run(
     parts = expected_parts(url)
     outcome = check(fake, channels, parts)
     result = {
+        "scenario": "digests",
         "database": name,
         "workspaces": len(teams),
         "clocks": clocks,
@@ -362,15 +387,45 @@ def main() -> int:
         profile = RESULTS / "fanout-profile.txt" if PROFILE else None
         if profile is not None:
             RESULTS.mkdir(parents=True, exist_ok=True)
-        results = []
-        for n, clocks in enumerate(CLOCK_COUNTS):
-            run_profile = profile if n == 0 else None
-            results.append(one_run(name, url, fake, key, teams, True, clocks, run_profile))
-        results.append(one_run(name, url, fake, key, teams, False, max(CLOCK_COUNTS)))
-        if profile is not None and profile.exists():
+        results, prompt_results = [], []
+        if "digests" in SCENARIOS:
+            for n, clocks in enumerate(CLOCK_COUNTS):
+                run_profile = profile if n == 0 else None
+                results.append(one_run(name, url, fake, key, teams, True, clocks, run_profile))
+            results.append(one_run(name, url, fake, key, teams, False, max(CLOCK_COUNTS)))
+        if "prompts" in SCENARIOS:
+            from bench.fanout_prompts import add_people, expected_goals, prompt_run
+
+            people = add_people(url, fake, teams)
+            goals = expected_goals(url, people)  # before any run: nobody asked yet
+            for n, clocks in enumerate(PROMPT_CLOCKS):
+                run_profile = RESULTS / "fanout-prompts-profile.txt" if PROFILE and not n else None
+                prompt_results.append(
+                    prompt_run(name, url, fake, key, teams, people, goals, clocks, run_profile)
+                )
+                if run_profile is not None and run_profile.exists():
+                    per_post = prompt_results[-1]["clock_cpu_ms_per_post"]
+                    summary = summarize(run_profile, cpu_ms_per_post=per_post)
+                    path = RESULTS / "fanout-prompts-profile.json"
+                    path.write_text(json.dumps(summary, indent=2))
+                    print_summary(summary)
+        if profile is not None and profile.exists() and results:
             summary = summarize(profile, cpu_ms_per_post=results[0]["clock_cpu_ms_per_post"])
             (RESULTS / "fanout-profile.json").write_text(json.dumps(summary, indent=2))
             print_summary(summary)
+    if prompt_results:
+        from bench.fanout_prompts import print_prompt_table
+
+        print_prompt_table(prompt_results)
+    if results:
+        print_digest_table(results)
+    path = write_results("fanout", {"runs": results + prompt_results})
+    print(f"\nresults: {path}")
+    bad = any(r["duplicates"] or r["losses"] for r in results + prompt_results)
+    return 1 if bad else 0
+
+
+def print_digest_table(results: list[dict]) -> None:
     rows = [
         [
             r["database"],
@@ -419,10 +474,6 @@ def main() -> int:
         ],
         rows,
     )
-    path = write_results("fanout", {"runs": results})
-    print(f"\nresults: {path}")
-    bad = any(r["duplicates"] or r["losses"] for r in results)
-    return 1 if bad else 0
 
 
 if __name__ == "__main__":

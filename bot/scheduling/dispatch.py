@@ -102,15 +102,16 @@ class Dispatcher:
 
     def run(self, jobs: Callable[[int], list[Job]]) -> None:
         """`jobs(n)` returns up to n new jobs (claiming their deliveries), [] when none are
-        left. It is asked only while a thread is idle, for no more than the idle threads, so
-        the clocks of several processes interleave their claims; and only once a batch of
-        jobs (as many as there are threads) can start, or none is running: a claim per
-        finished job would be a database transaction per delivery."""
+        left. It is asked only while half the threads are idle (or no job is running), for
+        as many jobs as there are threads, so the clocks of several processes interleave
+        their claims in proportion to what each gets done, and a claim (a database
+        transaction) serves a batch of deliveries, not one per finished job."""
         ready: list[tuple[float, int, Job, Call]] = []  # (slot time, order, job, call)
         running = busy = 0  # jobs begun and not ended; tasks on the pool
         exhausted = False
         beat = self.pacer.clock()
         batch = max(1, min(self.threads, self.in_flight))
+        half = max(1, self.threads // 2)
         with ThreadPoolExecutor(self.threads, thread_name_prefix="sender") as pool:
             while True:
                 now = self.pacer.clock()
@@ -124,10 +125,14 @@ class Dispatcher:
                     _, _, job, call = heapq.heappop(ready)
                     busy += 1
                     pool.submit(self._call, job, call)
-                free = self.in_flight - running
-                if not exhausted and busy < self.threads and (free >= batch or not running):
+                free, idle = self.in_flight - running, self.threads - busy
+                if (
+                    not exhausted
+                    and (idle >= half or not running)
+                    and (free >= batch or not running)
+                ):
                     try:
-                        fresh = jobs(min(self.threads - busy, free))
+                        fresh = jobs(min(self.threads, free))
                     except Exception:  # e.g. the database went away: finish what we hold
                         log.exception("claiming deliveries failed")
                         fresh = []

@@ -36,24 +36,24 @@ def roadmap_end_notices(
 ) -> int:
     """Tell the admins of each workspace whose roadmap ended (or ends soon) once; returns
     how many messages were sent."""
-    with factory() as session:
-        ids = list(
-            session.scalars(
-                select(Workspace.id).where(
+    with factory() as session:  # one read for all: most ticks find nothing to say
+        ids = [
+            workspace.id
+            for workspace in session.scalars(
+                select(Workspace).where(
                     Workspace.uninstalled_at.is_(None), Workspace.team_id.not_in(skip_teams)
                 )
             )
-        )
+            if _due(session, workspace, now)
+        ]
     sent = 0
     for workspace_id in ids:
         with factory() as session, session.begin():
             workspace = session.get(Workspace, workspace_id, with_for_update=True)
-            life = roadmap_lifecycle(session, workspace, now)
-            if not life.ending_soon() or life.last_day is None:
+            life = _due(session, workspace, now)  # again, under the lock: once
+            if life is None:
                 continue
             last_day = life.last_day.isoformat()
-            if (workspace.settings or {}).get(NOTICE_KEY) == last_day:
-                continue
             workspace.settings = {**(workspace.settings or {}), NOTICE_KEY: last_day}
             # No admin known yet: the roadmap channel hears it instead (if there is one).
             admins = workspace_admins(session, workspace) or [
@@ -74,3 +74,13 @@ def roadmap_end_notices(
                     "could not tell %s the roadmap ends: %s", admin, error.response.get("error")
                 )
     return sent
+
+
+def _due(session: Session, workspace: Workspace, now: datetime):
+    """The workspace's roadmap life cycle when its end is to be announced now, else None."""
+    life = roadmap_lifecycle(session, workspace, now)
+    if not life.ending_soon() or life.last_day is None:
+        return None
+    if (workspace.settings or {}).get(NOTICE_KEY) == life.last_day.isoformat():
+        return None
+    return life
