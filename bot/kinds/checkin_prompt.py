@@ -29,7 +29,7 @@ from bot.scheduling.dispatch import Call, Job, run_calls
 from bot.scheduling.pacing import REACTION, Pacer
 from bot.services.checkin_prompts import (
     PersonRound,
-    add_goal_prompt,
+    add_goal_prompts,
     claim_chase,
     due_chases,
     plan_rounds,
@@ -150,8 +150,8 @@ def _ask(factory, client, workspace_id, team_id, plan: PersonRound, now, run: Pr
         claimed = reserve_round(session, workspace, plan, now)
         round_id = claimed.id if claimed else None
         if claimed is not None:
-            for goal_id in plan.goal_ids:  # the goals it asks about, before anything is posted
-                add_goal_prompt(session, workspace_id, claimed, goal_id, None, None)
+            # The goals it asks about, before anything is posted (one statement).
+            add_goal_prompts(session, workspace_id, claimed, plan.goal_ids)
             message = round_message(round_view(session, claimed))
     if round_id is None:
         run.already += 1
