@@ -153,9 +153,15 @@ def prompt_run(
     goals: list[int],
     clocks: int,
     profile: Path | None = None,
+    startup: float = 0.0,
 ) -> dict:
     """The scenario once, with `clocks` clocks, checked message by message."""
-    from bench.fanout import PER_CHANNEL_PER_SECOND, PER_TEAM_PER_MINUTE, run_clocks
+    from bench.fanout import (
+        PER_CHANNEL_PER_SECOND,
+        PER_TEAM_PER_MINUTE,
+        after_startup,
+        run_clocks,
+    )
 
     fake.rate_limit("chat.postMessage", PER_CHANNEL_PER_SECOND, PER_TEAM_PER_MINUTE)
     fake.rate_limit("reactions.add", None, REACTIONS_PER_MINUTE)
@@ -178,6 +184,7 @@ def prompt_run(
         "clocks": clocks,
         "limits": True,
         "clock_start_to_settled_s": round(run["waited"], 2),
+        "finished": run["finished"],
         "first_to_last_post_s": outcome["first_to_last_s"],
         "rate_limit_minimum_s": minimum,
         "posts_per_workspace": posts,
@@ -193,6 +200,7 @@ def prompt_run(
         "clocks_cpu_s": run["clock_cpu_s"],
         "clock_cpu_ms_per_post": round(run["clock_cpu_s"] * 1000 / max(1, outcome["stored"]), 2),
         "clock_cpu_ms_per_call": round(run["clock_cpu_s"] * 1000 / max(1, calls), 2),
+        "clock_cpu_ms_per_post_after_startup": after_startup(run, clocks, startup, outcome),
         "connections_opened": run["connections"],
         "connections_per_post": round(run["connections"] / max(1, outcome["stored"]), 4),
         "fake_slack_cpu_s": run["fake_cpu_s"],
@@ -227,6 +235,7 @@ def print_prompt_table(results: list[dict]) -> None:
             "missing reactions",
             "clocks CPU s",
             "CPU ms/post",
+            "after start-up",
             "CPU ms/call",
             "new conns/post",
         ],
@@ -248,6 +257,7 @@ def print_prompt_table(results: list[dict]) -> None:
                 r["missing_reactions"],
                 r["clocks_cpu_s"],
                 r["clock_cpu_ms_per_post"],
+                r["clock_cpu_ms_per_post_after_startup"],
                 r["clock_cpu_ms_per_call"],
                 r["connections_per_post"],
             ]
