@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.lifecycle import roadmap_end_notice
-from bot.services.periods import roadmap_lifecycle
+from bot.services.periods import Lifecycle, lifecycle, roadmap_lifecycle, workspace_today
 from bot.services.workspaces import workspace_admins
-from models import Workspace
+from models import Period, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -36,22 +36,29 @@ def roadmap_end_notices(
 ) -> int:
     """Tell the admins of each workspace whose roadmap ended (or ends soon) once; returns
     how many messages were sent."""
-    with factory() as session:  # one read for all: most ticks find nothing to say
+    with factory() as session:  # two reads for all: most ticks find nothing to say
+        active = (Workspace.uninstalled_at.is_(None), Workspace.team_id.not_in(skip_teams))
+        periods: dict[int, list[Period]] = {}
+        for period in session.scalars(
+            select(Period)
+            .join(Workspace, Workspace.id == Period.workspace_id)
+            .where(*active)
+            .order_by(Period.workspace_id, Period.start_date, Period.end_date)
+        ):
+            periods.setdefault(period.workspace_id, []).append(period)
         ids = [
             workspace.id
-            for workspace in session.scalars(
-                select(Workspace).where(
-                    Workspace.uninstalled_at.is_(None), Workspace.team_id.not_in(skip_teams)
-                )
+            for workspace in session.scalars(select(Workspace).where(*active))
+            if _to_tell(
+                workspace, lifecycle(periods.get(workspace.id, []), workspace_today(workspace, now))
             )
-            if _due(session, workspace, now)
         ]
     sent = 0
     for workspace_id in ids:
         with factory() as session, session.begin():
             workspace = session.get(Workspace, workspace_id, with_for_update=True)
-            life = _due(session, workspace, now)  # again, under the lock: once
-            if life is None:
+            life = roadmap_lifecycle(session, workspace, now)  # again, under the lock: once
+            if not _to_tell(workspace, life):
                 continue
             last_day = life.last_day.isoformat()
             workspace.settings = {**(workspace.settings or {}), NOTICE_KEY: last_day}
@@ -76,11 +83,8 @@ def roadmap_end_notices(
     return sent
 
 
-def _due(session: Session, workspace: Workspace, now: datetime):
-    """The workspace's roadmap life cycle when its end is to be announced now, else None."""
-    life = roadmap_lifecycle(session, workspace, now)
+def _to_tell(workspace: Workspace, life: Lifecycle) -> bool:
+    """Whether the roadmap's end is to be announced now (not yet, or not this last day)."""
     if not life.ending_soon() or life.last_day is None:
-        return None
-    if (workspace.settings or {}).get(NOTICE_KEY) == life.last_day.isoformat():
-        return None
-    return life
+        return False
+    return (workspace.settings or {}).get(NOTICE_KEY) != life.last_day.isoformat()
