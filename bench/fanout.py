@@ -1,17 +1,31 @@
-"""Digest fan-out: 1,000 workspaces whose weekly digests fall due in the same minute, sent by
-two `python -m bot clock` processes to the fake Slack, which enforces one post per second per
-channel and a per-workspace cap (429 + Retry-After beyond them).
+"""Clock fan-out at scale: many workspaces whose rituals fall due in the same minute, sent by
+`python -m bot clock` processes to the fake Slack, which enforces Slack's rate limits
+(429 + Retry-After beyond them). PostgreSQL when configured (several clocks are what it is
+for), else SQLite. The exact command behind the README's figures (its `public` schema is
+dropped and rebuilt: point it at a scratch database):
 
-Reports the time from the first post to the last against the minimum the rate limits allow
-(each digest is a summary and five thread replies in one channel: five one-second gaps),
-the same fan-out with the fake's limits off (what the two cores can do at all), duplicates,
-losses, the 429s received, the new TCP connections the clocks opened per post and the clocks'
-CPU per post. PostgreSQL when configured (several clocks are what it is for), else SQLite.
+    BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench \
+    BENCH_FANOUT_CLOCKS=2,1,4 BENCH_FANOUT_PROFILE=1 .venv/bin/python -m bench.fanout
 
-BENCH_FANOUT_WORKSPACES changes the 1,000; BENCH_FANOUT_CLOCKS the clock counts of the
-limited runs (default "2"; e.g. "1,2,4"). BENCH_FANOUT_PROFILE=1 samples the first clock of the
-first run with py-spy (all threads, idle time left out) and writes its stacks and a summary by
-category to bench/results/fanout-profile.{txt,json} (see bench/profile.py)."""
+Scenarios (BENCH_FANOUT_SCENARIOS, default "digests,prompts"):
+
+- digests: 1,000 workspaces' weekly digests (a summary and five thread replies in one
+  channel each), with one post a second per channel and 200 a minute per workspace; once per
+  clock count in BENCH_FANOUT_CLOCKS (default "2"), then with the fake's limits off (what
+  the cores can do at all). The rate-limit minimum is five one-second gaps.
+- prompts: check-in prompts for 10 people in each workspace (10,000 people across 1,000
+  workspaces), each owning goals of the sample roadmap: one top message per person in their
+  DM, one per goal in its thread, five reactions on each, reactions.add held to Tier 3 (50 a
+  minute per workspace); clock counts in BENCH_FANOUT_PROMPT_CLOCKS (default "2"). The
+  minimum is what the reactions need (bench/fanout_prompts.minimum_seconds).
+
+Each run reports the time from the first post to the last against that minimum, duplicates
+and losses (checked message by message), the 429s received, the TCP connections the clocks
+opened per post, and the clocks' CPU per post (whole processes: start-up, planning and the
+sending). BENCH_FANOUT_WORKSPACES changes the 1,000 (smaller while iterating).
+BENCH_FANOUT_PROFILE=1 samples the first clock of the first digest run with py-spy (all
+threads, idle time left out) and writes its stacks and a summary by category to
+bench/results/fanout-profile.{txt,json} (see bench/profile.py)."""
 
 from __future__ import annotations
 
@@ -52,11 +66,13 @@ from models import Delivery, Schedule
 
 WORKSPACES = int(os.environ.get("BENCH_FANOUT_WORKSPACES", "1000"))
 CLOCK_COUNTS = [int(n) for n in os.environ.get("BENCH_FANOUT_CLOCKS", "2").split(",")]
+PROMPT_CLOCKS = [int(n) for n in os.environ.get("BENCH_FANOUT_PROMPT_CLOCKS", "2").split(",")]
+SCENARIOS = os.environ.get("BENCH_FANOUT_SCENARIOS", "digests,prompts").split(",")
 PROFILE = os.environ.get("BENCH_FANOUT_PROFILE") == "1"
 PER_CHANNEL_PER_SECOND = 1
 PER_TEAM_PER_MINUTE = 200  # the fake's workspace cap ("several hundred a minute" at Slack)
 CLIENT_ID, CLIENT_SECRET = "1111.2222", "bench-secret"
-DEADLINE_SECONDS = 240
+DEADLINE_SECONDS = int(os.environ.get("BENCH_FANOUT_DEADLINE", "900"))  # then the clocks stop
 
 
 def seed(url: str, fake: FakeSlack, key: str, count: int) -> list[tuple[str, list[str]]]:
@@ -195,11 +211,8 @@ def sampled(pid: int, out: Path):
             proc.kill()
 
 
-def run_clocks(
-    url: str, fake: FakeSlack, key: str, count: int, clocks: int, tmp: Path, profile: Path | None
-) -> dict:
-    """Start the clocks, wait until every digest is settled, stop them; returns timings."""
-    env = {
+def clock_env(url: str, fake: FakeSlack, key: str) -> dict:
+    return {
         "DATABASE_URL": url,
         "SLACK_CLIENT_ID": CLIENT_ID,
         "SLACK_CLIENT_SECRET": CLIENT_SECRET,
@@ -208,8 +221,38 @@ def run_clocks(
         "SLACK_API_URL": fake.api_url,
         "LOG_LEVEL": "WARNING",
     }
+
+
+def startup_cpu(url: str, fake: FakeSlack, key: str) -> float:
+    """CPU seconds one clock spends starting (imports, pools) and on its first tick with
+    nothing due (the roadmap-end check walks every workspace): the part of each run's clock
+    CPU that does not grow with the posts."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-startup-"))
+    with clock_process(clock_env(url, fake, key), tmp, tmp / "clock.log") as proc:
+        started, seen = time.monotonic(), -1.0
+        while time.monotonic() - started < 120:
+            time.sleep(1.0)  # until its CPU stops growing: the tick is over
+            cpu = cpu_seconds(proc.pid)
+            if cpu == seen and time.monotonic() - started > 3:
+                return cpu
+            seen = cpu
+        return seen
+
+
+def run_clocks(
+    url: str,
+    fake: FakeSlack,
+    key: str,
+    count: int,
+    clocks: int,
+    tmp: Path,
+    profile: Path | None,
+    schedule=schedule_digests,
+) -> dict:
+    """Start the clocks, wait until every delivery is settled, stop them; returns timings."""
+    env = clock_env(url, fake, key)
     fake.reset_calls()
-    schedule_digests(url)
+    schedule(url)
     logs = [tmp / f"clock-{n}.log" for n in range(clocks)]
     connections = fake.connections_opened
     started = time.monotonic()
@@ -234,8 +277,10 @@ def run_clocks(
     errors = [log.read_text(errors="replace")[-2000:] for log in logs]
     posts = fake.calls_to("chat.postMessage")
     return {
+        "reactions_tried": len(fake.calls_to("reactions.add")),
         "connections": fake.connections_opened - connections,
         "waited": waited,
+        "finished": waited < DEADLINE_SECONDS,  # else the clocks were stopped mid-run
         "states": settled(url),
         "posts": posts,
         "stderr": errors,
@@ -243,6 +288,12 @@ def run_clocks(
         "clock_peak_rss_mib": round(clock_peak_kb / 1024),
         "fake_cpu_s": round(own_cpu, 1),
     }
+
+
+def after_startup(run: dict, clocks: int, startup: float, outcome: dict) -> float:
+    """CPU per post once each clock's start-up (bench.fanout.startup_cpu) is taken out."""
+    cpu = max(0.0, run["clock_cpu_s"] - clocks * startup)
+    return round(cpu * 1000 / max(1, outcome["stored"]), 2)
 
 
 def peak_rss_kb(pid: int) -> int:
@@ -307,6 +358,7 @@ def one_run(
     limits: bool,
     clocks: int,
     profile: Path | None = None,
+    startup: float = 0.0,
 ) -> dict:
     run_name = f"{'limited' if limits else 'unlimited'}-{clocks}"
     channels = fresh_channels(url, fake, teams, run_name)
@@ -320,11 +372,13 @@ def one_run(
     parts = expected_parts(url)
     outcome = check(fake, channels, parts)
     result = {
+        "scenario": "digests",
         "database": name,
         "workspaces": len(teams),
         "clocks": clocks,
         "limits": limits,
         "clock_start_to_settled_s": round(run["waited"], 2),
+        "finished": run["finished"],
         "first_to_last_post_s": outcome["first_to_last_s"],
         # The summary and its parts in one channel: a one-second gap before each part.
         "rate_limit_minimum_s": len(parts) / PER_CHANNEL_PER_SECOND,
@@ -337,6 +391,8 @@ def one_run(
         "clocks_cpu_s": run["clock_cpu_s"],
         # Per message Slack stored (429s and retries are part of the cost of a post).
         "clock_cpu_ms_per_post": round(run["clock_cpu_s"] * 1000 / max(1, outcome["stored"]), 2),
+        "clock_startup_cpu_s": startup,
+        "clock_cpu_ms_per_post_after_startup": after_startup(run, clocks, startup, outcome),
         "connections_opened": run["connections"],
         "connections_per_post": round(run["connections"] / max(1, outcome["stored"]), 4),
         "fake_slack_cpu_s": run["fake_cpu_s"],
@@ -359,18 +415,62 @@ def main() -> int:
         started = time.monotonic()
         teams = seed(url, fake, key, WORKSPACES)
         print(f"seeded {WORKSPACES} workspaces in {time.monotonic() - started:.0f} s", flush=True)
+        # The first clock to start sends the seeded roadmaps' end notices (one per
+        # workspace): that one is not what every clock costs to start.
+        notices = startup_cpu(url, fake, key)
+        startup = startup_cpu(url, fake, key)
+        print(
+            f"a clock's start-up and idle first tick: {startup:.2f} CPU-s "
+            f"(the first, sending {WORKSPACES} roadmap-end notices: {notices:.2f})",
+            flush=True,
+        )
         profile = RESULTS / "fanout-profile.txt" if PROFILE else None
         if profile is not None:
             RESULTS.mkdir(parents=True, exist_ok=True)
-        results = []
-        for n, clocks in enumerate(CLOCK_COUNTS):
-            run_profile = profile if n == 0 else None
-            results.append(one_run(name, url, fake, key, teams, True, clocks, run_profile))
-        results.append(one_run(name, url, fake, key, teams, False, max(CLOCK_COUNTS)))
-        if profile is not None and profile.exists():
+        results, prompt_results = [], []
+        if "digests" in SCENARIOS:
+            for n, clocks in enumerate(CLOCK_COUNTS):
+                run_profile = profile if n == 0 else None
+                results.append(
+                    one_run(name, url, fake, key, teams, True, clocks, run_profile, startup)
+                )
+            most = max(CLOCK_COUNTS)
+            results.append(one_run(name, url, fake, key, teams, False, most, None, startup))
+        if "prompts" in SCENARIOS:
+            from bench.fanout_prompts import add_people, expected_goals, prompt_run
+
+            people = add_people(url, fake, teams)
+            goals = expected_goals(url, people)  # before any run: nobody asked yet
+            for n, clocks in enumerate(PROMPT_CLOCKS):
+                run_profile = RESULTS / "fanout-prompts-profile.txt" if PROFILE and not n else None
+                prompt_results.append(
+                    prompt_run(
+                        name, url, fake, key, teams, people, goals, clocks, run_profile, startup
+                    )
+                )
+                if run_profile is not None and run_profile.exists():
+                    per_post = prompt_results[-1]["clock_cpu_ms_per_post"]
+                    summary = summarize(run_profile, cpu_ms_per_post=per_post)
+                    path = RESULTS / "fanout-prompts-profile.json"
+                    path.write_text(json.dumps(summary, indent=2))
+                    print_summary(summary)
+        if profile is not None and profile.exists() and results:
             summary = summarize(profile, cpu_ms_per_post=results[0]["clock_cpu_ms_per_post"])
             (RESULTS / "fanout-profile.json").write_text(json.dumps(summary, indent=2))
             print_summary(summary)
+    if prompt_results:
+        from bench.fanout_prompts import print_prompt_table
+
+        print_prompt_table(prompt_results)
+    if results:
+        print_digest_table(results)
+    path = write_results("fanout", {"runs": results + prompt_results})
+    print(f"\nresults: {path}")
+    bad = any(r["duplicates"] or r["losses"] for r in results + prompt_results)
+    return 1 if bad else 0
+
+
+def print_digest_table(results: list[dict]) -> None:
     rows = [
         [
             r["database"],
@@ -389,6 +489,7 @@ def main() -> int:
             r["losses"],
             r["clocks_cpu_s"],
             r["clock_cpu_ms_per_post"],
+            r["clock_cpu_ms_per_post_after_startup"],
             r["connections_per_post"],
             r["fake_slack_cpu_s"],
             r["clock_peak_rss_mib"],
@@ -413,16 +514,13 @@ def main() -> int:
             "losses",
             "clocks CPU s",
             "CPU ms/post",
+            "after start-up",
             "new conns/post",
             "fake CPU s",
             "clock peak MiB",
         ],
         rows,
     )
-    path = write_results("fanout", {"runs": results})
-    print(f"\nresults: {path}")
-    bad = any(r["duplicates"] or r["losses"] for r in results)
-    return 1 if bad else 0
 
 
 if __name__ == "__main__":

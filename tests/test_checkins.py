@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db import create_db_engine, make_session_factory
+from bot.services.settings import PROMPT_REACTIONS
 from models import Checkin, CheckinPrompt, CheckinRound, Goal, ProcessedEvent
 from tests.harness import run_command
 
@@ -83,6 +84,23 @@ def test_prompts_go_to_each_owner_with_reactions_and_buttons(prompts, slack, db)
     buttons = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [b["text"]["text"] for b in buttons][-1] == "Add note"
     assert "Complete API Gateway Redesign" in json.dumps(message["blocks"])
+
+
+def test_reactions_refused_with_429_are_added_after_retry_after_not_dropped(running_app, slack, db):
+    # reactions.add is Tier 3: a burst gets 429 + Retry-After, and the prompts still carry
+    # every answer reaction once Slack lets them through.
+    slack.fake.fail("reactions.add", status=429, retry_after=1, times=2)
+    outcome = run_command(
+        running_app, "checkin prompt", user_id=slack.admin, channel_id=slack.channel
+    )
+    assert "asked" in outcome.text, outcome.text
+    db.rollback()
+    posted = db.execute(select(CheckinPrompt.channel_id, CheckinPrompt.message_ts)).all()
+    posted += db.execute(select(CheckinRound.channel_id, CheckinRound.message_ts)).all()
+    assert len(posted) == 6  # four goal messages and two top messages
+    for channel, ts in posted:
+        names = {r["name"] for r in slack.fake.message(channel, ts)["reactions"]}
+        assert names == set(PROMPT_REACTIONS), (channel, ts, names)
 
 
 def test_prompting_twice_in_a_cycle_posts_nothing_new(prompts, running_app, slack):

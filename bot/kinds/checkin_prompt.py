@@ -28,12 +28,12 @@ from bot.blocks.text import plural
 from bot.kinds.base import Kind, LocalPass, Previewing, Sending, Sent
 from bot.kinds.posting import NotInChannel, post_message
 from bot.scheduling.dispatch import Call, Job, run_calls
-from bot.scheduling.pacing import Pacer
+from bot.scheduling.pacing import REACTION, Pacer
 from bot.services.checkin_prompts import (
     PersonRound,
     RoundItem,
     RoundView,
-    add_goal_prompt,
+    add_goal_prompts,
     claim_chase,
     due_chases,
     plan_rounds,
@@ -55,6 +55,8 @@ from models import (
 )
 
 log = logging.getLogger(__name__)
+# A reaction refused with 429 after the dispatcher's own retries goes again this often in all.
+REACTION_TRIES = 3
 
 
 @dataclass
@@ -148,8 +150,8 @@ def _ask(factory, client, workspace_id, team_id, plan: PersonRound, now, run: Pr
         claimed = reserve_round(session, workspace, plan, now)
         round_id = claimed.id if claimed else None
         if claimed is not None:
-            for goal_id in plan.goal_ids:  # the goals it asks about, before anything is posted
-                add_goal_prompt(session, workspace_id, claimed, goal_id, None, None)
+            # The goals it asks about, before anything is posted (one statement).
+            add_goal_prompts(session, workspace_id, claimed, plan.goal_ids)
             message = round_message(round_view(session, claimed))
     if round_id is None:
         run.already += 1
@@ -211,14 +213,21 @@ def _ask(factory, client, workspace_id, team_id, plan: PersonRound, now, run: Pr
 
 def _react(client: WebClient, team_id: str, channel: str, ts: str) -> Job:
     for name, _meaning in PROMPT_REACTIONS:
-        try:  # not a post: no channel pacing (reactions have their own, looser limit)
-            yield Call(
-                None,
-                team_id,
-                lambda n=name: client.reactions_add(channel=channel, timestamp=ts, name=n),
-            )
-        except SlackApiError as error:  # the buttons still work without them
-            log.warning("could not add :%s: to a prompt: %s", name, error.response.get("error"))
+        for attempt in range(REACTION_TRIES):
+            try:  # not a post: paced in the workspace's reaction lane (Tier 3), not the channel
+                yield Call(
+                    channel,
+                    team_id,
+                    lambda n=name: client.reactions_add(channel=channel, timestamp=ts, name=n),
+                    lane=REACTION,
+                )
+                break
+            except SlackApiError as error:  # the buttons still work without them
+                if error.response.status_code == 429 and attempt + 1 < REACTION_TRIES:
+                    continue  # the lane is held for Retry-After: the same reaction again
+                code = error.response.get("error")
+                log.warning("could not add :%s: to a prompt: %s", name, code)
+                break
 
 
 def _tell_admins(factory, client: WebClient, workspace_id: int, plan, run: PromptRun) -> Job:

@@ -3,13 +3,14 @@ BEGIN IMMEDIATE on SQLite."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import Delivery, Workspace
+from models import Delivery, Schedule, Workspace
 from models import DeliveryState as State
 
 # A claim older than this belongs to a worker that died; its delivery is checked, not resent.
@@ -21,22 +22,31 @@ def _inactive_workspaces():
     return select(Workspace.id).where(Workspace.inactive_since.is_not(None))
 
 
-def _claimable(now: datetime, limit: int, ids: Collection[int] | None = None):
-    query = (
-        select(Delivery.id)
-        .where(
-            Delivery.state == State.PENDING,
-            Delivery.workspace_id.not_in(_inactive_workspaces()),
-            Delivery.due_at <= now,
-            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
-        )
-        .order_by(Delivery.due_at, Delivery.id)
-        .limit(limit)
-    )
-    return query if ids is None else query.where(Delivery.id.in_(list(ids)))
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery this worker now holds, read in the claim's own statement: what the sender
+    needs to send it without reading it again."""
+
+    id: int
+    schedule_id: int
+    kind: str
+    occurrence_key: str
+    channel: str | None  # where it goes (recorded on the delivery when `channel_for` says so)
+    posted_ts: str | None  # what a cut run already posted
+    attempts: int  # this one included
+    schedule_channel: str | None
+    workspace: Workspace  # detached, loaded
 
 
-def claim_due(
+# Given a claimed delivery, its schedule and workspace: (its channel, whether to record it).
+ChannelFor = Callable[[Delivery, Schedule, Workspace], tuple[str | None, bool]]
+
+
+def _default_channel(delivery: Delivery, schedule: Schedule, workspace: Workspace):
+    return delivery.channel_id or schedule.channel_id or workspace.roadmap_channel_id, False
+
+
+def claim_batch(
     factory: sessionmaker[Session],
     worker: str,
     now: datetime,
@@ -44,9 +54,14 @@ def claim_due(
     *,
     claimed_at: datetime | None = None,
     ids: Collection[int] | None = None,
-) -> list[int]:
-    """Mark up to `limit` due deliveries as ours and return their ids ([] when none is due).
-    `ids`: only among these (a manual post sends its own deliveries, nothing else).
+    channel_for: ChannelFor = _default_channel,
+    before: Callable[[Session], None] | None = None,
+) -> list[Claimed]:
+    """Mark up to `limit` due deliveries as ours and return them ([] when none is due), each
+    with its schedule and workspace, and with the channel it goes to recorded before the
+    first post (recovery looks there). `ids`: only among these (a manual post sends its own
+    deliveries, nothing else). `before(session)` runs first in the same transaction (the
+    sender settles the deliveries it finished since the last claim there).
     Two statements however many are claimed: the locking SELECT and one UPDATE."""
     engine = factory.kw["bind"]
     sqlite = engine.dialect.name == "sqlite"
@@ -54,22 +69,60 @@ def claim_due(
         # SQLite has no row locks: take the database's write lock before reading.
         engine = engine.execution_options(sqlite_immediate=True)
     with Session(bind=engine, expire_on_commit=False) as session, session.begin():
-        query = _claimable(now, limit, ids)
-        if not sqlite:
-            query = query.with_for_update(skip_locked=True)
-        claimed = list(session.scalars(query))
-        if claimed:
-            session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(claimed))
-                .values(
-                    state=State.CLAIMED,
-                    claimed_by=worker,
-                    claimed_at=claimed_at or now,
-                    attempts=Delivery.attempts + 1,
-                )
-                .execution_options(synchronize_session=False)
+        if before is not None:
+            before(session)
+        query = (
+            select(Delivery, Schedule, Workspace)
+            .join(Schedule, Schedule.id == Delivery.schedule_id)
+            .join(Workspace, Workspace.id == Delivery.workspace_id)
+            .where(
+                Delivery.state == State.PENDING,
+                Workspace.inactive_since.is_(None),  # Slack refused its token: it waits
+                Delivery.due_at <= now,
+                or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
             )
+            .order_by(Delivery.due_at, Delivery.id)
+            .limit(limit)
+        )
+        if ids is not None:
+            query = query.where(Delivery.id.in_(list(ids)))
+        if not sqlite:
+            query = query.with_for_update(skip_locked=True, of=Delivery)
+        rows = session.execute(query).all()
+        if not rows:
+            return []
+        claimed, record = [], {}
+        for delivery, schedule, workspace in rows:
+            channel, save = channel_for(delivery, schedule, workspace)
+            if save and channel and channel != delivery.channel_id:
+                record[delivery.id] = channel
+            claimed.append(
+                Claimed(
+                    id=delivery.id,
+                    schedule_id=schedule.id,
+                    kind=schedule.kind,
+                    occurrence_key=delivery.occurrence_key,
+                    channel=channel,
+                    posted_ts=delivery.message_ts,
+                    attempts=delivery.attempts + 1,
+                    schedule_channel=schedule.channel_id,
+                    workspace=workspace,
+                )
+            )
+        values = {
+            "state": State.CLAIMED,
+            "claimed_by": worker,
+            "claimed_at": claimed_at or now,
+            "attempts": Delivery.attempts + 1,
+        }
+        if record:
+            values["channel_id"] = case(record, value=Delivery.id, else_=Delivery.channel_id)
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_([c.id for c in claimed]))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
         return claimed
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.scheduling.pacing import Pacer
+from bot.scheduling.pacing import POST, Pacer
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +31,15 @@ LONGEST_INLINE_WAIT = 5.0
 
 @dataclass
 class Call:
-    """One Slack call a delivery wants made. Calls with a channel are paced per channel and
-    workspace; reads (channel None) run as soon as a thread is free."""
+    """One Slack call a delivery wants made. Calls with a channel are paced: posts per
+    channel and workspace, reactions (lane REACTION) per workspace within their own limit;
+    reads (channel None) run as soon as a thread is free."""
 
     channel: str | None
     workspace: str
     run: Callable[[], Any]
     rate_limited: int = 0
+    lane: str = POST
 
 
 Job = Generator[Call, Any, Any]
@@ -53,7 +55,7 @@ def run_calls(job: Job, pacer: Pacer) -> Any:
             return done.value
         while True:
             if call.channel:
-                pacer.wait(call.channel, call.workspace)
+                pacer.wait(call.channel, call.workspace, call.lane)
             try:
                 outcome = (True, call.run())
             except Exception as error:
@@ -71,7 +73,7 @@ def _hold_after_429(pacer: Pacer, call: Call, error: Exception) -> bool:
     if getattr(error.response, "status_code", None) != 429 or not call.channel:
         return False
     retry_after = float(error.response.headers.get("Retry-After", 1) or 1)
-    pacer.hold(call.channel, call.workspace, retry_after)  # for every job in this process
+    pacer.hold(call.channel, call.workspace, retry_after, call.lane)  # for every job here
     if retry_after > LONGEST_INLINE_WAIT or call.rate_limited >= RATE_LIMIT_RETRIES:
         return False
     call.rate_limited += 1
@@ -100,12 +102,16 @@ class Dispatcher:
 
     def run(self, jobs: Callable[[int], list[Job]]) -> None:
         """`jobs(n)` returns up to n new jobs (claiming their deliveries), [] when none are
-        left. It is asked only while a thread is idle, for no more than the idle threads, so
-        the clocks of several processes interleave their claims."""
+        left. It is asked only while half the threads are idle (or no job is running), for
+        as many jobs as there are threads, so the clocks of several processes interleave
+        their claims in proportion to what each gets done, and a claim (a database
+        transaction) serves a batch of deliveries, not one per finished job."""
         ready: list[tuple[float, int, Job, Call]] = []  # (slot time, order, job, call)
         running = busy = 0  # jobs begun and not ended; tasks on the pool
         exhausted = False
         beat = self.pacer.clock()
+        batch = max(1, min(self.threads, self.in_flight))
+        half = max(1, self.threads // 2)
         with ThreadPoolExecutor(self.threads, thread_name_prefix="sender") as pool:
             while True:
                 now = self.pacer.clock()
@@ -119,9 +125,14 @@ class Dispatcher:
                     _, _, job, call = heapq.heappop(ready)
                     busy += 1
                     pool.submit(self._call, job, call)
-                if not exhausted and running < self.in_flight and busy < self.threads:
+                free, idle = self.in_flight - running, self.threads - busy
+                if (
+                    not exhausted
+                    and (idle >= half or not running)
+                    and (free >= batch or not running)
+                ):
                     try:
-                        fresh = jobs(min(self.threads - busy, self.in_flight - running))
+                        fresh = jobs(min(self.threads, free))
                     except Exception:  # e.g. the database went away: finish what we hold
                         log.exception("claiming deliveries failed")
                         fresh = []
@@ -144,13 +155,17 @@ class Dispatcher:
                 if call is None:
                     running -= 1
                 else:
-                    slot = self.pacer.book(call.channel, call.workspace) if call.channel else now
+                    slot = (
+                        self.pacer.book(call.channel, call.workspace, call.lane)
+                        if call.channel
+                        else now
+                    )
                     heapq.heappush(ready, (slot, next(self._order), job, call))
 
     def _call(self, job: Job, call: Call) -> None:
         try:
             if call.channel:
-                self.pacer.started(call.channel, call.workspace)
+                self.pacer.started(call.channel, call.workspace, call.lane)
             try:
                 outcome: tuple[bool, Any] = (True, call.run())
             except Exception as error:

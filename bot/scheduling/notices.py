@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.lifecycle import roadmap_end_notice
-from bot.services.periods import roadmap_lifecycle
+from bot.services.periods import Lifecycle, lifecycle, roadmap_lifecycle, workspace_today
 from bot.services.workspaces import workspace_admins
-from models import Workspace
+from models import Period, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -36,24 +36,31 @@ def roadmap_end_notices(
 ) -> int:
     """Tell the admins of each workspace whose roadmap ended (or ends soon) once; returns
     how many messages were sent."""
-    with factory() as session:
-        ids = list(
-            session.scalars(
-                select(Workspace.id).where(
-                    Workspace.uninstalled_at.is_(None), Workspace.team_id.not_in(skip_teams)
-                )
+    with factory() as session:  # two reads for all: most ticks find nothing to say
+        active = (Workspace.uninstalled_at.is_(None), Workspace.team_id.not_in(skip_teams))
+        periods: dict[int, list[Period]] = {}
+        for period in session.scalars(
+            select(Period)
+            .join(Workspace, Workspace.id == Period.workspace_id)
+            .where(*active)
+            .order_by(Period.workspace_id, Period.start_date, Period.end_date)
+        ):
+            periods.setdefault(period.workspace_id, []).append(period)
+        ids = [
+            workspace.id
+            for workspace in session.scalars(select(Workspace).where(*active))
+            if _to_tell(
+                workspace, lifecycle(periods.get(workspace.id, []), workspace_today(workspace, now))
             )
-        )
+        ]
     sent = 0
     for workspace_id in ids:
         with factory() as session, session.begin():
             workspace = session.get(Workspace, workspace_id, with_for_update=True)
-            life = roadmap_lifecycle(session, workspace, now)
-            if not life.ending_soon() or life.last_day is None:
+            life = roadmap_lifecycle(session, workspace, now)  # again, under the lock: once
+            if not _to_tell(workspace, life):
                 continue
             last_day = life.last_day.isoformat()
-            if (workspace.settings or {}).get(NOTICE_KEY) == last_day:
-                continue
             workspace.settings = {**(workspace.settings or {}), NOTICE_KEY: last_day}
             # No admin known yet: the roadmap channel hears it instead (if there is one).
             admins = workspace_admins(session, workspace) or [
@@ -74,3 +81,10 @@ def roadmap_end_notices(
                     "could not tell %s the roadmap ends: %s", admin, error.response.get("error")
                 )
     return sent
+
+
+def _to_tell(workspace: Workspace, life: Lifecycle) -> bool:
+    """Whether the roadmap's end is to be announced now (not yet, or not this last day)."""
+    if not life.ending_soon() or life.last_day is None:
+        return False
+    return (workspace.settings or {}).get(NOTICE_KEY) != life.last_day.isoformat()

@@ -1,5 +1,5 @@
-"""Pace posts: about one a second per channel, a few a second per workspace (Slack drops
-bursts)."""
+"""Pace calls to Slack: posts about one a second per channel and a few a second per workspace
+(Slack drops bursts); reactions within their own per-workspace limit (Tier 3)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,17 @@ POST_GAP = 1.05
 # Slack also keeps an unpublished workspace-wide limit ("several hundred a minute"): stay
 # well under it, about 170 posts a minute across a workspace's channels.
 WORKSPACE_GAP = 0.35
+# reactions.add is a Tier 3 method: about 50 a minute per workspace. 48 a minute leaves room
+# for the same arrival-versus-departure jitter as POST_GAP.
+REACTION_GAP = 1.25
+
+POST = "post"
+REACTION = "reaction"
 
 
 class Pacer:
-    """Books each post a slot once its channel and its workspace have had their rest."""
+    """Books each call a slot once its limits have had their rest: a post waits for its
+    channel and its workspace's posts, a reaction for its workspace's reactions."""
 
     def __init__(
         self,
@@ -24,47 +31,60 @@ class Pacer:
         per_workspace: float = WORKSPACE_GAP,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        per_reaction: float | None = None,
     ):
         self.per_channel = per_channel
         self.per_workspace = per_workspace
+        # Reactions count against the workspace: a pacer that leaves workspaces alone (a
+        # one-off command, the tests) leaves their reactions alone too, unless told.
+        self.per_reaction = (
+            (REACTION_GAP if per_workspace else 0.0) if per_reaction is None else per_reaction
+        )
         self.clock = clock
         self.sleep = sleep
-        self._next: dict[str, float] = {}
+        self._next: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
 
-    def book(self, channel: str, workspace: str) -> float:
-        """Reserve the earliest slot the channel and workspace allow; returns its clock time.
+    def _limits(self, channel: str, workspace: str, lane: str):
+        """The (key, gap) pairs a call of this lane waits for."""
+        if lane == REACTION:
+            return ((("r", workspace), self.per_reaction),)
+        return ((("c", channel), self.per_channel), (("w", workspace), self.per_workspace))
+
+    def book(self, channel: str, workspace: str, lane: str = POST) -> float:
+        """Reserve the earliest slot the call's limits allow; returns its clock time.
         Nothing sleeps: the caller decides how to wait for it."""
-        keys = (("c", channel, self.per_channel), ("w", workspace, self.per_workspace))
+        limits = self._limits(channel, workspace, lane)
+        following = self._next
         with self._lock:
-            now = self.clock()
-            start = max([now] + [self._next.get(f"{kind}:{key}", now) for kind, key, _ in keys])
-            for kind, key, gap in keys:
-                self._next[f"{kind}:{key}"] = start + gap
+            start = now = self.clock()
+            for key, _gap in limits:
+                start = max(start, following.get(key, now))
+            for key, gap in limits:
+                following[key] = start + gap
         return start
 
-    def wait(self, channel: str, workspace: str) -> float:
+    def wait(self, channel: str, workspace: str, lane: str = POST) -> float:
         """Book the slot, then sleep until it comes; returns how long it waited."""
-        delay = self.book(channel, workspace) - self.clock()
+        delay = self.book(channel, workspace, lane) - self.clock()
         if delay > 0:
             self.sleep(delay)
         return max(delay, 0.0)
 
-    def started(self, channel: str, workspace: str) -> None:
+    def started(self, channel: str, workspace: str, lane: str = POST) -> None:
         """A booked call actually went out now: later slots count from here, so a call
         delayed by a busy machine does not bring its successor too close to it."""
+        limits = self._limits(channel, workspace, lane)
+        following = self._next
         with self._lock:
             now = self.clock()
-            for kind, key, gap in (
-                ("c", channel, self.per_channel),
-                ("w", workspace, self.per_workspace),
-            ):
-                name = f"{kind}:{key}"
-                self._next[name] = max(self._next.get(name, 0.0), now + gap)
+            for key, gap in limits:
+                following[key] = max(following.get(key, 0.0), now + gap)
 
-    def hold(self, channel: str, workspace: str, seconds: float) -> None:
-        """After a 429, keep the channel and workspace quiet for Retry-After seconds."""
+    def hold(self, channel: str, workspace: str, seconds: float, lane: str = POST) -> None:
+        """After a 429, keep the call's limits quiet for Retry-After seconds."""
+        limits = self._limits(channel, workspace, lane)
         with self._lock:
             until = self.clock() + seconds
-            for key in (f"c:{channel}", f"w:{workspace}"):
+            for key, _gap in limits:
                 self._next[key] = max(self._next.get(key, 0.0), until)

@@ -153,11 +153,12 @@ def plan(
         start = max(start, now - LOOKBACK)
         if start >= now:
             continue
-        if workspace.id not in periods:
+        candidates = list(deliveries_between(schedule, workspace, start, now))
+        if candidates and workspace.id not in periods:  # most ticks find nothing due
             periods[workspace.id] = periods_of(session, workspace.id)
         due = [
             p
-            for p in deliveries_between(schedule, workspace, start, now)
+            for p in candidates
             if has_channel(schedule, workspace)
             and in_season(schedule, workspace, p, periods[workspace.id])
         ]

@@ -21,7 +21,14 @@ from bot import kinds
 from bot.blocks.schedules import schedule_paused_notice
 from bot.kinds import Sending
 from bot.kinds.posting import NotInChannel
-from bot.scheduling.claims import claim_due, refresh, release, settle_unchanged, stale_claims
+from bot.scheduling.claims import (
+    Claimed,
+    claim_batch,
+    refresh,
+    release,
+    settle_unchanged,
+    stale_claims,
+)
 from bot.scheduling.dispatch import Call, Dispatcher, Job
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.planner import parse_occurrence_key
@@ -99,6 +106,12 @@ def not_in_channel(error: NotInChannel) -> SlackApiError:
     return slack_error("not_in_channel", str(error))
 
 
+def _ts(ts: str | None) -> dict:
+    """The main post's ts to record with an outcome, when it is out (else nothing: a ts
+    recorded earlier stays)."""
+    return {} if ts is None else {"message_ts": ts}
+
+
 def find_posted(client: WebClient, channel: str, delivery_id: int, since: datetime) -> str | None:
     """The ts of the message a delivery posted, found by its metadata, or None."""
     response = client.conversations_history(
@@ -131,7 +144,7 @@ class Sender:
         pacer: Pacer | None = None,
         *,
         threads: int = 8,
-        in_flight: int = 200,
+        in_flight: int = 500,
         stopping: threading.Event | None = None,
     ):
         self.factory = factory
@@ -145,6 +158,9 @@ class Sender:
         # calls there, from any delivery of the run, even one a kind would carry on with.
         self.refused: dict[int, str] = {}
         self._refused_lock = threading.Lock()
+        # Deliveries sent and not yet recorded as sent (row values, schedule id).
+        self._done: list[tuple[dict, int]] = []
+        self._outcomes_lock = threading.Lock()
 
     def _client(self, workspace: Workspace) -> WebClient:
         """The workspace's client, guarded: once Slack refuses its token, every later call
@@ -191,23 +207,95 @@ class Sender:
             # Claimed at the tick's time plus what has elapsed: a long fan-out's late claims
             # must not look abandoned to the next tick.
             claimed_at = now + timedelta(seconds=time.monotonic() - started)
-            ids = claim_due(self.factory, self.worker, now, room, claimed_at=claimed_at, ids=only)
-            claimed += len(ids)
-            return [self.send(delivery_id, now, report) for delivery_id in ids]
+            batch = claim_batch(
+                self.factory,
+                self.worker,
+                now,
+                room,
+                claimed_at=claimed_at,
+                ids=only,
+                channel_for=self._channel_for,
+                before=lambda session: self._settle_sent(session, report),
+            )
+            claimed += len(batch)
+            return [self.send(delivery, now, report) for delivery in batch]
 
         def refresh_claims() -> None:
             # A fan-out can outlast STALE_CLAIM: show the other clocks we are still at it.
             at = now + timedelta(seconds=time.monotonic() - started)
             with self.factory() as session, session.begin():
+                self._settle_sent(session, report)
                 refresh(session, self.worker, at)
 
-        Dispatcher(
-            self.pacer,
-            threads=self.threads,
-            in_flight=self.in_flight,
-            heartbeat=refresh_claims,
-        ).run(jobs)
+        try:
+            Dispatcher(
+                self.pacer,
+                threads=self.threads,
+                in_flight=self.in_flight,
+                heartbeat=refresh_claims,
+            ).run(jobs)
+        finally:
+            self.flush(report)
         return report
+
+    def _channel_for(self, delivery: Delivery, schedule: Schedule, workspace: Workspace):
+        """Where a claimed delivery goes, and whether to record it with the claim (before the
+        first post, so recovery looks there): a manual post names its channel; a retry keeps
+        the channel it started in."""
+        channel = delivery.channel_id or schedule.channel_id or workspace.roadmap_channel_id
+        spec = kinds.get(schedule.kind)
+        sending_here = (
+            workspace.uninstalled_at is None
+            and workspace.inactive_since is None
+            and workspace.id not in self.refused
+            and spec is not None
+        )
+        return channel, bool(sending_here and spec.needs_channel)
+
+    def _sent(self, delivery_id: int, schedule_id: int, sent, now: datetime) -> None:
+        """A delivery Slack took: settled with the next claim (or heartbeat, or the run's
+        end) in one statement for the lot, not a transaction of its own. Until then it
+        stays claimed: a clock killed meanwhile leaves it to recovery, which finds the post
+        by the ts recorded before any thread, or by its metadata."""
+        row = {"id": delivery_id, "message_ts": sent.ts, "sent_at": now, "error": sent.note}
+        with self._outcomes_lock:
+            self._done.append((row, schedule_id))
+
+    def _settle_sent(self, session: Session, report: SendReport) -> None:
+        with self._outcomes_lock:
+            done, self._done = self._done, []
+        if not done:
+            return
+        try:
+            session.execute(
+                update(Delivery),
+                [{**row, "state": State.SENT} for row, _ in done],
+            )
+            session.execute(  # no SELECT, and a write only after failures
+                update(Schedule)
+                .where(
+                    Schedule.id.in_({schedule_id for _, schedule_id in done}),
+                    Schedule.consecutive_failures != 0,
+                )
+                .values(consecutive_failures=0)
+                .execution_options(synchronize_session=False)
+            )
+        except BaseException:
+            with self._outcomes_lock:  # not written: the next settle tries them again
+                self._done[:0] = done
+            raise
+        report.sent.extend(row["id"] for row, _ in done)
+
+    def flush(self, report: SendReport) -> None:
+        """Settle what was sent and not yet recorded (at the end of a run)."""
+        for attempt in range(2):  # a connection lost since the last claim: once more
+            try:
+                with self.factory() as session, session.begin():
+                    self._settle_sent(session, report)
+                return
+            except Exception:
+                if attempt:
+                    log.exception("recording sent deliveries failed; recovery settles them")
 
     def recover(self, now: datetime, report: SendReport) -> None:
         """Settle deliveries whose sender died or timed out: posted ones are found by their
@@ -250,30 +338,14 @@ class Sender:
                 if settle_unchanged(session, delivery_id, seen, claimed_at, **settled):
                     report.recovered.append(delivery_id)
 
-    def send(self, delivery_id: int, now: datetime, report: SendReport) -> Job:
+    def send(self, claimed: Claimed, now: datetime, report: SendReport) -> Job:
         """The job of one claimed delivery: its kind's Slack calls, then its outcome recorded.
-        One transaction reads the delivery with its schedule and workspace (one statement) and
-        records the channel it goes to, before the first post: recovery looks there."""
-        with self.factory() as session, session.begin():
-            delivery, schedule, workspace = session.execute(
-                select(Delivery, Schedule, Workspace)
-                .join(Schedule, Schedule.id == Delivery.schedule_id)
-                .join(Workspace, Workspace.id == Delivery.workspace_id)
-                .where(Delivery.id == delivery_id)
-            ).one()
-            # A manual post names its channel; a retry keeps the channel it started in.
-            channel = delivery.channel_id or schedule.channel_id or workspace.roadmap_channel_id
-            kind, schedule_id, posted_ts = schedule.kind, schedule.id, delivery.message_ts
-            event_at, days_before = parse_occurrence_key(delivery.occurrence_key)
-            spec = kinds.get(kind)
-            sending_here = (
-                workspace.uninstalled_at is None
-                and workspace.inactive_since is None
-                and workspace.id not in self.refused
-                and spec is not None
-            )
-            if sending_here and spec.needs_channel and channel and delivery.channel_id != channel:
-                release(session, delivery_id, state=State.CLAIMED, channel_id=channel)
+        The claim read the delivery with its schedule and workspace and recorded its channel,
+        so nothing is read or written here before the first post."""
+        delivery_id, workspace, channel = claimed.id, claimed.workspace, claimed.channel
+        kind, schedule_id = claimed.kind, claimed.schedule_id
+        event_at, days_before = parse_occurrence_key(claimed.occurrence_key)
+        spec = kinds.get(kind)
         if workspace.uninstalled_at is not None:
             with self.factory() as session, session.begin():
                 release(session, delivery_id, state=State.MISSED, error="the app was uninstalled")
@@ -291,7 +363,10 @@ class Sender:
             yield from self._fail(delivery_id, reason, now, report)
             return
 
+        posted = {"ts": claimed.posted_ts}  # the main post, once out (also kept in hand)
+
         def record_ts(ts: str) -> None:  # before a thread: a crash then resumes, not reposts
+            posted["ts"] = ts  # a failure below still knows it, even if this write fails
             with self.factory() as session, session.begin():
                 release(session, delivery_id, state=State.CLAIMED, message_ts=ts)
 
@@ -307,7 +382,7 @@ class Sender:
             days_before=days_before,
             now=now,
             metadata=_metadata(delivery_id),
-            posted_ts=posted_ts,
+            posted_ts=claimed.posted_ts,
             record_ts=record_ts,
         )
         try:
@@ -324,54 +399,49 @@ class Sender:
                     state=State.UNCERTAIN,
                     error=f"timed out; checking before any retry ({error})",
                     next_attempt_at=now + timedelta(minutes=1),
+                    **_ts(posted["ts"]),
                 )
             report.uncertain.append(delivery_id)
             return
         except SlackApiError as error:
-            yield from self._slack_error(delivery_id, channel, workspace, error, now, report)
+            yield from self._slack_error(
+                delivery_id, workspace, error, now, report, ts=posted["ts"]
+            )
             return
         except (urllib.error.URLError, ConnectionError) as error:
-            self._retry_later(delivery_id, f"connection: {error}", now, report)
+            self._retry_later(delivery_id, f"connection: {error}", now, report, ts=posted["ts"])
             return
         except Exception as error:  # our bug composing or sending it: say so, never go silent
             log.exception("delivery %s (%s) failed", delivery_id, kind)
-            yield from self._crashed(delivery_id, f"{type(error).__name__}: {error}", now, report)
+            reason = f"{type(error).__name__}: {error}"
+            yield from self._crashed(delivery_id, reason, now, report, ts=posted["ts"])
             return
         if workspace.id in self.refused:  # the kind carried on past a refusal: not done
             code = self.refused[workspace.id]
             self._token_refused(workspace, code, now)
-            self._park(delivery_id, code, report)
+            self._park(delivery_id, code, report, ts=posted["ts"])
             return
-        with self.factory() as session, session.begin():
-            release(
-                session,
-                delivery_id,
-                state=State.SENT,
-                message_ts=sent.ts,
-                sent_at=now,
-                error=sent.note,
-            )
-            session.execute(  # no SELECT, and a write only after failures
-                update(Schedule)
-                .where(Schedule.id == schedule_id, Schedule.consecutive_failures != 0)
-                .values(consecutive_failures=0)
-                .execution_options(synchronize_session=False)
-            )
-        report.sent.append(delivery_id)
+        self._sent(delivery_id, schedule_id, sent, now)
 
-    def _crashed(self, delivery_id: int, reason: str, now: datetime, report: SendReport) -> Job:
+    def _crashed(
+        self, delivery_id: int, reason: str, now: datetime, report: SendReport, ts=None
+    ) -> Job:
         """An unexpected error: tried again later (it may pass), then failed with its reason,
         counted towards pausing the schedule and told to the admins like any failure."""
         with self.factory() as session:
             attempts = session.get(Delivery, delivery_id).attempts
         if attempts < MAX_ATTEMPTS:
-            self._retry_later(delivery_id, f"error: {reason}", now, report)
+            self._retry_later(delivery_id, f"error: {reason}", now, report, ts=ts)
             return
         yield from self._fail(delivery_id, f"gave up after {attempts} tries: {reason}", now, report)
 
-    def _retry_later(self, delivery_id: int, reason: str, now: datetime, report: SendReport):
+    def _retry_later(
+        self, delivery_id: int, reason: str, now: datetime, report: SendReport, ts=None
+    ):
         with self.factory() as session, session.begin():
             delivery = session.get(Delivery, delivery_id)
+            if ts is not None:  # its main post is out: a retry resumes, never reposts
+                delivery.message_ts = ts
             if delivery.attempts >= MAX_ATTEMPTS:
                 delivery.state, delivery.error = (
                     State.FAILED,
@@ -384,7 +454,7 @@ class Sender:
             delivery.next_attempt_at = now + timedelta(seconds=30 * 2 ** (delivery.attempts - 1))
         report.retrying.append(delivery_id)
 
-    def _slack_error(self, delivery_id, channel, workspace, error, now, report) -> Job:
+    def _slack_error(self, delivery_id, workspace, error, now, report, ts=None) -> Job:
         code = error.response.get("error") or f"http {error.response.status_code}"
         if error.response.status_code == 429:  # still limited after the dispatcher's retries
             retry_after = int(error.response.headers.get("Retry-After", 1) or 1)
@@ -395,18 +465,19 @@ class Sender:
                     state=State.PENDING,
                     error="ratelimited",
                     next_attempt_at=now + timedelta(seconds=retry_after),
+                    **_ts(ts),
                 )
             report.retrying.append(delivery_id)
             return
         if code in TOKEN_REFUSED or workspace.id in self.refused:
             code = self.refused.get(workspace.id, code)
             self._token_refused(workspace, code, now)
-            self._park(delivery_id, code, report)
+            self._park(delivery_id, code, report, ts=ts)
             return
         if code in PERMANENT_ERRORS:
             yield from self._fail(delivery_id, code, now, report)
             return
-        self._retry_later(delivery_id, code, now, report)
+        self._retry_later(delivery_id, code, now, report, ts=ts)
 
     def _token_refused(self, workspace: Workspace, code: str, now: datetime) -> None:
         """Slack will not take this workspace's token any more: mark the workspace inactive
@@ -424,7 +495,7 @@ class Sender:
                 code,
             )
 
-    def _park(self, delivery_id: int, reason: str, report: SendReport) -> None:
+    def _park(self, delivery_id: int, reason: str, report: SendReport, ts=None) -> None:
         """Back to wait, unsent and unfailed, keeping how far it got (a digest's thread)."""
         with self.factory() as session, session.begin():
             release(
@@ -433,6 +504,7 @@ class Sender:
                 state=State.PARKED,
                 claimed_by=None,
                 error=f"waiting for a working token ({reason})",
+                **_ts(ts),
             )
         report.parked.append(delivery_id)
 

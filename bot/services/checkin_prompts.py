@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from bot.services.checkins import (
@@ -168,31 +169,34 @@ def reserve_round(
     )
 
 
-def add_goal_prompt(
-    session: Session,
-    workspace_id: int,
-    round_: CheckinRound,
-    goal_id: int,
-    channel: str | None,
-    ts: str | None,
+def add_goal_prompts(
+    session: Session, workspace_id: int, round_: CheckinRound, goal_ids: list[int]
 ) -> None:
-    """The goal's own message in the round's thread (its ts None when it could not be
-    posted: the top message still answers it)."""
-    insert_ignoring_conflicts(
-        session,
-        CheckinPrompt,
-        {
-            "workspace_id": workspace_id,
-            "goal_id": goal_id,
-            "cycle": round_.cycle,
-            "recipient": round_.person,
-            "round_id": round_.id,
-            "channel_id": channel,
-            "message_ts": ts,
-            "posted_at": round_.posted_at,
-            "created_at": round_.created_at,
-        },
-        ["goal_id", "cycle", "recipient"],
+    """The round's goals, each to get its own message in the round's thread (their ts stay
+    None until posted, and when a post fails: the top message still answers it). One
+    statement for all of them."""
+    if not goal_ids:
+        return
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(CheckinPrompt)
+        .values(
+            [
+                {
+                    "workspace_id": workspace_id,
+                    "goal_id": goal_id,
+                    "cycle": round_.cycle,
+                    "recipient": round_.person,
+                    "round_id": round_.id,
+                    "channel_id": None,
+                    "message_ts": None,
+                    "posted_at": round_.posted_at,
+                    "created_at": round_.created_at,
+                }
+                for goal_id in goal_ids
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["goal_id", "cycle", "recipient"])
     )
 
 
