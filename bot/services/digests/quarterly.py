@@ -36,6 +36,7 @@ from bot.services.metrics import (
 )
 from bot.services.periods import current_period, periods_of, resolve_period, workspace_today
 from bot.services.settings import setting
+from bot.services.team_metrics import occurrence_points
 from models import AuditEntry, Goal, GoalStatus, Period, Workspace
 
 # Audit actions that record a goal carried into a later period: target is the old goal's ref
@@ -166,6 +167,7 @@ def _metrics(session, workspace, period, rows, ended: bool, now: datetime, today
     series = q.readings_since(session, workspace.id, start=opened, until=until, inclusive=inclusive)
     goals = milestones(rows, period.id)
     last_day = min(period.end_date, today)
+    held_until = until if inclusive else until - timedelta(microseconds=1)
     zone = ZoneInfo(workspace.timezone or "UTC")
     sources = latest_sources(session, workspace.id, until)  # each reading's source
     outcomes, charts = [], []
@@ -175,7 +177,7 @@ def _metrics(session, workspace, period, rows, ended: bool, now: datetime, today
         if milestone is not None and milestone.unit is None:
             milestone = replace(milestone, unit=metric.unit)
         at, value = latest.get(metric.id, (None, None))
-        points = series.get(metric.id, [])
+        points = occurrence_points(session, workspace, metric, series.get(metric.id, []), held_until)
         cadence = cadence_of(metric.cadence, metric.text)
         counted = None
         if cadence is not None:
