@@ -177,7 +177,9 @@ def _metrics(session, workspace, period, rows, ended: bool, now: datetime, today
         if milestone is not None and milestone.unit is None:
             milestone = replace(milestone, unit=metric.unit)
         at, value = latest.get(metric.id, (None, None))
-        points = occurrence_points(session, workspace, metric, series.get(metric.id, []), held_until)
+        points = occurrence_points(
+            session, workspace, metric, series.get(metric.id, []), held_until
+        )
         cadence = cadence_of(metric.cadence, metric.text)
         counted = None
         if cadence is not None:
