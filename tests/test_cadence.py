@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.blocks.digests import digest_text
 from bot.blocks.rituals import OccurrenceRef
 from bot.flows import rituals as ritual_flows
-from bot.flows.commands import CommandCall, ExplainMetric, ListMetrics
+from bot.flows.commands import CommandCall, ExplainMetric, ListMetrics, RecordMetric
 from bot.flows.metrics import list_metrics, metric
 from bot.flows.outcome import Update
 from bot.flows.rituals import OccurrenceButton, Reminder
@@ -119,3 +119,16 @@ def test_an_ended_period_asks_only_for_its_own_months(session_factory, slack, he
         session_factory, slack, ExplainMetric("knowledge sharing"), late
     )
     assert said in knowledge_line(quarterly(session_factory, held, late, "Q3-Q4 2025"))
+
+
+def test_a_session_typed_by_hand_counts_once_beside_the_held_ones(session_factory, slack, held):
+    """`/roadmap metric knowledge sharing 1` records a session the reminder did not: it counts
+    with the two held in Q2 (whose clicks and the bot's daily totals are not counted again)."""
+    now = datetime(2025, 5, 20, 9, tzinfo=UTC)
+    typed = ask(session_factory, slack, RecordMetric("knowledge sharing", 1), now)
+    assert "3 sessions so far in Q2 2025, monthly asks 1" in typed
+    line = knowledge_line(weekly(session_factory, held, now))
+    assert asks(line) == {"3 sessions so far in Q2 2025, monthly asks 1"}, line
+    assert asks(ask(session_factory, slack, ListMetrics(), now)) == {
+        "3 sessions so far in Q2 2025, monthly asks 1"
+    }

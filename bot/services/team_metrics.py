@@ -226,21 +226,40 @@ def held_points(
     return [(start_of(day, workspace), 1.0) for day in sorted(days)]
 
 
+def session_points(
+    session: Session, workspace: Workspace, metric: Metric | None, now: datetime
+) -> list[tuple[datetime, float]]:
+    """The knowledge-sharing sessions up to `now`: those marked held, and those people
+    recorded themselves (`/roadmap metric knowledge-sharing 1`). Not the metric's other
+    readings: the held clicks (one per held session, already counted) and the bot's daily
+    running totals would count sessions twice."""
+    points = held_points(session, workspace, now)
+    if metric is not None:
+        points += session.execute(
+            select(MetricReading.recorded_at, MetricReading.value).where(
+                MetricReading.workspace_id == workspace.id,
+                MetricReading.metric_id == metric.id,
+                MetricReading.source.not_in(("ritual", "rituals")),
+                MetricReading.recorded_at <= now,
+            )
+        ).all()
+    return sorted((at, value) for at, value in points)
+
+
 def occurrence_points(
     session: Session, workspace: Workspace, metric: Metric, points, now: datetime
 ):
     """What a cadence metric counts: for the one the rituals source measures, the sessions
-    held (its readings are the bot's running totals and the held clicks, which would count
-    twice); for any other, its readings."""
+    (session_points); for any other, its readings."""
     if metric.measured_by != MeasuredBy.RITUALS or cadence_of(metric.cadence, metric.text) is None:
         return points
-    return held_points(session, workspace, now)
+    return session_points(session, workspace, metric, now)
 
 
 def counted_sessions(
     session: Session, workspace: Workspace, metric: Metric | None, now: datetime
 ) -> CadenceCount | None:
-    """The sessions held in the roadmap's period against what the metric's cadence (monthly
+    """The sessions in the roadmap's period against what the metric's cadence (monthly
     when it names none) asks, in the window every other count of a cadence uses."""
     period = _period(session, workspace, now)
     if period is None:
@@ -252,7 +271,7 @@ def counted_sessions(
     )
     return cadence_count(
         cadence,
-        held_points(session, workspace, now),
+        session_points(session, workspace, metric, now),
         first,
         last,
         noun="session",

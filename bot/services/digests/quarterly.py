@@ -180,6 +180,7 @@ def _metrics(session, workspace, period, rows, ended: bool, now: datetime, today
         points = occurrence_points(
             session, workspace, metric, series.get(metric.id, []), held_until
         )
+        points = [p for p in points if p[0] >= opened]  # the held sessions: only the period's
         cadence = cadence_of(metric.cadence, metric.text)
         counted = None
         if cadence is not None:
