@@ -1109,3 +1109,11 @@ def test_team_add_and_role_take_a_joining_date(text: str, expected: object) -> N
 )
 def test_a_bad_joining_date_is_refused_clearly(text: str, message: str) -> None:
     assert error_of(text).message == message
+
+
+def test_a_bad_joining_date_shows_the_joined_form() -> None:
+    assert error_of("team add @x joined soon").usage == "/roadmap team add @person … joined DATE"
+    assert error_of("team add").usage == "/roadmap team add|remove @person …"
+    assert error_of("team role @x lead joined June").usage == (
+        "/roadmap team role @person [<role>] [joined DATE]"
+    )
