@@ -60,8 +60,9 @@ EXPLAINED = {
         "team (`/roadmap edit G12 with @platform-team`)."
     ),
     "rituals": (
-        "knowledge-sharing sessions marked held this period, against the cadence the "
-        "metric asks for."
+        "the knowledge-sharing sessions marked held in the roadmap's period (and any "
+        "recorded by hand, `/roadmap metric knowledge sharing 1`), against what the "
+        "metric's cadence asks for up to today, or to the period's end once it ended."
     ),
 }
 
