@@ -27,6 +27,9 @@ class TeamMember(WorkspaceScoped, Timestamps, Base):
     name: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str | None] = mapped_column(String(64))
     joined_on: Mapped[date]
+    # True when an admin gave the day they joined (`team add @x joined 2024-05-13`); else
+    # joined_on is the day they were put on the roster.
+    joined_given: Mapped[bool] = mapped_column(default=False)
     left_on: Mapped[date | None]
     growth_plan: Mapped[bool] = mapped_column(default=False)
     growth_plan_link: Mapped[str | None] = mapped_column(Text)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.flows.commands import ExplainMetric
+from bot.flows.commands import ExplainMetric, TeamCommand
 from handlers.grammar import (
     COMMAND_TYPES,
     COMMANDS,
@@ -1063,4 +1063,57 @@ def test_long_pathological_input_parses_or_is_refused_clearly(body: str) -> None
 def test_config_admins_takes_names_for_the_flow_to_resolve() -> None:
     assert parse("config admins Ada Lindqvist, @omar") == Config(
         "admins", ("Ada Lindqvist", "@omar")
+    )
+
+
+# -- the team roster's joining dates -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("team add @x", TeamCommand("add", ("@x",))),
+        (
+            "team add @x joined 2024-05-13",
+            TeamCommand("add", ("@x",), joined=date(2024, 5, 13)),
+        ),
+        (
+            "team add <@U0123ABCD> @y joined 13 May 2024",
+            TeamCommand("add", ("U0123ABCD", "@y"), joined=date(2024, 5, 13)),
+        ),
+        (
+            "team role @x senior engineer joined 2024-05-13",
+            TeamCommand("role", ("@x",), role="senior engineer", joined=date(2024, 5, 13)),
+        ),
+        ("team role @x joined 2024-05-13", TeamCommand("role", ("@x",), joined=date(2024, 5, 13))),
+    ],
+)
+def test_team_add_and_role_take_a_joining_date(text: str, expected: object) -> None:
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("team add @x joined", "Which date? Use a date like 2025-06-30 or 30 Jun 2025."),
+        (
+            "team add @x joined 2024-13-05",
+            "`2024-13-05` is not a date I understand; use a date like 2025-06-30 or 30 Jun 2025.",
+        ),
+        ("team add joined 2024-05-13", "Who? E.g. `/roadmap team add @alice joined 2024-05-13`."),
+        (
+            "team add @x joined 2024-05-13 lead",
+            "After the joining date, nothing more: `/roadmap team add @alice joined 2024-05-13`.",
+        ),
+    ],
+)
+def test_a_bad_joining_date_is_refused_clearly(text: str, message: str) -> None:
+    assert error_of(text).message == message
+
+
+def test_a_bad_joining_date_shows_the_joined_form() -> None:
+    assert error_of("team add @x joined soon").usage == "/roadmap team add @person … joined DATE"
+    assert error_of("team add").usage == "/roadmap team add|remove @person …"
+    assert error_of("team role @x lead joined June").usage == (
+        "/roadmap team role @person [<role>] [joined DATE]"
     )

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.cli import main
 from bot.db import create_db_engine, make_session_factory
@@ -22,7 +22,16 @@ from bot.services.roadmap_import import import_roadmap
 from bot.services.roadmap_match import Title, pair_renames
 from bot.services.roadmap_restore import RestoreError, restore_json
 from bot.services.workspaces import ensure_workspace
-from models import Checkin, Goal, GoalOwner, Metric, MetricReading, Schedule, Workspace
+from models import (
+    Checkin,
+    Goal,
+    GoalOwner,
+    GoalPartner,
+    Metric,
+    MetricReading,
+    Schedule,
+    Workspace,
+)
 
 SAMPLE = (Path(__file__).parent.parent / "examples" / "backend-engineering-2025.md").read_bytes()
 
@@ -381,3 +390,50 @@ def test_cli_moves_a_workspace_with_two_commands(cli_env, tmp_path, monkeypatch,
     )
     assert main(["export", "--format", "json"]) == 0
     assert capsys.readouterr().out == backup.read_text(encoding="utf-8")
+
+
+def test_only_a_team_after_with_is_a_partner_annotation(session, workspace_id):
+    """`(with @platform-team)`, a user group, a capitalised name or one with a team word is a
+    partner; `(with juniors)`, `(with care)`, `(with tests)` are part of the goal's title."""
+    document = (
+        "# Team\n\n## Q1 2026\n\n"
+        "- Onboard new engineers (with juniors)\n"
+        "- Refactor billing (with care)\n"
+        "- Rewrite the parser (with tests)\n"
+        "- Pair on incidents (with seniors and juniors)\n"
+        "- Ship the API (with @platform-team)\n"
+        "- Redesign the settings page (with Design (UX))\n"
+        "- Harden the cluster (with platform team and SRE guild)\n"
+    )
+    report = _import(session, workspace_id, document.encode())
+    titles = [g.title for g in session.scalars(select(Goal).order_by(Goal.number))]
+    assert titles == [
+        "Onboard new engineers (with juniors)",
+        "Refactor billing (with care)",
+        "Rewrite the parser (with tests)",
+        "Pair on incidents (with seniors and juniors)",
+        "Ship the API",
+        "Redesign the settings page",
+        "Harden the cluster",
+    ]
+    assert report.partners_named == 3
+    assert _partners(session) == {
+        5: [Partner("@platform-team")],
+        6: [Partner("Design (UX)")],
+        7: [Partner("platform team"), Partner("SRE guild")],
+    }
+
+
+def test_a_partner_typed_in_lower_case_is_quoted_in_the_markdown_and_reads_back(
+    session, workspace_id
+):
+    _import(session, workspace_id, b"# Team\n\n## Q1 2026\n\n- Ship the API (with Design)\n")
+    goal = _goal(session, 1)
+    session.execute(update(GoalPartner).where(GoalPartner.goal_id == goal.id).values(name="design"))
+    session.commit()
+    exported = export_roadmap(session=session, workspace_id=workspace_id, fmt="md")
+    assert '- Ship the API (with "design")' in exported
+    _import(session, workspace_id, exported.encode())
+    session.expire_all()
+    assert _goal(session, 1).title == "Ship the API"
+    assert _partners(session)[1] == [Partner("design")]

@@ -5,7 +5,7 @@ upcoming one, and a period that ended before the roster started (not measured, n
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -109,3 +109,34 @@ def test_joiners_are_counted_after_the_roster_started(session_factory, acme):
     assert "2 of 2 joined during Q1 2025" in card(
         session_factory, acme, "onboard 2 new", "2025-05-01"
     )
+
+
+def add_joined(factory, slack, people, joined, day):
+    return ask(factory, slack, TeamCommand("add", tuple(people), joined=joined), now=at(day))
+
+
+def test_a_real_joining_date_counts_the_joiner(session_factory, acme):
+    """The roster starts in March with everyone; two of them joined in Q1, and the manager
+    says when: they count for Q1's "Onboard 2 new senior engineers"; the others, added without
+    a date on the roster's first day, were on the team already."""
+    add(session_factory, acme, [acme.alice, acme.bob, acme.carol], "2025-03-10")
+    added = add_joined(session_factory, acme, [acme.erin], date(2025, 1, 13), "2025-03-10")
+    assert "(joined 13 January 2025)" in said(added)
+    senior = TeamCommand("role", (acme.admin,), role="senior", joined=date(2025, 2, 3))
+    refused = ask(session_factory, acme, senior, now=at("2025-03-11"))
+    assert "is not on the team roster" in said(refused)
+    add(session_factory, acme, [acme.admin], "2025-03-11")
+    dated = ask(session_factory, acme, senior, now=at("2025-03-11"))
+    assert "is *senior* on the team, joined 3 February 2025" in said(dated)
+    shown = roster(session_factory, acme, "2025-03-12")
+    assert "joined 13 January 2025" in shown and "joined 3 February 2025" in shown
+    assert "Onboard 2 new senior engineers: 2 of 2 joined in Q1 2025 so far" in shown
+    assert "2 of 2 joined during Q1 2025" in card(
+        session_factory, acme, "onboard 2 new", "2025-05-01"
+    )
+
+
+def test_a_joining_date_in_the_future_is_refused_and_nothing_changes(session_factory, acme):
+    refused = add_joined(session_factory, acme, [acme.erin], date(2025, 6, 1), "2025-05-20")
+    assert "after today" in said(refused) and "joined 2025-05-20" in said(refused)
+    assert "roster is empty" in roster(session_factory, acme, "2025-05-20")

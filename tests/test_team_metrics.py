@@ -435,7 +435,7 @@ def test_knowledge_sharing_verdict_uses_the_cadence(session_factory, world, db, 
                 )
             )
     listed = ask(session_factory, world, ListMetrics(), now=datetime(2025, 3, 31, 12, tzinfo=UTC))
-    assert "2 sessions in Q1 2025, monthly asks 3" in said(listed)
+    assert "2 sessions so far in Q1 2025, monthly asks 3" in said(listed)
 
 
 @settings(max_examples=60, derandomize=True, deadline=None)

@@ -80,8 +80,11 @@ def roster_changed(change: RosterChange, size: int) -> Message:
     parts = []
     if change.channel:
         parts.append(f"The roster now follows <#{change.channel}>, refreshed daily.")
+    joined = f" (joined {_day(change.joined)})" if change.joined else ""
     if change.added:
-        parts.append(f"Added {_people(change.added)}.")
+        parts.append(f"Added {_people(change.added)}{joined}.")
+    if change.dated:
+        parts.append(f"{_people(change.dated)}: joined {_day(change.joined)}.")
     if change.removed:
         parts.append(f"Removed {_people(change.removed)}.")
     if change.unchanged and not change.channel:
@@ -91,7 +94,8 @@ def roster_changed(change: RosterChange, size: int) -> Message:
 
 
 def role_set(row: RosterRow) -> Message:
-    return simple(f"{person(row.user_id)} is now *{escape_mrkdwn(row.role or '')}* on the team.")
+    role = f" is *{escape_mrkdwn(row.role)}* on the team," if row.role else ""
+    return simple(f"{person(row.user_id)}{role} joined {_day(row.joined_on)}.")
 
 
 def plan_set(row: RosterRow, readings: list[AutoReading]) -> Message:

@@ -154,7 +154,8 @@ class ExplainMetric:
 @dataclass(frozen=True)
 class TeamCommand:
     """The team roster: show (default), add, remove, sync (follow a channel), role, plan,
-    pulse-min. People as in goal commands; `plan` is yes/no with an optional `link`."""
+    pulse-min. People as in goal commands; `plan` is yes/no with an optional `link`; add and
+    role may give the day someone `joined` (else an added person joins today)."""
 
     action: str = "show"
     people: tuple[str, ...] = ()
@@ -163,6 +164,7 @@ class TeamCommand:
     plan: bool | None = None
     link: str | None = None
     number: int | None = None
+    joined: date | None = None  # add/role: the day they really joined the team
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,13 @@ def team_command(call: CommandCall[TeamCommand], ctx: FlowContext) -> Outcome:
             remember_users(ctx.session, ws.id, users, ids, ctx.now)  # their time zones
             names = {u: team.display_name(users.get(u)) for u in ids}
             change = team.add_members(
-                session=s, workspace=ws, actor=ctx.actor, user_ids=ids, names=names, now=ctx.now
+                session=s,
+                workspace=ws,
+                actor=ctx.actor,
+                user_ids=ids,
+                names=names,
+                now=ctx.now,
+                joined=cmd.joined,
             )
         else:
             change = team.remove_members(
@@ -76,7 +82,13 @@ def team_command(call: CommandCall[TeamCommand], ctx: FlowContext) -> Outcome:
     (user_id,) = owner_ids(ctx, cmd.people or ("mine",))
     if cmd.action == "role":
         row = team.set_role(
-            session=s, workspace=ws, actor=ctx.actor, user_id=user_id, role=cmd.role
+            session=s,
+            workspace=ws,
+            actor=ctx.actor,
+            user_id=user_id,
+            role=cmd.role,
+            now=ctx.now,
+            joined=cmd.joined,
         )
         return Outcome(reply=blocks.role_set(row), share=call.share)
     row = team.set_growth_plan(

@@ -253,17 +253,28 @@ class CadenceCount:
         return f"{said}, {self.cadence.text} asks {self.asked}"
 
 
-def cadence_window(cadence: Cadence, today: date, period_start: date | None) -> tuple[date, str]:
-    """Where a weekly look counts a cadence: a daily one over this week, the others over the
-    period so far. Returns (first day, how to say it)."""
+def cadence_window(
+    cadence: Cadence,
+    today: date,
+    period_start: date | None,
+    period_end: date | None = None,
+    label: str | None = None,
+) -> tuple[date, date, str]:
+    """Where a look on `today` counts a cadence: inside the roadmap's period, from its start
+    (a daily cadence: from this week's Monday) to today, or to the period's last day once it
+    ended, so an ended period never asks for more than it could hold. Every count of a
+    cadence (replies, /roadmap metrics, the digests) takes its window from here. Returns
+    (first day, last day, how to say it)."""
+    if period_start is not None and period_end is not None and today > period_end:
+        return period_start, period_end, f"in {label}" if label else "in the period"
     if cadence.unit == "day":
         monday = today - timedelta(days=today.weekday())
         if period_start is not None and period_start > monday:
-            return period_start, "this week"
-        return monday, "this week"
+            return period_start, today, "this week"
+        return monday, today, "this week"
     if period_start is None:
-        return today - timedelta(days=round(CADENCE_UNITS[cadence.unit]) - 1), "lately"
-    return period_start, "this period"
+        return today - timedelta(days=round(CADENCE_UNITS[cadence.unit]) - 1), today, "lately"
+    return period_start, today, f"so far in {label}" if label else "this period"
 
 
 def cadence_count(

@@ -134,9 +134,11 @@ def _counted(session, workspace, metrics, period, today, now) -> dict[int, Caden
     if not cadenced:
         return {}
     zone = ZoneInfo(workspace.timezone or "UTC")
-    start = period.start_date if period is not None else None
-    windows = {i: cadence_window(c, today, start) for i, c in cadenced.items()}
-    first = min(day for day, _ in windows.values()) - timedelta(days=1)
+    start, end, label = (
+        (period.start_date, period.end_date, period.label) if period else (None, None, None)
+    )
+    windows = {i: cadence_window(c, today, start, end, label) for i, c in cadenced.items()}
+    first = min(day for day, _, _ in windows.values()) - timedelta(days=1)
     rows = session.execute(
         select(MetricReading.metric_id, MetricReading.recorded_at, MetricReading.value).where(
             MetricReading.workspace_id == workspace.id,
@@ -148,15 +150,20 @@ def _counted(session, workspace, metrics, period, today, now) -> dict[int, Caden
     points: dict[int, list] = {}
     for metric_id, at, value in rows:
         points.setdefault(metric_id, []).append((at, value))
+    from bot.services.team_metrics import occurrence_points
+
+    for m in metrics:
+        if m.id in cadenced:
+            points[m.id] = occurrence_points(session, workspace, m, points.get(m.id, []), now)
     names = {m.id: m.name for m in metrics}
     return {
         i: cadence_count(
             c,
             points.get(i, []),
             windows[i][0],
-            today,
+            windows[i][1],
             noun=occurrence_noun(names[i]),
-            window=windows[i][1],
+            window=windows[i][2],
             zone=zone,
         )
         for i, c in cadenced.items()

@@ -20,6 +20,12 @@ _SPLIT = re.compile(r"\s*(?:,|;|\band\b|&)\s*", re.IGNORECASE)
 # A document annotation at the end of a goal's title: "Ship the API (with @platform-team)"; a
 # name may hold one pair of brackets ("Design (UX)").
 _ANNOTATION = re.compile(r"\s*\(\s*with\s+(?P<who>(?:[^()]|\([^()]*\))+?)\s*\)\s*$", re.IGNORECASE)
+_QUOTED = re.compile(r'"[^"]+"')
+# What makes a name in that annotation a team: a word teams are called by ("platform team").
+_TEAM_WORDS = re.compile(
+    r"\b(?:teams?|squads?|guilds?|groups?|crews?|chapters?|tribes?|departments?|dept|units?)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,28 @@ def split_annotation(title: str) -> tuple[str, list[str]]:
     match = _ANNOTATION.search(title)
     if not match or not match.start():
         return title, []
-    return title[: match.start()].rstrip(), parse_partner_text(match["who"])
+    names = parse_partner_text(match["who"])
+    if not names or not all(names_a_team(name) for name in names):
+        return title, []  # "(with juniors)", "(with care)": words of the title
+    return title[: match.start()].rstrip(), [_unquoted(name) for name in names]
+
+
+def _unquoted(name: str) -> str:
+    return name[1:-1] if _QUOTED.fullmatch(name) else name
+
+
+def names_a_team(name: str) -> bool:
+    """Whether a name in a `(with …)` annotation is a partner team: a Slack user group
+    (`<!subteam^S…>`, `@platform-team`), a name with a team word ("platform team", "SRE
+    guild"), a capitalised name ("Design", "Design (UX)") or one in quotes (as the export
+    writes a name typed otherwise). Lower-case words ("juniors", "care", "tests") are not: the
+    annotation then stays in the goal's title."""
+    return (
+        name.startswith(("<!subteam^", "@"))
+        or bool(_QUOTED.fullmatch(name))
+        or bool(_TEAM_WORDS.search(name))
+        or name[:1].isupper()
+    )
 
 
 def parse_partner_text(text: str) -> list[str]:
@@ -59,11 +86,12 @@ def annotation(partners: list[Partner]) -> str:
     if not partners:
         return ""
     names = [
-        p.name
+        (p.name if names_a_team(p.name) else f'"{p.name}"')
         if p.usergroup_id is None or p.name.startswith("@")
         else f"<!subteam^{p.usergroup_id}>"
         for p in partners
     ]
+    # a name that would not read back as a team ("design", typed so) is written in quotes
     return f" (with {', '.join(names)})"
 
 

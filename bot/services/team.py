@@ -48,6 +48,8 @@ class RosterChange:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     channel: str | None = None
+    joined: date | None = None  # the joining date given for the added (and re-dated) people
+    dated: list[str] = field(default_factory=list)  # already on it: their joining date changed
 
 
 def display_name(user: dict | None) -> str | None:
@@ -115,7 +117,7 @@ def _join(
         member = TeamMember(workspace_id=workspace.id, user_id=user_id, joined_on=today)
         session.add(member)
     else:  # back again: a new joining date
-        member.left_on, member.joined_on = None, today
+        member.left_on, member.joined_on, member.joined_given = None, today, False
     member.name = name or member.name
     member.source = source
     return True
@@ -143,17 +145,47 @@ def add_members(
     user_ids: list[str],
     names: dict[str, str | None],
     now: datetime,
+    joined: date | None = None,
 ) -> RosterChange:
     require_admin(workspace, actor, "change the team roster")
     today = workspace_today(workspace, now)
-    change = RosterChange()
+    if joined is not None:
+        _check_joined(joined, today)
+    change = RosterChange(joined=joined)
     for user_id in user_ids:
-        joined = _join(session, workspace, user_id, names.get(user_id), today, "command")
-        (change.added if joined else change.unchanged).append(user_id)
+        added = _join(session, workspace, user_id, names.get(user_id), today, "command")
+        redated = joined is not None and _date_joined(session, workspace.id, user_id, joined)
+        if redated and not added:
+            change.dated.append(user_id)
+        (change.added if added else change.unchanged).append(user_id)
+    change.unchanged[:] = [u for u in change.unchanged if u not in change.dated]
     if change.added:
-        _audit(session, workspace, actor, "add", people=change.added)
+        _audit(session, workspace, actor, "add", people=change.added, joined=_iso(joined))
+    if change.dated:
+        _audit(session, workspace, actor, "joined", people=change.dated, joined=_iso(joined))
     session.flush()
     return change
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _check_joined(joined: date, today: date) -> None:
+    if joined > today:
+        raise InvalidInput(
+            f"{joined.day} {joined:%B %Y} is after today: give the day they joined, "
+            f"e.g. `joined {today.isoformat()}` or earlier."
+        )
+
+
+def _date_joined(session: Session, workspace_id: int, user_id: str, joined: date) -> bool:
+    """Record the day someone really joined; False when it was recorded so already."""
+    member = _member(session, workspace_id, user_id)
+    if member.joined_given and member.joined_on == joined:
+        return False
+    member.joined_on, member.joined_given = joined, True
+    return True
 
 
 def remove_members(
@@ -255,15 +287,29 @@ def _member(session: Session, workspace_id: int, user_id: str) -> TeamMember:
 
 
 def set_role(
-    *, session: Session, workspace: Workspace, actor: Actor, user_id: str, role: str
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: Actor,
+    user_id: str,
+    role: str | None,
+    now: datetime,
+    joined: date | None = None,
 ) -> RosterRow:
+    """An admin sets someone's role, or the day they joined, or both."""
     require_admin(workspace, actor, "set roles on the team roster")
-    role = " ".join(role.split())
-    if not role or len(role) > MAX_ROLE:
-        raise InvalidInput(f"A role is 1 to {MAX_ROLE} characters, e.g. `lead`.")
+    if role is not None:
+        role = " ".join(role.split())
+        if not role or len(role) > MAX_ROLE:
+            raise InvalidInput(f"A role is 1 to {MAX_ROLE} characters, e.g. `lead`.")
+    if joined is not None:
+        _check_joined(joined, workspace_today(workspace, now))
     member = _member(session, workspace.id, user_id)
-    member.role = role
-    _audit(session, workspace, actor, "role", target=user_id, role=role)
+    if role is not None:
+        member.role = role
+        _audit(session, workspace, actor, "role", target=user_id, role=role)
+    if joined is not None and _date_joined(session, workspace.id, user_id, joined):
+        _audit(session, workspace, actor, "joined", target=user_id, joined=_iso(joined))
     session.flush()
     return _row(member)
 

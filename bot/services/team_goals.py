@@ -4,7 +4,8 @@ the period's end (today while it runs or before it starts).
 
 The roster knows only what happened since it started (its first member's day): the people put
 on it that day were already on the team, not new joiners, and a day before it started is not
-measured at all (never shown as 0)."""
+measured at all (never shown as 0). An admin may give the day someone really joined (`/roadmap
+team add @x joined 2024-05-13`): they count as joining that day, whenever they were added."""
 
 from __future__ import annotations
 
@@ -67,6 +68,13 @@ def _rows(session: Session, workspace_id: int) -> list[TeamMember]:
     return list(session.scalars(select(TeamMember).where(TeamMember.workspace_id == workspace_id)))
 
 
+def roster_start(rows: list[TeamMember]) -> date | None:
+    """The roster's first day: the first day someone was put on it without a joining date
+    (their joined_on), or when everyone was given one, the earliest of those."""
+    undated = [m.joined_on for m in rows if not m.joined_given]
+    return min(undated or [m.joined_on for m in rows], default=None)
+
+
 def measure_goal(
     session: Session, workspace: Workspace, goal: Goal, period: Period, now: datetime
 ) -> CountGoalMeasure:
@@ -74,7 +82,7 @@ def measure_goal(
     phase = period_phase(period, today)
     as_of = period.end_date if phase == "ended" else today
     rows = _rows(session, workspace.id)
-    start = min((m.joined_on for m in rows), default=None)
+    start = roster_start(rows)
     kind = goal_kind(goal.title)
     measured: int | None
     if start is None or as_of < start:
@@ -85,9 +93,12 @@ def measure_goal(
         )
     elif phase == "upcoming":
         measured = 0
-    else:  # people put on the roster on its first day were already on the team
+    else:  # people put on the roster on its first day were already on the team, unless an
+        # admin gave the day they joined
         measured = sum(
-            1 for m in rows if period.start_date <= m.joined_on <= as_of and m.joined_on > start
+            1
+            for m in rows
+            if period.start_date <= m.joined_on <= as_of and (m.joined_given or m.joined_on > start)
         )
     return CountGoalMeasure(
         ref=goal.ref,

@@ -16,6 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.services.measured_by import BOTS_OWN, first_measured_by
+from bot.services.metric_values import (
+    Cadence,
+    CadenceCount,
+    cadence_count,
+    cadence_of,
+    cadence_window,
+)
 from bot.services.periods import current_period, periods_of, workspace_today
 from bot.services.team import active_rows
 from bot.wording import plural
@@ -54,11 +61,11 @@ EXPLAINED = {
         "team (`/roadmap edit G12 with @platform-team`)."
     ),
     "rituals": (
-        "knowledge-sharing sessions marked held this period, against the cadence the "
-        "metric asks for."
+        "the knowledge-sharing sessions marked held in the roadmap's period (and any "
+        "recorded by hand, `/roadmap metric knowledge sharing 1`), against what the "
+        "metric's cadence asks for up to today, or to the period's end once it ended."
     ),
 }
-_CADENCE_DAYS = {"weekly": 7, "biweekly": 14, "monthly": None, "quarterly": None}
 
 
 def automatic_source(metric: Metric) -> str | None:
@@ -195,44 +202,84 @@ def measure(session: Session, workspace: Workspace, source: str, now: datetime):
             f"{partnered} of {plural(len(goal_ids), 'goal')} in {period.label} have a partner team"
         )
     if source == "rituals":
-        held, asked, _ = sessions_held(session, workspace, period, now)
-        metric = metric_for(session, workspace.id, "rituals")
-        cadence = (metric.cadence if metric else None) or "monthly"
-        return held, f"{plural(held, 'session')} in {period.label}, {cadence} asks {asked}"
+        counted = counted_sessions(
+            session, workspace, metric_for(session, workspace.id, source), now
+        )
+        return counted.count, counted.text
     return None, f"{source} is measured per round"
 
 
-def _months(start: date, end: date) -> int:
-    return (end.year - start.year) * 12 + end.month - start.month + 1
+MONTHLY = Cadence(1, "month", "monthly")
 
 
-def sessions_held(
-    session: Session, workspace: Workspace, period: Period, now: datetime
-) -> tuple[int, int, int]:
-    """Knowledge-sharing sessions held in the period, how many its cadence asks for the
-    whole period, and how many by now."""
-    held = session.scalar(
-        select(func.count(RitualOccurrence.id)).where(
+def held_points(
+    session: Session, workspace: Workspace, now: datetime
+) -> list[tuple[datetime, float]]:
+    """The knowledge-sharing sessions marked held up to `now`, one occurrence each at the
+    start of its day."""
+    days = session.scalars(
+        select(RitualOccurrence.occurrence_date).where(
             RitualOccurrence.workspace_id == workspace.id,
             RitualOccurrence.kind == ScheduleKind.KNOWLEDGE_SHARING,
             RitualOccurrence.state == "held",
-            RitualOccurrence.occurrence_date >= period.start_date,
-            RitualOccurrence.occurrence_date <= period.end_date,
+            RitualOccurrence.occurrence_date <= workspace_today(workspace, now),
         )
     )
-    metric = metric_for(session, workspace.id, "rituals")
-    cadence = (metric.cadence if metric else None) or "monthly"
-    today = min(workspace_today(workspace, now), period.end_date)
-    if cadence == "quarterly":
-        asked, due = max(1, _months(period.start_date, period.end_date) // 3), 1
-    elif _CADENCE_DAYS.get(cadence):
-        step = _CADENCE_DAYS[cadence]
-        asked = ((period.end_date - period.start_date).days + 1) // step
-        due = ((today - period.start_date).days + 1) // step
-    else:  # monthly
-        asked = _months(period.start_date, period.end_date)
-        due = _months(period.start_date, today) - (0 if today.day >= 28 else 1)
-    return held or 0, asked, max(due, 0)
+    return [(start_of(day, workspace), 1.0) for day in sorted(days)]
+
+
+def session_points(
+    session: Session, workspace: Workspace, metric: Metric | None, now: datetime
+) -> list[tuple[datetime, float]]:
+    """The knowledge-sharing sessions up to `now`: those marked held, and those people
+    recorded themselves (`/roadmap metric knowledge-sharing 1`). Not the metric's other
+    readings: the held clicks (one per held session, already counted) and the bot's daily
+    running totals would count sessions twice."""
+    points = held_points(session, workspace, now)
+    if metric is not None:
+        points += session.execute(
+            select(MetricReading.recorded_at, MetricReading.value).where(
+                MetricReading.workspace_id == workspace.id,
+                MetricReading.metric_id == metric.id,
+                MetricReading.source.not_in(("ritual", "rituals")),
+                MetricReading.recorded_at <= now,
+            )
+        ).all()
+    return sorted((at, value) for at, value in points)
+
+
+def occurrence_points(
+    session: Session, workspace: Workspace, metric: Metric, points, now: datetime
+):
+    """What a cadence metric counts: for the one the rituals source measures, the sessions
+    (session_points); for any other, its readings."""
+    if metric.measured_by != MeasuredBy.RITUALS or cadence_of(metric.cadence, metric.text) is None:
+        return points
+    return session_points(session, workspace, metric, now)
+
+
+def counted_sessions(
+    session: Session, workspace: Workspace, metric: Metric | None, now: datetime
+) -> CadenceCount | None:
+    """The sessions in the roadmap's period against what the metric's cadence (monthly
+    when it names none) asks, in the window every other count of a cadence uses."""
+    period = _period(session, workspace, now)
+    if period is None:
+        return None
+    cadence = (cadence_of(metric.cadence, metric.text) if metric else None) or MONTHLY
+    today = workspace_today(workspace, now)
+    first, last, words = cadence_window(
+        cadence, today, period.start_date, period.end_date, period.label
+    )
+    return cadence_count(
+        cadence,
+        session_points(session, workspace, metric, now),
+        first,
+        last,
+        noun="session",
+        window=words,
+        zone=ZoneInfo(workspace.timezone or "UTC"),
+    )
 
 
 def refresh(
@@ -303,7 +350,7 @@ def ensure_team_schedules(*, session: Session, workspace: Workspace, now: dateti
 
 def with_source(session: Session, workspace: Workspace, metric: Metric, view, now: datetime):
     """A MetricView with the source that measures it; a knowledge-sharing metric's verdict
-    comes from its cadence ("2 sessions in Q1, monthly asks 3")."""
+    comes from its cadence ("2 sessions so far in Q1 2025, monthly asks 2")."""
     from dataclasses import replace
 
     if metric.measured_by != MeasuredBy.MANUAL:
@@ -311,17 +358,14 @@ def with_source(session: Session, workspace: Workspace, metric: Metric, view, no
     source = automatic_source(metric)
     if source != "rituals" or metric.target is not None:
         return view
-    period = _period(session, workspace, now)
-    if period is None:
+    counted = view.cadence or counted_sessions(session, workspace, metric, now)
+    if counted is None:
         return view
-    held, asked, due = sessions_held(session, workspace, period, now)
-    cadence = metric.cadence or "monthly"
-    verdict = None if due == 0 and held == 0 else held >= due
     return replace(
         view,
-        latest=float(held),
-        on_target=verdict,
-        cadence=None,  # the sessions held in the roadmap's period, not a window up to today
+        latest=float(counted.count),
+        on_target=counted.met,
+        cadence=counted,
         source="rituals",
-        note=f"{plural(held, 'session')} in {period.label}, {cadence} asks {asked}",
+        note=None,  # the count says it: a stored note would be the count of another day
     )

@@ -93,13 +93,19 @@ def parse_unguarded(text: str) -> ParsedCommand:
 
 
 def usage_for(usage: Sequence[str], text: str) -> str:
-    """The usage line of the form typed (`team add …` → `/roadmap team add|remove …`), shown
-    under a complaint; the command's first line when none is more specific."""
+    """The usage line of the form typed (`team add …` → `/roadmap team add|remove …`, and
+    `team add @x joined soon` → `/roadmap team add @person … joined DATE`), shown under a
+    complaint; the command's first line when none is more specific."""
     words = text.split()
-    if len(words) >= 2:
-        typed = words[1].casefold()
-        for line in usage:
-            parts = line.split()
-            if len(parts) > 2 and typed in parts[2].split("|"):
-                return line
-    return usage[0]
+    if len(words) < 2:
+        return usage[0]
+    typed = words[1].casefold()
+    forms = [line for line in usage if typed in (line.split()[2:3] or [""])[0].split("|")]
+    if not forms:
+        return usage[0]
+    said = {w.casefold() for w in words[2:]}
+
+    def shared(line: str) -> int:  # the form's own words the text used ("joined")
+        return sum(1 for part in line.split()[3:] if part.strip("[]").casefold() in said)
+
+    return max(forms, key=shared)  # the first of equals

@@ -287,7 +287,9 @@ def metric_line(m: MetricStatus, st: Style, today: date) -> str:
     better · at this rate reaches 85% around 12 Mar`; a cadence metric says its count against
     the ask."""
     name = st.bold(st.text(m.name))
-    sources = source_facts(m.source, m.source_note, st)
+    # a cadence line's count says it all: the latest reading's note is one occurrence's (or,
+    # for the sessions held, the count of the day it was recorded)
+    sources = source_facts(m.source, None if m.cadence else m.source_note, st)
     if m.cadence is not None:
         mark = {True: " ✓", False: " ✗", None: ""}[m.cadence.met]
         return f"{name} {m.cadence.text}{mark}" + "".join(f" · {s}" for s in sources)

@@ -35,6 +35,7 @@ from bot.services.metrics import (
 )
 from bot.services.periods import current_period, resolve_period, workspace_today
 from bot.services.settings import setting
+from bot.services.team_metrics import occurrence_points
 from models import GoalStatus, Workspace
 
 
@@ -158,6 +159,7 @@ def _metrics(db, workspace, period, rows, ended: bool, now: datetime, today):
     series = readings.since(db, workspace.id, start=opened, until=until, inclusive=inclusive)
     goals = milestones(rows, period.id)
     last_day = min(period.end_date, today)
+    held_until = until if inclusive else until - timedelta(microseconds=1)
     zone = ZoneInfo(workspace.timezone or "UTC")
     sources = readings.sources(db, workspace.id, until)  # each reading's source
     outcomes, charts = [], []
@@ -167,7 +169,8 @@ def _metrics(db, workspace, period, rows, ended: bool, now: datetime, today):
         if milestone is not None and milestone.unit is None:
             milestone = replace(milestone, unit=metric.unit)
         at, value = latest.get(metric.id, (None, None))
-        points = series.get(metric.id, [])
+        points = occurrence_points(db, workspace, metric, series.get(metric.id, []), held_until)
+        points = [p for p in points if p[0] >= opened]  # the held sessions: only the period's
         cadence = cadence_of(metric.cadence, metric.text)
         counted = None
         if cadence is not None:

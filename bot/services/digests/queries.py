@@ -125,6 +125,7 @@ class MetricRow:
     target: float | None
     comparator: str | None
     cadence: str | None
+    measured_by: str
 
 
 # --- lookups: periods, categories, people, metrics, the last digest ----------------------------

@@ -58,6 +58,7 @@ from bot.services.periods import current_period, workspace_today
 from bot.services.schedule_rules.errors import RuleError
 from bot.services.schedules import next_runs
 from bot.services.settings import setting
+from bot.services.team_metrics import occurrence_points
 from models import GOAL_STATUSES, GoalStatus, ScheduleKind, Workspace
 
 log = logging.getLogger(__name__)
@@ -271,7 +272,7 @@ def _metrics(db, workspace, now, since, period, rows):
     goals = milestones(rows, period.id if period is not None else None)
     views, changes, charts = [], [], []
     for metric in metrics:
-        points = series.get(metric.id, [])
+        points = occurrence_points(db, workspace, metric, series.get(metric.id, []), now)
         view = _metric_status(metric, points, week_ago, goals, period, period_start, now, workspace)
         source, note = sources.get(metric.id, (None, None))
         view = replace(view, source=source, source_note=note)
@@ -311,6 +312,10 @@ def _metrics(db, workspace, now, since, period, rows):
     return views, changes, charts
 
 
+def _bounds(period) -> tuple:
+    return period.start_date, period.end_date, period.label
+
+
 def _metric_status(
     metric: q.MetricRow, points, week_ago, goals, period, period_start, now, workspace
 ) -> MetricStatus:
@@ -323,14 +328,14 @@ def _metric_status(
     counted = None
     if cadence is not None:
         today = workspace_today(workspace, now)
-        first_day, window = cadence_window(
-            cadence, today, period.start_date if period is not None else None
+        first_day, last_day, window = cadence_window(
+            cadence, today, *(_bounds(period) if period is not None else (None, None, None))
         )
         counted = cadence_count(
             cadence,
             points,
             first_day,
-            today,
+            last_day,
             noun=occurrence_noun(metric.name),
             window=window,
             zone=ZoneInfo(workspace.timezone or "UTC"),
