@@ -121,15 +121,15 @@ def test_a_real_joining_date_counts_the_joiner(session_factory, acme):
     a date on the roster's first day, were on the team already."""
     add(session_factory, acme, [acme.alice, acme.bob, acme.carol], "2025-03-10")
     added = add_joined(session_factory, acme, [acme.erin], date(2025, 1, 13), "2025-03-10")
-    assert "(joined 13 January 2025)" in said(added)
+    assert "(joined Mon 13 Jan 2025)" in said(added)
     senior = TeamCommand("role", (acme.admin,), role="senior", joined=date(2025, 2, 3))
     refused = ask(session_factory, acme, senior, now=at("2025-03-11"))
     assert "is not on the team roster" in said(refused)
     add(session_factory, acme, [acme.admin], "2025-03-11")
     dated = ask(session_factory, acme, senior, now=at("2025-03-11"))
-    assert "is *senior* on the team, joined 3 February 2025" in said(dated)
+    assert "is *senior* on the team, joined Mon 3 Feb 2025" in said(dated)
     shown = roster(session_factory, acme, "2025-03-12")
-    assert "joined 13 January 2025" in shown and "joined 3 February 2025" in shown
+    assert "joined Mon 13 Jan 2025" in shown and "joined Mon 3 Feb 2025" in shown
     assert "Onboard 2 new senior engineers: 2 of 2 joined in Q1 2025 so far" in shown
     assert "2 of 2 joined during Q1 2025" in card(
         session_factory, acme, "onboard 2 new", "2025-05-01"
