@@ -113,7 +113,10 @@ def list_metrics(*, session: Session, workspace: Workspace, now: datetime) -> li
             )
         ):
             milestones.setdefault(goal.metric_id, goal)
-    counted = _counted(session, workspace, metrics, period, today, now)
+    # A cadence metric nothing was ever recorded for has no readings yet, not a red "0".
+    counted = _counted(
+        session, workspace, [m for m in metrics if m.id in latest], period, today, now
+    )
     views = [
         _view(m, latest.get(m.id), milestones.get(m.id), period, counted.get(m.id)) for m in metrics
     ]

@@ -170,7 +170,7 @@ def _metrics(db, workspace, period, rows, ended: bool, now: datetime, today):
         points = series.get(metric.id, [])
         cadence = cadence_of(metric.cadence, metric.text)
         counted = None
-        if cadence is not None:
+        if cadence is not None and at is not None:  # never recorded: no readings, not a "0"
             window = f"in {period.label}" if ended else "this period"
             counted = cadence_count(
                 cadence,

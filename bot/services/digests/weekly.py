@@ -321,7 +321,7 @@ def _metric_status(
     latest_at, latest = points[-1] if points else (None, None)
     cadence = cadence_of(metric.cadence, metric.text)
     counted = None
-    if cadence is not None:
+    if cadence is not None and points:  # never recorded: no readings yet, not a red "0"
         today = workspace_today(workspace, now)
         first_day, window = cadence_window(
             cadence, today, period.start_date if period is not None else None

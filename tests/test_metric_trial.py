@@ -1,0 +1,119 @@
+"""Findings of the team-metrics trial: one truth per metric in every surface (a cadence metric
+with no event has no readings; a typed reading of a bot-measured metric says what stands),
+flat readings stay flat, unchanged recomputes are not news, and the wording people read."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.blocks.digests import quarterly_digest_messages, weekly_digest_messages
+from bot.flows.commands import CommandCall, ListMetrics, RecordMetric, TeamCommand
+from bot.flows.metrics import list_metrics, metric
+from bot.flows.team import team_command
+from bot.services import team_metrics
+from bot.services.digests import Target, quarterly_digest, weekly_digest
+from bot.services.digests.forecast import forecast
+from models import MetricReading, Workspace
+from tests.flows import run
+
+NOW = datetime(2025, 3, 5, 10, tzinfo=UTC)  # Wednesday, week 10 of Q1 2025
+ADMIN = {"is_admin": True, "tz": "UTC"}
+
+
+def ask(factory, slack, command, *, user=None, now=NOW):
+    flow = {ListMetrics: list_metrics, TeamCommand: team_command}.get(type(command), metric)
+    result = run(
+        factory,
+        flow,
+        CommandCall(command),
+        team_id=slack.team_id,
+        user_id=user or slack.admin,
+        now=now,
+        users={slack.admin: ADMIN},
+    )
+    return "\n".join(
+        m.text + json.dumps([b.to_dict() for b in m.blocks]) for m in result.effects.replies
+    )
+
+
+def text_of(messages) -> str:
+    summary, thread = messages
+    return "\n".join(
+        m.text + json.dumps([b.to_dict() for b in m.blocks]) for m in [summary, *thread]
+    )
+
+
+def digests(factory, workspace_id, now=NOW):
+    with factory() as session:
+        workspace = session.get(Workspace, workspace_id)
+        weekly = weekly_digest(session=session, workspace=workspace, now=now)
+        quarterly = quarterly_digest(
+            session=session, workspace=workspace, period_label=None, now=now
+        )
+        return (
+            weekly,
+            quarterly,
+            text_of(weekly_digest_messages(weekly)),
+            text_of(quarterly_digest_messages(quarterly)),
+        )
+
+
+def by_name(views, name):
+    return next(v for v in views if v.name == name)
+
+
+def test_a_deploy_metric_with_no_event_has_no_readings_in_any_surface(
+    session_factory, slack, roadmap
+):
+    listed = ask(session_factory, slack, ListMetrics())
+    assert "Deployment frequency: *no reading yet*" in listed
+    assert "0 deploys" not in listed
+    weekly, quarterly, weekly_text, quarterly_text = digests(session_factory, roadmap)
+    assert by_name(weekly.metrics, "Deployment frequency").cadence is None
+    assert by_name(weekly.metrics, "Deployment frequency").on_target is None
+    assert by_name(quarterly.metrics, "Deployment frequency").cadence is None
+    assert "0 deploys" not in weekly_text and "0 deploys" not in quarterly_text
+
+
+def test_deploys_once_recorded_count_the_same_in_every_surface(session_factory, slack, roadmap):
+    monday = datetime(2025, 3, 3, 15, tzinfo=UTC)
+    ask(session_factory, slack, RecordMetric("deploys", 2, None), now=monday)
+    listed = ask(session_factory, slack, ListMetrics())
+    weekly, quarterly, weekly_text, _ = digests(session_factory, roadmap)
+    counted = by_name(weekly.metrics, "Deployment frequency").cadence
+    assert counted.text == "2 deploys this week, on 1 of 3 working days (daily)"
+    assert counted.text in listed and counted.text in weekly_text
+    in_period = by_name(quarterly.metrics, "Deployment frequency").cadence
+    assert (in_period.count, in_period.days_met) == (2, 1)
+
+
+def test_typing_a_bot_measured_metric_says_what_stands_and_every_surface_agrees(
+    session_factory, slack, roadmap
+):
+    people = (slack.alice, slack.bob, slack.carol, slack.admin)
+    ask(session_factory, slack, TeamCommand("add", people))  # 0 of 4 have a growth plan
+    typed = ask(session_factory, slack, RecordMetric("career", 90, "%"))
+    assert "measured by the team roster" in typed and "0%" in typed
+    assert "for today only" in typed
+    assert "/roadmap metric source Career development manual" in typed
+    plan = ask(session_factory, slack, TeamCommand("plan", (), plan=True), user=slack.alice)
+    assert "Career development: *90%*" in plan and "25%" in plan  # what stands, what it measures
+    listed = ask(session_factory, slack, ListMetrics())
+    assert "Career development: *90%*" in listed
+    weekly, quarterly, _, _ = digests(session_factory, roadmap)
+    assert by_name(weekly.metrics, "Career development").latest == 90
+    assert by_name(weekly.metrics, "Career development").source == "command"
+    assert by_name(quarterly.metrics, "Career development").value == 90
+
+
+def test_a_constant_reading_is_holding_steady_not_moving_away():
+    start = datetime(2025, 1, 6, 5, tzinfo=UTC)
+    # A share of 13 goals recomputed daily: the stored value is the same every day, but the
+    # times are irregular, so a least-squares slope comes out as float noise (±1e-17).
+    points = [(start + timedelta(days=d, seconds=d * 37.3), 100 * 2 / 13) for d in range(30)]
+    for goal in (Target(50, ">=", "%"), Target(10, "<=", "%"), Target(100, "=", "%")):
+        f = forecast(points, goal, "target", now=points[-1][0], period_end=date(2025, 3, 31))
+        assert f.state == "flat" and f.slope_per_week == 0
