@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from bot.blocks.digests import quarterly_digest_messages, weekly_digest_messages
+from bot.blocks.digests.style import Style
+from bot.blocks.digests.weekly import forecast_text
 from bot.flows.commands import CommandCall, ListMetrics, RecordMetric, TeamCommand
 from bot.flows.metrics import list_metrics, metric
 from bot.flows.team import team_command
@@ -117,3 +119,5 @@ def test_a_constant_reading_is_holding_steady_not_moving_away():
     for goal in (Target(50, ">=", "%"), Target(10, "<=", "%"), Target(100, "=", "%")):
         f = forecast(points, goal, "target", now=points[-1][0], period_end=date(2025, 3, 31))
         assert f.state == "flat" and f.slope_per_week == 0
+        said = forecast_text(f, "%", Style(slack=True, people={}, mentions=False), date(2025, 2, 5))
+        assert said == f"holding steady, short of its target {goal.text}"

@@ -256,6 +256,8 @@ def forecast_text(f: Forecast, unit: str | None, st: Style, today: date) -> str:
         moving = higher is not None and slope != 0 and (slope > 0) != higher
         rate = f" ({format_change(slope, unit)} a week)" if moving else ""
         return f"moving away from its {goal} {f.goal.text}{rate}"
+    if f.state == "flat" and f.slope_per_week == 0:
+        return f"holding steady, short of its {goal} {f.goal.text}"
     if f.state == "flat":
         return f"not moving toward its {goal} {f.goal.text}"
     when = day(f.on, today)

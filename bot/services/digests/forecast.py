@@ -15,6 +15,7 @@ MIN_SPAN_DAYS = 7.0
 STALE_AFTER_DAYS = 28.0
 HORIZON_DAYS = 3 * 365  # a crossing further away than this is "flat", not a date
 DAY = 86400.0
+NOISE = 1e-9  # relative to the values: a change smaller than this is rounding, not movement
 
 
 def fit(points: Sequence[tuple[datetime, float]]) -> tuple[float, float, datetime] | None:
@@ -28,6 +29,11 @@ def fit(points: Sequence[tuple[datetime, float]]) -> tuple[float, float, datetim
     if spread == 0:
         return None
     slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+    # Over the whole span the line moves less than float noise on these values: it is flat
+    # (a constant share recomputed daily fits ±1e-17 a day, not 0).
+    scale = max(1.0, max(abs(y) for y in ys))
+    if abs(slope) * max(xs[-1] - xs[0], 1.0) <= NOISE * scale:
+        slope = 0.0
     return mean_y - slope * mean_x, slope, origin
 
 
