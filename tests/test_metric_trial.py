@@ -105,6 +105,7 @@ def test_typing_a_bot_measured_metric_says_what_stands_and_every_surface_agrees(
     assert "Career development: *90%*" in plan and "25%" in plan  # what stands, what it measures
     listed = ask(session_factory, slack, ListMetrics())
     assert "Career development: *90%*" in listed
+    assert "typed by a person; measured by the team roster" in listed
     weekly, quarterly, _, _ = digests(session_factory, roadmap)
     assert by_name(weekly.metrics, "Career development").latest == 90
     assert by_name(weekly.metrics, "Career development").source == "command"

@@ -81,6 +81,7 @@ class AutoReading:
     value: float | None
     note: str
     recorded: bool  # False: nothing to measure, unchanged, or a person's reading stands
+    typed: float | None = None  # a person's reading of today, which stands over this one
 
 
 def record_automatic(
@@ -93,22 +94,9 @@ def record_automatic(
     note: str,
     now: datetime,
 ) -> bool:
-    """Today's reading from `source`: one per day (recomputing updates it), and none on a day
-    a person entered a reading of this metric themselves."""
+    """Today's reading from `source`: one per day (recomputing updates it). `refresh` calls it
+    only on a day no person entered a reading of this metric (`typed_today`)."""
     day = workspace_today(workspace, now)
-    start, end = start_of(day, workspace), start_of(day + timedelta(days=1), workspace)
-    personal = session.scalar(
-        select(func.count(MetricReading.id)).where(
-            MetricReading.workspace_id == workspace.id,
-            MetricReading.metric_id == metric.id,
-            MetricReading.recorded_at >= start,
-            MetricReading.recorded_at < end,
-            # a ritual's "held" click is the bot's bookkeeping, not a person's number
-            MetricReading.source.not_in((*AUTOMATIC_SOURCES, "ritual")),
-        )
-    )
-    if personal:
-        return False
     key = f"auto:{source}:{metric.id}:{day.isoformat()}"
     value = round(value, 4)
     values = {
@@ -135,6 +123,40 @@ def record_automatic(
     reading.value, reading.note, reading.recorded_at = value, note, now
     session.flush()
     return True
+
+
+def typed_today(
+    session: Session, workspace: Workspace, metric: Metric, now: datetime
+) -> float | None:
+    """The newest reading a person (or a tool) entered for this metric today, which the bot's
+    own measure leaves alone for the day; None when there is none."""
+    day = workspace_today(workspace, now)
+    start, end = start_of(day, workspace), start_of(day + timedelta(days=1), workspace)
+    return session.scalar(
+        select(MetricReading.value)
+        .where(
+            MetricReading.workspace_id == workspace.id,
+            MetricReading.metric_id == metric.id,
+            MetricReading.recorded_at >= start,
+            MetricReading.recorded_at < end,
+            # a ritual's "held" click is the bot's bookkeeping, not a person's number
+            MetricReading.source.not_in((*AUTOMATIC_SOURCES, "ritual")),
+        )
+        .order_by(MetricReading.recorded_at.desc(), MetricReading.id.desc())
+        .limit(1)
+    )
+
+
+def measured_now(
+    session: Session, workspace: Workspace, metric: Metric, now: datetime
+) -> AutoReading | None:
+    """What the bot's own source says of `metric` now, for a person who just typed a reading
+    of it (theirs stands for the day); None when people measure it."""
+    source = automatic_source(metric)
+    if source is None:
+        return None
+    value, note = measure(session, workspace, source, now)
+    return AutoReading(metric.name, source, value, note, recorded=False)
 
 
 def start_of(day: date, workspace: Workspace) -> datetime:
@@ -248,12 +270,13 @@ def refresh(
         if metric is None:
             continue
         value, note = measure(session, workspace, source, now)
+        typed = typed_today(session, workspace, metric, now) if value is not None else None
         recorded = False
-        if value is not None:
+        if value is not None and typed is None:
             recorded = record_automatic(
                 session, workspace, metric, source=source, value=value, note=note, now=now
             )
-        done.append(AutoReading(metric.name, source, value, note, recorded))
+        done.append(AutoReading(metric.name, source, value, note, recorded, typed))
     return done
 
 
