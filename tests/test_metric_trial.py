@@ -37,14 +37,16 @@ def ask(factory, slack, command, *, user=None, now=NOW):
         users={slack.admin: ADMIN},
     )
     return "\n".join(
-        m.text + json.dumps([b.to_dict() for b in m.blocks]) for m in result.effects.replies
+        m.text + json.dumps([b.to_dict() for b in m.blocks], ensure_ascii=False)
+        for m in result.effects.replies
     )
 
 
 def text_of(messages) -> str:
     summary, thread = messages
     return "\n".join(
-        m.text + json.dumps([b.to_dict() for b in m.blocks]) for m in [summary, *thread]
+        m.text + json.dumps([b.to_dict() for b in m.blocks], ensure_ascii=False)
+        for m in [summary, *thread]
     )
 
 
@@ -122,3 +124,30 @@ def test_a_constant_reading_is_holding_steady_not_moving_away():
         assert f.state == "flat" and f.slope_per_week == 0
         said = forecast_text(f, "%", Style(slack=True, people={}, mentions=False), date(2025, 2, 5))
         assert said == f"holding steady, short of its target {goal.text}"
+
+
+def test_a_daily_recompute_of_the_same_value_is_not_news(session_factory, slack, roadmap):
+    people = (slack.alice, slack.bob, slack.carol, slack.admin)
+    monday = datetime(2025, 2, 24, 6, tzinfo=UTC)
+    ask(session_factory, slack, TeamCommand("add", people), now=monday)
+    ask(session_factory, slack, TeamCommand("plan", (), plan=True), user=slack.alice, now=monday)
+    for day in range(1, 9):  # the clock recomputes 25% every morning up to this Wednesday
+        with session_factory() as session, session.begin():
+            workspace = session.get(Workspace, roadmap)
+            team_metrics.refresh(session, workspace, monday + timedelta(days=day))
+    with session_factory() as session:
+        recorded = session.scalars(
+            select(MetricReading.value).where(MetricReading.source == "roster")
+        ).all()
+    assert len(recorded) >= 8 and set(recorded) == {25}  # one reading a day, all the same
+    weekly, _, weekly_text, _ = digests(session_factory, roadmap)
+    assert [r.name for r in weekly.changes.readings] == []
+    assert "Career development: 25% → 25%" not in weekly_text
+    assert "metric change" not in weekly_text
+    # One more plan changes the value: that is one change, whatever else was recorded.
+    ask(session_factory, slack, TeamCommand("plan", (), plan=True), user=slack.bob)
+    weekly, _, weekly_text, _ = digests(session_factory, roadmap)
+    assert [(r.name, r.readings, r.before, r.after) for r in weekly.changes.readings] == [
+        ("Career development", 1, 25, 50)
+    ]
+    assert "Career development: 25% → 50% (1 change)" in weekly_text

@@ -91,7 +91,7 @@ def change_counts(d: WeeklyDigest) -> str:
         (len(ch.status_changes), "status change", "status changes"),
         (len(ch.progress_moves), "progress move", "progress moves"),
         (len(ch.new_goals), "new goal", "new goals"),
-        (sum(r.readings for r in ch.readings), "metric reading", "metric readings"),
+        (sum(r.readings for r in ch.readings), "metric change", "metric changes"),
         (ch.checkins, "check-in", "check-ins"),
     ]
     said = [f"{n} {one if n == 1 else many}" for n, one, many in parts if n]
@@ -216,7 +216,7 @@ def change_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:
             if r.occurrences is not None
             else f"{st.text(r.name)}: "
             + (f"{format_value(r.before, r.unit)} → " if r.before is not None else "")
-            + f"{format_value(r.after, r.unit)} ({plural(r.readings, 'reading')})"
+            + f"{format_value(r.after, r.unit)} ({plural(r.readings, 'change')})"
             for r in ch.readings
         ]
         groups.append([st.bold("Metric readings"), *cap(lines, LIST_LIMIT, more)])

@@ -92,7 +92,7 @@ class ReadingChange:
     key: str
     name: str
     unit: str | None
-    readings: int  # how many in the window
+    readings: int  # how many in the window changed the value (a cadence metric: all of them)
     before: float | None  # the latest reading at or before the window's start
     after: float  # the latest reading in the window
     occurrences: int | None = None  # a cadence metric: what the window's readings count

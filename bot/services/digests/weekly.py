@@ -293,15 +293,19 @@ def _metrics(db, workspace, now, since, period, rows):
                 )
             )
         fresh = [value for at, value in points if since < at <= now]
-        if fresh:
-            before = opened.get(metric.id, (None, None))[1]
+        before = opened.get(metric.id, (None, None))[1]
+        if view.cadence is not None:  # each event is news; a recorded 0 is not
+            news = sum(1 for value in fresh if value > 0)
+        else:
+            news = changed(before, fresh)
+        if news:
             counted = occurrences(fresh) if view.cadence is not None else None
             changes.append(
                 ReadingChange(
                     metric.key,
                     metric.name,
                     metric.unit,
-                    len(fresh),
+                    news,
                     before,
                     fresh[-1],
                     occurrences=counted,
@@ -309,6 +313,16 @@ def _metrics(db, workspace, now, since, period, rows):
                 )
             )
     return views, changes, charts
+
+
+def changed(before: float | None, values: list[float]) -> int:
+    """How many of `values` (oldest first) changed the metric's value: a daily recompute that
+    records the same number again is not news."""
+    count = 0
+    for value in values:
+        count += value != before
+        before = value
+    return count
 
 
 def _metric_status(
