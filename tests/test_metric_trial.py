@@ -18,7 +18,7 @@ from bot.flows.team import team_command
 from bot.services import team_metrics
 from bot.services.digests import Target, quarterly_digest, weekly_digest
 from bot.services.digests.forecast import forecast
-from models import MetricReading, Workspace
+from models import GoalPartner, MetricReading, Workspace
 from tests.flows import run
 
 NOW = datetime(2025, 3, 5, 10, tzinfo=UTC)  # Wednesday, week 10 of Q1 2025
@@ -151,3 +151,38 @@ def test_a_daily_recompute_of_the_same_value_is_not_news(session_factory, slack,
         ("Career development", 1, 25, 50)
     ]
     assert "Career development: 25% → 50% (1 change)" in weekly_text
+
+
+def test_wording_people_read(session_factory, slack, roadmap):
+    from bot.blocks.checkins import goal_facts
+    from bot.flows.commands import ShowGoal
+    from bot.flows.goals import show_goal
+    from bot.services.goals import get_goal, goal_view
+
+    with session_factory() as session:
+        g6 = goal_view(session, get_goal(session, roadmap, "G6"))
+    assert "target ≥ 2 engineers" in goal_facts(g6) and "target target" not in goal_facts(g6)
+    card = run(
+        session_factory,
+        show_goal,
+        CommandCall(ShowGoal("G6")),
+        team_id=slack.team_id,
+        user_id=slack.admin,
+        now=NOW,
+    ).outcome.reply
+    shown = json.dumps([b.to_dict() for b in card.blocks], ensure_ascii=False)
+    assert "*Target*\\n≥ 2 engineers" in shown
+    # Shares of a few people or goals read in whole percent, with the exact count beside them.
+    with session_factory() as session, session.begin():
+        workspace = session.get(Workspace, roadmap)
+        value, note = team_metrics.measure(session, workspace, "goals", NOW)
+    assert (value, note) == (0, "0 of 13 goals in Q1 2025 have a partner team")
+    with session_factory() as session, session.begin():
+        g1 = get_goal(session, roadmap, "G1")
+        session.add(GoalPartner(workspace_id=roadmap, goal_id=g1.id, name="Design"))
+    with session_factory() as session:
+        workspace = session.get(Workspace, roadmap)
+        value, note = team_metrics.measure(session, workspace, "goals", NOW)
+    assert (value, note) == (8, "1 of 13 goals in Q1 2025 has a partner team")
+    assert team_metrics.share(2, 13) == 15 and team_metrics.share(1, 8) == 13
+    assert team_metrics.share(2, 7) == 29 and team_metrics.share(1, 6) == 17

@@ -8,6 +8,7 @@ Sources: `pulse` (the pulse survey, per round: bot.services.pulse), `roster` (gr
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -167,6 +168,12 @@ def _period(session: Session, workspace: Workspace, now: datetime) -> Period | N
     return current_period(periods_of(session, workspace.id), workspace_today(workspace, now))
 
 
+def share(part: int, whole: int) -> float:
+    """A share of a few people or goals in whole percent ("15%", not "15.38%"): the note says
+    the exact "2 of 13"."""
+    return float(math.floor(part * 100 / whole + 0.5))  # half up: 1 of 8 is 13%
+
+
 def measure(session: Session, workspace: Workspace, source: str, now: datetime):
     """(value, note) of a source right now, or (None, why not)."""
     if source == "roster":
@@ -174,7 +181,7 @@ def measure(session: Session, workspace: Workspace, source: str, now: datetime):
         if not members:
             return None, "the team roster is empty (`/roadmap team add`)"
         plans = sum(1 for m in members if m.growth_plan)
-        return plans * 100 / len(members), (
+        return share(plans, len(members)), (
             f"{plans} of {plural(len(members), 'team member')} "
             f"{'has' if plans == 1 else 'have'} a growth plan"
         )
@@ -213,8 +220,9 @@ def measure(session: Session, workspace: Workspace, source: str, now: datetime):
                 GoalPartner.goal_id.in_(goal_ids)
             )
         )
-        return partnered * 100 / len(goal_ids), (
-            f"{partnered} of {plural(len(goal_ids), 'goal')} in {period.label} have a partner team"
+        return share(partnered, len(goal_ids)), (
+            f"{partnered} of {plural(len(goal_ids), 'goal')} in {period.label} "
+            f"{'has' if partnered == 1 else 'have'} a partner team"
         )
     if source == "rituals":
         held, asked, _ = sessions_held(session, workspace, period, now)
