@@ -50,7 +50,7 @@ class MetricView:
     verdict: Verdict | None = None  # what on_target was judged against
     cadence: CadenceCount | None = None  # for a cadence metric: its count
     # Team metrics (issue 20): the latest reading's source ("command", "pulse", "roster", …),
-    # its note ("4.0/5 from 4 of 5"), and the source that measures the metric automatically.
+    # its note ("4/5 from 4 of 5"), and the source that measures the metric automatically.
     source: str | None = None
     note: str | None = None
     measured_by: str | None = None

@@ -62,7 +62,7 @@ class PulseResult:
     answers: int
     needed: int
     mean: float | None
-    text: str  # "4.0/5 from 4 of 5" or why there is no result
+    text: str  # "4/5 from 4 of 5" or why there is no result
     comments: list[str] = field(default_factory=list)
     recorded: bool = False  # a reading of the satisfaction metric
     metric: str | None = None

@@ -266,7 +266,7 @@ def forecast_text(f: Forecast, unit: str | None, st: Style, today: date) -> str:
 
 
 # The tools a reading can come from, as people name them ("via GitHub"); the bot's own
-# measures (pulse, roster, check-ins, goals, rituals) say "from pulse: 4.0/5 from 4 of 5".
+# measures (pulse, roster, check-ins, goals, rituals) say "from pulse: 4/5 from 4 of 5".
 TOOL_NAMES = {
     "github": "GitHub",
     "gitlab": "GitLab",
