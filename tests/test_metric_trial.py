@@ -124,6 +124,15 @@ def test_a_constant_reading_is_holding_steady_not_moving_away():
         assert f.state == "flat" and f.slope_per_week == 0
         said = forecast_text(f, "%", Style(slack=True, people={}, mentions=False), date(2025, 2, 5))
         assert said == f"holding steady, short of its target {goal.text}"
+    # A share that stepped up once and then held for weeks: no change since last week is no
+    # "at this rate reaches 100% around …" either.
+    stepped = [(at, 100 * (1 if i < 10 else 2) / 7) for i, (at, _) in enumerate(points)]
+    f = forecast(stepped, Target(100, ">=", "%"), "target", now=stepped[-1][0], period_end=None)
+    assert f.state == "reaches"  # the line alone would say so
+    f = forecast(
+        stepped, Target(100, ">=", "%"), "target", now=stepped[-1][0], period_end=None, recent=0
+    )
+    assert (f.state, f.slope_per_week) == ("flat", 0)
 
 
 def test_a_daily_recompute_of_the_same_value_is_not_news(session_factory, slack, roadmap):

@@ -58,7 +58,8 @@ def forecast(
     """When the line through `points` (oldest first) meets `goal`; None without enough data:
     at least three readings spanning at least a week. A metric meeting its goal is "met";
     one whose line, or whose `recent` change (since last week), moves away from the goal is
-    "away": a worsening metric is never said to reach its goal."""
+    "away": a worsening metric is never said to reach its goal; one with no `recent` change is
+    "flat" (holding steady)."""
     if goal.comparator is None or len(points) < MIN_READINGS:
         return None
     days = (points[-1][0] - points[0][0]).total_seconds() / DAY
@@ -75,7 +76,10 @@ def forecast(
     common["slope_per_week"] = round(slope * 7, 6)
     if meets(latest, goal.comparator, goal.value):
         return Forecast(state="met", **common)
-    if slope == 0:
+    if slope == 0 or recent == 0:
+        # No change since last week: holding steady, whatever an older step did to the line
+        # (no "→ no change since last week · at this rate reaches 100% around 16 Aug").
+        common["slope_per_week"] = 0.0
         return Forecast(state="flat", **common)
     if not _towards(goal, latest, slope) or (recent and not _towards(goal, latest, recent)):
         return Forecast(state="away", **common)
