@@ -160,6 +160,9 @@ def test_a_daily_recompute_of_the_same_value_is_not_news(session_factory, slack,
         ("Career development", 1, 25, 50)
     ]
     assert "Career development: 25% → 50% (1 change)" in weekly_text
+    ask(session_factory, slack, RecordMetric("uptime", 99.95, "%"))
+    _, _, weekly_text, _ = digests(session_factory, roadmap)
+    assert "System uptime: 99.95% (first reading)" in weekly_text
 
 
 def test_wording_people_read(session_factory, slack, roadmap):

@@ -84,6 +84,11 @@ def checkin_line(c, st: Style) -> str:
     return said + f"{goals} checked in"
 
 
+def _changes(r) -> str:
+    """ "first reading" for a metric that had none; else how many readings changed it."""
+    return "first reading" if r.before is None and r.readings == 1 else plural(r.readings, "change")
+
+
 def change_counts(d: WeeklyDigest) -> str:
     ch = d.changes
     parts = [
@@ -216,7 +221,7 @@ def change_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:
             if r.occurrences is not None
             else f"{st.text(r.name)}: "
             + (f"{format_value(r.before, r.unit)} → " if r.before is not None else "")
-            + f"{format_value(r.after, r.unit)} ({plural(r.readings, 'change')})"
+            + f"{format_value(r.after, r.unit)} ({_changes(r)})"
             for r in ch.readings
         ]
         groups.append([st.bold("Metric readings"), *cap(lines, LIST_LIMIT, more)])
