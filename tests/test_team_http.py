@@ -1,6 +1,6 @@
 """Team metrics end to end: signed HTTP, the clock and the CLI against the fake Slack.
 
-A roster of 5; a pulse round with 4 answers (3, 4, 5, 4) records 4.0/5 from 4 of 5 and nobody's
+A roster of 5; a pulse round with 4 answers (3, 4, 5, 4) records 4/5 from 4 of 5 and nobody's
 answer can be recovered from any export, command reply or log line; a round with 2 answers
 records nothing and says why; growth plans for 3 of 5 record 60%; innovation answers record
 their mean; two of four goals with partner teams record 50%; the digests show the sources.
@@ -162,9 +162,9 @@ def test_team_metrics_end_to_end(frozen_time, roadmap, running_app, slack, cli_e
     # The round closed after 3 days: the next 06:00 refresh, by the CLI's clock.
     assert main(["tick", "--now", "2025-04-11T06:00:30+00:00"]) == 0
     (pulse_reading,) = readings(factory, "pulse")
-    assert (pulse_reading.value, pulse_reading.note) == (4.0, "4.0/5 from 4 of 5")
+    assert (pulse_reading.value, pulse_reading.note) == (4.0, "4/5 from 4 of 5")
     posted = [m["text"] for m in slack.fake.messages(slack.channel)]
-    assert "Team pulse: 4.0/5 from 4 of 5" in posted
+    assert "Team pulse: 4/5 from 4 of 5" in posted
     late = press(running_app, slack, erin, "Team pulse", "pulse_score", 2)
     assert "has closed" in json.dumps(late)
 
@@ -184,17 +184,17 @@ def test_team_metrics_end_to_end(frozen_time, roadmap, running_app, slack, cli_e
     frozen_time.move_to("2025-05-09 12:00:00+00:00")
     # /roadmap metrics and the digests show the readings with their sources.
     metrics = command("metrics").text
-    assert "from pulse: 4.0/5 from 4 of 5" in metrics and "from roster" in metrics
+    assert "from pulse: 4/5 from 4 of 5" in metrics and "from roster" in metrics
     explained = command("metric satisfaction").text
     assert "measured by the pulse survey, chosen from its name" in explained
-    assert "4.0/5 from 4 of 5" in explained
+    assert "4/5 from 4 of 5" in explained
     capsys.readouterr()
     assert main(["digest", "weekly", "--preview", "--as-of", "2025-05-09T12:00:00+00:00"]) == 0
     weekly = capsys.readouterr().out
     assert main(["digest", "quarterly", "--preview", "--period", "Q2 2025"]) == 0
     quarterly = capsys.readouterr().out
     for digest in (weekly, quarterly):  # every team metric, with its source and its count
-        assert "Employee satisfaction 4/5" in digest and "from pulse: 4.0/5 from 4 of 5" in digest
+        assert "Employee satisfaction 4/5" in digest and "from pulse: 4/5 from 4 of 5" in digest
         assert "Career development 60%" in digest
         assert "from roster: 3 of 5 team members have a growth plan" in digest
         assert "Cross-team collaboration 50%" in digest

@@ -148,10 +148,10 @@ def test_the_pulse_reaches_each_person_at_11_their_time_once(team, running_app, 
         reading = session.scalar(select(MetricReading).where(MetricReading.source == "pulse"))
         markers = session.scalar(select(func.count(PulseMarker.id)))
         answers = session.scalars(select(PulseAnswer.score).order_by(PulseAnswer.score)).all()
-    assert (reading.value, reading.note, reading.user_id) == (4.0, "4.0/5 from 3 of 4", None)
+    assert (reading.value, reading.note, reading.user_id) == (4.0, "4/5 from 3 of 4", None)
     assert markers == 0 and answers == [3, 4, 5]  # who answered is gone; scores have no name
     posted = [m["text"] for m in slack.fake.messages(slack.channel)]
-    assert "Team pulse: 4.0/5 from 3 of 4" in posted
+    assert "Team pulse: 4/5 from 3 of 4" in posted
 
 
 def test_a_pulse_dm_slack_refused_is_sent_at_the_next_tick(team, running_app, frozen_time):

@@ -14,6 +14,7 @@ from bot.blocks.text import escape_mrkdwn, truncate
 from bot.services.measured_by import LABELS
 from bot.services.metrics import MetricView, ReadingResult, format_value, plural
 from bot.services.settings import ConfigView
+from bot.services.team_metrics import AUTOMATIC_SOURCES, AutoReading
 from models import MeasuredBy
 
 
@@ -68,10 +69,12 @@ def source_note(metric: MetricView) -> str:
         return f" · _from {escape_mrkdwn(metric.source)}{note}_"
     if metric.measured_by and metric.latest is None:
         return f" · _measured by {LABELS[MeasuredBy(metric.measured_by)]}_"
+    if metric.source and metric.measured_by in AUTOMATIC_SOURCES:  # typed over the bot's measure
+        return f" · _typed by a person; measured by {LABELS[MeasuredBy(metric.measured_by)]}_"
     return ""
 
 
-def reading_recorded(result: ReadingResult) -> Message:
+def reading_recorded(result: ReadingResult, measured: AutoReading | None = None) -> Message:
     """ "Recorded API response time = 200 ms — misses the < 200 ms target.", or for a cadence
     metric "Recorded 1 deploy: 4 deploys this week, daily asks 5." """
     metric = result.metric
@@ -90,7 +93,27 @@ def reading_recorded(result: ReadingResult) -> Message:
             said = escape_mrkdwn(metric.verdict.text)
             verdict = f" :white_check_mark: {said}" if metric.verdict.met else f" — {said}"
         text = f":bar_chart: Recorded {name} = *{value}*{verdict}."
+    if measured is not None and result.recorded:
+        text += " " + _typed_over_measure(result, measured)
     return Message(text=text, blocks=[section(text)])
+
+
+def _typed_over_measure(result: ReadingResult, measured: AutoReading) -> str:
+    """A typed reading of a metric the bot measures stands for today only: say so, what the
+    bot measures now, and how to make the metric typed for good."""
+    name = escape_mrkdwn(result.metric.name)
+    label = LABELS[MeasuredBy(measured.source)]
+    if measured.value is not None:
+        now = format_value(measured.value, result.metric.unit)
+        says = f": *{now}* now ({escape_mrkdwn(measured.note)})"
+        until = "today only; tomorrow the bot's daily reading takes over"
+    else:
+        says = ""
+        until = f"until {label} records the next one"
+    return (
+        f"{name} is measured by {label}{says}. Your reading stands for {until}. "
+        f"To type it for good: `/roadmap metric source {name} manual`."
+    )
 
 
 def metric_added(metric: MetricView) -> Message:

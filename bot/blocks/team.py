@@ -104,12 +104,22 @@ def plan_set(row: RosterRow, readings: list[AutoReading]) -> Message:
 
 
 def _reading_note(readings: list[AutoReading]) -> str:
-    shown = [r for r in readings if r.value is not None]
-    return "".join(
-        f" {escape_mrkdwn(r.metric)}: *{format_value(r.value, '%')}* ({escape_mrkdwn(r.note)}, "
-        f"from {r.source})."
-        for r in shown
-    )
+    """The metric's reading as every surface now shows it: the bot's measure, or, on a day a
+    person typed one, theirs (which stands for the day) beside what the bot measures."""
+    notes = []
+    for r in readings:
+        if r.value is None:
+            continue
+        name, measured = escape_mrkdwn(r.metric), format_value(r.value, "%")
+        if r.typed is None:
+            notes.append(f" {name}: *{measured}* ({escape_mrkdwn(r.note)}, from {r.source}).")
+            continue
+        notes.append(
+            f" {name}: *{format_value(r.typed, '%')}*, typed today, stands for today; from "
+            f"{r.source} it is {measured} now ({escape_mrkdwn(r.note)}), which takes over "
+            "tomorrow."
+        )
+    return "".join(notes)
 
 
 def partners_set(ref: str, partners: list[Partner], readings: list[AutoReading]) -> Message:

@@ -16,7 +16,7 @@ from bot.flows.commands import (
 )
 from bot.flows.context import FlowContext
 from bot.flows.outcome import OpenView, Outcome
-from bot.services import metrics
+from bot.services import metrics, team_metrics
 
 MetricCommand = RecordMetric | AddMetric | MetricSourceCommand | RefreshMetric | ExplainMetric
 
@@ -49,4 +49,8 @@ def metric(call: CommandCall[MetricCommand], ctx: FlowContext) -> Outcome:
         unit=cmd.unit,
         at=ctx.now,
     )
-    return Outcome(reply=reading_recorded(result), share=call.share)
+    measured = None
+    if result.recorded:  # a metric the bot measures: say what it says, and for how long this stands
+        found = metrics.find_metric(ctx.session, ctx.workspace.id, cmd.name)
+        measured = team_metrics.measured_now(ctx.session, ctx.workspace, found, ctx.now)
+    return Outcome(reply=reading_recorded(result, measured), share=call.share)

@@ -132,11 +132,13 @@ def _target_text(goal: Goal, metric_name: str | None) -> str | None:
     )
     value = f"{goal.target_value:g}"
     unit = goal.target_unit or ""
+    # Shown after "target" (a check-in) or under *Target* (the goal card): no second "target".
+    named = f"{metric_name} " if metric_name else ""
     if goal.target_kind == "relative":
         verb = "reduce by" if goal.target_comparator in ("<", "<=") else "increase by"
-        return f"{metric_name or 'target'}: {verb} {value}{unit}"
+        return f"{metric_name}: {verb} {value}{unit}" if metric_name else f"{verb} {value}{unit}"
     spacer = "" if unit in ("%", "ms") or unit.startswith("/") else " "
-    return f"{metric_name or 'target'} {symbol} {value}{spacer}{unit}".strip()
+    return f"{named}{symbol} {value}{spacer}{unit}".strip()
 
 
 def goal_view(session: Session, goal: Goal) -> GoalView:

@@ -50,7 +50,7 @@ class MetricView:
     verdict: Verdict | None = None  # what on_target was judged against
     cadence: CadenceCount | None = None  # for a cadence metric: its count
     # Team metrics (issue 20): the latest reading's source ("command", "pulse", "roster", …),
-    # its note ("4.0/5 from 4 of 5"), and the source that measures the metric automatically.
+    # its note ("4/5 from 4 of 5"), and the source that measures the metric automatically.
     source: str | None = None
     note: str | None = None
     measured_by: str | None = None
@@ -113,7 +113,10 @@ def list_metrics(*, session: Session, workspace: Workspace, now: datetime) -> li
             )
         ):
             milestones.setdefault(goal.metric_id, goal)
-    counted = _counted(session, workspace, metrics, period, today, now)
+    # A cadence metric nothing was ever recorded for has no readings yet, not a red "0".
+    counted = _counted(
+        session, workspace, [m for m in metrics if m.id in latest], period, today, now
+    )
     views = [
         _view(m, latest.get(m.id), milestones.get(m.id), period, counted.get(m.id)) for m in metrics
     ]

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.metric_values import format_value
 from bot.services.team_metrics import metric_for
 from models import (
     AuditEntry,
@@ -61,7 +62,7 @@ class PulseResult:
     answers: int
     needed: int
     mean: float | None
-    text: str  # "4.0/5 from 4 of 5" or why there is no result
+    text: str  # "4/5 from 4 of 5" or why there is no result
     comments: list[str] = field(default_factory=list)
     recorded: bool = False  # a reading of the satisfaction metric
     metric: str | None = None
@@ -153,7 +154,7 @@ def close_round(
     recorded, comments, mean = False, [], None
     if count >= needed:
         mean = round(sum(scores) / count, 2)
-        text = f"{mean:.1f}/5 from {count} of {asked}"
+        text = f"{format_value(mean, '/5')} from {count} of {asked}"  # as the value reads
         comments = sorted(
             c
             for c in session.scalars(
@@ -180,8 +181,8 @@ def close_round(
             )
     else:
         text = (
-            f"only {count} of {asked} answered; a result needs at least {needed} answers so "
-            "nobody's answer can be worked out, so nothing was recorded"
+            f"only {count} of {asked} answered and a result needs at least {needed} answers "
+            "(so that nobody's answer can be worked out): nothing was recorded"
         )
         # Too few to show: the answers themselves go too.
         session.execute(delete(PulseAnswer).where(PulseAnswer.round_id == pulse.id))

@@ -8,6 +8,7 @@ Sources: `pulse` (the pulse survey, per round: bot.services.pulse), `roster` (gr
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -88,6 +89,7 @@ class AutoReading:
     value: float | None
     note: str
     recorded: bool  # False: nothing to measure, unchanged, or a person's reading stands
+    typed: float | None = None  # a person's reading of today, which stands over this one
 
 
 def record_automatic(
@@ -100,22 +102,9 @@ def record_automatic(
     note: str,
     now: datetime,
 ) -> bool:
-    """Today's reading from `source`: one per day (recomputing updates it), and none on a day
-    a person entered a reading of this metric themselves."""
+    """Today's reading from `source`: one per day (recomputing updates it). `refresh` calls it
+    only on a day no person entered a reading of this metric (`typed_today`)."""
     day = workspace_today(workspace, now)
-    start, end = start_of(day, workspace), start_of(day + timedelta(days=1), workspace)
-    personal = session.scalar(
-        select(func.count(MetricReading.id)).where(
-            MetricReading.workspace_id == workspace.id,
-            MetricReading.metric_id == metric.id,
-            MetricReading.recorded_at >= start,
-            MetricReading.recorded_at < end,
-            # a ritual's "held" click is the bot's bookkeeping, not a person's number
-            MetricReading.source.not_in((*AUTOMATIC_SOURCES, "ritual")),
-        )
-    )
-    if personal:
-        return False
     key = f"auto:{source}:{metric.id}:{day.isoformat()}"
     value = round(value, 4)
     values = {
@@ -144,12 +133,52 @@ def record_automatic(
     return True
 
 
+def typed_today(
+    session: Session, workspace: Workspace, metric: Metric, now: datetime
+) -> float | None:
+    """The newest reading a person (or a tool) entered for this metric today, which the bot's
+    own measure leaves alone for the day; None when there is none."""
+    day = workspace_today(workspace, now)
+    start, end = start_of(day, workspace), start_of(day + timedelta(days=1), workspace)
+    return session.scalar(
+        select(MetricReading.value)
+        .where(
+            MetricReading.workspace_id == workspace.id,
+            MetricReading.metric_id == metric.id,
+            MetricReading.recorded_at >= start,
+            MetricReading.recorded_at < end,
+            # a ritual's "held" click is the bot's bookkeeping, not a person's number
+            MetricReading.source.not_in((*AUTOMATIC_SOURCES, "ritual")),
+        )
+        .order_by(MetricReading.recorded_at.desc(), MetricReading.id.desc())
+        .limit(1)
+    )
+
+
+def measured_now(
+    session: Session, workspace: Workspace, metric: Metric, now: datetime
+) -> AutoReading | None:
+    """What the bot's own source says of `metric` now, for a person who just typed a reading
+    of it (theirs stands for the day); None when people measure it."""
+    source = automatic_source(metric)
+    if source is None:
+        return None
+    value, note = measure(session, workspace, source, now)
+    return AutoReading(metric.name, source, value, note, recorded=False)
+
+
 def start_of(day: date, workspace: Workspace) -> datetime:
     return datetime.combine(day, time(), ZoneInfo(workspace.timezone or "UTC"))
 
 
 def _period(session: Session, workspace: Workspace, now: datetime) -> Period | None:
     return current_period(periods_of(session, workspace.id), workspace_today(workspace, now))
+
+
+def share(part: int, whole: int) -> float:
+    """A share of a few people or goals in whole percent ("15%", not "15.38%"): the note says
+    the exact "2 of 13"."""
+    return float(math.floor(part * 100 / whole + 0.5))  # half up: 1 of 8 is 13%
 
 
 def measure(session: Session, workspace: Workspace, source: str, now: datetime):
@@ -159,7 +188,7 @@ def measure(session: Session, workspace: Workspace, source: str, now: datetime):
         if not members:
             return None, "the team roster is empty (`/roadmap team add`)"
         plans = sum(1 for m in members if m.growth_plan)
-        return plans * 100 / len(members), (
+        return share(plans, len(members)), (
             f"{plans} of {plural(len(members), 'team member')} "
             f"{'has' if plans == 1 else 'have'} a growth plan"
         )
@@ -198,8 +227,9 @@ def measure(session: Session, workspace: Workspace, source: str, now: datetime):
                 GoalPartner.goal_id.in_(goal_ids)
             )
         )
-        return partnered * 100 / len(goal_ids), (
-            f"{partnered} of {plural(len(goal_ids), 'goal')} in {period.label} have a partner team"
+        return share(partnered, len(goal_ids)), (
+            f"{partnered} of {plural(len(goal_ids), 'goal')} in {period.label} "
+            f"{'has' if partnered == 1 else 'have'} a partner team"
         )
     if source == "rituals":
         counted = counted_sessions(
@@ -295,12 +325,13 @@ def refresh(
         if metric is None:
             continue
         value, note = measure(session, workspace, source, now)
+        typed = typed_today(session, workspace, metric, now) if value is not None else None
         recorded = False
-        if value is not None:
+        if value is not None and typed is None:
             recorded = record_automatic(
                 session, workspace, metric, source=source, value=value, note=note, now=now
             )
-        done.append(AutoReading(metric.name, source, value, note, recorded))
+        done.append(AutoReading(metric.name, source, value, note, recorded, typed))
     return done
 
 

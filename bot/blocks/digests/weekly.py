@@ -84,6 +84,11 @@ def checkin_line(c, st: Style) -> str:
     return said + f"{goals} checked in"
 
 
+def _changes(r) -> str:
+    """ "first reading" for a metric that had none; else how many readings changed it."""
+    return "first reading" if r.before is None and r.readings == 1 else plural(r.readings, "change")
+
+
 def change_counts(d: WeeklyDigest) -> str:
     ch = d.changes
     parts = [
@@ -91,7 +96,7 @@ def change_counts(d: WeeklyDigest) -> str:
         (len(ch.status_changes), "status change", "status changes"),
         (len(ch.progress_moves), "progress move", "progress moves"),
         (len(ch.new_goals), "new goal", "new goals"),
-        (sum(r.readings for r in ch.readings), "metric reading", "metric readings"),
+        (sum(r.readings for r in ch.readings), "metric change", "metric changes"),
         (ch.checkins, "check-in", "check-ins"),
     ]
     said = [f"{n} {one if n == 1 else many}" for n, one, many in parts if n]
@@ -216,7 +221,7 @@ def change_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:
             if r.occurrences is not None
             else f"{st.text(r.name)}: "
             + (f"{format_value(r.before, r.unit)} → " if r.before is not None else "")
-            + f"{format_value(r.after, r.unit)} ({plural(r.readings, 'reading')})"
+            + f"{format_value(r.after, r.unit)} ({_changes(r)})"
             for r in ch.readings
         ]
         groups.append([st.bold("Metric readings"), *cap(lines, LIST_LIMIT, more)])
@@ -256,6 +261,8 @@ def forecast_text(f: Forecast, unit: str | None, st: Style, today: date) -> str:
         moving = higher is not None and slope != 0 and (slope > 0) != higher
         rate = f" ({format_change(slope, unit)} a week)" if moving else ""
         return f"moving away from its {goal} {f.goal.text}{rate}"
+    if f.state == "flat" and f.slope_per_week == 0:
+        return f"holding steady, short of its {goal} {f.goal.text}"
     if f.state == "flat":
         return f"not moving toward its {goal} {f.goal.text}"
     when = day(f.on, today)
@@ -264,7 +271,7 @@ def forecast_text(f: Forecast, unit: str | None, st: Style, today: date) -> str:
 
 
 # The tools a reading can come from, as people name them ("via GitHub"); the bot's own
-# measures (pulse, roster, check-ins, goals, rituals) say "from pulse: 4.0/5 from 4 of 5".
+# measures (pulse, roster, check-ins, goals, rituals) say "from pulse: 4/5 from 4 of 5".
 TOOL_NAMES = {
     "github": "GitHub",
     "gitlab": "GitLab",

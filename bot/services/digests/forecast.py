@@ -15,6 +15,7 @@ MIN_SPAN_DAYS = 7.0
 STALE_AFTER_DAYS = 28.0
 HORIZON_DAYS = 3 * 365  # a crossing further away than this is "flat", not a date
 DAY = 86400.0
+NOISE = 1e-9  # relative to the values: a change smaller than this is rounding, not movement
 
 
 def fit(points: Sequence[tuple[datetime, float]]) -> tuple[float, float, datetime] | None:
@@ -28,6 +29,11 @@ def fit(points: Sequence[tuple[datetime, float]]) -> tuple[float, float, datetim
     if spread == 0:
         return None
     slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+    # Over the whole span the line moves less than float noise on these values: it is flat
+    # (a constant share recomputed daily fits ±1e-17 a day, not 0).
+    scale = max(1.0, max(abs(y) for y in ys))
+    if abs(slope) * max(xs[-1] - xs[0], 1.0) <= NOISE * scale:
+        slope = 0.0
     return mean_y - slope * mean_x, slope, origin
 
 
@@ -52,7 +58,8 @@ def forecast(
     """When the line through `points` (oldest first) meets `goal`; None without enough data:
     at least three readings spanning at least a week. A metric meeting its goal is "met";
     one whose line, or whose `recent` change (since last week), moves away from the goal is
-    "away": a worsening metric is never said to reach its goal."""
+    "away": a worsening metric is never said to reach its goal; one with no `recent` change is
+    "flat" (holding steady)."""
     if goal.comparator is None or len(points) < MIN_READINGS:
         return None
     days = (points[-1][0] - points[0][0]).total_seconds() / DAY
@@ -69,7 +76,10 @@ def forecast(
     common["slope_per_week"] = round(slope * 7, 6)
     if meets(latest, goal.comparator, goal.value):
         return Forecast(state="met", **common)
-    if slope == 0:
+    if slope == 0 or recent == 0:
+        # No change since last week: holding steady, whatever an older step did to the line
+        # (no "→ no change since last week · at this rate reaches 100% around 16 Aug").
+        common["slope_per_week"] = 0.0
         return Forecast(state="flat", **common)
     if not _towards(goal, latest, slope) or (recent and not _towards(goal, latest, recent)):
         return Forecast(state="away", **common)

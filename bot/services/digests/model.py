@@ -92,7 +92,7 @@ class ReadingChange:
     key: str
     name: str
     unit: str | None
-    readings: int  # how many in the window
+    readings: int  # how many in the window changed the value (a cadence metric: all of them)
     before: float | None  # the latest reading at or before the window's start
     after: float  # the latest reading in the window
     occurrences: int | None = None  # a cadence metric: what the window's readings count
@@ -153,7 +153,7 @@ class MetricStatus:
     cadence: CadenceCount | None = None  # a cadence metric: occurrences counted, not a value
     stale: bool = False  # the latest reading is older than the period: shown with its date
     source: str | None = None  # the reading's source: github, prometheus, pulse, roster…
-    source_note: str | None = None  # e.g. "4.0/5 from 4 of 5"
+    source_note: str | None = None  # e.g. "4/5 from 4 of 5"
 
     @property
     def change(self) -> float | None:
@@ -245,7 +245,7 @@ class MetricOutcome:
     cadence: CadenceCount | None = None  # a cadence metric: occurrences in the period
     stale: bool = False  # the value is a reading from before the period
     source: str | None = None  # the reading's source: github, prometheus, pulse, roster…
-    source_note: str | None = None  # e.g. "4.0/5 from 4 of 5"
+    source_note: str | None = None  # e.g. "4/5 from 4 of 5"
 
 
 @dataclass(frozen=True)

@@ -173,7 +173,7 @@ def _metrics(db, workspace, period, rows, ended: bool, now: datetime, today):
         points = [p for p in points if p[0] >= opened]  # the held sessions: only the period's
         cadence = cadence_of(metric.cadence, metric.text)
         counted = None
-        if cadence is not None:
+        if cadence is not None and at is not None:  # never recorded: no readings, not a "0"
             window = f"in {period.label}" if ended else "this period"
             counted = cadence_count(
                 cadence,

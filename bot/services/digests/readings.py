@@ -179,6 +179,6 @@ def sources(
     db: Connection, workspace_id: int, until: datetime
 ) -> dict[int, tuple[str, str | None]]:
     """Each metric's newest reading's source (github, prometheus, pulse, command…) and note
-    ("4.0/5 from 4 of 5"), at or before `until`."""
+    ("4/5 from 4 of 5"), at or before `until`."""
     rows = run(db, _SOURCES, workspace=workspace_id, until=until)
     return {metric_id: (source, note) for metric_id, source, note in rows}

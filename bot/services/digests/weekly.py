@@ -294,15 +294,19 @@ def _metrics(db, workspace, now, since, period, rows):
                 )
             )
         fresh = [value for at, value in points if since < at <= now]
-        if fresh:
-            before = opened.get(metric.id, (None, None))[1]
+        before = opened.get(metric.id, (None, None))[1]
+        if view.cadence is not None:  # each event is news; a recorded 0 is not
+            news = sum(1 for value in fresh if value > 0)
+        else:
+            news = changed(before, fresh)
+        if news:
             counted = occurrences(fresh) if view.cadence is not None else None
             changes.append(
                 ReadingChange(
                     metric.key,
                     metric.name,
                     metric.unit,
-                    len(fresh),
+                    news,
                     before,
                     fresh[-1],
                     occurrences=counted,
@@ -316,6 +320,16 @@ def _bounds(period) -> tuple:
     return period.start_date, period.end_date, period.label
 
 
+def changed(before: float | None, values: list[float]) -> int:
+    """How many of `values` (oldest first) changed the metric's value: a daily recompute that
+    records the same number again is not news."""
+    count = 0
+    for value in values:
+        count += value != before
+        before = value
+    return count
+
+
 def _metric_status(
     metric: q.MetricRow, points, week_ago, goals, period, period_start, now, workspace
 ) -> MetricStatus:
@@ -326,7 +340,7 @@ def _metric_status(
     latest_at, latest = points[-1] if points else (None, None)
     cadence = cadence_of(metric.cadence, metric.text)
     counted = None
-    if cadence is not None:
+    if cadence is not None and points:  # never recorded: no readings yet, not a red "0"
         today = workspace_today(workspace, now)
         first_day, last_day, window = cadence_window(
             cadence, today, *(_bounds(period) if period is not None else (None, None, None))
