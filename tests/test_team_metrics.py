@@ -348,7 +348,9 @@ def test_two_clocks_ask_each_person_once(session_factory, world, roadmap, db):
     )
 
 
-def test_everyone_answering_closes_the_round_and_forgets_who(session_factory, world, roadmap, db):
+def test_everyone_answering_closes_the_round_at_the_next_refresh_and_forgets_who(
+    session_factory, world, roadmap, db
+):
     five(session_factory, world)
     with session_factory() as session, session.begin():
         session.get(Workspace, roadmap).roadmap_channel_id = world.channel
@@ -365,9 +367,15 @@ def test_everyone_answering_closes_the_round_and_forgets_who(session_factory, wo
         )
         for p, s in zip(people, (3, 4, 5, 4, 2), strict=True)
     ]
-    (post,) = results[-1].effects.of_type(Post)
-    assert "3.6/5 from 5 of 5" in post.message.text
-    assert "more focus time" in str(post.message.to_dict())
+    # The last click publishes nothing: whoever answers last (predictably the westernmost)
+    # would otherwise be pointed at by the result and its comments.
+    assert all(not r.effects.of_type(Post) for r in results)
+    assert db.scalar(select(PulseRound.closed_at)) is None
+    # The next daily refresh (well before the round's 3 days) closes and publishes it.
+    with session_factory() as session, session.begin():
+        workspace = session.get(Workspace, roadmap)
+        (result,) = pulse.close_due(session, workspace, NOW + timedelta(days=1))
+    assert result.text == "3.6/5 from 5 of 5" and result.comments == ["more focus time"]
     assert db.scalar(select(func.count(PulseMarker.id))) == 0  # who answered is gone
     (reading,) = readings(db, "pulse")
     assert (reading.value, reading.note, reading.user_id) == (3.6, "3.6/5 from 5 of 5", None)

@@ -14,7 +14,7 @@ from bot.blocks import team as blocks
 from bot.blocks.checkins import round_message
 from bot.flows.commands import CommandCall, ExplainMetric, SetPartners, TeamCommand
 from bot.flows.context import FlowContext
-from bot.flows.outcome import Ephemeral, OpenView, Outcome, Post, Update
+from bot.flows.outcome import Ephemeral, OpenView, Outcome, Update
 from bot.flows.people import owner_ids
 from bot.services import innovation, metric_explain, pulse, team, team_metrics
 from bot.services import partners as partner_service
@@ -174,9 +174,10 @@ class OpenPulseComment:
 
 
 def answer_pulse(request: PulseAnswerRequest, ctx: FlowContext) -> Outcome:
-    """Store the answer anonymously; thank the person in place (without their score); when
-    everyone has answered, close the round and post its result. Refusals are private."""
-    done = pulse.answer(
+    """Store the answer anonymously; thank the person in place (without their score). Nothing
+    is published on a click, not even the last one: the daily refresh closes a round everyone
+    answered (bot.services.pulse.due_rounds). Refusals are private."""
+    pulse.answer(
         session=ctx.session,
         workspace=ctx.workspace,
         user_id=ctx.actor.user_id,
@@ -190,14 +191,7 @@ def answer_pulse(request: PulseAnswerRequest, ctx: FlowContext) -> Outcome:
         outcome.add(Update(request.channel, request.ts, blocks.pulse_thanks()))
     else:
         outcome.reply = blocks.pulse_thanks()
-    if done.round_closed is not None:
-        outcome.add(*result_posts(ctx, done.round_closed))
     return outcome
-
-
-def result_posts(ctx: FlowContext, result) -> list[Post]:
-    channel = ctx.workspace.roadmap_channel_id
-    return [Post(channel, blocks.pulse_result(result))] if channel else []
 
 
 def open_pulse_comment(request: OpenPulseComment, ctx: FlowContext) -> Outcome:

@@ -1,8 +1,9 @@
 """The pulse survey: each person on the team roster gets the question in a DM at the schedule's
 time (default the first Monday of the month at 11:00) in their own time zone, answered
 anonymously with buttons 1–5 (bot.services.pulse). The round opens with the first person
-asked and closes 3 days after the last one was (by the daily team-metrics refresh), or when
-everyone answered. The clock asks people on every tick, as their local time comes; the
+asked and closes 3 days after the last one was, or once everyone answered: either way by the
+next daily team-metrics refresh, which publishes the result at a fixed time (never on the
+last person's click, which would point at them). The clock asks people on every tick, as their local time comes; the
 schedule's own occurrence (in the workspace's zone) runs the same pass."""
 
 from __future__ import annotations

@@ -69,7 +69,11 @@ class PulseResult:
 
 @dataclass(frozen=True)
 class Answered:
-    round_closed: PulseResult | None  # everyone answered: the round closed with this answer
+    """An answer is in. When it was the last one the round still closes (and publishes) at
+    the next daily refresh, never on this click: whoever answers last is predictable (the
+    westernmost), and a result or comment posted the moment they press would point at them."""
+
+    everyone: bool = False
 
 
 def _round(session: Session, workspace: Workspace, round_id: int) -> PulseRound:
@@ -125,14 +129,15 @@ def answer(
         PulseAnswer(workspace_id=workspace.id, round_id=pulse.id, score=score, comment=comment)
     )
     session.flush()
-    waiting = session.scalar(
+    return Answered(everyone=_everyone_answered(session, pulse.id))
+
+
+def _everyone_answered(session: Session, round_id: int) -> bool:
+    return not session.scalar(
         select(func.count(PulseMarker.id)).where(
-            PulseMarker.round_id == pulse.id, PulseMarker.answered.is_(False)
+            PulseMarker.round_id == round_id, PulseMarker.answered.is_(False)
         )
     )
-    if waiting == 0:
-        return Answered(close_round(session=session, workspace=workspace, pulse=pulse, now=now))
-    return Answered(None)
 
 
 def close_round(
@@ -212,13 +217,24 @@ def close_round(
 
 
 def due_rounds(session: Session, workspace_id: int, now: datetime) -> list[int]:
+    """Open rounds past their close, or that everyone has answered (closed by the daily
+    refresh after the last answer, at a fixed time)."""
+    unanswered = select(PulseMarker.id).where(
+        PulseMarker.round_id == PulseRound.id, PulseMarker.answered.is_(False)
+    )
+    answered = select(PulseMarker.id).where(PulseMarker.round_id == PulseRound.id)
     return list(
         session.scalars(
-            select(PulseRound.id).where(
+            select(PulseRound.id)
+            .where(
                 PulseRound.workspace_id == workspace_id,
                 PulseRound.closed_at.is_(None),
-                PulseRound.closes_at <= now,
+                or_(
+                    PulseRound.closes_at <= now,
+                    answered.exists() & ~unanswered.exists(),
+                ),
             )
+            .order_by(PulseRound.id)
         )
     )
 
