@@ -129,11 +129,28 @@ def test_the_pulse_reaches_each_person_at_11_their_time_once(team, running_app, 
     answer(slack.kenji, 3, "2025-04-07T19:00:00+00:00")
     daily_refresh("2025-04-08T06:00:30+00:00")
     answer(slack.alice, 4, "2025-04-08T09:00:00+00:00")
+
+    def chased():
+        return {n for n, u in people.items() if dms(slack, u, "The team pulse closes")}
+
+    # One reminder each, a day after their own DM, at 11:00 their time (not at the daily
+    # refresh's 06:00 UTC, which is 02:00 in New York): bob and lena, who had not answered.
+    assert chased() == set()
+    for instant, expected in (
+        ("2025-04-08T15:00:00+00:00", set()),  # 10:59:30 in New York
+        ("2025-04-08T15:00:30+00:00", {"bob"}),  # 11:00:30 in New York
+        ("2025-04-08T18:00:30+00:00", {"bob", "lena"}),  # 11:00:30 in Los Angeles
+        ("2025-04-08T18:00:30+00:00", {"bob", "lena"}),  # a re-run tick
+    ):
+        daily_refresh(instant)
+        assert chased() == expected, instant
     daily_refresh("2025-04-09T06:00:30+00:00")
-    # One reminder each, a day after their own DM: bob and lena, who had not answered.
-    chased = {u for u in people.values() if dms(slack, u, "pulse closes soon")}
-    assert chased == {slack.bob, slack.lena}
-    assert all(len(dms(slack, u, "pulse closes soon")) == 1 for u in chased)
+    assert all(len(dms(slack, people[n], "The team pulse closes")) == 1 for n in chased())
+    # "Soon" said when, in their own terms: the round closes 10 Apr 18:00:30 UTC.
+    (bobs,) = dms(slack, slack.bob, "The team pulse closes")
+    (lenas,) = dms(slack, slack.lena, "The team pulse closes")
+    assert "closes Thursday at 14:00 (your time)" in bobs["text"]
+    assert "closes Thursday at 11:00 (your time)" in lenas["text"]
     # Past Tokyo's 3 days, within her own: lena's answer counts.
     lena = answer(slack.lena, 5, "2025-04-10T17:00:00+00:00")
     assert not any("not recorded" in json.dumps(r) for r in lena)

@@ -155,12 +155,12 @@ def pulse_thanks() -> Message:
     )
 
 
-def pulse_chase(round_id: int, question: str) -> Message:
-    message = pulse_question(round_id, question, closes=None)  # the first line says "soon"
-    message.blocks[0] = section(
-        f":hourglass: The team pulse closes soon.\n{escape_mrkdwn(question)}"
-    )
-    return Message(text=f"The team pulse closes soon: {question}", blocks=message.blocks)
+def pulse_chase(round_id: int, question: str, closes: str) -> Message:
+    """The one reminder: `closes` is when, in the person's own zone ("Thursday at 14:00")."""
+    message = pulse_question(round_id, question, closes=None)
+    when = f"The team pulse closes {closes} (your time)"
+    message.blocks[0] = section(f":hourglass: {when}.\n{escape_mrkdwn(question)}")
+    return Message(text=f"{when}: {question}", blocks=message.blocks)
 
 
 def pulse_comment_modal(round_id: int, metadata: dict) -> View:

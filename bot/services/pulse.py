@@ -248,12 +248,27 @@ def close_due(session: Session, workspace: Workspace, now: datetime) -> list[Pul
     ]
 
 
-def chase_list(session: Session, workspace_id: int, now: datetime) -> list[tuple[int, str]]:
-    """(round, person) to remind once: people asked a day ago or more who have not answered
-    and were not chased. The markers are marked chased here (the caller commits before it
-    posts)."""
+@dataclass(frozen=True)
+class Chase:
+    round_id: int
+    person: str
+    question: str
+    closes_at: datetime  # answers are refused from then on
+
+
+def chase_list(session: Session, workspace_id: int, now: datetime) -> list[Chase]:
+    """Whom to remind once, now: people asked a day ago or more (so, run on every tick, at the
+    survey's hour in their own zone the day after their DM) who have not answered and were
+    not chased, in rounds still open. The markers are marked chased here (the caller commits
+    before it posts, so nobody is reminded twice)."""
     rows = session.execute(
-        select(PulseMarker.id, PulseMarker.round_id, PulseMarker.user_id)
+        select(
+            PulseMarker.id,
+            PulseMarker.round_id,
+            PulseMarker.user_id,
+            PulseRound.question,
+            PulseRound.closes_at,
+        )
         .join(PulseRound, PulseRound.id == PulseMarker.round_id)
         .where(
             PulseRound.workspace_id == workspace_id,
@@ -263,12 +278,13 @@ def chase_list(session: Session, workspace_id: int, now: datetime) -> list[tuple
             PulseMarker.answered.is_(False),
             PulseMarker.chased.is_(False),
         )
+        .order_by(PulseMarker.id)
     ).all()
     if rows:
         session.execute(
             update(PulseMarker).where(PulseMarker.id.in_([r[0] for r in rows])).values(chased=True)
         )
-    return [(round_id, user_id) for _, round_id, user_id in rows]
+    return [Chase(round_id, user, question, closes) for _, round_id, user, question, closes in rows]
 
 
 def latest_round(session: Session, workspace_id: int) -> PulseRound | None:
