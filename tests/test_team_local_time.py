@@ -6,7 +6,7 @@ passed in) and signed HTTP button clicks against the fake Slack."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from models import (
     Delivery,
     Goal,
     GoalOwner,
+    InnovationAnswer,
     Metric,
     MetricReading,
     PulseAnswer,
@@ -225,8 +226,10 @@ def test_the_innovation_question_is_in_each_check_in(team, running_app, frozen_t
         tick(runtime, now=at(instant), pacer=no_pacing())
     for user in (slack.kenji, slack.alice, slack.bob, slack.lena):
         message, _ = checkin(slack, user)
-        assert "much of your time went to innovation this week?" in innovation_text(message)
-        assert not dms(slack, user, "innovation this week")[1:]  # no separate DM any more
+        # On Monday the week has just begun: the question is about the week that ended.
+        assert "much of your time went to innovation last week?" in innovation_text(message)
+        assert "this week" not in innovation_text(message)
+        assert not dms(slack, user, "innovation last week")[1:]  # no separate DM any more
     carol, _ = checkin(slack, slack.carol)  # not on the roster: no question
     assert "innovation" not in json.dumps(carol["blocks"])
 
@@ -246,6 +249,9 @@ def test_the_innovation_question_is_in_each_check_in(team, running_app, frozen_t
         e["value"] for b in kenji["blocks"] for e in b.get("elements") or [] if e.get("style")
     ]
     assert chosen == ["30"]
+    with factory() as session:  # the week worked, not the one the check-in opens
+        weeks = set(session.scalars(select(InnovationAnswer.week_start)))
+    assert weeks == {date(2025, 3, 3)}
     # Someone else pressing kenji's buttons is refused privately; nothing changes.
     refused = click(running_app, slack, slack.carol, kenji, channel, "innovation:50")
     assert "someone else's check-in" in json.dumps(refused)
@@ -285,7 +291,7 @@ def test_in_the_roadmap_channel_the_answer_is_private(team, running_app, frozen_
     frozen_time.move_to("2025-03-10T01:00:30+00:00")
     tick(running_app.runtime, now=at("2025-03-10T01:00:30+00:00"), pacer=no_pacing())
     (top,) = [m for m in slack.fake.messages(slack.channel) if "Check-in" in m["text"]]
-    assert "innovation this week?" in innovation_text(top)
+    assert "innovation last week?" in innovation_text(top)
     click(running_app, slack, slack.kenji, top, slack.channel, "innovation:20")
     shown = slack.fake.message(slack.channel, top["ts"])
     assert "Answered, thanks" in innovation_text(shown) and "20%*" not in innovation_text(shown)

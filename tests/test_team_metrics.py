@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
+from bot.blocks import team as flows_blocks
 from bot.flows import team as flows
 from bot.flows.commands import (
     CommandCall,
@@ -38,6 +39,7 @@ from bot.slack_reads import SlackReads
 from models import (
     Goal,
     GoalPartner,
+    InnovationAnswer,
     MetricReading,
     Period,
     PulseAnswer,
@@ -270,6 +272,11 @@ def test_innovation_answers_record_the_mean(session_factory, world, roadmap, db)
             )
     reading = readings(db, "checkins")[-1]
     assert reading.value == 20 and reading.note == "mean of 3 answers over 2 weeks in Q1 2025"
+    # The check-in of week 10 (Monday 3 March) asks about the week that ended: week 9.
+    weeks = sorted(set(db.scalars(select(InnovationAnswer.week_start))))
+    assert weeks == [datetime(2025, 2, 17).date(), datetime(2025, 2, 24).date()]
+    said = flows_blocks.innovation_recorded(30, "2025-W10").text
+    assert "for the week of Mon 24 Feb" in said
 
 
 def _open_round(session_factory, roadmap_id, now=NOW):

@@ -24,7 +24,7 @@ from bot.blocks.message import Message, context, section, simple
 from bot.blocks.text import escape_mrkdwn
 from bot.ids import Action, Callback, Field
 from bot.services.innovation import CHOICES as INNOVATION_CHOICES
-from bot.services.innovation import InnovationAsk, week_of
+from bot.services.innovation import InnovationAsk, week_worked
 from bot.services.measured_by import LABELS, SETTABLE, SourceChange
 from bot.services.metric_explain import Explanation
 from bot.services.metrics import format_value
@@ -210,7 +210,7 @@ def pulse_result(result: PulseResult) -> Message:
 # --- innovation time --------------------------------------------------------------------------
 
 
-INNOVATION_QUESTION = "About how much of your time went to innovation this week?"
+INNOVATION_QUESTION = "About how much of your time went to innovation last week?"
 
 
 def innovation_blocks(ask: InnovationAsk, *, private: bool) -> list[Block]:
@@ -235,7 +235,7 @@ def innovation_blocks(ask: InnovationAsk, *, private: bool) -> list[Block]:
 
 def innovation_recorded(percent: int, cycle: str) -> Message:
     return simple(
-        f":bulb: Your innovation time for the week of {_day(week_of(cycle))}: *{percent}%* "
+        f":bulb: Your innovation time for the week of {_day(week_worked(cycle))}: *{percent}%* "
         "noted (only you can see this). Pressing another choice changes it."
     )
 
