@@ -410,6 +410,21 @@ def test_a_round_below_the_threshold_records_nothing(session_factory, world, roa
     assert db.scalar(select(PulseRound.result)) == result.text
 
 
+def test_a_pulse_minimum_above_the_roster_is_kept_with_a_warning(session_factory, world, db):
+    """Accepted (the roster may grow before the next round, and refusing would force adding
+    people first) but said plainly: no round can produce a result until it does."""
+    people = (world.alice, world.bob, world.carol, world.erin)
+    ask(session_factory, world, TeamCommand("add", people))
+    reply = said(ask(session_factory, world, TeamCommand("pulse-min", number=5)))
+    assert "Pulse results now need at least 5 answers" in reply
+    assert "The team roster has only 4 people" in reply
+    assert "no round can produce a result until 1 more person joins" in reply
+    assert "`/roadmap team pulse min 4`" in reply
+    assert db.scalar(select(Workspace.settings))["pulse_min_answers"] == 5
+    fine = said(ask(session_factory, world, TeamCommand("pulse-min", number=4)))
+    assert "Pulse results now need at least 4 answers." in fine and "roster" not in fine
+
+
 def test_pulse_minimum_goes_up_never_below_three(session_factory, world, db):
     assert "at least 3" in said(ask(session_factory, world, TeamCommand("pulse-min", number=2)))
     assert "at least 4 answers" in said(

@@ -25,6 +25,7 @@ from bot.services.errors import InvalidInput, NotFound
 from bot.services.goals import get_goal
 from bot.services.metrics import find_metric
 from bot.services.people import remember_users
+from bot.wording import plural
 
 TEAM_SOURCES = ("roster",)
 
@@ -42,7 +43,19 @@ def team_command(call: CommandCall[TeamCommand], ctx: FlowContext) -> Outcome:
     if cmd.action == "pulse-min":
         require_admin(ws, ctx.actor, "change the pulse survey")
         value = pulse.set_min_answers(ws, cmd.number or 0)
-        return Outcome(reply=blocks.simple(f"Pulse results now need at least {value} answers."))
+        said = f"Pulse results now need at least {value} answers."
+        size = len(team.roster_ids(s, ws.id))
+        if size < value:  # kept (the roster may grow first), but never silently useless
+            short = value - size
+            said += (
+                f"\n:warning: The team roster has only {plural(size, 'person', 'people')}, so "
+                f"no round can produce a result until {plural(short, 'more person', 'more people')}"
+                f" {'joins' if short == 1 else 'join'} (`/roadmap team add @someone`); until then "
+                "each round records nothing."
+            )
+            if size >= pulse.MIN_ANSWERS:
+                said += f" To have results with this roster: `/roadmap team pulse min {size}`."
+        return Outcome(reply=blocks.simple(said))
     # People are resolved as `/roadmap assign` resolves owners (the people directory); the
     # member list is read only for the names a roster keeps (add) and a channel's (sync).
     users = _users(ctx) if cmd.action in ("add", "sync") else {}
