@@ -67,15 +67,6 @@ class PulseResult:
     metric: str | None = None
 
 
-@dataclass(frozen=True)
-class Answered:
-    """An answer is in. When it was the last one the round still closes (and publishes) at
-    the next daily refresh, never on this click: whoever answers last is predictable (the
-    westernmost), and a result or comment posted the moment they press would point at them."""
-
-    everyone: bool = False
-
-
 def _round(session: Session, workspace: Workspace, round_id: int) -> PulseRound:
     pulse = session.scalar(
         select(PulseRound).where(PulseRound.workspace_id == workspace.id, PulseRound.id == round_id)
@@ -94,9 +85,12 @@ def answer(
     score: int,
     comment: str | None,
     now: datetime,
-) -> Answered:
+) -> None:
     """Store one anonymous answer. A late answer, a second one, or one from someone who was
-    not asked is refused (privately, by the caller) and changes nothing."""
+    not asked is refused (privately, by the caller) and changes nothing. Even the last answer
+    closes nothing: a round everyone answered is closed, and published, by the next daily
+    refresh (`due_rounds`), at a fixed time; whoever answers last is predictable (the
+    westernmost), and a result or comment posted on their click would point at them."""
     pulse = _round(session, workspace, round_id)
     if pulse.closed_at is not None or now >= pulse.closes_at:
         raise InvalidInput("This pulse round has closed; your answer was not recorded.")
@@ -129,15 +123,6 @@ def answer(
         PulseAnswer(workspace_id=workspace.id, round_id=pulse.id, score=score, comment=comment)
     )
     session.flush()
-    return Answered(everyone=_everyone_answered(session, pulse.id))
-
-
-def _everyone_answered(session: Session, round_id: int) -> bool:
-    return not session.scalar(
-        select(func.count(PulseMarker.id)).where(
-            PulseMarker.round_id == round_id, PulseMarker.answered.is_(False)
-        )
-    )
 
 
 def close_round(
