@@ -117,6 +117,16 @@ def test_an_admin_changes_the_source_and_a_reimport_keeps_it(session_factory, ac
     assert "Only roadmap admins can change where metrics come from" in said(not_admin)
     assert sources(session_factory) == before
 
+    # A last word that is not a source, after a metric's name: said so, not "no metric".
+    banana = said(ask(session_factory, acme, MetricSourceCommand("satisfaction banana")))
+    assert "`banana` is not a source: pulse, roster, checkins" in banana
+    assert "no metric" not in banana
+    assert "`/roadmap metric source Employee satisfaction` shows what measures" in banana
+    assert "There is no metric 'flux banana'" in said(
+        ask(session_factory, acme, MetricSourceCommand("flux banana"))
+    )
+    assert sources(session_factory) == before
+
     # Back to the check-ins: set by an admin now, measured at once.
     back = source("innovation", "checkins")
     assert "now measured by the check-in's innovation question (it was typed by people)" in back

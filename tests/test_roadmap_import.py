@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import String, Text, func, select
 
+from bot.blocks.imports import report_message
 from bot.cli import main
+from bot.cli.roadmap import format_report
 from bot.services.roadmap_document import RoadmapParseError, parse_roadmap
 from bot.services.roadmap_export import export_roadmap
 from bot.services.roadmap_import import _Importer, import_roadmap
@@ -157,6 +159,25 @@ def test_rituals_become_proposed_schedules(session, workspace_id):
     assert _count(session, Schedule) == 7
 
 
+def test_a_reimport_proposing_other_rituals_says_the_schedules_were_kept(session, workspace_id):
+    _import(session, workspace_id)
+    before = {s.kind: s.rule for s in session.scalars(select(Schedule))}
+    edited = SAMPLE + b"\n## Rituals\n\n- Retrospective every 2 weeks on Tuesday\n"
+    for dry_run in (True, False):
+        report = _import(session, workspace_id, edited, dry_run=dry_run)
+        assert report.schedules_proposed == []
+        (kept,) = report.schedules_kept
+        assert kept.startswith(f"retrospective: kept {before['retrospective']!r}")
+        assert "(the document says 'every 2 weeks on Tuesday at 14:00')" in kept
+        assert "`/roadmap schedule edit " in kept
+        shown = report_message(report).text + str(report_message(report).blocks)
+        assert "Schedules kept" in shown
+        assert f"Schedules kept (a re-import never changes one):\n  {kept}" in format_report(report)
+    assert {s.kind: s.rule for s in session.scalars(select(Schedule))} == before
+    # Unchanged rituals are not mentioned.
+    assert _import(session, workspace_id).schedules_kept == []
+
+
 def test_no_mojibake_anywhere_in_the_database(session, workspace_id):
     _import(session, workspace_id)
     for table in Base.metadata.sorted_tables:
@@ -169,11 +190,15 @@ def test_no_mojibake_anywhere_in_the_database(session, workspace_id):
 
 
 def test_importing_twice_changes_nothing(session, workspace_id):
-    _import(session, workspace_id)
+    first = _import(session, workspace_id)
+    assert first.summary().endswith("(36 added, 0 updated, 0 unchanged, 0 not in the document), "
+                                    "10 metrics added.")  # fmt: skip
     before = _row_counts(session)
     report = _import(session, workspace_id)
     assert _count(session, Goal) == 36
     assert (len(report.added), len(report.updated), len(report.unchanged)) == (0, 0, 36)
+    # The metrics were there and unchanged, not absent.
+    assert report.summary().endswith("not in the document), 10 metrics unchanged.")
     after = _row_counts(session)
     after["audit_log"] -= 1
     assert after == before
@@ -190,6 +215,7 @@ def test_edited_copy_reports_rename_addition_and_removal(session, workspace_id):
         )
     )
     report = _import(session, workspace_id, edited)
+    assert report.summary().endswith("10 metrics unchanged.")
     assert [c.title for c in report.added] == ["Adopt OpenTelemetry tracing"]
     assert [(c.ref, c.title) for c in report.updated] == [
         ("G1", "Complete the API Gateway Redesign")

@@ -275,6 +275,22 @@ def test_markdown_export_writes_partners_back_and_reimports_them_unchanged(
     engine.dispose()
 
 
+def test_a_partner_list_with_a_handle_after_a_comma_exports_as_written(session, workspace_id):
+    """An owned goal worked on "with Design, @data-team": not escaped into "Design\\,
+    \\@data\\-team", and the handle is a partner again on re-import, not an owner."""
+    _rich_workspace(session, workspace_id)
+    replace_partners(session, _goal(session, 4), [Partner("Design"), Partner("@data-team")])
+    session.commit()
+    exported = export_roadmap(session=session, workspace_id=workspace_id, fmt="md")
+    (owned,) = [line for line in exported.splitlines() if "(<@U0123ABCD>" in line]
+    assert "(with Design, @data-team) (<@U0123ABCD>" in owned, owned
+    _import(session, workspace_id, exported.encode())
+    session.expire_all()
+    assert _partners(session)[4] == [Partner("Design"), Partner("@data-team")]
+    assert [o.owner for o in _goal(session, 4).owners] == ["U0123ABCD"]
+    assert export_roadmap(session=session, workspace_id=workspace_id, fmt="md") == exported
+
+
 def test_a_spreadsheet_merge_reads_the_partners_column(session, workspace_id):
     _import(session, workspace_id, SAMPLE)
     sheet = (

@@ -6,7 +6,7 @@ passed in) and signed HTTP button clicks against the fake Slack."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from models import (
     Delivery,
     Goal,
     GoalOwner,
+    InnovationAnswer,
     Metric,
     MetricReading,
     PulseAnswer,
@@ -129,11 +130,28 @@ def test_the_pulse_reaches_each_person_at_11_their_time_once(team, running_app, 
     answer(slack.kenji, 3, "2025-04-07T19:00:00+00:00")
     daily_refresh("2025-04-08T06:00:30+00:00")
     answer(slack.alice, 4, "2025-04-08T09:00:00+00:00")
+
+    def chased():
+        return {n for n, u in people.items() if dms(slack, u, "The team pulse closes")}
+
+    # One reminder each, a day after their own DM, at 11:00 their time (not at the daily
+    # refresh's 06:00 UTC, which is 02:00 in New York): bob and lena, who had not answered.
+    assert chased() == set()
+    for instant, expected in (
+        ("2025-04-08T15:00:00+00:00", set()),  # 10:59:30 in New York
+        ("2025-04-08T15:00:30+00:00", {"bob"}),  # 11:00:30 in New York
+        ("2025-04-08T18:00:30+00:00", {"bob", "lena"}),  # 11:00:30 in Los Angeles
+        ("2025-04-08T18:00:30+00:00", {"bob", "lena"}),  # a re-run tick
+    ):
+        daily_refresh(instant)
+        assert chased() == expected, instant
     daily_refresh("2025-04-09T06:00:30+00:00")
-    # One reminder each, a day after their own DM: bob and lena, who had not answered.
-    chased = {u for u in people.values() if dms(slack, u, "pulse closes soon")}
-    assert chased == {slack.bob, slack.lena}
-    assert all(len(dms(slack, u, "pulse closes soon")) == 1 for u in chased)
+    assert all(len(dms(slack, people[n], "The team pulse closes")) == 1 for n in chased())
+    # "Soon" said when, in their own terms: the round closes 10 Apr 18:00:30 UTC.
+    (bobs,) = dms(slack, slack.bob, "The team pulse closes")
+    (lenas,) = dms(slack, slack.lena, "The team pulse closes")
+    assert "closes Thursday at 14:00 (your time)" in bobs["text"]
+    assert "closes Thursday at 11:00 (your time)" in lenas["text"]
     # Past Tokyo's 3 days, within her own: lena's answer counts.
     lena = answer(slack.lena, 5, "2025-04-10T17:00:00+00:00")
     assert not any("not recorded" in json.dumps(r) for r in lena)
@@ -208,8 +226,10 @@ def test_the_innovation_question_is_in_each_check_in(team, running_app, frozen_t
         tick(runtime, now=at(instant), pacer=no_pacing())
     for user in (slack.kenji, slack.alice, slack.bob, slack.lena):
         message, _ = checkin(slack, user)
-        assert "much of your time went to innovation this week?" in innovation_text(message)
-        assert not dms(slack, user, "innovation this week")[1:]  # no separate DM any more
+        # On Monday the week has just begun: the question is about the week that ended.
+        assert "much of your time went to innovation last week?" in innovation_text(message)
+        assert "this week" not in innovation_text(message)
+        assert not dms(slack, user, "innovation last week")[1:]  # no separate DM any more
     carol, _ = checkin(slack, slack.carol)  # not on the roster: no question
     assert "innovation" not in json.dumps(carol["blocks"])
 
@@ -229,6 +249,9 @@ def test_the_innovation_question_is_in_each_check_in(team, running_app, frozen_t
         e["value"] for b in kenji["blocks"] for e in b.get("elements") or [] if e.get("style")
     ]
     assert chosen == ["30"]
+    with factory() as session:  # the week worked, not the one the check-in opens
+        weeks = set(session.scalars(select(InnovationAnswer.week_start)))
+    assert weeks == {date(2025, 3, 3)}
     # Someone else pressing kenji's buttons is refused privately; nothing changes.
     refused = click(running_app, slack, slack.carol, kenji, channel, "innovation:50")
     assert "someone else's check-in" in json.dumps(refused)
@@ -268,7 +291,7 @@ def test_in_the_roadmap_channel_the_answer_is_private(team, running_app, frozen_
     frozen_time.move_to("2025-03-10T01:00:30+00:00")
     tick(running_app.runtime, now=at("2025-03-10T01:00:30+00:00"), pacer=no_pacing())
     (top,) = [m for m in slack.fake.messages(slack.channel) if "Check-in" in m["text"]]
-    assert "innovation this week?" in innovation_text(top)
+    assert "innovation last week?" in innovation_text(top)
     click(running_app, slack, slack.kenji, top, slack.channel, "innovation:20")
     shown = slack.fake.message(slack.channel, top["ts"])
     assert "Answered, thanks" in innovation_text(shown) and "20%*" not in innovation_text(shown)

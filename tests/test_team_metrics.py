@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
+from bot.blocks import team as flows_blocks
 from bot.flows import team as flows
 from bot.flows.commands import (
     CommandCall,
@@ -38,6 +39,7 @@ from bot.slack_reads import SlackReads
 from models import (
     Goal,
     GoalPartner,
+    InnovationAnswer,
     MetricReading,
     Period,
     PulseAnswer,
@@ -270,6 +272,11 @@ def test_innovation_answers_record_the_mean(session_factory, world, roadmap, db)
             )
     reading = readings(db, "checkins")[-1]
     assert reading.value == 20 and reading.note == "mean of 3 answers over 2 weeks in Q1 2025"
+    # The check-in of week 10 (Monday 3 March) asks about the week that ended: week 9.
+    weeks = sorted(set(db.scalars(select(InnovationAnswer.week_start))))
+    assert weeks == [datetime(2025, 2, 17).date(), datetime(2025, 2, 24).date()]
+    said = flows_blocks.innovation_recorded(30, "2025-W10").text
+    assert "for the week of Mon 24 Feb" in said
 
 
 def _open_round(session_factory, roadmap_id, now=NOW):
@@ -348,7 +355,9 @@ def test_two_clocks_ask_each_person_once(session_factory, world, roadmap, db):
     )
 
 
-def test_everyone_answering_closes_the_round_and_forgets_who(session_factory, world, roadmap, db):
+def test_everyone_answering_closes_the_round_at_the_next_refresh_and_forgets_who(
+    session_factory, world, roadmap, db
+):
     five(session_factory, world)
     with session_factory() as session, session.begin():
         session.get(Workspace, roadmap).roadmap_channel_id = world.channel
@@ -365,9 +374,15 @@ def test_everyone_answering_closes_the_round_and_forgets_who(session_factory, wo
         )
         for p, s in zip(people, (3, 4, 5, 4, 2), strict=True)
     ]
-    (post,) = results[-1].effects.of_type(Post)
-    assert "3.6/5 from 5 of 5" in post.message.text
-    assert "more focus time" in str(post.message.to_dict())
+    # The last click publishes nothing: whoever answers last (predictably the westernmost)
+    # would otherwise be pointed at by the result and its comments.
+    assert all(not r.effects.of_type(Post) for r in results)
+    assert db.scalar(select(PulseRound.closed_at)) is None
+    # The next daily refresh (well before the round's 3 days) closes and publishes it.
+    with session_factory() as session, session.begin():
+        workspace = session.get(Workspace, roadmap)
+        (result,) = pulse.close_due(session, workspace, NOW + timedelta(days=1))
+    assert result.text == "3.6/5 from 5 of 5" and result.comments == ["more focus time"]
     assert db.scalar(select(func.count(PulseMarker.id))) == 0  # who answered is gone
     (reading,) = readings(db, "pulse")
     assert (reading.value, reading.note, reading.user_id) == (3.6, "3.6/5 from 5 of 5", None)
@@ -394,6 +409,21 @@ def test_a_round_below_the_threshold_records_nothing(session_factory, world, roa
     assert result.text.count(" so ") <= 1  # one reason, said once
     assert readings(db, "pulse") == [] and db.scalar(select(func.count(PulseAnswer.id))) == 0
     assert db.scalar(select(PulseRound.result)) == result.text
+
+
+def test_a_pulse_minimum_above_the_roster_is_kept_with_a_warning(session_factory, world, db):
+    """Accepted (the roster may grow before the next round, and refusing would force adding
+    people first) but said plainly: no round can produce a result until it does."""
+    people = (world.alice, world.bob, world.carol, world.erin)
+    ask(session_factory, world, TeamCommand("add", people))
+    reply = said(ask(session_factory, world, TeamCommand("pulse-min", number=5)))
+    assert "Pulse results now need at least 5 answers" in reply
+    assert "The team roster has only 4 people" in reply
+    assert "no round can produce a result until 1 more person joins" in reply
+    assert "`/roadmap team pulse min 4`" in reply
+    assert db.scalar(select(Workspace.settings))["pulse_min_answers"] == 5
+    fine = said(ask(session_factory, world, TeamCommand("pulse-min", number=4)))
+    assert "Pulse results now need at least 4 answers." in fine and "roster" not in fine
 
 
 def test_pulse_minimum_goes_up_never_below_three(session_factory, world, db):

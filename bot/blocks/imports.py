@@ -37,6 +37,7 @@ def report_message(report: ImportReport) -> Message:
             ("Kept from earlier periods", [c.describe() for c in report.kept]),
             ("Archived", [c.describe() for c in report.archived]),
             ("Schedules proposed", report.schedules_proposed),
+            ("Schedules kept (a re-import never changes one)", report.schedules_kept),
             (SOURCES_CHOSEN, report.sources_chosen),
             ("Skipped", [str(w) for w in report.skipped]),
             ("Warnings", [str(w) for w in report.warnings]),

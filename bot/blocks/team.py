@@ -24,7 +24,7 @@ from bot.blocks.message import Message, context, section, simple
 from bot.blocks.text import escape_mrkdwn
 from bot.ids import Action, Callback, Field
 from bot.services.innovation import CHOICES as INNOVATION_CHOICES
-from bot.services.innovation import InnovationAsk, week_of
+from bot.services.innovation import InnovationAsk, week_worked
 from bot.services.measured_by import LABELS, SETTABLE, SourceChange
 from bot.services.metric_explain import Explanation
 from bot.services.metrics import format_value
@@ -169,12 +169,12 @@ def pulse_thanks() -> Message:
     )
 
 
-def pulse_chase(round_id: int, question: str) -> Message:
-    message = pulse_question(round_id, question, closes=None)  # the first line says "soon"
-    message.blocks[0] = section(
-        f":hourglass: The team pulse closes soon.\n{escape_mrkdwn(question)}"
-    )
-    return Message(text=f"The team pulse closes soon: {question}", blocks=message.blocks)
+def pulse_chase(round_id: int, question: str, closes: str) -> Message:
+    """The one reminder: `closes` is when, in the person's own zone ("Thursday at 14:00")."""
+    message = pulse_question(round_id, question, closes=None)
+    when = f"The team pulse closes {closes} (your time)"
+    message.blocks[0] = section(f":hourglass: {when}.\n{escape_mrkdwn(question)}")
+    return Message(text=f"{when}: {question}", blocks=message.blocks)
 
 
 def pulse_comment_modal(round_id: int, metadata: dict) -> View:
@@ -224,7 +224,7 @@ def pulse_result(result: PulseResult) -> Message:
 # --- innovation time --------------------------------------------------------------------------
 
 
-INNOVATION_QUESTION = "About how much of your time went to innovation this week?"
+INNOVATION_QUESTION = "About how much of your time went to innovation last week?"
 
 
 def innovation_blocks(ask: InnovationAsk, *, private: bool) -> list[Block]:
@@ -249,7 +249,7 @@ def innovation_blocks(ask: InnovationAsk, *, private: bool) -> list[Block]:
 
 def innovation_recorded(percent: int, cycle: str) -> Message:
     return simple(
-        f":bulb: Your innovation time for the week of {_day(week_of(cycle))}: *{percent}%* "
+        f":bulb: Your innovation time for the week of {_day(week_worked(cycle))}: *{percent}%* "
         "noted (only you can see this). Pressing another choice changes it."
     )
 

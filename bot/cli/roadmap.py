@@ -152,6 +152,9 @@ def format_report(report: ImportReport) -> str:
         lines.append("Metrics updated: " + ", ".join(report.metrics_updated))
     if report.schedules_proposed:
         lines.append("Schedules proposed: " + "; ".join(report.schedules_proposed))
+    if report.schedules_kept:
+        lines.append("Schedules kept (a re-import never changes one):")
+        lines += [f"  {line}" for line in report.schedules_kept]
     if report.sources_chosen:
         lines.append(
             "Measured by the bot, chosen from the metrics' names (change with "

@@ -14,7 +14,7 @@ from bot.blocks import team as blocks
 from bot.blocks.checkins import round_message
 from bot.flows.commands import CommandCall, ExplainMetric, SetPartners, TeamCommand
 from bot.flows.context import FlowContext
-from bot.flows.outcome import Ephemeral, OpenView, Outcome, Post, Update
+from bot.flows.outcome import Ephemeral, OpenView, Outcome, Update
 from bot.flows.people import owner_ids
 from bot.services import innovation, metric_explain, pulse, team, team_metrics
 from bot.services import partners as partner_service
@@ -25,6 +25,7 @@ from bot.services.errors import InvalidInput, NotFound
 from bot.services.goals import get_goal
 from bot.services.metrics import find_metric
 from bot.services.people import remember_users
+from bot.wording import plural
 
 TEAM_SOURCES = ("roster",)
 
@@ -42,7 +43,19 @@ def team_command(call: CommandCall[TeamCommand], ctx: FlowContext) -> Outcome:
     if cmd.action == "pulse-min":
         require_admin(ws, ctx.actor, "change the pulse survey")
         value = pulse.set_min_answers(ws, cmd.number or 0)
-        return Outcome(reply=blocks.simple(f"Pulse results now need at least {value} answers."))
+        said = f"Pulse results now need at least {value} answers."
+        size = len(team.roster_ids(s, ws.id))
+        if size < value:  # kept (the roster may grow first), but never silently useless
+            short = value - size
+            said += (
+                f"\n:warning: The team roster has only {plural(size, 'person', 'people')}, so "
+                f"no round can produce a result until {plural(short, 'more person', 'more people')}"
+                f" {'joins' if short == 1 else 'join'} (`/roadmap team add @someone`); until then "
+                "each round records nothing."
+            )
+            if size >= pulse.MIN_ANSWERS:
+                said += f" To have results with this roster: `/roadmap team pulse min {size}`."
+        return Outcome(reply=blocks.simple(said))
     # People are resolved as `/roadmap assign` resolves owners (the people directory); the
     # member list is read only for the names a roster keeps (add) and a channel's (sync).
     users = _users(ctx) if cmd.action in ("add", "sync") else {}
@@ -186,9 +199,10 @@ class OpenPulseComment:
 
 
 def answer_pulse(request: PulseAnswerRequest, ctx: FlowContext) -> Outcome:
-    """Store the answer anonymously; thank the person in place (without their score); when
-    everyone has answered, close the round and post its result. Refusals are private."""
-    done = pulse.answer(
+    """Store the answer anonymously; thank the person in place (without their score). Nothing
+    is published on a click, not even the last one: the daily refresh closes a round everyone
+    answered (bot.services.pulse.due_rounds). Refusals are private."""
+    pulse.answer(
         session=ctx.session,
         workspace=ctx.workspace,
         user_id=ctx.actor.user_id,
@@ -202,14 +216,7 @@ def answer_pulse(request: PulseAnswerRequest, ctx: FlowContext) -> Outcome:
         outcome.add(Update(request.channel, request.ts, blocks.pulse_thanks()))
     else:
         outcome.reply = blocks.pulse_thanks()
-    if done.round_closed is not None:
-        outcome.add(*result_posts(ctx, done.round_closed))
     return outcome
-
-
-def result_posts(ctx: FlowContext, result) -> list[Post]:
-    channel = ctx.workspace.roadmap_channel_id
-    return [Post(channel, blocks.pulse_result(result))] if channel else []
 
 
 def open_pulse_comment(request: OpenPulseComment, ctx: FlowContext) -> Outcome:

@@ -14,7 +14,9 @@ from bot.flows.context import FlowContext
 from bot.flows.outcome import Outcome
 from bot.services import hooks, measured_by, metric_explain, prometheus, team_metrics
 from bot.services.actors import require_admin
-from bot.services.errors import InvalidInput
+from bot.services.errors import InvalidInput, NotFound
+from bot.services.measured_by import SETTABLE
+from bot.services.metrics import find_metric
 from models import MeasuredBy
 
 HOOK_USAGE = (
@@ -70,11 +72,32 @@ def metric_source(call: CommandCall[MetricSourceCommand], ctx: FlowContext) -> O
     if cmd.query is not None:
         view = prometheus.bind(ctx.session, ctx.workspace, ctx.actor, cmd.name, cmd.query, ctx.now)
         return Outcome(reply=blocks.binding(view.metric_name, view, server))
-    metric, view = prometheus.get_binding(ctx.session, ctx.workspace, cmd.name)
+    try:
+        metric, view = prometheus.get_binding(ctx.session, ctx.workspace, cmd.name)
+    except NotFound:
+        _not_a_source(ctx, cmd.name)
+        raise
     if view is None:  # where its number comes from, and how to change that
         explained = metric_explain.explain(ctx.session, ctx.workspace, metric, ctx.now)
         return Outcome(reply=team_blocks.explanation(explained), share=call.share)
     return Outcome(reply=blocks.binding(metric.name, view, server), share=call.share)
+
+
+def _not_a_source(ctx: FlowContext, name: str) -> None:
+    """`metric source satisfaction banana`: when the words but the last name a metric, the
+    last word is what is wrong (a source the bot does not know), not the metric."""
+    head, _, last = name.rpartition(" ")
+    if not head.strip():
+        return
+    try:
+        metric = find_metric(ctx.session, ctx.workspace.id, head)
+    except (NotFound, InvalidInput):
+        return
+    raise InvalidInput(
+        f"`{last}` is not a source: {', '.join(SETTABLE)} (or off, or "
+        '`prometheus "<PromQL>"`). `/roadmap metric source '
+        f'{metric.name}` shows what measures "{metric.name}" now and how to change it.'
+    )
 
 
 def _measured_by(cmd: MetricSourceCommand, ctx: FlowContext) -> Outcome:

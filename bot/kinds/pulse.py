@@ -1,9 +1,11 @@
 """The pulse survey: each person on the team roster gets the question in a DM at the schedule's
 time (default the first Monday of the month at 11:00) in their own time zone, answered
 anonymously with buttons 1–5 (bot.services.pulse). The round opens with the first person
-asked and closes 3 days after the last one was (by the daily team-metrics refresh), or when
-everyone answered. The clock asks people on every tick, as their local time comes; the
-schedule's own occurrence (in the workspace's zone) runs the same pass."""
+asked and closes 3 days after the last one was, or once everyone answered: either way by the
+next daily team-metrics refresh, which publishes the result at a fixed time (never on the
+last person's click, which would point at them). The clock asks people on every tick, as
+their local time comes, and reminds each once a day after their DM at that same local hour;
+the schedule's own occurrence (in the workspace's zone) runs the same pass."""
 
 from __future__ import annotations
 
@@ -89,6 +91,10 @@ def send(sending: Sending) -> Job:
 
 
 def ask_at_local_time(local: LocalPass) -> Job:
+    """On every tick: ask whoever's local time has come, and remind (once) whoever was asked
+    a day ago and has not answered, so the reminder too comes at the survey's hour in their
+    own zone (not at the daily refresh's, which is the middle of the night somewhere)."""
+    yield from remind_due(local)
     with local.factory() as session:
         workspace = session.get(Workspace, local.workspace_id)
         if not pulse_asking.due_asks(session=session, workspace=workspace, now=local.now).asks:
@@ -99,6 +105,31 @@ def ask_at_local_time(local: LocalPass) -> Job:
     if run.asked or run.failed:
         log.info("pulse in %s: %s", local.team_id, run.summary())
     return run.asked
+
+
+def remind_due(local: LocalPass) -> Job:
+    """Each reminder is claimed (committed) before it is posted: never sent twice; one Slack
+    refused is not retried (a reminder is a nicety, not the question)."""
+    with local.factory() as session, session.begin():
+        workspace = session.get(Workspace, local.workspace_id)
+        due = pulse_asking.due_reminders(session=session, workspace=workspace, now=local.now)
+        messages = [
+            (r.chase.person, blocks.pulse_chase(r.chase.round_id, r.chase.question, r.closes))
+            for r in due
+        ]
+    for person, message in messages:
+        try:
+            yield Call(
+                person,
+                local.team_id,
+                lambda to=person, m=message: local.client.chat_postMessage(
+                    channel=to, **m.to_dict()
+                ),
+            )
+        except (SlackApiError, OSError, TimeoutError) as error:
+            log.warning("a pulse reminder could not be posted: %s", error)
+    if messages:
+        log.info("pulse in %s: %s", local.team_id, plural(len(messages), "reminder"))
 
 
 def preview(previewing: Previewing) -> Message:

@@ -1,8 +1,9 @@
 """The daily team-metrics refresh (default every day at 06:00, added with the roster or the
 first metric the bot measures): the roster follows its channel and loses people deactivated
 in Slack, and the people directory learns the roster's current time zones; pulse rounds
-past their 3 days close (their result posted to the roadmap channel); unanswered pulse
-questions are chased once; the automatic readings are recomputed (one per day, never over a
+past their 3 days, or that everyone answered, close (their result posted to the roadmap
+channel at this fixed time; reminders are the pulse kind's, at each person's own hour); the
+automatic readings are recomputed (one per day, never over a
 person's reading of the same day)."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from bot.kinds.posting import NotInChannel, post_message
 from bot.scheduling.dispatch import Call, Job
 from bot.services import pulse, team, team_metrics
 from bot.services.people import remember_users
-from models import PulseRound, ScheduleKind, Workspace
+from models import ScheduleKind, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +61,6 @@ def send(sending: Sending) -> Job:
             if gone:
                 notes.append(f"{len(gone)} deactivated left the roster")
         results = pulse.close_due(session, workspace, sending.now)
-        chases = []
-        for round_id, user_id in pulse.chase_list(session, workspace.id, sending.now):
-            question = session.get(PulseRound, round_id).question
-            chases.append((user_id, blocks.pulse_chase(round_id, question)))
         readings = team_metrics.refresh(session, workspace, sending.now)
     for result in results:
         notes.append(f"pulse round closed: {result.text}")
@@ -77,17 +74,6 @@ def send(sending: Sending) -> Job:
                 )
             except (SlackApiError, NotInChannel) as error:
                 log.warning("pulse result could not be posted: %s", error)
-    for user_id, message in chases:
-        try:
-            yield Call(
-                user_id,
-                team_id,
-                lambda to=user_id, m=message: client.chat_postMessage(channel=to, **m.to_dict()),
-            )
-        except SlackApiError as error:
-            log.warning("pulse reminder failed: %s", error.response.get("error"))
-    if chases:
-        notes.append(f"{len(chases)} pulse reminders")
     recorded = [f"{r.metric} ({r.source})" for r in readings if r.recorded]
     if recorded:
         notes.append("recorded " + ", ".join(recorded))

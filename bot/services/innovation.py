@@ -1,12 +1,16 @@
 """Innovation time: the check-in's optional question, "About how much of your time went to
-innovation this week?", part of each roster member's check-in message (so it reaches them at
-their own local hour, with their round) while the roadmap has an innovation metric."""
+innovation last week?", part of each roster member's check-in message (so it reaches them at
+their own local hour, with their round) while the roadmap has an innovation metric.
+
+The check-in opens the week (Monday by default), when "this week" has barely begun: the answer
+is about the week that ended, and is recorded as that week (`week_worked`), which is the week
+every reading and display names."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,6 +33,11 @@ def week_of(cycle: str) -> date:
         return date.fromisocalendar(int(match["year"]), int(match["week"]), 1)
     except ValueError:
         raise InvalidInput(f"'{cycle}' is not a check-in week.") from None
+
+
+def week_worked(cycle: str) -> date:
+    """The Monday of the week an answer in the check-in of `cycle` is about: the one before."""
+    return week_of(cycle) - timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -81,7 +90,7 @@ def record_answer(
     """One answer per person and week; pressing another choice replaces it."""
     if percent not in CHOICES:
         raise InvalidInput("Innovation time is one of 0, 10, 20, 30 or 50%.")
-    week = week_of(cycle)
+    week = week_worked(cycle)
     values = {
         "workspace_id": workspace.id,
         "user_id": user_id,

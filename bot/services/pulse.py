@@ -68,11 +68,6 @@ class PulseResult:
     metric: str | None = None
 
 
-@dataclass(frozen=True)
-class Answered:
-    round_closed: PulseResult | None  # everyone answered: the round closed with this answer
-
-
 def _round(session: Session, workspace: Workspace, round_id: int) -> PulseRound:
     pulse = session.scalar(
         select(PulseRound).where(PulseRound.workspace_id == workspace.id, PulseRound.id == round_id)
@@ -91,9 +86,12 @@ def answer(
     score: int,
     comment: str | None,
     now: datetime,
-) -> Answered:
+) -> None:
     """Store one anonymous answer. A late answer, a second one, or one from someone who was
-    not asked is refused (privately, by the caller) and changes nothing."""
+    not asked is refused (privately, by the caller) and changes nothing. Even the last answer
+    closes nothing: a round everyone answered is closed, and published, by the next daily
+    refresh (`due_rounds`), at a fixed time; whoever answers last is predictable (the
+    westernmost), and a result or comment posted on their click would point at them."""
     pulse = _round(session, workspace, round_id)
     if pulse.closed_at is not None or now >= pulse.closes_at:
         raise InvalidInput("This pulse round has closed; your answer was not recorded.")
@@ -126,14 +124,6 @@ def answer(
         PulseAnswer(workspace_id=workspace.id, round_id=pulse.id, score=score, comment=comment)
     )
     session.flush()
-    waiting = session.scalar(
-        select(func.count(PulseMarker.id)).where(
-            PulseMarker.round_id == pulse.id, PulseMarker.answered.is_(False)
-        )
-    )
-    if waiting == 0:
-        return Answered(close_round(session=session, workspace=workspace, pulse=pulse, now=now))
-    return Answered(None)
 
 
 def close_round(
@@ -213,13 +203,24 @@ def close_round(
 
 
 def due_rounds(session: Session, workspace_id: int, now: datetime) -> list[int]:
+    """Open rounds past their close, or that everyone has answered (closed by the daily
+    refresh after the last answer, at a fixed time)."""
+    unanswered = select(PulseMarker.id).where(
+        PulseMarker.round_id == PulseRound.id, PulseMarker.answered.is_(False)
+    )
+    answered = select(PulseMarker.id).where(PulseMarker.round_id == PulseRound.id)
     return list(
         session.scalars(
-            select(PulseRound.id).where(
+            select(PulseRound.id)
+            .where(
                 PulseRound.workspace_id == workspace_id,
                 PulseRound.closed_at.is_(None),
-                PulseRound.closes_at <= now,
+                or_(
+                    PulseRound.closes_at <= now,
+                    answered.exists() & ~unanswered.exists(),
+                ),
             )
+            .order_by(PulseRound.id)
         )
     )
 
@@ -233,12 +234,27 @@ def close_due(session: Session, workspace: Workspace, now: datetime) -> list[Pul
     ]
 
 
-def chase_list(session: Session, workspace_id: int, now: datetime) -> list[tuple[int, str]]:
-    """(round, person) to remind once: people asked a day ago or more who have not answered
-    and were not chased. The markers are marked chased here (the caller commits before it
-    posts)."""
+@dataclass(frozen=True)
+class Chase:
+    round_id: int
+    person: str
+    question: str
+    closes_at: datetime  # answers are refused from then on
+
+
+def chase_list(session: Session, workspace_id: int, now: datetime) -> list[Chase]:
+    """Whom to remind once, now: people asked a day ago or more (so, run on every tick, at the
+    survey's hour in their own zone the day after their DM) who have not answered and were
+    not chased, in rounds still open. The markers are marked chased here (the caller commits
+    before it posts, so nobody is reminded twice)."""
     rows = session.execute(
-        select(PulseMarker.id, PulseMarker.round_id, PulseMarker.user_id)
+        select(
+            PulseMarker.id,
+            PulseMarker.round_id,
+            PulseMarker.user_id,
+            PulseRound.question,
+            PulseRound.closes_at,
+        )
         .join(PulseRound, PulseRound.id == PulseMarker.round_id)
         .where(
             PulseRound.workspace_id == workspace_id,
@@ -248,12 +264,13 @@ def chase_list(session: Session, workspace_id: int, now: datetime) -> list[tuple
             PulseMarker.answered.is_(False),
             PulseMarker.chased.is_(False),
         )
+        .order_by(PulseMarker.id)
     ).all()
     if rows:
         session.execute(
             update(PulseMarker).where(PulseMarker.id.in_([r[0] for r in rows])).values(chased=True)
         )
-    return [(round_id, user_id) for _, round_id, user_id in rows]
+    return [Chase(round_id, user, question, closes) for _, round_id, user, question, closes in rows]
 
 
 def latest_round(session: Session, workspace_id: int) -> PulseRound | None:

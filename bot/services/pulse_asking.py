@@ -10,13 +10,14 @@ last person asked. Answering and closing are bot.services.pulse.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.services.local_time import enabled_schedules, people_due
-from bot.services.pulse import DEFAULT_QUESTION, ROUND_LENGTH, min_answers
+from bot.services.local_time import enabled_schedules, people_due, zone_named
+from bot.services.people import timezones
+from bot.services.pulse import DEFAULT_QUESTION, ROUND_LENGTH, Chase, chase_list, min_answers
 from bot.services.team import roster_ids
 from models import PulseMarker, PulseRound, Schedule, ScheduleKind, Workspace
 from models.base import insert_ignoring_conflicts
@@ -161,3 +162,25 @@ def release_ask(session: Session, round_id: int, person: str) -> None:
         .where(PulseMarker.round_id == round_id, PulseMarker.user_id == person)
         .values(asked_at=None)
     )
+
+
+@dataclass(frozen=True)
+class Reminder:
+    chase: Chase
+    closes: str  # when the round closes, in the person's zone: "Thursday at 14:00"
+
+
+def due_reminders(*, session: Session, workspace: Workspace, now: datetime) -> list[Reminder]:
+    """The once-only reminders due now, each saying when the round closes in that person's
+    own zone (the workspace's when theirs is unknown). Claimed here: commit before posting."""
+    chases = chase_list(session, workspace.id, now)
+    zones = timezones(session, workspace.id, [c.person for c in chases])
+    reminders = []
+    for chase in chases:
+        zone = zone_named(zones.get(chase.person)) or zone_named(workspace.timezone)
+        closes = chase.closes_at
+        if closes.tzinfo is None:
+            closes = closes.replace(tzinfo=UTC)
+        local = closes.astimezone(zone or UTC)
+        reminders.append(Reminder(chase, f"{local:%A} at {local:%H:%M}"))
+    return reminders

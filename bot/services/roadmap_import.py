@@ -203,6 +203,7 @@ class _Importer:
                         f"{parsed.text!r} is not a value I can read",
                     )
                 )
+                report.metrics_unchanged.append(parsed.name)
                 continue
             if metric is None:
                 metric = Metric(workspace_id=self.workspace_id, roadmap_id=roadmap.id, **values)
@@ -216,6 +217,8 @@ class _Importer:
                 for key, value in values.items():
                     setattr(metric, key, value)
                 report.metrics_updated.append(parsed.name)
+            else:
+                report.metrics_unchanged.append(parsed.name)
         self.session.flush()
         report.sources_chosen = [
             f"{m.name}: {LABELS[MeasuredBy(m.measured_by)]}"
@@ -410,15 +413,27 @@ class _Importer:
         return renamed
 
     def _schedules(self, report: ImportReport) -> None:
-        kinds = set(
-            self.session.scalars(
-                select(Schedule.kind).where(Schedule.workspace_id == self.workspace_id)
-            )
-        )
+        """A ritual the workspace has no schedule for becomes one; one it has keeps its
+        schedule (changed in Slack, never by a re-import), and the report says so when the
+        document proposes another."""
+        existing: dict[str, Schedule] = {}
+        for schedule in self.session.scalars(
+            select(Schedule).where(Schedule.workspace_id == self.workspace_id).order_by(Schedule.id)
+        ):
+            existing.setdefault(schedule.kind, schedule)
+        kinds = set(existing)
         workspace = self.session.get(Workspace, self.workspace_id)
         for ritual in self.parsed.rituals:
             rule = ritual.rule
-            if rule is None or ritual.kind in kinds:
+            if rule is None:
+                continue
+            if ritual.kind in kinds:
+                kept = existing.pop(ritual.kind, None)  # said once per kind
+                if kept is not None and _proposes_another(kept, ritual):
+                    report.schedules_kept.append(
+                        f"{ritual.kind}: kept {kept.rule!r} (the document says {rule!r}); "
+                        f'to change it: `/roadmap schedule edit {kept.id} "{rule}"`'
+                    )
                 continue
             kinds.add(ritual.kind)
             options = {"cadence": ritual.cadence, "proposed_by_line": ritual.line}
@@ -438,6 +453,15 @@ class _Importer:
                 )
             )
             report.schedules_proposed.append(f"{ritual.kind}: {rule}")
+
+
+def _proposes_another(schedule: Schedule, ritual) -> bool:
+    """The document asks for another rule than the schedule's: in its own words, or by a
+    cadence ("quarterly") other than the one the schedule was made for. A usual rule for the
+    same cadence is no proposal (an admin's edit of it stays unmentioned)."""
+    if " ".join(schedule.rule.lower().split()) == " ".join(ritual.rule.lower().split()):
+        return False
+    return ritual.rule_stated or (schedule.options or {}).get("cadence") != ritual.cadence
 
 
 def _metric_values(parsed: ParsedMetric, position: int) -> dict:

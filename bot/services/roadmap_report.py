@@ -38,11 +38,15 @@ class ImportReport:
     archived: list[GoalChange] = field(default_factory=list)
     metrics_added: list[str] = field(default_factory=list)
     metrics_updated: list[str] = field(default_factory=list)
+    metrics_unchanged: list[str] = field(default_factory=list)
     # New metrics the bot measures, their source chosen from the name: "Employee
     # satisfaction: the pulse survey" (bot.services.measured_by).
     sources_chosen: list[str] = field(default_factory=list)
     periods: list[str] = field(default_factory=list)
     schedules_proposed: list[str] = field(default_factory=list)
+    # Rituals the document words differently from the workspace's schedule, which a re-import
+    # keeps: "retrospective: kept '…' (the document says '…'); to change it: `…`".
+    schedules_kept: list[str] = field(default_factory=list)
     warnings: list[ParseWarning] = field(default_factory=list)
     skipped: list[ParseWarning] = field(default_factory=list)  # left out, with the reason
     understood: list[str] = field(default_factory=list)  # what the reader found, line by line
@@ -63,7 +67,6 @@ class ImportReport:
 
     def summary(self) -> str:
         verb = "Would import" if self.dry_run else "Imported"
-        metrics = len(self.metrics_added) + len(self.metrics_updated)
         return (
             f"{verb} {self.roadmap!r}: {plural(len(self.periods), 'period')}, "
             f"{plural(self.goal_count, 'goal')} "
@@ -71,11 +74,28 @@ class ImportReport:
             f"{len(self.unchanged)} unchanged, {len(self.missing)} not in the document"
             + (f", {len(self.kept)} kept from earlier periods" if self.kept else "")
             + (f", {len(self.archived)} archived" if self.archived else "")
-            + f"), {plural(metrics, 'metric')}"
+            + f"), {self._metrics_summary()}"
             + (f", {plural(len(self.warnings), 'warning')}" if self.warnings else "")
             + (f", {len(self.skipped)} skipped" if self.skipped else "")
             + "."
         )
+
+    def _metrics_summary(self) -> str:
+        """ "10 metrics added", "10 metrics unchanged" (there, not absent), "10 metrics (2
+        updated, 8 unchanged)"."""
+        counts = [
+            (len(names), word)
+            for names, word in (
+                (self.metrics_added, "added"),
+                (self.metrics_updated, "updated"),
+                (self.metrics_unchanged, "unchanged"),
+            )
+            if names
+        ]
+        total = plural(sum(n for n, _ in counts), "metric")
+        if len(counts) == 1:
+            return f"{total} {counts[0][1]}"
+        return f"{total} ({', '.join(f'{n} {word}' for n, word in counts)})" if counts else total
 
 
 def understood(parsed: ParsedRoadmap) -> list[str]:

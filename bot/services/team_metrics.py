@@ -55,7 +55,8 @@ EXPLAINED = {
     ),
     "checkins": (
         "the weekly check-in's optional question \"About how much of your time went to "
-        'innovation this week?": the mean of the answered weeks this period.'
+        'innovation last week?" (asked as the week opens, about the week that ended): the '
+        "mean of the answered weeks this period."
     ),
     "goals": (
         "the goals: the share of this period's goals worked on with at least one partner "

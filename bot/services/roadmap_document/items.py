@@ -32,6 +32,9 @@ _TRAILING_MENTION = re.compile(rf"<@({SLACK_ID})(?:\|[^<>]{{0,80}})?>\s*$")
 _TRAILING_HANDLES = re.compile(r"(?<=\s)(?:@\w[\w.\-]{0,79}(?<!\.)\s*){1,10}$")
 _TRAILING_PARENS = re.compile(r"\(([^()]{0,300})\)\s*$")
 _TRAILING_BRACKETS = re.compile(r"\[([^\[\]]{0,300})\]\s*$")
+# "(with Design, @data-team)": the goal's partner teams (bot.services.partners), part of the
+# title the importer splits off; never owners, however its names are separated.
+_PARTNERS = re.compile(r"\s*with\s", re.IGNORECASE)
 _TRAILING_DASH_PROGRESS = re.compile(
     r"\s[\u2014\u2013]\s*([0-9]{1,3})\s*%(?:\s*(?:done|complete|completed))?\s*$", re.IGNORECASE
 )
@@ -93,6 +96,8 @@ def _take_trailing(text: str, default_year: int | None) -> tuple[str, Annotation
         match = pattern.search(text)
         if match is None or is_escaped(text, match.start()):
             continue
+        if pattern is _TRAILING_PARENS and _PARTNERS.match(match[1]):
+            break
         if pattern is _TRAILING_MENTION:
             annotation: Annotation | None = Annotation(owners=[match[1]])
         else:
