@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from bot.cli import main
 from bot.db import create_db_engine, make_session_factory
+from bot.services.innovation import week_of
 from bot.services.partners import Partner, partners_of, replace_partners
 from bot.services.roadmap_csv import import_csv
 from bot.services.roadmap_export import export_roadmap
@@ -22,7 +23,21 @@ from bot.services.roadmap_import import import_roadmap
 from bot.services.roadmap_match import Title, pair_renames
 from bot.services.roadmap_restore import RestoreError, restore_json
 from bot.services.workspaces import ensure_workspace
-from models import Checkin, Goal, GoalOwner, Metric, MetricReading, Schedule, Workspace
+from models import (
+    Checkin,
+    Goal,
+    GoalOwner,
+    InnovationAnswer,
+    Member,
+    Metric,
+    MetricReading,
+    PulseAnswer,
+    PulseMarker,
+    PulseRound,
+    Schedule,
+    TeamMember,
+    Workspace,
+)
 
 SAMPLE = (Path(__file__).parent.parent / "examples" / "backend-engineering-2025.md").read_bytes()
 
@@ -176,7 +191,47 @@ def _rich_workspace(session, workspace_id) -> None:
     schedule.options = {"lead_days": 2}
     replace_partners(session, _goal(session, 1), PARTNERS)  # issue 20: partner teams
     replace_partners(session, _goal(session, 4), PARTNERS[1:])
+    _team(session, workspace_id, schedule)
     session.commit()
+
+
+ROSTER = [  # user, role, joined, left, growth plan, link
+    ("U0123ABCD", "lead", date(2024, 12, 2), None, True, "https://wiki/alice-plan"),
+    ("U0BOB0001", None, date(2024, 12, 2), None, True, None),
+    ("U0DAN0001", None, date(2024, 12, 2), date(2025, 1, 31), False, None),
+    ("U0CAROL01", "senior", date(2025, 2, 10), None, False, None),
+]
+INNOVATION = [("U0123ABCD", "2025-W10", 20), ("U0BOB0001", "2025-W10", 10),
+              ("U0123ABCD", "2025-W11", 30)]  # fmt: skip
+SCORES = (2, 5, 3)  # a closed round's anonymous answers: nothing in any export
+
+
+def _team(session, workspace_id, schedule) -> None:
+    """A roster (one person left), what Slack told of each, innovation answers, and a
+    pulse round with anonymous answers and an open round's markers."""
+    workspace = session.get(Workspace, workspace_id)
+    workspace.settings = {**workspace.settings, "team_channel": "C0TEAM001",
+                          "pulse_min_answers": 4}  # fmt: skip
+    for user, role, joined, left, plan, link in ROSTER:
+        session.add(TeamMember(workspace_id=workspace_id, user_id=user, name=f"Name {user}",
+                               role=role, joined_on=joined, left_on=left, growth_plan=plan,
+                               growth_plan_link=link, source="channel"))  # fmt: skip
+    session.add(Member(workspace_id=workspace_id, user_id="U0123ABCD", handle="alice",
+                       timezone="Asia/Tokyo", is_slack_admin=True))  # fmt: skip
+    session.add(Member(workspace_id=workspace_id, user_id="U0BOB0001", timezone="America/New_York"))
+    for user, cycle, percent in INNOVATION:
+        session.add(InnovationAnswer(workspace_id=workspace_id, user_id=user, cycle=cycle,
+                                     week_start=week_of(cycle), percent=percent))  # fmt: skip
+    session.flush()
+    at = datetime(2025, 3, 3, 11, tzinfo=UTC)
+    round_ = PulseRound(workspace_id=workspace_id, schedule_id=schedule.id, occurrence_key="k",
+                        question="How happy?", opened_at=at, closes_at=at)  # fmt: skip
+    session.add(round_)
+    session.flush()
+    for score in SCORES:
+        session.add(PulseAnswer(workspace_id=workspace_id, round_id=round_.id, score=score))
+    session.add(PulseMarker(workspace_id=workspace_id, round_id=round_.id, user_id="U0BOB0001",
+                            asked_at=at, answered=True))  # fmt: skip
 
 
 PARTNERS = [
@@ -209,6 +264,14 @@ def test_json_export_restores_into_an_empty_database_identically(
         report = restore_json(session=target, workspace_id=restored.id, data=exported)
         target.commit()
         assert (report.goals, report.checkins, report.readings) == (36, 1, 1)
+        assert (report.team, report.innovation) == (4, 3)
+        assert "4 team members, 3 innovation answers." in report.summary()
+        assert _roster(target) == ROSTER
+        assert sorted(_innovation(target)) == sorted(INNOVATION)
+        alice = target.scalar(select(Member).where(Member.user_id == "U0123ABCD"))
+        assert (alice.handle, alice.timezone, alice.is_slack_admin) == ("alice", "Asia/Tokyo", True)
+        assert target.scalar(select(func.count()).select_from(PulseAnswer)) == 0
+        assert target.scalar(select(func.count()).select_from(PulseMarker)) == 0
         again = export_roadmap(session=target, workspace_id=restored.id, fmt="json")
         goal = target.scalar(select(Goal).where(Goal.number == 4))
         assert [o.owner for o in goal.owners] == ["U0123ABCD"]
@@ -222,6 +285,40 @@ def test_json_export_restores_into_an_empty_database_identically(
     assert data["workspace"]["timezone"] == "Europe/Berlin"
     assert data["schedules"][0]["options"] == {"lead_days": 2}
     assert any(g["archived"] for g in data["goals"])
+    settings = data["workspace"]["settings"]
+    assert (settings["team_channel"], settings["pulse_min_answers"]) == ("C0TEAM001", 4)
+    alice = data["team"][0]
+    assert alice == {
+        "user": "U0123ABCD", "name": "Name U0123ABCD", "handle": "@alice", "role": "lead",
+        "joined": "2024-12-02", "left": None, "growth_plan": True,
+        "growth_plan_link": "https://wiki/alice-plan", "source": "channel",
+        "timezone": "Asia/Tokyo", "is_slack_admin": True,
+    }  # fmt: skip
+    assert data["innovation"][0] == {
+        "user": "U0123ABCD", "cycle": "2025-W10", "week": "2025-03-03", "percent": 20
+    }  # fmt: skip
+    _no_pulse_answer_in(exported)
+
+
+def _roster(session) -> list[tuple]:
+    rows = session.scalars(select(TeamMember).order_by(TeamMember.joined_on, TeamMember.user_id))
+    return [
+        (m.user_id, m.role, m.joined_on, m.left_on, m.growth_plan, m.growth_plan_link) for m in rows
+    ]
+
+
+def _innovation(session) -> list[tuple]:
+    rows = session.scalars(select(InnovationAnswer))
+    return [(a.user_id, a.cycle, a.percent) for a in rows]
+
+
+def _no_pulse_answer_in(exported: str) -> None:
+    """Nothing of a pulse answer (a score beside anybody) and no marker's who-was-asked."""
+    assert "How happy?" not in exported and "pulse_" not in exported.replace(
+        "pulse_min_answers", ""
+    )
+    for word in ("score", "answered", "asked", "marker"):
+        assert word not in exported.casefold()
 
 
 def test_csv_export_restores_into_an_empty_database_identically(

@@ -22,6 +22,12 @@ from bot.services.roadmap_document import (
     ParsedRoadmap,
     render_markdown,
 )
+from bot.services.roadmap_team_export import (
+    TeamSnapshot,
+    innovation_json,
+    load_team,
+    team_json,
+)
 from bot.services.typed_values import typed_value
 from models import (
     Category,
@@ -61,6 +67,7 @@ class Snapshot:
     workspace: Workspace | None = None
     handles: dict[str, str] = field(default_factory=dict)  # owner id → "@handle"
     partners: dict[int, list[Partner]] = field(default_factory=dict)  # goal id → partner teams
+    team: TeamSnapshot = field(default_factory=TeamSnapshot)  # the roster, innovation answers
 
     def owner_text(self, owner: str) -> str:
         """An owner as a document names them: `@handle`, so it re-imports to the same person
@@ -126,6 +133,7 @@ def load_snapshot(*, session: Session, workspace_id: int, include_archived: bool
         workspace=workspace,
         handles=handles,
         partners=partners_of(session, [g.id for g in goals]),
+        team=load_team(session, workspace_id),
     )
 
 
@@ -357,6 +365,8 @@ def to_json(snapshot: Snapshot) -> str:
             for c in snapshot.checkins
             if c.goal_id in refs
         ],
+        "team": team_json(snapshot.team),
+        "innovation": innovation_json(snapshot.team),
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
