@@ -326,15 +326,36 @@ def test_csv_export_restores_into_an_empty_database_identically(
 ):
     _rich_workspace(session, workspace_id)
     exported = export_roadmap(session=session, workspace_id=workspace_id, fmt="csv")
+    schedules = session.scalar(select(func.count()).select_from(Schedule))
     engine, factory = _fresh_sqlite(tmp_path, sqlite_template, "restored.db")
     with factory() as target:
         restored = ensure_workspace(session=target, team_id="T0000000002")
-        import_csv(session=target, workspace_id=restored.id, data=exported)
+        report = import_csv(session=target, workspace_id=restored.id, data=exported)
         target.commit()
         again = export_roadmap(session=target, workspace_id=restored.id, fmt="csv")
         assert _partners(target) == {1: PARTNERS, 4: PARTNERS[1:]}
+        # The whole workspace, as from the JSON: title, schedules, the team, settings.
+        assert report.roadmap == "Team Roadmap - Backend Engineering Team"
+        assert (report.schedules, report.team, report.innovation) == (schedules, 4, 3)
+        assert _roster(target) == ROSTER
+        assert sorted(_innovation(target)) == sorted(INNOVATION)
+        options = target.scalars(select(Schedule.options).order_by(Schedule.id)).first()
+        assert options == {"lead_days": 2}
+        workspace = target.get(Workspace, restored.id)
+        assert (workspace.timezone, workspace.admin_user_ids) == ("Europe/Berlin", ["U0ADMIN01"])
+        assert workspace.settings["team_channel"] == "C0TEAM001"
+        assert [o.owner for o in _goal(target, 4).owners] == ["U0123ABCD"]  # @alice is known
+        tokyo = target.scalar(select(Member.timezone).where(Member.user_id == "U0123ABCD"))
+        assert tokyo == "Asia/Tokyo"
     engine.dispose()
     assert again == exported
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    (alice,) = [r for r in rows if r["record"] == "member" and r["user"] == "U0123ABCD"]
+    assert (alice["role"], alice["joined"], alice["plan"], alice["owners"]) == (
+        "lead", "2024-12-02", "yes https://wiki/alice-plan", "@alice",
+    )  # fmt: skip
+    assert [r["value"] for r in rows if r["record"] == "innovation"] == ["20%", "10%", "30%"]
+    _no_pulse_answer_in(exported)
     assert "<!subteam^S0PLATFORM|@platform-team>, Design (UX), <!subteam^S0NOHANDLE>" in exported
 
 

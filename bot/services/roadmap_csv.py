@@ -9,6 +9,7 @@ import io
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.services import roadmap_csv_records as records
 from bot.services.errors import InvalidInput
 from bot.services.measured_by import guess
 from bot.services.roadmap_document import (
@@ -52,6 +53,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "cycle": ("cycle",),
     "partners": ("partners", "partner teams", "partner team", "with"),
     "source": ("source", "measured by"),
+    **records.FIELDS,
 }
 _ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
 
@@ -68,7 +70,9 @@ def read_csv(data: str | bytes) -> list[tuple[int, dict[str, str]]]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    # A doubled quote inside a quoted cell is a quote (every spreadsheet writes it so), even
+    # when the sample the sniffer saw had none: the export's JSON cells come last.
+    reader = csv.reader(io.StringIO(text), dialect, doublequote=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -192,6 +196,12 @@ def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
                     "at": row.get("at"),
                 }
             )
+        elif record in records.RECORDS:
+            records.read(record, row, line, data)
+    # Owners are written as @handles: the roster's rows say whose they are.
+    people = {m["handle"]: m["user"] for m in data.get("team", []) if m.get("handle")}
+    for goal in data["goals"]:
+        goal["owners"] = [people.get(owner, owner) for owner in goal["owners"]]
     return data
 
 

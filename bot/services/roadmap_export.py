@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from bot.services import people
 from bot.services.errors import ServiceError
 from bot.services.partners import Partner, annotation, as_text, partners_of
+from bot.services.roadmap_csv_records import COLUMNS as CSV_RECORD_COLUMNS
+from bot.services.roadmap_csv_records import rows as record_rows
 from bot.services.roadmap_document import (
     GoalTarget,
     ParsedCategory,
@@ -400,11 +402,13 @@ CSV_COLUMNS = [
     "cycle",
     "partners",
     "source",
+    *CSV_RECORD_COLUMNS,  # schedules, the team, the roadmap and the workspace
 ]
 
 
 def to_csv(snapshot: Snapshot) -> str:
-    """One table: a row per goal, then per metric reading and per check-in (`record` says which)."""
+    """One table: a row per goal, then per metric reading and per check-in, then schedules, the
+    team, the roadmap and the workspace (`record` says which)."""
     periods = {p.id: p.label for p in snapshot.periods}
     refs = {g.id: g.ref for g in snapshot.goals}
     out = io.StringIO()
@@ -461,4 +465,5 @@ def to_csv(snapshot: Snapshot) -> str:
                 "cycle": c.cycle,
             }
         )
+    writer.writerows(record_rows(snapshot))
     return out.getvalue()
