@@ -347,7 +347,16 @@ def test_csv_export_restores_into_an_empty_database_identically(
         assert [o.owner for o in _goal(target, 4).owners] == ["U0123ABCD"]  # @alice is known
         tokyo = target.scalar(select(Member.timezone).where(Member.user_id == "U0123ABCD"))
         assert tokyo == "Asia/Tokyo"
+        as_json = json.loads(export_roadmap(session=target, workspace_id=restored.id, fmt="json"))
     engine.dispose()
+    # Metrics (text, kind, aliases, baseline, readings' notes) and goals' targets (what they
+    # measure, relative or count) as the JSON has them: the digests read the same.
+    original = json.loads(export_roadmap(session=session, workspace_id=workspace_id, fmt="json"))
+    assert as_json["metrics"] == original["metrics"]
+    kept = [g for g in original["goals"] if not g["archived"]]  # the CSV leaves archived out
+    for field in ("target", "status_note"):
+        assert [g[field] for g in as_json["goals"]] == [g[field] for g in kept]
+    assert any(g["target"] and g["target"]["kind"] != "absolute" for g in original["goals"])
     assert again == exported
     rows = list(csv.DictReader(io.StringIO(exported)))
     (alice,) = [r for r in rows if r["record"] == "member" and r["user"] == "U0123ABCD"]

@@ -149,12 +149,14 @@ def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
                     "period": label,
                     "category": row.get("category") or "General",
                     "status": row.get("status") or "not-started",
+                    "status_note": row.get("note"),
                     "progress": percent(row.get("progress")) or 0,
                     "owners": (row.get("owners") or "").split(),
                     "due": row.get("due"),
                     "target": {
                         "value": target[0], "unit": target[1],
                         "comparator": target[2] or ">=", "kind": "absolute",
+                        **records.goal_details(row, line),
                     } if target else None,
                     "partners": _partners(row.get("partners")),
                 }
@@ -172,6 +174,8 @@ def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
                 "measured_by": row.get("source"),
                 # the CSV keeps no "chosen from its name" mark: the name's own choice reads so
                 "measured_by_guessed": row.get("source") == guess(name, metric_key(name)),
+                "text": row.get("note"),
+                **records.metric_details(row, line),
             }
             data["metrics"].append(metrics[name])
         elif record == "reading":
@@ -182,6 +186,7 @@ def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
                     "at": row.get("at"),
                     "user": row.get("user"),
                     "source": row.get("source"),
+                    "note": row.get("note"),
                 }
             )
         elif record == "checkin":

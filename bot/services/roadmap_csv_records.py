@@ -37,6 +37,45 @@ def _json(value: dict) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False) if value else ""
 
 
+# What a metric row's `options` cell holds beside its name, target (`value`), text (`note`)
+# and what measures it (`source`).
+METRIC_DETAILS = (
+    "key",
+    "aliases",
+    "kind",
+    "baseline",
+    "qualifier",
+    "cadence",
+    "typed",
+    "archived",
+    "measured_by_guessed",
+)
+
+
+def metric_options(metric) -> str:
+    details = {name: getattr(metric, name) for name in METRIC_DETAILS}
+    details["aliases"] = list(details["aliases"] or [])
+    return _json(details)
+
+
+def metric_details(row: dict[str, str], line: int) -> dict:
+    """A metric row's options cell (an export from before it had one: nothing)."""
+    details = _options(row, line)
+    return {name: details[name] for name in METRIC_DETAILS if name in details}
+
+
+def goal_options(target: dict | None) -> str:
+    """A goal row's options cell: what its target measures and how (relative, count)."""
+    if not target:
+        return ""
+    return _json({"metric": target["metric"], "kind": target["kind"]})
+
+
+def goal_details(row: dict[str, str], line: int) -> dict:
+    details = _options(row, line)
+    return {name: details[name] for name in ("metric", "kind") if details.get(name)}
+
+
 def rows(snapshot) -> list[dict]:
     out: list[dict] = []
     for s in snapshot.schedules:

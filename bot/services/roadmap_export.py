@@ -14,6 +14,7 @@ from bot.services import people
 from bot.services.errors import ServiceError
 from bot.services.partners import Partner, annotation, as_text, partners_of
 from bot.services.roadmap_csv_records import COLUMNS as CSV_RECORD_COLUMNS
+from bot.services.roadmap_csv_records import goal_options, metric_options
 from bot.services.roadmap_csv_records import rows as record_rows
 from bot.services.roadmap_document import (
     GoalTarget,
@@ -411,6 +412,7 @@ def to_csv(snapshot: Snapshot) -> str:
     team, the roadmap and the workspace (`record` says which)."""
     periods = {p.id: p.label for p in snapshot.periods}
     refs = {g.id: g.ref for g in snapshot.goals}
+    metric_keys = {m.id: m.key for m in snapshot.metrics}
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -423,11 +425,13 @@ def to_csv(snapshot: Snapshot) -> str:
                 "period": periods[g.period_id],
                 "category": snapshot.categories[g.category_id].name,
                 "status": g.status,
+                "note": g.status_note or "",
                 "progress": f"{g.progress}%",
                 "owners": " ".join(snapshot.owner_text(o.owner) for o in g.owners),
                 "due": g.due_date.isoformat() if g.due_date else "",
                 "value": typed_value(g.target_value, g.target_unit, g.target_comparator),
                 "partners": as_text(snapshot.partners.get(g.id, [])),
+                "options": goal_options(_target_json(g, metric_keys)),
             }
         )
     for m in snapshot.metrics:
@@ -436,7 +440,9 @@ def to_csv(snapshot: Snapshot) -> str:
                 "record": "metric",
                 "title": m.name,
                 "value": typed_value(m.target, m.unit, m.comparator),
+                "note": m.text or "",
                 "source": m.measured_by,
+                "options": metric_options(m),
             }
         )
         for r in snapshot.readings.get(m.id, []):
@@ -446,6 +452,7 @@ def to_csv(snapshot: Snapshot) -> str:
                     "title": m.name,
                     "value": typed_value(r.value, m.unit),
                     "user": r.user_id or "",
+                    "note": r.note or "",
                     "at": r.recorded_at.isoformat(),
                     "source": r.source,
                 }
