@@ -439,11 +439,23 @@ def test_damaged_exports_change_nothing(session, workspace_id):
         ("{", "not JSON"),
         ('{"x": 1}', "not a roadmap export"),
         ('{"roadmap": {}, "goals": [{"ref": "G1"}]}', "missing 'category'"),
+        ('{"roadmap": {}, "goals": [], "team": [{"user": "U1"}]}', "missing 'joined'"),
+        (
+            '{"roadmap": {}, "goals": [], "team": [{"user": "U1", "joined": "2025-01-06"},'
+            ' {"user": "U1", "joined": "2025-02-03"}]}',
+            "team member 'U1' is listed twice",
+        ),
+        (
+            '{"roadmap": {}, "goals": [], "innovation": [{"user": "U1", "cycle": "2025-W02",'
+            ' "percent": 150}]}',
+            "not 0-100%",
+        ),
     ]:
         with pytest.raises(RestoreError, match=message):
             restore_json(session=session, workspace_id=workspace_id, data=data)
     session.commit()
     assert session.scalar(select(func.count()).select_from(Goal)) == before
+    assert session.scalar(select(func.count()).select_from(TeamMember)) == 0
 
 
 def test_a_spreadsheet_of_goals_imports_with_header_aliases(session, workspace_id):
@@ -508,3 +520,24 @@ def test_cli_moves_a_workspace_with_two_commands(cli_env, tmp_path, monkeypatch,
     )
     assert main(["export", "--format", "json"]) == 0
     assert capsys.readouterr().out == backup.read_text(encoding="utf-8")
+
+
+def test_a_damaged_team_row_in_a_csv_export_says_which_line_and_restores_nothing(
+    session, workspace_id, tmp_path, sqlite_template
+):
+    _rich_workspace(session, workspace_id)
+    exported = export_roadmap(session=session, workspace_id=workspace_id, fmt="csv")
+    line = 1 + exported.splitlines().index(
+        next(r for r in exported.splitlines() if r.startswith("member,") and "alice" in r)
+    )
+    damaged = exported.replace("yes https://wiki/alice-plan", "maybe")
+    engine, factory = _fresh_sqlite(tmp_path, sqlite_template, "damaged.db")
+    with factory() as target:
+        restored = ensure_workspace(session=target, team_id="T0000000004")
+        target.commit()
+        with pytest.raises(RestoreError, match=f"line {line}: plan 'maybe' is not yes or no"):
+            import_csv(session=target, workspace_id=restored.id, data=damaged)
+        target.commit()
+        assert target.scalar(select(func.count()).select_from(TeamMember)) == 0
+        assert target.scalar(select(func.count()).select_from(Goal)) == 0
+    engine.dispose()
