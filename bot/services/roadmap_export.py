@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 
@@ -12,10 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.services import people
 from bot.services.errors import ServiceError
-from bot.services.partners import Partner, annotation, as_text, partners_of
-from bot.services.roadmap_csv_records import COLUMNS as CSV_RECORD_COLUMNS
-from bot.services.roadmap_csv_records import goal_options, metric_options
-from bot.services.roadmap_csv_records import rows as record_rows
+from bot.services.partners import Partner, annotation, partners_of
 from bot.services.roadmap_document import (
     GoalTarget,
     ParsedCategory,
@@ -31,7 +26,6 @@ from bot.services.roadmap_team_export import (
     load_team,
     team_json,
 )
-from bot.services.typed_values import typed_value
 from models import (
     Category,
     Checkin,
@@ -151,6 +145,8 @@ def export_roadmap(*, session: Session, workspace_id: int, fmt: str) -> str:
             "This workspace has no roadmap yet, so there is nothing to export. "
             "Import one first with `/roadmap import`."
         )
+    from bot.services.roadmap_csv_export import to_csv  # it reads the snapshot's shape
+
     return {"md": to_markdown, "json": to_json, "csv": to_csv}[fmt](snapshot)
 
 
@@ -295,7 +291,7 @@ def to_json(snapshot: Snapshot) -> str:
                 "due": _iso(g.due_date),
                 "archived": g.archived,
                 "created_by": g.created_by,
-                "target": _target_json(g, metric_keys),
+                "target": target_json(g, metric_keys),
                 "partners": [
                     {"name": p.name, "usergroup": p.usergroup_id}
                     for p in snapshot.partners.get(g.id, [])
@@ -374,7 +370,7 @@ def to_json(snapshot: Snapshot) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def _target_json(goal: Goal, metric_keys: dict[int, str]) -> dict | None:
+def target_json(goal: Goal, metric_keys: dict[int, str]) -> dict | None:
     if goal.target_value is None:
         return None
     return {
@@ -384,93 +380,3 @@ def _target_json(goal: Goal, metric_keys: dict[int, str]) -> dict | None:
         "unit": goal.target_unit,
         "kind": goal.target_kind,
     }
-
-
-CSV_COLUMNS = [
-    "record",
-    "ref",
-    "title",
-    "period",
-    "category",
-    "status",
-    "progress",
-    "owners",
-    "due",
-    "value",  # as a person types it: "30%", "200 ms", ">=99.99%"
-    "user",
-    "note",
-    "at",
-    "cycle",
-    "partners",
-    "source",
-    *CSV_RECORD_COLUMNS,  # schedules, the team, the roadmap and the workspace
-]
-
-
-def to_csv(snapshot: Snapshot) -> str:
-    """One table: a row per goal, then per metric reading and per check-in, then schedules, the
-    team, the roadmap and the workspace (`record` says which)."""
-    periods = {p.id: p.label for p in snapshot.periods}
-    refs = {g.id: g.ref for g in snapshot.goals}
-    metric_keys = {m.id: m.key for m in snapshot.metrics}
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for g in snapshot.goals:
-        writer.writerow(
-            {
-                "record": "goal",
-                "ref": g.ref,
-                "title": g.title,
-                "period": periods[g.period_id],
-                "category": snapshot.categories[g.category_id].name,
-                "status": g.status,
-                "note": g.status_note or "",
-                "progress": f"{g.progress}%",
-                "owners": " ".join(snapshot.owner_text(o.owner) for o in g.owners),
-                "due": g.due_date.isoformat() if g.due_date else "",
-                "value": typed_value(g.target_value, g.target_unit, g.target_comparator),
-                "partners": as_text(snapshot.partners.get(g.id, [])),
-                "options": goal_options(_target_json(g, metric_keys)),
-            }
-        )
-    for m in snapshot.metrics:
-        writer.writerow(
-            {
-                "record": "metric",
-                "title": m.name,
-                "value": typed_value(m.target, m.unit, m.comparator),
-                "note": m.text or "",
-                "source": m.measured_by,
-                "options": metric_options(m),
-            }
-        )
-        for r in snapshot.readings.get(m.id, []):
-            writer.writerow(
-                {
-                    "record": "reading",
-                    "title": m.name,
-                    "value": typed_value(r.value, m.unit),
-                    "user": r.user_id or "",
-                    "note": r.note or "",
-                    "at": r.recorded_at.isoformat(),
-                    "source": r.source,
-                }
-            )
-    for c in snapshot.checkins:
-        if c.goal_id not in refs:
-            continue
-        writer.writerow(
-            {
-                "record": "checkin",
-                "ref": refs[c.goal_id],
-                "status": c.status or "",
-                "progress": "" if c.progress is None else f"{c.progress}%",
-                "user": c.user_id,
-                "note": c.note or "",
-                "at": c.updated_at.isoformat(),
-                "cycle": c.cycle,
-            }
-        )
-    writer.writerows(record_rows(snapshot))
-    return out.getvalue()
