@@ -537,6 +537,9 @@ def test_a_damaged_team_row_in_a_csv_export_says_which_line_and_restores_nothing
         target.commit()
         with pytest.raises(RestoreError, match=f"line {line}: plan 'maybe' is not yes or no"):
             import_csv(session=target, workspace_id=restored.id, data=damaged)
+        no_date = exported.replace("2024-12-02", "")  # alice's is the first member row
+        with pytest.raises(RestoreError, match=f"line {line}: a member row needs its joined cell"):
+            import_csv(session=target, workspace_id=restored.id, data=no_date)
         target.commit()
         assert target.scalar(select(func.count()).select_from(TeamMember)) == 0
         assert target.scalar(select(func.count()).select_from(Goal)) == 0

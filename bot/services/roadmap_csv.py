@@ -172,7 +172,7 @@ def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
                 "unit": target[1] if target else row.get("unit"),
                 "readings": [],
                 "measured_by": row.get("source"),
-                # the CSV keeps no "chosen from its name" mark: the name's own choice reads so
+                # an older CSV keeps no "chosen from its name" mark: the name's own choice reads so
                 "measured_by_guessed": row.get("source") == guess(name, metric_key(name)),
                 "text": row.get("note"),
                 **records.metric_details(row, line),

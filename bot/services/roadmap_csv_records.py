@@ -2,7 +2,8 @@
 as fully as the JSON: `schedule` rows, the team (`member` rows: role, joined, left, growth plan,
 time zone; `innovation` rows: a person's share of a week), and last the `roadmap` (title,
 subtitle, year) and the `workspace` (name, time zone, holiday region, roadmap channel, admins,
-settings such as the roster's synced channel and the pulse minimum). Pulse answers are in no
+settings such as the roster's synced channel and the pulse minimum). The `options` cell (JSON)
+also carries what a goal's target measures and a metric's details. Pulse answers are in no
 export (see roadmap_team_export)."""
 
 from __future__ import annotations
@@ -160,6 +161,13 @@ def _options(row: dict[str, str], line: int) -> dict:
 
 def read(record: str, row: dict[str, str], line: int, data: dict) -> None:
     """One of these rows into the JSON export's shape."""
+    try:
+        _read(record, row, line, data)
+    except KeyError as error:
+        raise _error(f"line {line}: a {record} row needs its {error.args[0]} cell") from None
+
+
+def _read(record: str, row: dict[str, str], line: int, data: dict) -> None:
     if record == "schedule":
         data.setdefault("schedules", []).append(
             {
