@@ -327,7 +327,7 @@ def test_json_export_shape(session, workspace_id):
     data = json.loads(export_roadmap(session=session, workspace_id=workspace_id, fmt="json"))
     assert set(data) == {
         "format", "version", "workspace", "roadmap", "periods", "categories", "goals", "metrics",
-        "schedules", "checkins",
+        "schedules", "checkins", "team", "innovation",
     }  # fmt: skip
     assert (data["format"], data["version"]) == ("roadmap-bot", 2)
     assert data["periods"][0] == {

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 
 from bot.cli import main
 from bot.db import create_db_engine, make_session_factory
+from bot.services.innovation import week_of
 from bot.services.partners import Partner, partners_of, replace_partners
 from bot.services.roadmap_csv import import_csv
 from bot.services.roadmap_export import export_roadmap
@@ -27,9 +28,15 @@ from models import (
     Goal,
     GoalOwner,
     GoalPartner,
+    InnovationAnswer,
+    Member,
     Metric,
     MetricReading,
+    PulseAnswer,
+    PulseMarker,
+    PulseRound,
     Schedule,
+    TeamMember,
     Workspace,
 )
 
@@ -185,7 +192,47 @@ def _rich_workspace(session, workspace_id) -> None:
     schedule.options = {"lead_days": 2}
     replace_partners(session, _goal(session, 1), PARTNERS)  # issue 20: partner teams
     replace_partners(session, _goal(session, 4), PARTNERS[1:])
+    _team(session, workspace_id, schedule)
     session.commit()
+
+
+ROSTER = [  # user, role, joined, left, growth plan, link
+    ("U0123ABCD", "lead", date(2024, 12, 2), None, True, "https://wiki/alice-plan"),
+    ("U0BOB0001", None, date(2024, 12, 2), None, True, None),
+    ("U0DAN0001", None, date(2024, 12, 2), date(2025, 1, 31), False, None),
+    ("U0CAROL01", "senior", date(2025, 2, 10), None, False, None),
+]
+INNOVATION = [("U0123ABCD", "2025-W10", 20), ("U0BOB0001", "2025-W10", 10),
+              ("U0123ABCD", "2025-W11", 30)]  # fmt: skip
+SCORES = (2, 5, 3)  # a closed round's anonymous answers: nothing in any export
+
+
+def _team(session, workspace_id, schedule) -> None:
+    """A roster (one person left), what Slack told of each, innovation answers, and a
+    pulse round with anonymous answers and an open round's markers."""
+    workspace = session.get(Workspace, workspace_id)
+    workspace.settings = {**workspace.settings, "team_channel": "C0TEAM001",
+                          "pulse_min_answers": 4}  # fmt: skip
+    for user, role, joined, left, plan, link in ROSTER:
+        session.add(TeamMember(workspace_id=workspace_id, user_id=user, name=f"Name {user}",
+                               role=role, joined_on=joined, left_on=left, growth_plan=plan,
+                               growth_plan_link=link, source="channel"))  # fmt: skip
+    session.add(Member(workspace_id=workspace_id, user_id="U0123ABCD", handle="alice",
+                       timezone="Asia/Tokyo", is_slack_admin=True))  # fmt: skip
+    session.add(Member(workspace_id=workspace_id, user_id="U0BOB0001", timezone="America/New_York"))
+    for user, cycle, percent in INNOVATION:
+        session.add(InnovationAnswer(workspace_id=workspace_id, user_id=user, cycle=cycle,
+                                     week_start=week_of(cycle), percent=percent))  # fmt: skip
+    session.flush()
+    at = datetime(2025, 3, 3, 11, tzinfo=UTC)
+    round_ = PulseRound(workspace_id=workspace_id, schedule_id=schedule.id, occurrence_key="k",
+                        question="How happy?", opened_at=at, closes_at=at)  # fmt: skip
+    session.add(round_)
+    session.flush()
+    for score in SCORES:
+        session.add(PulseAnswer(workspace_id=workspace_id, round_id=round_.id, score=score))
+    session.add(PulseMarker(workspace_id=workspace_id, round_id=round_.id, user_id="U0BOB0001",
+                            asked_at=at, answered=True))  # fmt: skip
 
 
 PARTNERS = [
@@ -218,6 +265,14 @@ def test_json_export_restores_into_an_empty_database_identically(
         report = restore_json(session=target, workspace_id=restored.id, data=exported)
         target.commit()
         assert (report.goals, report.checkins, report.readings) == (36, 1, 1)
+        assert (report.team, report.innovation) == (4, 3)
+        assert "4 team members, 3 innovation answers." in report.summary()
+        assert _roster(target) == ROSTER
+        assert sorted(_innovation(target)) == sorted(INNOVATION)
+        alice = target.scalar(select(Member).where(Member.user_id == "U0123ABCD"))
+        assert (alice.handle, alice.timezone, alice.is_slack_admin) == ("alice", "Asia/Tokyo", True)
+        assert target.scalar(select(func.count()).select_from(PulseAnswer)) == 0
+        assert target.scalar(select(func.count()).select_from(PulseMarker)) == 0
         again = export_roadmap(session=target, workspace_id=restored.id, fmt="json")
         goal = target.scalar(select(Goal).where(Goal.number == 4))
         assert [o.owner for o in goal.owners] == ["U0123ABCD"]
@@ -231,6 +286,40 @@ def test_json_export_restores_into_an_empty_database_identically(
     assert data["workspace"]["timezone"] == "Europe/Berlin"
     assert data["schedules"][0]["options"] == {"lead_days": 2}
     assert any(g["archived"] for g in data["goals"])
+    settings = data["workspace"]["settings"]
+    assert (settings["team_channel"], settings["pulse_min_answers"]) == ("C0TEAM001", 4)
+    alice = data["team"][0]
+    assert alice == {
+        "user": "U0123ABCD", "name": "Name U0123ABCD", "handle": "@alice", "role": "lead",
+        "joined": "2024-12-02", "left": None, "growth_plan": True,
+        "growth_plan_link": "https://wiki/alice-plan", "source": "channel",
+        "timezone": "Asia/Tokyo", "is_slack_admin": True,
+    }  # fmt: skip
+    assert data["innovation"][0] == {
+        "user": "U0123ABCD", "cycle": "2025-W10", "week": "2025-03-03", "percent": 20
+    }  # fmt: skip
+    _no_pulse_answer_in(exported)
+
+
+def _roster(session) -> list[tuple]:
+    rows = session.scalars(select(TeamMember).order_by(TeamMember.joined_on, TeamMember.user_id))
+    return [
+        (m.user_id, m.role, m.joined_on, m.left_on, m.growth_plan, m.growth_plan_link) for m in rows
+    ]
+
+
+def _innovation(session) -> list[tuple]:
+    rows = session.scalars(select(InnovationAnswer))
+    return [(a.user_id, a.cycle, a.percent) for a in rows]
+
+
+def _no_pulse_answer_in(exported: str) -> None:
+    """Nothing of a pulse answer (a score beside anybody) and no marker's who-was-asked."""
+    assert "How happy?" not in exported and "pulse_" not in exported.replace(
+        "pulse_min_answers", ""
+    )
+    for word in ("score", "answered", "asked", "marker"):
+        assert word not in exported.casefold()
 
 
 def test_csv_export_restores_into_an_empty_database_identically(
@@ -238,15 +327,45 @@ def test_csv_export_restores_into_an_empty_database_identically(
 ):
     _rich_workspace(session, workspace_id)
     exported = export_roadmap(session=session, workspace_id=workspace_id, fmt="csv")
+    schedules = session.scalar(select(func.count()).select_from(Schedule))
     engine, factory = _fresh_sqlite(tmp_path, sqlite_template, "restored.db")
     with factory() as target:
         restored = ensure_workspace(session=target, team_id="T0000000002")
-        import_csv(session=target, workspace_id=restored.id, data=exported)
+        report = import_csv(session=target, workspace_id=restored.id, data=exported)
         target.commit()
         again = export_roadmap(session=target, workspace_id=restored.id, fmt="csv")
         assert _partners(target) == {1: PARTNERS, 4: PARTNERS[1:]}
+        # The whole workspace, as from the JSON: title, schedules, the team, settings.
+        assert report.roadmap == "Team Roadmap - Backend Engineering Team"
+        assert (report.schedules, report.team, report.innovation) == (schedules, 4, 3)
+        assert _roster(target) == ROSTER
+        assert sorted(_innovation(target)) == sorted(INNOVATION)
+        options = target.scalars(select(Schedule.options).order_by(Schedule.id)).first()
+        assert options == {"lead_days": 2}
+        workspace = target.get(Workspace, restored.id)
+        assert (workspace.timezone, workspace.admin_user_ids) == ("Europe/Berlin", ["U0ADMIN01"])
+        assert workspace.settings["team_channel"] == "C0TEAM001"
+        assert [o.owner for o in _goal(target, 4).owners] == ["U0123ABCD"]  # @alice is known
+        tokyo = target.scalar(select(Member.timezone).where(Member.user_id == "U0123ABCD"))
+        assert tokyo == "Asia/Tokyo"
+        as_json = json.loads(export_roadmap(session=target, workspace_id=restored.id, fmt="json"))
     engine.dispose()
+    # Metrics (text, kind, aliases, baseline, readings' notes) and goals' targets (what they
+    # measure, relative or count) as the JSON has them: the digests read the same.
+    original = json.loads(export_roadmap(session=session, workspace_id=workspace_id, fmt="json"))
+    assert as_json["metrics"] == original["metrics"]
+    kept = [g for g in original["goals"] if not g["archived"]]  # the CSV leaves archived out
+    for field in ("target", "status_note"):
+        assert [g[field] for g in as_json["goals"]] == [g[field] for g in kept]
+    assert any(g["target"] and g["target"]["kind"] != "absolute" for g in original["goals"])
     assert again == exported
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    (alice,) = [r for r in rows if r["record"] == "member" and r["user"] == "U0123ABCD"]
+    assert (alice["role"], alice["joined"], alice["plan"], alice["owners"]) == (
+        "lead", "2024-12-02", "yes https://wiki/alice-plan", "@alice",
+    )  # fmt: skip
+    assert [r["value"] for r in rows if r["record"] == "innovation"] == ["20%", "10%", "30%"]
+    _no_pulse_answer_in(exported)
     assert "<!subteam^S0PLATFORM|@platform-team>, Design (UX), <!subteam^S0NOHANDLE>" in exported
 
 
@@ -337,11 +456,23 @@ def test_damaged_exports_change_nothing(session, workspace_id):
         ("{", "not JSON"),
         ('{"x": 1}', "not a roadmap export"),
         ('{"roadmap": {}, "goals": [{"ref": "G1"}]}', "missing 'category'"),
+        ('{"roadmap": {}, "goals": [], "team": [{"user": "U1"}]}', "missing 'joined'"),
+        (
+            '{"roadmap": {}, "goals": [], "team": [{"user": "U1", "joined": "2025-01-06"},'
+            ' {"user": "U1", "joined": "2025-02-03"}]}',
+            "team member 'U1' is listed twice",
+        ),
+        (
+            '{"roadmap": {}, "goals": [], "innovation": [{"user": "U1", "cycle": "2025-W02",'
+            ' "percent": 150}]}',
+            "not 0-100%",
+        ),
     ]:
         with pytest.raises(RestoreError, match=message):
             restore_json(session=session, workspace_id=workspace_id, data=data)
     session.commit()
     assert session.scalar(select(func.count()).select_from(Goal)) == before
+    assert session.scalar(select(func.count()).select_from(TeamMember)) == 0
 
 
 def test_a_spreadsheet_of_goals_imports_with_header_aliases(session, workspace_id):
@@ -453,3 +584,27 @@ def test_a_partner_typed_in_lower_case_is_quoted_in_the_markdown_and_reads_back(
     session.expire_all()
     assert _goal(session, 1).title == "Ship the API"
     assert _partners(session)[1] == [Partner("design")]
+
+
+def test_a_damaged_team_row_in_a_csv_export_says_which_line_and_restores_nothing(
+    session, workspace_id, tmp_path, sqlite_template
+):
+    _rich_workspace(session, workspace_id)
+    exported = export_roadmap(session=session, workspace_id=workspace_id, fmt="csv")
+    line = 1 + exported.splitlines().index(
+        next(r for r in exported.splitlines() if r.startswith("member,") and "alice" in r)
+    )
+    damaged = exported.replace("yes https://wiki/alice-plan", "maybe")
+    engine, factory = _fresh_sqlite(tmp_path, sqlite_template, "damaged.db")
+    with factory() as target:
+        restored = ensure_workspace(session=target, team_id="T0000000004")
+        target.commit()
+        with pytest.raises(RestoreError, match=f"line {line}: plan 'maybe' is not yes or no"):
+            import_csv(session=target, workspace_id=restored.id, data=damaged)
+        no_date = exported.replace("2024-12-02", "")  # alice's is the first member row
+        with pytest.raises(RestoreError, match=f"line {line}: a member row needs its joined cell"):
+            import_csv(session=target, workspace_id=restored.id, data=no_date)
+        target.commit()
+        assert target.scalar(select(func.count()).select_from(TeamMember)) == 0
+        assert target.scalar(select(func.count()).select_from(Goal)) == 0
+    engine.dispose()

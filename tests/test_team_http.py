@@ -8,6 +8,8 @@ their mean; two of four goals with partner teams record 50%; the digests show th
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 import re
@@ -210,6 +212,9 @@ def test_team_metrics_end_to_end(frozen_time, roadmap, running_app, slack, cli_e
         assert main(["export", "--format", fmt]) == 0
         outputs.append(capsys.readouterr().out)
         outputs.append(command(f"export {fmt}").text)
+    # The exports carry the roster and the innovation answers (to restore them), and still
+    # nothing that ties a person to a pulse score.
+    _no_person_beside_a_pulse_score(outputs[-4], outputs[-2], people)
     outputs += [record.getMessage() for record in caplog.records]
     outputs += [json.dumps(m) for m in slack.fake.messages(slack.channel)]
     for person in people:  # the DMs: questions, thanks, reminders
@@ -233,6 +238,20 @@ def test_team_metrics_end_to_end(frozen_time, roadmap, running_app, slack, cli_e
         for text in outputs:
             for line in text.splitlines():
                 assert not (person in line and _reveals(line, score)), line
+
+
+def _no_person_beside_a_pulse_score(exported_json: str, exported_csv: str, people) -> None:
+    data = json.loads(exported_json)
+    assert sorted(m["user"] for m in data["team"]) == sorted(people)
+    assert len(data["innovation"]) == 3
+    (pulse_metric,) = [m for m in data["metrics"] if m["measured_by"] == "pulse"]
+    assert pulse_metric["readings"] and all(r["user"] is None for r in pulse_metric["readings"])
+    assert not re.search(r'"(score|answered|asked\w*|comment)"', exported_json)  # no such key
+    rows = list(csv.DictReader(io.StringIO(exported_csv)))
+    assert sorted(r["user"] for r in rows if r["record"] == "member") == sorted(people)
+    pulse_rows = [r for r in rows if r["title"] == pulse_metric["name"]]
+    assert pulse_rows and not any(r["user"] for r in pulse_rows)
+    assert not {"score", "answered", "asked", "comment"} & set(rows[0])  # no such column
 
 
 def _reveals(line: str, score: int) -> bool:

@@ -9,6 +9,7 @@ import io
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.services import roadmap_csv_records as records
 from bot.services.errors import InvalidInput
 from bot.services.measured_by import guess
 from bot.services.roadmap_document import (
@@ -52,6 +53,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "cycle": ("cycle",),
     "partners": ("partners", "partner teams", "partner team", "with"),
     "source": ("source", "measured by"),
+    **records.FIELDS,
 }
 _ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
 
@@ -68,7 +70,9 @@ def read_csv(data: str | bytes) -> list[tuple[int, dict[str, str]]]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    # A doubled quote inside a quoted cell is a quote (every spreadsheet writes it so), even
+    # when the sample the sniffer saw had none: the export's JSON cells come last.
+    reader = csv.reader(io.StringIO(text), dialect, doublequote=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -145,12 +149,14 @@ def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
                     "period": label,
                     "category": row.get("category") or "General",
                     "status": row.get("status") or "not-started",
+                    "status_note": row.get("note"),
                     "progress": percent(row.get("progress")) or 0,
                     "owners": (row.get("owners") or "").split(),
                     "due": row.get("due"),
                     "target": {
                         "value": target[0], "unit": target[1],
                         "comparator": target[2] or ">=", "kind": "absolute",
+                        **records.goal_details(row, line),
                     } if target else None,
                     "partners": _partners(row.get("partners")),
                 }
@@ -166,8 +172,10 @@ def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
                 "unit": target[1] if target else row.get("unit"),
                 "readings": [],
                 "measured_by": row.get("source"),
-                # the CSV keeps no "chosen from its name" mark: the name's own choice reads so
+                # an older CSV keeps no "chosen from its name" mark: the name's own choice reads so
                 "measured_by_guessed": row.get("source") == guess(name, metric_key(name)),
+                "text": row.get("note"),
+                **records.metric_details(row, line),
             }
             data["metrics"].append(metrics[name])
         elif record == "reading":
@@ -178,6 +186,7 @@ def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
                     "at": row.get("at"),
                     "user": row.get("user"),
                     "source": row.get("source"),
+                    "note": row.get("note"),
                 }
             )
         elif record == "checkin":
@@ -192,6 +201,12 @@ def _export_rows(rows: list[tuple[int, dict[str, str]]]) -> dict:
                     "at": row.get("at"),
                 }
             )
+        elif record in records.RECORDS:
+            records.read(record, row, line, data)
+    # Owners are written as @handles: the roster's rows say whose they are.
+    people = {m["handle"]: m["user"] for m in data.get("team", []) if m.get("handle")}
+    for goal in data["goals"]:
+        goal["owners"] = [people.get(owner, owner) for owner in goal["owners"]]
     return data
 
 

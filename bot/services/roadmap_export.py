@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 
@@ -12,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.services import people
 from bot.services.errors import ServiceError
-from bot.services.partners import Partner, annotation, as_text, partners_of
+from bot.services.partners import Partner, annotation, partners_of
 from bot.services.roadmap_document import (
     GoalTarget,
     ParsedCategory,
@@ -22,7 +20,12 @@ from bot.services.roadmap_document import (
     ParsedRoadmap,
     render_markdown,
 )
-from bot.services.typed_values import typed_value
+from bot.services.roadmap_team_export import (
+    TeamSnapshot,
+    innovation_json,
+    load_team,
+    team_json,
+)
 from models import (
     Category,
     Checkin,
@@ -61,6 +64,7 @@ class Snapshot:
     workspace: Workspace | None = None
     handles: dict[str, str] = field(default_factory=dict)  # owner id → "@handle"
     partners: dict[int, list[Partner]] = field(default_factory=dict)  # goal id → partner teams
+    team: TeamSnapshot = field(default_factory=TeamSnapshot)  # the roster, innovation answers
 
     def owner_text(self, owner: str) -> str:
         """An owner as a document names them: `@handle`, so it re-imports to the same person
@@ -126,6 +130,7 @@ def load_snapshot(*, session: Session, workspace_id: int, include_archived: bool
         workspace=workspace,
         handles=handles,
         partners=partners_of(session, [g.id for g in goals]),
+        team=load_team(session, workspace_id),
     )
 
 
@@ -140,6 +145,8 @@ def export_roadmap(*, session: Session, workspace_id: int, fmt: str) -> str:
             "This workspace has no roadmap yet, so there is nothing to export. "
             "Import one first with `/roadmap import`."
         )
+    from bot.services.roadmap_csv_export import to_csv  # it reads the snapshot's shape
+
     return {"md": to_markdown, "json": to_json, "csv": to_csv}[fmt](snapshot)
 
 
@@ -284,7 +291,7 @@ def to_json(snapshot: Snapshot) -> str:
                 "due": _iso(g.due_date),
                 "archived": g.archived,
                 "created_by": g.created_by,
-                "target": _target_json(g, metric_keys),
+                "target": target_json(g, metric_keys),
                 "partners": [
                     {"name": p.name, "usergroup": p.usergroup_id}
                     for p in snapshot.partners.get(g.id, [])
@@ -357,11 +364,13 @@ def to_json(snapshot: Snapshot) -> str:
             for c in snapshot.checkins
             if c.goal_id in refs
         ],
+        "team": team_json(snapshot.team),
+        "innovation": innovation_json(snapshot.team),
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def _target_json(goal: Goal, metric_keys: dict[int, str]) -> dict | None:
+def target_json(goal: Goal, metric_keys: dict[int, str]) -> dict | None:
     if goal.target_value is None:
         return None
     return {
@@ -371,84 +380,3 @@ def _target_json(goal: Goal, metric_keys: dict[int, str]) -> dict | None:
         "unit": goal.target_unit,
         "kind": goal.target_kind,
     }
-
-
-CSV_COLUMNS = [
-    "record",
-    "ref",
-    "title",
-    "period",
-    "category",
-    "status",
-    "progress",
-    "owners",
-    "due",
-    "value",  # as a person types it: "30%", "200 ms", ">=99.99%"
-    "user",
-    "note",
-    "at",
-    "cycle",
-    "partners",
-    "source",
-]
-
-
-def to_csv(snapshot: Snapshot) -> str:
-    """One table: a row per goal, then per metric reading and per check-in (`record` says which)."""
-    periods = {p.id: p.label for p in snapshot.periods}
-    refs = {g.id: g.ref for g in snapshot.goals}
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for g in snapshot.goals:
-        writer.writerow(
-            {
-                "record": "goal",
-                "ref": g.ref,
-                "title": g.title,
-                "period": periods[g.period_id],
-                "category": snapshot.categories[g.category_id].name,
-                "status": g.status,
-                "progress": f"{g.progress}%",
-                "owners": " ".join(snapshot.owner_text(o.owner) for o in g.owners),
-                "due": g.due_date.isoformat() if g.due_date else "",
-                "value": typed_value(g.target_value, g.target_unit, g.target_comparator),
-                "partners": as_text(snapshot.partners.get(g.id, [])),
-            }
-        )
-    for m in snapshot.metrics:
-        writer.writerow(
-            {
-                "record": "metric",
-                "title": m.name,
-                "value": typed_value(m.target, m.unit, m.comparator),
-                "source": m.measured_by,
-            }
-        )
-        for r in snapshot.readings.get(m.id, []):
-            writer.writerow(
-                {
-                    "record": "reading",
-                    "title": m.name,
-                    "value": typed_value(r.value, m.unit),
-                    "user": r.user_id or "",
-                    "at": r.recorded_at.isoformat(),
-                    "source": r.source,
-                }
-            )
-    for c in snapshot.checkins:
-        if c.goal_id not in refs:
-            continue
-        writer.writerow(
-            {
-                "record": "checkin",
-                "ref": refs[c.goal_id],
-                "status": c.status or "",
-                "progress": "" if c.progress is None else f"{c.progress}%",
-                "user": c.user_id,
-                "note": c.note or "",
-                "at": c.updated_at.isoformat(),
-                "cycle": c.cycle,
-            }
-        )
-    return out.getvalue()

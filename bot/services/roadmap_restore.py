@@ -2,8 +2,9 @@
 
 `python -m bot import FILE.json` puts back everything the JSON export holds (goals with their
 refs, owners, statuses, progress and due dates, metrics with readings, schedules with their
-options, check-ins, settings) into a workspace without a roadmap, so exporting again gives the
-same JSON: that is how a workspace moves from SQLite to PostgreSQL.
+options, check-ins, settings, the team roster and innovation answers) into a workspace
+without a roadmap, so exporting again gives the same JSON: that is how a workspace moves from
+SQLite to PostgreSQL.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.services.roadmap_document.model import MAX_TITLE
 from bot.services.roadmap_document.text import decode_bytes
 from bot.services.roadmap_export import JSON_FORMAT
 from bot.services.roadmap_report import plural
+from bot.services.roadmap_team_export import restore_innovation, restore_team
 from models import (
     AuditEntry,
     Category,
@@ -55,6 +57,8 @@ class RestoreReport:
     readings: int = 0
     schedules: int = 0
     checkins: int = 0
+    team: int = 0  # roster rows, people who left included
+    innovation: int = 0
 
     def summary(self) -> str:
         verb = "Would restore" if self.dry_run else "Restored"
@@ -62,7 +66,8 @@ class RestoreReport:
             f"{verb} {self.roadmap!r} from a {self.source}: {plural(self.periods, 'period')}, "
             f"{plural(self.goals, 'goal')}, {plural(self.metrics, 'metric')} with "
             f"{plural(self.readings, 'reading')}, {plural(self.schedules, 'schedule')}, "
-            f"{plural(self.checkins, 'check-in')}."
+            f"{plural(self.checkins, 'check-in')}, {plural(self.team, 'team member')}, "
+            f"{plural(self.innovation, 'innovation answer')}."
         )
 
 
@@ -171,6 +176,10 @@ class _Restorer:
         goals = self.goals(roadmap, data, periods, categories, metrics, report)
         self.schedules(data, report)
         self.checkins(data, goals, report)
+        report.team = restore_team(self.session, self.workspace_id, data.get("team") or [])
+        report.innovation = restore_innovation(
+            self.session, self.workspace_id, data.get("innovation") or []
+        )
         if not self.dry_run:
             self.row(AuditEntry, actor="cli", action="roadmap.restore", target=roadmap.name)
         return report
