@@ -132,3 +132,18 @@ def test_a_session_typed_by_hand_counts_once_beside_the_held_ones(session_factor
     assert asks(ask(session_factory, slack, ListMetrics(), now)) == {
         "3 sessions so far in Q2 2025, monthly asks 1"
     }
+    assert "stands for today" not in typed and "source" not in typed  # it simply counts
+
+
+def test_no_session_yet_is_a_real_zero_in_every_place(session_factory, slack, roadmap):
+    """The rituals source records its count daily, so a period with no session held yet says
+    "0 sessions" (short of the ask) in the digest as in /roadmap metrics, not "no readings"."""
+    from bot.services import team_metrics
+
+    now = datetime(2025, 5, 14, 9, tzinfo=UTC)
+    with session_factory() as db, db.begin():
+        team_metrics.refresh(db, db.get(Workspace, roadmap), now)
+    said = "0 sessions so far in Q2 2025, monthly asks 1"
+    line = knowledge_line(weekly(session_factory, roadmap, now))
+    assert asks(line) == {said}, line
+    assert asks(ask(session_factory, slack, ListMetrics(), now)) == {said}

@@ -93,7 +93,8 @@ def reading_recorded(result: ReadingResult, measured: AutoReading | None = None)
             said = escape_mrkdwn(metric.verdict.text)
             verdict = f" :white_check_mark: {said}" if metric.verdict.met else f" — {said}"
         text = f":bar_chart: Recorded {name} = *{value}*{verdict}."
-    if measured is not None and result.recorded:
+    # The rituals source counts typed sessions beside the held ones: a typed one just counts.
+    if measured is not None and result.recorded and measured.source != MeasuredBy.RITUALS:
         text += " " + _typed_over_measure(result, measured)
     return Message(text=text, blocks=[section(text)])
 
@@ -121,13 +122,14 @@ def metric_added(metric: MetricView) -> Message:
 
 
 def config_message(config: ConfigView) -> Message:
-    admins = " ".join(person(a) for a in config.admins) or "workspace admins only"
+    admins = " ".join(person(a) for a in config.admins)
+    admins = f"{admins} (and workspace admins)" if admins else "workspace admins only"
     prompts = "in each owner’s DM" if config.checkins == "dm" else "in the roadmap channel"
     reactions = ", ".join(f":{name}: {status}" for name, status in config.reactions.items())
     rows = [
         f"*Time zone*: {escape_mrkdwn(config.timezone)}",
         f"*Roadmap channel*: {f'<#{config.channel_id}>' if config.channel_id else 'not set'}",
-        f"*Roadmap admins*: {admins} (plus workspace admins)",
+        f"*Roadmap admins*: {admins}",
         f"*Check-in prompts*: {prompts}",
         f"*Public holidays*: {escape_mrkdwn(config.holidays or 'not observed')}",
         f"*Mentions in digests*: {config.mentions}",

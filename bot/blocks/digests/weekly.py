@@ -156,8 +156,13 @@ def weekly_digest_messages(d: WeeklyDigest) -> tuple[Message, list[Message]]:
     return Message(text=fallback, blocks=blocks), posted
 
 
+def _measured(d: WeeklyDigest) -> list:
+    """Metrics with something to say: a reading, or a cadence's count (a real 0 included)."""
+    return [m for m in d.metrics if m.latest is not None or m.cadence is not None]
+
+
 def _metric_outlook(d: WeeklyDigest, st: Style) -> str | None:
-    measured = [m for m in d.metrics if m.latest is not None]
+    measured = _measured(d)
     if not measured:
         return None
     judged = [m for m in measured if m.on_target is not None]
@@ -321,8 +326,9 @@ def metric_line(m: MetricStatus, st: Style, today: date) -> str:
 
 
 def metric_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:
-    measured = [metric_line(m, st, d.today) for m in d.metrics if m.latest is not None]
-    silent = [st.text(m.name) for m in d.metrics if m.latest is None]
+    counted = _measured(d)
+    measured = [metric_line(m, st, d.today) for m in counted]
+    silent = [st.text(m.name) for m in d.metrics if m not in counted]
     groups = []
     if measured:
         groups.append(cap(measured, METRIC_LIMIT, "…and {n} more: /roadmap metrics"))

@@ -272,8 +272,13 @@ def _metrics(db, workspace, now, since, period, rows):
     goals = milestones(rows, period.id if period is not None else None)
     views, changes, charts = [], [], []
     for metric in metrics:
-        points = occurrence_points(db, workspace, metric, series.get(metric.id, []), now)
-        view = _metric_status(metric, points, week_ago, goals, period, period_start, now, workspace)
+        recorded = series.get(metric.id, [])
+        points = occurrence_points(db, workspace, metric, recorded, now)
+        # A metric with readings is measured even when nothing happened yet (the rituals
+        # source records its count daily): a real 0, as /roadmap metrics says.
+        view = _metric_status(
+            metric, points, week_ago, goals, period, period_start, now, workspace, bool(recorded)
+        )
         source, note = sources.get(metric.id, (None, None))
         view = replace(view, source=source, source_note=note)
         views.append(view)
@@ -331,7 +336,15 @@ def changed(before: float | None, values: list[float]) -> int:
 
 
 def _metric_status(
-    metric: q.MetricRow, points, week_ago, goals, period, period_start, now, workspace
+    metric: q.MetricRow,
+    points,
+    week_ago,
+    goals,
+    period,
+    period_start,
+    now,
+    workspace,
+    measured=False,
 ) -> MetricStatus:
     target = metric_target(metric)
     milestone = goals.get(metric.id)
@@ -340,7 +353,7 @@ def _metric_status(
     latest_at, latest = points[-1] if points else (None, None)
     cadence = cadence_of(metric.cadence, metric.text)
     counted = None
-    if cadence is not None and points:  # never recorded: no readings yet, not a red "0"
+    if cadence is not None and (points or measured):  # never recorded: no readings, not a "0"
         today = workspace_today(workspace, now)
         first_day, last_day, window = cadence_window(
             cadence, today, *(_bounds(period) if period is not None else (None, None, None))
