@@ -173,6 +173,49 @@ def test_imported_owners_are_asked_once_at_their_local_ten(world, running_app, c
         assert owners(factory)[1] == [slack.admin]
 
 
+def test_goals_with_no_owner_reach_each_admin_at_their_own_ten(world, running_app):
+    """Admins in Tokyo, Berlin and Los Angeles hear of the unowned goals at 10:00 their time
+    (like the rounds), not all at once when the first round of the week starts."""
+    slack, factory = world
+    (tmp := __import__("pathlib").Path("unowned.md")).write_text(DOCUMENT + "- Retire the old CI\n")
+    cli("import", str(tmp), "--team", slack.team_id)
+    slack.lena = slack.fake.add_user(slack.team_id, name="lena", tz="America/Los_Angeles")["id"]
+    admins = {"kenji": slack.kenji, "alice": slack.alice, "lena": slack.lena}
+    for user in admins.values():  # each admin has used the bot: their zone is known
+        run_command(running_app, "list", user_id=user, channel_id=slack.channel)
+    named = " ".join(f"<@{user}>" for user in admins.values())
+    configured = run_command(
+        running_app, f"config admins {named}", user_id=slack.admin, channel_id=slack.channel
+    )
+    assert all(f"<@{user}>" in configured.text for user in admins.values()), configured.text
+
+    def unowned_dms(user: str) -> list[dict]:
+        channel = slack.fake.dm_channel(slack.team_id, slack.bot_user_id, user)
+        messages = slack.fake.messages(channel) if channel else []
+        return [m for m in messages if "no owner" in m["text"] and not m.get("thread_ts")]
+
+    # Monday 10 March 2025, 10:00 local: Tokyo 01:00 UTC, Berlin 09:00, the workspace's (UTC)
+    # 10:00, Los Angeles 17:00 (daylight saving time began the day before).
+    expected = [
+        ("2025-03-10T00:30:00+00:00", set()),
+        ("2025-03-10T01:30:00+00:00", {"kenji"}),
+        ("2025-03-10T08:30:00+00:00", {"kenji"}),
+        ("2025-03-10T09:30:00+00:00", {"kenji", "alice"}),
+        ("2025-03-10T10:30:00+00:00", {"kenji", "alice"}),  # the schedule's own occurrence
+        ("2025-03-10T16:30:00+00:00", {"kenji", "alice"}),
+        ("2025-03-10T17:30:00+00:00", {"kenji", "alice", "lena"}),
+        ("2025-03-10T18:30:00+00:00", {"kenji", "alice", "lena"}),  # once a week each
+    ]
+    for instant, heard in expected:
+        with time_machine.travel(instant, tick=False):
+            cli("tick", "--now", instant)
+        counts = {name: len(unowned_dms(user)) for name, user in admins.items()}
+        assert counts == {name: int(name in heard) for name in admins}, instant
+    (message,) = unowned_dms(slack.lena)
+    assert "Retire the old CI" in json.dumps(message["blocks"])
+    assert "Week of 10 March" in json.dumps(message["blocks"])
+
+
 def test_revision_0006_resolves_text_owners_that_match_one_member(tmp_path, caplog):
     from alembic import command
     from sqlalchemy import text
