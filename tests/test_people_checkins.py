@@ -176,9 +176,10 @@ def test_imported_owners_are_asked_once_at_their_local_ten(world, running_app, c
 def test_goals_with_no_owner_reach_each_admin_at_their_own_ten(world, running_app):
     """Admins in Tokyo, Berlin and Los Angeles hear of the unowned goals at 10:00 their time
     (like the rounds), not all at once when the first round of the week starts."""
-    slack, factory = world
-    (tmp := __import__("pathlib").Path("unowned.md")).write_text(DOCUMENT + "- Retire the old CI\n")
-    cli("import", str(tmp), "--team", slack.team_id)
+    slack, _factory = world
+    with open("unowned.md", "w") as document:  # in the fixture's own directory
+        document.write(DOCUMENT + "- Retire the old CI\n")
+    cli("import", "unowned.md", "--team", slack.team_id)
     slack.lena = slack.fake.add_user(slack.team_id, name="lena", tz="America/Los_Angeles")["id"]
     admins = {"kenji": slack.kenji, "alice": slack.alice, "lena": slack.lena}
     for user in admins.values():  # each admin has used the bot: their zone is known
