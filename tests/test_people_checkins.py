@@ -11,7 +11,7 @@ import time_machine
 from sqlalchemy import select
 
 from bot.db import create_db_engine, make_session_factory
-from models import Checkin, CheckinPrompt, CheckinRound, Goal, GoalOwner
+from models import Checkin, CheckinPrompt, CheckinRound, Delivery, Goal, GoalOwner
 from tests.harness import run_command
 
 DOCUMENT = """# Platform roadmap 2025
@@ -176,18 +176,19 @@ def test_imported_owners_are_asked_once_at_their_local_ten(world, running_app, c
 def test_goals_with_no_owner_reach_each_admin_at_their_own_ten(world, running_app):
     """Admins in Tokyo, Berlin and Los Angeles hear of the unowned goals at 10:00 their time
     (like the rounds), not all at once when the first round of the week starts."""
-    slack, _factory = world
+    slack, factory = world
     with open("unowned.md", "w") as document:  # in the fixture's own directory
         document.write(DOCUMENT + "- Retire the old CI\n")
-    cli("import", "unowned.md", "--team", slack.team_id)
     slack.lena = slack.fake.add_user(slack.team_id, name="lena", tz="America/Los_Angeles")["id"]
     admins = {"kenji": slack.kenji, "alice": slack.alice, "lena": slack.lena}
-    for user in admins.values():  # each admin has used the bot: their zone is known
-        run_command(running_app, "list", user_id=user, channel_id=slack.channel)
-    named = " ".join(f"<@{user}>" for user in admins.values())
-    configured = run_command(
-        running_app, f"config admins {named}", user_id=slack.admin, channel_id=slack.channel
-    )
+    with time_machine.travel("2025-03-07T12:00:00+00:00", tick=True):  # the Friday before
+        cli("import", "unowned.md", "--team", slack.team_id)
+        for user in admins.values():  # each admin has used the bot: their zone is known
+            run_command(running_app, "list", user_id=user, channel_id=slack.channel)
+        named = " ".join(f"<@{user}>" for user in admins.values())
+        configured = run_command(
+            running_app, f"config admins {named}", user_id=slack.admin, channel_id=slack.channel
+        )
     assert all(f"<@{user}>" in configured.text for user in admins.values()), configured.text
 
     def unowned_dms(user: str) -> list[dict]:
@@ -215,6 +216,10 @@ def test_goals_with_no_owner_reach_each_admin_at_their_own_ten(world, running_ap
     (message,) = unowned_dms(slack.lena)
     assert "Retire the old CI" in json.dumps(message["blocks"])
     assert "Week of 10 March" in json.dumps(message["blocks"])
+    with factory() as session:  # the schedule's own occurrence, 10:00 UTC, said so
+        notes = session.scalars(select(Delivery.error).where(Delivery.state == "sent")).all()
+    said = "1 goal without an owner (listed to each admin at their own local time)"
+    assert any(said in (note or "") for note in notes), notes
 
 
 def test_revision_0006_resolves_text_owners_that_match_one_member(tmp_path, caplog):

@@ -88,7 +88,7 @@ class PromptRun:
             if self.admins_told:
                 text += f", {goals} without an owner listed to {plural(self.admins_told, 'admin')}"
             elif self.admins_waiting:
-                text += f", {goals} without an owner (the admins hear at their own local time)"
+                text += f", {goals} without an owner (listed to each admin at their own local time)"
             elif self.admins_known:
                 text += f", {goals} without an owner (the admins were told this week)"
             else:
