@@ -232,6 +232,20 @@ def test_config_is_for_admins(ask, db, slack):
     assert db.scalar(select(Workspace)).admin_user_ids == [slack.carol]
 
 
+def test_a_members_command_never_changes_the_teams_time_zone(ask, db, slack):
+    # The workspace says UTC and was never installed through OAuth (a single-token bot).
+    assert "*Time zone*: UTC" in ask("config", user=slack.admin).all_text
+    ask("list", user=slack.alice)  # alice's first command: she is in Berlin
+    ask("list", user=slack.bob)  # bob's: New York
+    db.rollback()
+    assert db.scalar(select(Workspace)).timezone == "UTC"
+    assert "*Time zone*: UTC" in ask("config", user=slack.admin).all_text
+    # Only an admin changes it.
+    ask("config timezone Europe/Berlin", user=slack.admin)
+    db.rollback()
+    assert db.scalar(select(Workspace)).timezone == "Europe/Berlin"
+
+
 def test_an_api_token_is_never_shared(ask, slack):
     created = ask("config api-token create ci share", user=slack.admin)
     assert "rmb_" in json.dumps(created.effects.replies[0].to_dict())

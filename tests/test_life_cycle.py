@@ -330,9 +330,15 @@ def test_the_setup_checklist_is_done_in_place(session_factory, slack):
 
     first = press(open_home, OpenHome(slack.admin))
     text = home_text(first)
-    assert "Set up the roadmap" in text and "0 of 5 done" not in text
-    assert "Use America/New_York" not in text  # the first person's zone became the team's
-    assert "Use US holidays" in text
+    assert "Set up the roadmap" in text and "0 of 5 done" in text
+    # Looking the admin up changed nothing: the checklist offers their zone, explicitly.
+    assert "*Time zone*: UTC (yours is America/New_York)" in text
+    assert "Use America/New_York" in text
+    assert "Use US holidays" not in text  # no country from UTC yet
+    assert "*Time zone*: America/New_York." in home_text(
+        press(set_timezone, SetupTimezone("America/New_York"))
+    )
+    assert "Use US holidays" in home_text(press(open_home, OpenHome(slack.admin)))
     alice = home_text(press(open_home, OpenHome(slack.alice), user=slack.alice))
     assert "Set up the roadmap" not in alice  # admins only
     picked = press(set_channel, SetupChannel(slack.channel))

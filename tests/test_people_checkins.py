@@ -11,7 +11,7 @@ import time_machine
 from sqlalchemy import select
 
 from bot.db import create_db_engine, make_session_factory
-from models import Checkin, CheckinPrompt, CheckinRound, Goal, GoalOwner
+from models import Checkin, CheckinPrompt, CheckinRound, Delivery, Goal, GoalOwner
 from tests.harness import run_command
 
 DOCUMENT = """# Platform roadmap 2025
@@ -171,6 +171,55 @@ def test_imported_owners_are_asked_once_at_their_local_ten(world, running_app, c
         )
         assert "owners updated" in outcome.text
         assert owners(factory)[1] == [slack.admin]
+
+
+def test_goals_with_no_owner_reach_each_admin_at_their_own_ten(world, running_app):
+    """Admins in Tokyo, Berlin and Los Angeles hear of the unowned goals at 10:00 their time
+    (like the rounds), not all at once when the first round of the week starts."""
+    slack, factory = world
+    with open("unowned.md", "w") as document:  # in the fixture's own directory
+        document.write(DOCUMENT + "- Retire the old CI\n")
+    slack.lena = slack.fake.add_user(slack.team_id, name="lena", tz="America/Los_Angeles")["id"]
+    admins = {"kenji": slack.kenji, "alice": slack.alice, "lena": slack.lena}
+    with time_machine.travel("2025-03-07T12:00:00+00:00", tick=True):  # the Friday before
+        cli("import", "unowned.md", "--team", slack.team_id)
+        for user in admins.values():  # each admin has used the bot: their zone is known
+            run_command(running_app, "list", user_id=user, channel_id=slack.channel)
+        named = " ".join(f"<@{user}>" for user in admins.values())
+        configured = run_command(
+            running_app, f"config admins {named}", user_id=slack.admin, channel_id=slack.channel
+        )
+    assert all(f"<@{user}>" in configured.text for user in admins.values()), configured.text
+
+    def unowned_dms(user: str) -> list[dict]:
+        channel = slack.fake.dm_channel(slack.team_id, slack.bot_user_id, user)
+        messages = slack.fake.messages(channel) if channel else []
+        return [m for m in messages if "no owner" in m["text"] and not m.get("thread_ts")]
+
+    # Monday 10 March 2025, 10:00 local: Tokyo 01:00 UTC, Berlin 09:00, the workspace's (UTC)
+    # 10:00, Los Angeles 17:00 (daylight saving time began the day before).
+    expected = [
+        ("2025-03-10T00:30:00+00:00", set()),
+        ("2025-03-10T01:30:00+00:00", {"kenji"}),
+        ("2025-03-10T08:30:00+00:00", {"kenji"}),
+        ("2025-03-10T09:30:00+00:00", {"kenji", "alice"}),
+        ("2025-03-10T10:30:00+00:00", {"kenji", "alice"}),  # the schedule's own occurrence
+        ("2025-03-10T16:30:00+00:00", {"kenji", "alice"}),
+        ("2025-03-10T17:30:00+00:00", {"kenji", "alice", "lena"}),
+        ("2025-03-10T18:30:00+00:00", {"kenji", "alice", "lena"}),  # once a week each
+    ]
+    for instant, heard in expected:
+        with time_machine.travel(instant, tick=False):
+            cli("tick", "--now", instant)
+        counts = {name: len(unowned_dms(user)) for name, user in admins.items()}
+        assert counts == {name: int(name in heard) for name in admins}, instant
+    (message,) = unowned_dms(slack.lena)
+    assert "Retire the old CI" in json.dumps(message["blocks"])
+    assert "Week of 10 March" in json.dumps(message["blocks"])
+    with factory() as session:  # the schedule's own occurrence, 10:00 UTC, said so
+        notes = session.scalars(select(Delivery.error).where(Delivery.state == "sent")).all()
+    said = "1 goal without an owner (listed to each admin at their own local time)"
+    assert any(said in (note or "") for note in notes), notes
 
 
 def test_revision_0006_resolves_text_owners_that_match_one_member(tmp_path, caplog):

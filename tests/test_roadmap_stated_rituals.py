@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.services.roadmap_document import parse_roadmap
 from bot.services.roadmap_import import import_roadmap
 from bot.services.schedule_rules import parse_rule
-from bot.services.schedules import list_schedules
+from bot.services.schedules import list_schedules, next_runs
 from bot.services.workspaces import ensure_workspace
 from models import Schedule, Workspace
 
@@ -117,10 +117,13 @@ def test_a_fortnightly_ritual_imports_as_a_schedule_counted_from_the_import_week
     )  # fmt: skip
     (view,) = [v for v in list_schedules(session=session, workspace=workspace, now=now)
                if v.kind == "retrospective"]  # fmt: skip
-    # The week of the import is the first: Tuesday the 6th has passed, so the 20th, then
-    # every other Tuesday.
-    days = [run.date() for run in view.next_runs]
+    # The week of the import is the first: Tuesday the 6th has passed, so the rule gives the
+    # 20th, then every other Tuesday.
+    days = [run.date() for run in next_runs(retro, workspace, now)]
     assert days == [date(2026, 1, 20), date(2026, 2, 3), date(2026, 2, 17)]
+    # The list shows what the clock posts: a retrospective closes a period, so only the first
+    # of those Tuesdays from 14 days before Q1's end (bot.services.schedules.in_season).
+    assert [run.date() for run in view.next_runs] == [date(2026, 3, 17)]
     # A second import proposes nothing new.
     again = import_roadmap(session=session, workspace_id=workspace.id, text=DOCUMENT, now=now)
     assert again.schedules_proposed == []

@@ -29,6 +29,50 @@ def test_new_workspaces_have_default_schedules_listed_with_next_runs(ask):
     assert "next: Mon 10 Mar 10:00" in listed.text  # check-ins, every monday 10:00 (UTC)
 
 
+def line_of(listed: str, label: str) -> str:
+    (line,) = [part for part in listed.split("*#") if label in part]
+    return line
+
+
+def test_the_list_says_when_each_schedule_really_posts(ask, running_app, slack, frozen_time):
+    from bot.scheduling.tick import tick
+    from models import Delivery, Workspace
+    from tests.test_team_local_time import at, no_pacing
+
+    # 2 January 2025: the roadmap starts with Q1, so no quarter ends near the first Monday of
+    # January; the quarterly digest first posts on the first Monday after Q1, 7 April.
+    frozen_time.move_to("2025-01-02T09:00:00+00:00")
+    listed = ask("schedule list").text
+    assert "next: Mon 7 Apr 10:00 (UTC)" in line_of(listed, "Quarterly digest"), listed
+    checkins = line_of(listed, "Check-in prompts")
+    assert "next: Mon 6 Jan 10:00 in each person's own time zone" in checkins, checkins
+    assert "(UTC)" not in checkins
+    # 8 July: Q2's digest went on 7 July; nothing ends near 6 October (Q3-Q4 runs to
+    # December), so the next is the first Monday after it: 5 January 2026.
+    frozen_time.move_to("2025-07-08T09:00:00+00:00")
+    listed = ask("schedule list").text
+    assert "next: Mon 5 Jan 10:00 (UTC)" in line_of(listed, "Quarterly digest"), listed
+    # The clock agrees: nothing on 6 October, the digest on 5 January.
+    factory = running_app.runtime.session_factory
+    with factory() as session, session.begin():
+        session.scalar(select(Workspace)).roadmap_channel_id = slack.channel
+
+    def planned() -> list[str]:
+        with factory() as session:
+            return list(
+                session.scalars(
+                    select(Delivery.occurrence_key)
+                    .join(Schedule)
+                    .where(Schedule.kind == "quarterly_digest")
+                )
+            )
+
+    for instant in ("2025-10-06T10:00:30+00:00", "2026-01-05T10:00:30+00:00"):
+        frozen_time.move_to(instant)
+        tick(running_app.runtime, now=at(instant), pacer=no_pacing())
+    assert [key[:10] for key in planned()] == ["2026-01-05"]
+
+
 def test_add_pause_resume_test_and_delete(ask, slack, session):
     added = ask(
         f'schedule add reminder "every monday 09:00" <#{slack.channel}|eng> Update your goals'

@@ -27,7 +27,10 @@ def schedule_line(view: ScheduleView, *, runs: int = 1) -> str:
     if not view.enabled:
         return head + f"\n:double_vertical_bar: paused ({escape_mrkdwn(view.paused_reason or '')})"
     nexts = ", ".join(moment_text(w, view.timezone) for w in view.next_runs[:runs])
-    line = head + f"\nnext: {nexts or 'none'} ({view.timezone})"
+    if view.at_local_time and nexts:  # the same wall-clock time in every zone
+        line = head + f"\nnext: {nexts} in each person's own time zone"
+    else:
+        line = head + f"\nnext: {nexts or 'none'} ({view.timezone})"
     if view.holiday_region and view.holiday_policy in HOLIDAY_WORDS:
         line += f"; {HOLIDAY_WORDS[view.holiday_policy]} {view.holiday_region} public holidays"
     for day, name, moved in view.holiday_moves[: max(runs, 2)]:

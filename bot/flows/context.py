@@ -127,7 +127,10 @@ def resolve_actor(
     now: datetime,
     lookup_user: UserLookup | None,
 ) -> Actor:
-    """The person, with their admin flag from users.info (remembered for a day)."""
+    """The person, with their admin flag from users.info (remembered for a day). Looking
+    someone up never changes the workspace: its time zone is set by the OAuth install (the
+    installer's) or by an admin (`/roadmap config timezone`, or the setup checklist on Home,
+    which offers the admin their own zone)."""
     member = cached_member(session, workspace.id, user_id, now)
     if member is None:
         user = lookup_user(user_id) if lookup_user else None
@@ -142,7 +145,4 @@ def resolve_actor(
             timezone=user.get("tz"),
             is_slack_admin=bool(user.get("is_admin") or user.get("is_owner")),
         )
-        if not workspace.installed_at and user.get("tz") and workspace.timezone == "UTC":
-            # Until an install tells us, the first person's zone is the team's best guess.
-            workspace.timezone = user["tz"]
     return Actor(user_id=user_id, is_slack_admin=member.is_slack_admin)

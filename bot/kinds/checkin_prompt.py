@@ -34,12 +34,14 @@ from bot.services.checkin_prompts import (
     RoundItem,
     RoundView,
     add_goal_prompts,
+    admins_to_tell,
     claim_chase,
     due_chases,
     plan_rounds,
     reserve_round,
     round_view,
     unanswered_goal_ids,
+    unowned_key,
 )
 from bot.services.checkins import cycle_words, first_time
 from bot.services.goals import goal_views
@@ -49,7 +51,6 @@ from models import (
     CheckinRound,
     Delivery,
     Goal,
-    Member,
     ScheduleKind,
     Workspace,
 )
@@ -72,6 +73,7 @@ class PromptRun:
     skipped_away: list[str] = field(default_factory=list)
     admins_known: int = 0
     admins_told: int = 0
+    admins_waiting: int = 0  # admins whose local time has not come yet
 
     def summary(self) -> str:
         text = f"Check-in · {cycle_words(self.cycle)}: {plural(self.asked, 'person')} asked" + (
@@ -87,6 +89,8 @@ class PromptRun:
             goals = plural(self.unowned, "goal")
             if self.admins_told:
                 text += f", {goals} without an owner listed to {plural(self.admins_told, 'admin')}"
+            elif self.admins_waiting:
+                text += f", {goals} without an owner (listed to each admin at their own local time)"
             elif self.admins_known:
                 text += f", {goals} without an owner (the admins were told this week)"
             else:
@@ -139,7 +143,7 @@ def prompt_calls(
             run.asked += 1
             run.goals += len(person_round.goals)
     if plan.unowned:
-        yield from _tell_admins(factory, client, workspace_id, plan, run)
+        yield from _tell_admins(factory, client, workspace_id, plan, now, everyone, run)
     return run
 
 
@@ -230,38 +234,32 @@ def _react(client: WebClient, team_id: str, channel: str, ts: str) -> Job:
                 break
 
 
-def _tell_admins(factory, client: WebClient, workspace_id: int, plan, run: PromptRun) -> Job:
-    """DM each admin (once a cycle) the goals nobody owns."""
+def _tell_admins(factory, client: WebClient, workspace_id: int, plan, now, everyone, run) -> Job:
+    """DM each admin the goals nobody owns, once a week, at the schedule's local time in the
+    admin's own zone (`everyone`: all of them, now)."""
     with factory() as session, session.begin():
         workspace = session.get(Workspace, workspace_id)
         team_id = workspace.team_id
-        admins = list(workspace.admin_user_ids or []) or list(
-            session.scalars(
-                select(Member.user_id).where(
-                    Member.workspace_id == workspace_id,
-                    Member.is_slack_admin.is_(True),
-                    Member.is_bot.is_(False),
-                    Member.deleted.is_(False),
-                )
-            )
-        )
-        run.admins_known = len(admins)
+        tell = admins_to_tell(session=session, workspace=workspace, now=now, everyone=everyone)
+        run.admins_known, run.admins_waiting = tell.known, tell.waiting
         fresh = [
-            a
-            for a in admins
-            if first_time(session, f"unowned:{workspace_id}:{plan.cycle}:{a}", None, "unowned")
+            notice
+            for notice in tell.due
+            if first_time(
+                session, unowned_key(workspace_id, notice.cycle, notice.admin), None, "unowned"
+            )
         ]
-    message = unowned_goals_message(plan.unowned, plan.cycle)
-    for admin in fresh:
+    for notice in fresh:
+        message = unowned_goals_message(plan.unowned, notice.cycle)
         try:
             yield Call(
-                admin,
+                notice.admin,
                 team_id,
-                lambda a=admin: client.chat_postMessage(channel=a, **message.to_dict()),
+                lambda a=notice.admin, m=message: client.chat_postMessage(channel=a, **m.to_dict()),
             )
             run.admins_told += 1
         except SlackApiError as error:
-            log.warning("could not tell admin %s about unowned goals: %s", admin, error)
+            log.warning("could not tell admin %s about unowned goals: %s", notice.admin, error)
 
 
 def chase_calls(
@@ -344,7 +342,10 @@ def ask_at_local_time(local: LocalPass) -> Job:
     at its 10:00, New York at its). Returns how many were asked."""
     with local.factory() as session:
         workspace = session.get(Workspace, local.workspace_id)
-        if not plan_rounds(session=session, workspace=workspace, now=local.now).rounds:
+        plan = plan_rounds(session=session, workspace=workspace, now=local.now)
+        if not plan.rounds and not (
+            plan.unowned and admins_to_tell(session=session, workspace=workspace, now=local.now).due
+        ):
             return 0
     run = yield from prompt_calls(
         factory=local.factory,
@@ -353,7 +354,7 @@ def ask_at_local_time(local: LocalPass) -> Job:
         now=local.now,
         everyone=False,
     )
-    if run.asked or run.failed:
+    if run.asked or run.failed or run.admins_told:
         log.info("check-in rounds in %s: %s", local.team_id, run.summary())
     return run.asked
 

@@ -6,15 +6,16 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.kinds import get as kind_or_none
 from bot.kinds import kind_of
-from bot.services.periods import CLOSING_BEFORE, closing_period, lifecycle, periods_of
-from bot.services.schedule_rules import occurrence_key, occurrences_with_holidays, wall_clock
+from bot.services.periods import periods_of
+from bot.services.schedule_rules import occurrence_key, occurrences_with_holidays
+from bot.services.schedules import in_season as occurrence_in_season
 from bot.services.schedules import rule_of, schedule_zone
 from models import Delivery, DeliveryState, Period, Schedule, Workspace
 from models.base import insert_ignoring_conflicts
@@ -85,40 +86,9 @@ def has_channel(schedule: Schedule, workspace: Workspace) -> bool:
 def in_season(
     schedule: Schedule, workspace: Workspace, planned: PlannedDelivery, periods: list[Period]
 ) -> bool:
-    """Whether the roadmap's life cycle wants this occurrence: a kind that needs a running
-    roadmap only while a period is under way; a kind that closes a period only at the first
-    occurrence near a period's end (once per period, never for one that ended long ago)."""
-    kind = kind_of(schedule.kind)
-    if not (kind.needs_running_roadmap or kind.closes_period):
-        return True
-    zone = schedule_zone(schedule, workspace)
-    day = planned.event_at.astimezone(zone).date()
-    if kind.needs_running_roadmap and not lifecycle(periods, day).running:
-        return False
-    if kind.closes_period:
-        period = closing_period(periods, day)
-        if period is None:
-            return False
-        opens = wall_clock(period.end_date - CLOSING_BEFORE, time(0), zone)
-        earlier = next(
-            iter(
-                occurrences_with_holidays(
-                    rule_of(schedule),
-                    opens - timedelta(seconds=1),
-                    zone,
-                    workspace.holiday_region,
-                    schedule.holiday_policy,
-                    limit=1,
-                    until=planned.event_at - timedelta(seconds=1),
-                )
-            ),
-            None,
-        )
-        if earlier is not None and closing_period(periods, earlier.astimezone(zone).date()) == (
-            period
-        ):
-            return False  # this period's closing occurrence was an earlier one
-    return True
+    """Whether the roadmap's life cycle wants this occurrence (bot.services.schedules.in_season,
+    the rule the lists use too)."""
+    return occurrence_in_season(schedule, workspace, planned.event_at, periods)
 
 
 def plan(

@@ -30,6 +30,7 @@ from models import (
     Goal,
     GoalStatus,
     Member,
+    ProcessedEvent,
     ScheduleKind,
     Workspace,
 )
@@ -139,6 +140,64 @@ def _asked(session: Session, workspace_id: int, person: str, cycle: str) -> bool
             )
         )
         is not None
+    )
+
+
+@dataclass(frozen=True)
+class AdminNotice:
+    """An admin to tell of the goals with no owner, in the cycle (week) of their own date."""
+
+    admin: str
+    cycle: str
+
+
+@dataclass(frozen=True)
+class AdminsToTell:
+    known: int  # the roadmap admins (or, when none is named, the workspace admins)
+    due: list[AdminNotice]  # their local time has come and they were not told this cycle
+    waiting: int  # their local time has not come yet
+
+
+def unowned_key(workspace_id: int, cycle: str, admin: str) -> str:
+    """The claim (a processed-event id) that an admin was told of the unowned goals."""
+    return f"unowned:{workspace_id}:{cycle}:{admin}"
+
+
+def roadmap_admins(session: Session, workspace: Workspace) -> list[str]:
+    return list(workspace.admin_user_ids or []) or list(
+        session.scalars(
+            select(Member.user_id).where(
+                Member.workspace_id == workspace.id,
+                Member.is_slack_admin.is_(True),
+                Member.is_bot.is_(False),
+                Member.deleted.is_(False),
+            )
+        )
+    )
+
+
+def admins_to_tell(
+    *, session: Session, workspace: Workspace, now: datetime, everyone: bool = False
+) -> AdminsToTell:
+    """The admins to tell now of the goals with no owner: each at the check-in schedule's
+    local time in their own zone, as the people are asked (`everyone`: all of them, now),
+    once in the week of their own date. Reads only; the sender claims each by unowned_key."""
+    admins = roadmap_admins(session, workspace)
+    if everyone:
+        cycle = cycle_of(workspace, now)
+        due, waiting = [AdminNotice(a, cycle) for a in admins], []
+    else:
+        schedules = enabled_schedules(session, workspace.id, ScheduleKind.CHECKIN_PROMPT)
+        found, waiting = people_due(session, workspace, schedules, admins, now)
+        due = [AdminNotice(d.person, cycle_of_day(d.day)) for d in found]
+    keys = {unowned_key(workspace.id, n.cycle, n.admin): n for n in due}
+    told = set(
+        session.scalars(select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(keys)))
+        if keys
+        else ()
+    )
+    return AdminsToTell(
+        len(admins), [n for key, n in keys.items() if key not in told], len(waiting)
     )
 
 

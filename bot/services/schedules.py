@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from bot import kinds
 from bot.services.actors import Actor, require_admin
 from bot.services.channels import is_channel_id
 from bot.services.errors import InvalidInput, NotFound
-from bot.services.periods import period_on, periods_of
+from bot.services.periods import CLOSING_BEFORE, closing_period, lifecycle, periods_of
 from bot.services.schedule_rules import POLICIES, RuleError, parse_rule
 from models import AuditEntry, Period, Schedule, Workspace
 
@@ -35,6 +35,7 @@ class ScheduleView:
     label: str = ""  # the kind's name for people, e.g. "Weekly digest"
     shows_text: bool = False  # lists quote the schedule's text (a reminder's)
     needs_channel: bool = True  # posts in a channel (not only in people's DMs)
+    at_local_time: bool = False  # asks each person at its time in their own zone
     # Next occurrences a public holiday moves or skips: (planned day, holiday, moved to or None)
     holiday_moves: tuple[tuple[date, str, date | None], ...] = ()
 
@@ -56,9 +57,10 @@ def next_runs(
     periods: list[Period] | None = None,
 ) -> tuple[datetime, ...]:
     """The schedule's next `count` runs after `now` (none while it is paused), public holidays
-    applied. With `periods`, a kind that runs only while a roadmap period does (check-ins,
-    weekly digests, knowledge sharing) lists only the runs inside a period: an ended roadmap
-    promises nothing."""
+    applied. With `periods`, only the runs the roadmap's life cycle wants, by the planner's own
+    rule (in_season): a kind that runs only while a period does (check-ins, weekly digests)
+    lists none after the roadmap ended, and one that closes a period (the quarterly digest, the
+    retrospective) only its first occurrence near a period's end."""
     from bot.services.schedule_rules import occurrences_with_holidays
 
     if not schedule.enabled:
@@ -66,7 +68,11 @@ def next_runs(
     rule = rule_of(schedule)
     zone = schedule_zone(schedule, workspace)
     spec = kinds.get(schedule.kind)
-    gated = periods is not None and spec is not None and spec.needs_running_roadmap
+    gated = (
+        periods is not None
+        and spec is not None
+        and (spec.needs_running_roadmap or spec.closes_period)
+    )
     runs = []
     for when in occurrences_with_holidays(
         rule,
@@ -77,12 +83,54 @@ def next_runs(
         limit=count * 20 if gated else count,
         until=None,
     ):
-        if gated and period_on(periods, when.astimezone(zone).date()) is None:
+        if gated and not in_season(schedule, workspace, when, periods):
             continue
         runs.append(when)
         if len(runs) == count:
             break
     return tuple(runs)
+
+
+def in_season(
+    schedule: Schedule, workspace: Workspace, event_at: datetime, periods: list[Period]
+) -> bool:
+    """Whether the roadmap's life cycle wants the occurrence at `event_at` (the one rule for
+    the clock's planner and for the lists): a kind that needs a running roadmap only while a
+    period is under way; a kind that closes a period only at the first occurrence near a
+    period's end (once per period, never for one that ended long ago, nor for none)."""
+    from bot.services.schedule_rules import occurrences_with_holidays, wall_clock
+
+    kind = kinds.get(schedule.kind)
+    if kind is None or not (kind.needs_running_roadmap or kind.closes_period):
+        return True
+    zone = schedule_zone(schedule, workspace)
+    day = event_at.astimezone(zone).date()
+    if kind.needs_running_roadmap and not lifecycle(periods, day).running:
+        return False
+    if kind.closes_period:
+        period = closing_period(periods, day)
+        if period is None:
+            return False
+        opens = wall_clock(period.end_date - CLOSING_BEFORE, time(0), zone)
+        earlier = next(
+            iter(
+                occurrences_with_holidays(
+                    rule_of(schedule),
+                    opens - timedelta(seconds=1),
+                    zone,
+                    workspace.holiday_region,
+                    schedule.holiday_policy,
+                    limit=1,
+                    until=event_at - timedelta(seconds=1),
+                )
+            ),
+            None,
+        )
+        if earlier is not None and closing_period(periods, earlier.astimezone(zone).date()) == (
+            period
+        ):
+            return False  # this period's closing occurrence was an earlier one
+    return True
 
 
 def view_of(
@@ -112,6 +160,7 @@ def view_of(
         label=kinds.label(schedule.kind),
         shows_text=bool((spec := kinds.get(schedule.kind)) and spec.shows_text),
         needs_channel=bool(spec is None or spec.needs_channel),
+        at_local_time=bool(spec and spec.asks_at_local_time),
         holiday_moves=_holiday_moves(rule, zone, workspace, schedule, now, count)
         if schedule.enabled
         else (),
