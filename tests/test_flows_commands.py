@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.flows.commands import CommandCall
-from bot.flows.outcome import OpenView, PublishHome, RunDeliveries, Upload
+from bot.flows.outcome import OpenView, PublishHome, RespondTo, RunDeliveries, Upload
 from bot.flows.registry import Permission
 from handlers import grammar as g
 from models import Delivery, Goal, MetricReading, Schedule, Workspace
@@ -296,6 +296,41 @@ def test_a_manual_post_is_a_delivery_row_sent_after_the_commit(ask, db, slack):
     # The same request again (same person, same instant) is the same delivery.
     again = ask("checkin prompt", user=slack.admin)
     assert again.effects.of_type(RunDeliveries)[0].delivery_ids == deliver.delivery_ids
+
+
+def test_a_preview_shows_every_part_within_the_response_urls_five_posts(session_factory, slack):
+    call = CommandCall(
+        g.parse_command("digest weekly preview").command,
+        response_url="https://hooks.slack.com/commands/T0000000001/1/preview",
+    )
+    result = run(
+        session_factory,
+        g.COMMANDS["digest"].flow,
+        call,
+        team_id=slack.team_id,
+        user_id=slack.alice,
+        now=NOW,
+        users={slack.alice: {"name": "alice", "tz": "Europe/Berlin"}},
+        channel_id=slack.channel,
+    )
+    posts = result.effects.of_type(RespondTo)
+    assert 1 + len(posts) <= 5  # the reply, then the response_url's posts
+    shown = "\n".join(_all_text(p.message.to_dict()) for p in posts)
+    for part in ("Where we are", "What changed", "Needs attention", "Metrics", "Coming up"):
+        assert part in shown, part
+    assert "That was a preview" in shown and "Too long" not in shown
+
+
+def test_parts_too_big_to_share_a_message_are_named_not_dropped():
+    from bot.blocks.message import Message, packed, section
+
+    big = [Message(k, [section(k)] * 30, key=k) for k in ("where", "changes", "coming-up")]
+    parts, left_out = packed(big, 2)
+    assert [p.key for p in parts] == ["where", "changes"] and left_out == ["coming up"]
+    small = [Message(k, [section(k)] * 3, key=k) for k in ("a", "b", "c", "d", "e")]
+    parts, left_out = packed(small, 3)
+    assert len(parts) == 3 and not left_out
+    assert [p.text for p in parts] == ["a\nb", "c\nd", "e"]
 
 
 def test_manual_post_replies_come_from_the_senders_report():

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
 from bot.blocks.text import truncate
 
@@ -40,3 +47,23 @@ def context(text: str) -> ContextBlock:
 
 def simple(text: str) -> Message:
     return Message(text=text, blocks=[section(text)])
+
+
+def packed(details: list[Message], slots: int) -> tuple[list[Message], list[str]]:
+    """`details` (a digest's thread parts) in at most `slots` messages: the two smallest
+    neighbours share one while there are too many and they fit Slack's block limit; and the
+    names of any parts that still do not fit."""
+    parts = list(details)
+    while len(parts) > slots:
+        pairs = [
+            (len(a.blocks) + 1 + len(b.blocks), i)
+            for i, (a, b) in enumerate(itertools.pairwise(parts))
+            if len(a.blocks) + 1 + len(b.blocks) <= MAX_MESSAGE_BLOCKS
+        ]
+        if not pairs:
+            break
+        _, i = min(pairs)
+        a, b = parts[i], parts[i + 1]
+        joined = Message(f"{a.text}\n{b.text}", [*a.blocks, DividerBlock(), *b.blocks], a.key)
+        parts[i : i + 2] = [joined]
+    return parts[:slots], [(m.key or "more").replace("-", " ") for m in parts[slots:]]

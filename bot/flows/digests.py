@@ -7,7 +7,7 @@ import functools
 
 from bot.blocks.deliveries import digest_posted
 from bot.blocks.digests import quarterly_digest_messages, weekly_digest_messages
-from bot.blocks.message import simple
+from bot.blocks.message import packed, simple
 from bot.flows.commands import CommandCall, Digest
 from bot.flows.context import FlowContext
 from bot.flows.outcome import Effect, Outcome, RespondTo, RunDeliveries, Upload
@@ -56,7 +56,10 @@ def preview(call: CommandCall[Digest], ctx: FlowContext) -> Outcome:
     note = simple(said)
     effects: list[Effect] = []
     if call.response_url:
-        more = [*details[: MAX_RESPONSE_POSTS - 2], note]
+        parts, left_out = packed(details, MAX_RESPONSE_POSTS - 2)
+        if left_out:
+            note = simple(f"{said} Too long to preview here: {', '.join(left_out)}.")
+        more = [*parts, note]
         effects = [RespondTo(call.response_url, m, replace_original=False) for m in more]
     for plan in plans:
         effects.append(
