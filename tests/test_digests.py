@@ -229,7 +229,10 @@ def test_weekly_changes_since_last_week(session, acme):
 
 
 def test_weekly_needs_attention(session, acme):
-    a = weekly_digest(session=session, workspace=acme, now=NOW).attention
+    digest = weekly_digest(session=session, workspace=acme, now=NOW)
+    a = digest.attention
+    # Weeks as people name them, not ISO codes.
+    assert "No check-in in the weeks of 24 Feb and 3 Mar (10)" in digest_text(digest)
     assert [(g.ref, g.status, g.owners, g.note) for g in a.goals] == [
         ("G2", "blocked", (BOB,), "waiting on the DBA"),
         ("G4", "off-track", (CAROL,), None),

@@ -24,7 +24,7 @@ from bot.blocks.digests.style import (
 from bot.blocks.message import Message, context, section
 from bot.blocks.text import truncate
 from bot.services.charts import planned_charts
-from bot.services.checkins import cycle_words
+from bot.services.checkins import cycle_monday, cycle_words
 from bot.services.digests import ATTENTION_STATUSES, Forecast, MetricStatus, WeeklyDigest
 from bot.services.metrics import format_change, format_value, plural
 from bot.wording import day_text
@@ -243,11 +243,13 @@ def needs_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:
         )
     silent = d.attention.silent
     if silent:
-        cycles = " and ".join(d.attention.cycles)
+        first, last = (cycle_monday(c) for c in d.attention.cycles)
+        first, last = (day_text(m, d.today, weekday=False) for m in (first, last))
+        weeks = f"the weeks of {first} and {last}"
         lines = [goal_line(g, st, note=False) for g in silent]
         groups.append(
             [
-                st.bold(f"No check-in in {cycles} ({len(silent)})"),
+                st.bold(f"No check-in in {weeks} ({len(silent)})"),
                 *cap(lines, LIST_LIMIT, "…and {n} more: /roadmap list"),
             ]
         )
