@@ -340,6 +340,7 @@ def test_empty_cases(session):
     assert all(m.latest is None and m.forecast is None for m in d.metrics)
     text = digest_text(d)
     assert "No check-ins yet" in text and "No readings yet: System uptime" in text
+    assert "No changes." in text and "No changes since" not in text  # the title says when
     roadmap_id = session.scalar(select(Roadmap.id).where(Roadmap.workspace_id == fresh.id))
     session.add(
         Period(

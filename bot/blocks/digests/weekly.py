@@ -100,7 +100,7 @@ def change_counts(d: WeeklyDigest) -> str:
         (ch.checkins, "check-in", "check-ins"),
     ]
     said = [f"{n} {one if n == 1 else many}" for n, one, many in parts if n]
-    return " · ".join(said) if said else f"No changes since {day(ch.since.date())}."
+    return " · ".join(said) if said else "No changes."  # the date is in the label beside it
 
 
 def _attention_lines(d: WeeklyDigest, st: Style, limit: int) -> list[str]:
