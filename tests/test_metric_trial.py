@@ -12,7 +12,13 @@ from sqlalchemy import select
 from bot.blocks.digests import quarterly_digest_messages, weekly_digest_messages
 from bot.blocks.digests.style import Style
 from bot.blocks.digests.weekly import forecast_text
-from bot.flows.commands import CommandCall, ListMetrics, RecordMetric, TeamCommand
+from bot.flows.commands import (
+    CommandCall,
+    ExplainMetric,
+    ListMetrics,
+    RecordMetric,
+    TeamCommand,
+)
 from bot.flows.metrics import list_metrics, metric
 from bot.flows.team import team_command
 from bot.services import team_metrics
@@ -112,6 +118,8 @@ def test_typing_a_bot_measured_metric_says_what_stands_and_every_surface_agrees(
     assert by_name(weekly.metrics, "Career development").latest == 90
     assert by_name(weekly.metrics, "Career development").source == "command"
     assert by_name(quarterly.metrics, "Career development").value == 90
+    explained = ask(session_factory, slack, ExplainMetric("career"))
+    assert "Latest: *90%*, from a person, with /roadmap metric" in explained, explained
 
 
 def test_a_constant_reading_is_holding_steady_not_moving_away():

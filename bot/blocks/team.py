@@ -38,6 +38,29 @@ from models import MeasuredBy
 PULSE_LABELS = {1: "1 😞", 2: "2", 3: "3", 4: "4", 5: "5 😄"}
 
 
+READING_SOURCES = {
+    "command": "a person, with /roadmap metric",
+    "modal": "a person, in the form",
+    "api": "the metrics API",
+    "import": "the imported roadmap",
+    "pulse": "the pulse survey",
+    "roster": "the team roster",
+    "checkins": "the check-ins",
+    "goals": "the goals",
+    "rituals": "the knowledge-sharing sessions",
+    "ritual": "a session marked held",
+    "prometheus": "Prometheus",
+    "github": "GitHub",
+    "gitlab": "GitLab",
+    "alertmanager": "Alertmanager",
+}
+
+
+def source_words(source: str | None) -> str:
+    """Where a reading came from, in words ("a person, with /roadmap metric", not "command")."""
+    return READING_SOURCES.get(source or "", escape_mrkdwn(source or "somewhere"))
+
+
 def _day(day: date) -> str:
     return day_text(day, year=True)
 
@@ -112,7 +135,8 @@ def _reading_note(readings: list[AutoReading]) -> str:
             continue
         name, measured = escape_mrkdwn(r.metric), format_value(r.value, "%")
         if r.typed is None:
-            notes.append(f" {name}: *{measured}* ({escape_mrkdwn(r.note)}, from {r.source}).")
+            source = source_words(r.source)
+            notes.append(f" {name}: *{measured}* ({escape_mrkdwn(r.note)}, from {source}).")
             continue
         notes.append(
             f" {name}: *{format_value(r.typed, '%')}*, typed today, stands for today; from "
@@ -288,7 +312,8 @@ def explanation(e: Explanation) -> Message:
         latest = format_value(e.latest, e.unit)
         note = f" ({escape_mrkdwn(e.latest_note)})" if e.latest_note else ""
         when = f" on {_day(e.latest_at.date())}" if e.latest_at else ""
-        lines.append(f"Latest: *{escape_mrkdwn(latest)}*{note}, from {e.latest_source}{when}.")
+        source = source_words(e.latest_source)
+        lines.append(f"Latest: *{escape_mrkdwn(latest)}*{note}, from {source}{when}.")
     else:
         lines.append("No reading yet.")
     if e.now_note:
