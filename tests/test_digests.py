@@ -277,6 +277,10 @@ def test_weekly_metrics_and_forecasts(session, acme):
 def test_weekly_coming_up(session, acme):
     up = weekly_digest(session=session, workspace=acme, now=NOW).coming_up
     assert (up.knowledge_sharing.on, up.knowledge_sharing.presenter) == (date(2025, 3, 6), ALICE)
+    # A prepared session (its presenter known) keeps its time, like one not yet prepared.
+    assert up.knowledge_sharing.at is not None and up.knowledge_sharing.at.date() == date(
+        2025, 3, 6
+    )
     # Not a rule ("last friday of the quarter 14:00"): the date it gives after NOW.
     assert (up.retrospective.on, up.retrospective.at) == (date(2025, 3, 28), at("2025-03-28 14:00"))
 

@@ -354,7 +354,7 @@ def coming_lines(d: WeeklyDigest, st: Style) -> list[list[str]]:
             lines.append(f"{st.bold(label)}: paused")
             continue
         when = day_text(next_one.on, d.today)
-        if next_one.at is not None and next_one.presenter is None:
+        if next_one.at is not None:
             local = next_one.at.astimezone(ZoneInfo(d.timezone))
             when += f" {local:%H:%M}"
         who = f": {st.who(next_one.presenter)}" if next_one.presenter else ""

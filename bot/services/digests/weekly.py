@@ -426,8 +426,13 @@ def _coming_up(db: Connection, workspace: Workspace, now: datetime, today: date)
                     log.warning("schedule %s: unreadable rule %r", schedule.id, schedule.rule)
         soonest = min(runs, default=None)
         if found is not None and (soonest is None or found.occurrence_date <= _day(soonest, zone)):
+            same_day = soonest is not None and _day(soonest, zone) == found.occurrence_date
             return UpcomingOccurrence(
-                kind, found.occurrence_date, found.presenter_user_id, found.topic
+                kind,
+                found.occurrence_date,
+                found.presenter_user_id,
+                found.topic,
+                at=soonest if same_day else None,  # its time, as before it was prepared
             )
         if soonest is not None:
             return UpcomingOccurrence(kind, _day(soonest, zone), at=soonest)
