@@ -71,7 +71,7 @@ def test_ended_period_counts_the_team_at_its_end(session_factory, acme):
     shown = roster(session_factory, acme, "2026-01-15")
     assert head_count(shown) == 5
     assert on_the_team(shown) == 3
-    assert "3 of 8 on the team when Q3-Q4 2025 ended (31 December 2025)" in shown
+    assert "3 of 8 on the team when Q3-Q4 2025 ended (Wed 31 Dec 2025)" in shown
     assert "3 of 8 on the team when Q3-Q4 2025 ended" in card(
         session_factory, acme, "expand team", "2026-01-15"
     )
@@ -83,7 +83,7 @@ def test_period_that_ended_before_the_roster_started_is_not_measured(session_fac
     assert head_count(shown) == 3
     assert "of 8" not in shown
     assert (
-        "Expand team to 8 engineers: not measured (the team roster started on 2 December 2026, "
+        "Expand team to 8 engineers: not measured (the team roster started on Wed 2 Dec 2026, "
         "after Q3-Q4 2025 ended)" in shown
     )
 

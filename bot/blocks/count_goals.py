@@ -7,10 +7,11 @@ from datetime import date
 
 from bot.blocks.text import escape_mrkdwn
 from bot.services.team_goals import CountGoalMeasure
+from bot.wording import day_text
 
 
 def _day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    return day_text(day, year=True)  # the one date style, as the roster's "joined" dates
 
 
 def count_goal_text(g: CountGoalMeasure) -> str:
