@@ -19,7 +19,6 @@ from sqlalchemy import (
     Connection,
     Integer,
     Select,
-    String,
     and_,
     bindparam,
     cast,
@@ -32,7 +31,6 @@ from sqlalchemy import (
 )
 
 from models import (
-    AuditEntry,
     Category,
     Checkin,
     CheckinPrompt,
@@ -210,17 +208,8 @@ def previous_digest_at(
 # --- goals, with their owners and their newest check-in note -----------------------------------
 
 _GOAL_COLUMNS = [getattr(Goal, name) for name in GoalRow.__dataclass_fields__]
-# Goals of the weekly digest's period, and goals of other periods that changed in its window.
-CHANGED_IN_WINDOW = select(AuditEntry.target).where(
-    AuditEntry.workspace_id == WORKSPACE,
-    AuditEntry.action.in_(constants(GOAL_ACTIONS)),
-    AuditEntry.at > instant("since"),
-    AuditEntry.at <= instant("until"),
-)
-WEEKLY_GOALS = or_(
-    Goal.period_id == bindparam("period"),
-    (literal("G") + cast(Goal.number, String(12))).in_(CHANGED_IN_WINDOW),
-)
+# The weekly digest's: its period's goals only (every count and list is about one period).
+WEEKLY_GOALS = Goal.period_id == bindparam("period")
 # The quarterly digest's: the period's, the one's before and the one's after (None: absent).
 QUARTERLY_GOALS = Goal.period_id.in_([bindparam("period"), bindparam("before"), bindparam("after")])
 _LATEST_NOTE = (
@@ -267,7 +256,7 @@ class Goals:
 
 
 def goals(db: Connection, which: str, **params) -> Goals:
-    """The goals of the weekly digest (params: workspace, period, since, until), with their
+    """The goals of the weekly digest (params: workspace, period, until), with their
     owners and notes, or of the quarterly one (workspace, period, before, after), with their
     owners."""
     rows, owners, notes = [], {}, {}

@@ -87,12 +87,11 @@ def weekly_digest(
         "weekly",
         workspace=workspace.id,
         period=period.id if period is not None else None,
-        since=since,
         until=now,
     )
     log_ = audit.weekly(db, workspace.id, since, now)
     # One period: every count and list is about the period's goals only (a goal of another
-    # period that changed this week, or last week's answers to them, are not its news).
+    # period that changed this week is not its news; one moved here after `now` is not yet).
     rows = [
         r
         for r in as_of(goals.rows, log_.rewritten)
