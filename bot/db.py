@@ -17,6 +17,9 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 PING_AFTER_IDLE_SECONDS = 1.0
 
 
+POOL_SIZE = 10
+
+
 def normalize_database_url(url: str) -> str:
     """Accept the `postgres://` and `postgresql://` URLs hosts hand out; use psycopg 3."""
     if url.startswith("postgres://"):
@@ -36,7 +39,13 @@ def create_db_engine(database_url: str, *, echo: bool = False) -> Engine:
         )
         _tune_sqlite(engine)
         return engine
-    engine = create_engine(url, echo=echo, pool_size=5, max_overflow=10, pool_recycle=1800)
+    # The pool keeps as many connections as a process's threads use at once (a clock's eight
+    # senders and its loop; a web worker's eight threads): with fewer kept, each connection
+    # beyond them was opened and closed again per transaction, a new PostgreSQL backend each
+    # time. At most 15 a process either way.
+    engine = create_engine(
+        url, echo=echo, pool_size=POOL_SIZE, max_overflow=15 - POOL_SIZE, pool_recycle=1800
+    )
     _ping_when_idle(engine)
     return engine
 
