@@ -1,6 +1,9 @@
 """SQLAlchemy models: importing this package registers every table on Base.metadata."""
 
-from models import installation  # noqa: F401  (slack_sdk's OAuth tables)
+from models import (
+    installation,  # noqa: F401  (slack_sdk's OAuth tables)
+    replanning,  # noqa: F401  (forgets a changed schedule's next due time)
+)
 from models.base import Base, utcnow
 from models.checkin import Checkin, CheckinPrompt, CheckinRound, CheckinSource
 from models.events import ApiToken, AuditEntry, ProcessedEvent

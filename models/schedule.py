@@ -56,6 +56,10 @@ class Schedule(WorkspaceScoped, Timestamps, Base):
     consecutive_failures: Mapped[int] = mapped_column(default=0)
     source: Mapped[str] = mapped_column(String(16), default="user")  # default | import | user
     created_by: Mapped[str | None] = mapped_column(String(32))
+    # The planner's (bot.scheduling.planner): occurrences up to `planned_until` are planned;
+    # nothing can come due before `next_due_at` (None: look at it on the next tick).
+    planned_until: Mapped[datetime | None]
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class Delivery(WorkspaceScoped, Base):

@@ -108,8 +108,8 @@ def post_at(runtime, slack, when: str) -> dict:
     """Tick at `when` (as if the clock had ticked a minute before); the one message posted."""
     with runtime.session_factory() as session, session.begin():
         for schedule in session.scalars(select(Schedule)):
-            planned = (at(when) - timedelta(minutes=1)).isoformat()
-            schedule.options = dict(schedule.options or {}, planned_until=planned)
+            schedule.planned_until = at(when) - timedelta(minutes=1)
+            schedule.next_due_at = None
     before = {m["ts"] for m in bot_posts(slack)}
     report = tick(runtime, now=at(when), pacer=no_pacing())
     assert len(report.sent.sent) == 1, report.summary()
@@ -224,8 +224,8 @@ def test_a_reminder_sent_late_says_when_the_session_really_is(team, runtime, sla
     session is still ahead) and says so, not "in 7 days"."""
     with runtime.session_factory() as session, session.begin():
         for schedule in session.scalars(select(Schedule)):
-            planned = (at(SHARING_WEEK_BEFORE) - timedelta(minutes=1)).isoformat()
-            schedule.options = dict(schedule.options or {}, planned_until=planned)
+            schedule.planned_until = at(SHARING_WEEK_BEFORE) - timedelta(minutes=1)
+            schedule.next_due_at = None
     late = at(SHARING_WEEK_BEFORE) + timedelta(days=6)
     report = tick(runtime, now=late, pacer=no_pacing())
     texts = [m["text"] for m in bot_posts(slack)]

@@ -8,17 +8,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.kinds import get as kind_or_none
 from bot.kinds import kind_of
-from bot.services.periods import periods_of
 from bot.services.schedule_rules import occurrence_key, occurrences_with_holidays
 from bot.services.schedules import in_season as occurrence_in_season
 from bot.services.schedules import rule_of, schedule_zone
 from models import Delivery, DeliveryState, Period, Schedule, Workspace
-from models.base import insert_ignoring_conflicts
 
 log = logging.getLogger(__name__)
 
@@ -102,43 +101,58 @@ def plan(
     ended, a retrospective of no period) and those with no channel to go to are not planned.
     Workspaces in `skip_teams` (the console's local one when Slack is configured) are left
     alone.
+
+    Only schedules whose `next_due_at` has come (or is unknown) are read: a tick where
+    nothing is due reads no schedule and writes nothing. Each schedule looked at gets its
+    watermark and its next due instant back in one statement for all, and its deliveries
+    are inserted in one statement too.
     """
     report = PlanReport()
     rows = session.execute(
         select(Schedule, Workspace)
         .join(Workspace, Workspace.id == Schedule.workspace_id)
-        .where(Schedule.enabled.is_(True), Workspace.uninstalled_at.is_(None))
+        .where(
+            Schedule.enabled.is_(True),
+            Workspace.uninstalled_at.is_(None),
+            or_(Schedule.next_due_at.is_(None), Schedule.next_due_at <= now),
+        )
         .order_by(Schedule.id)
     ).all()
-    periods: dict[int, list[Period]] = {}
+    looked: list[tuple[Schedule, Workspace, list[PlannedDelivery]]] = []
+    marks: list[dict] = []
     for schedule, workspace in rows:
         if workspace.team_id in skip_teams:
             continue
         if kind_or_none(schedule.kind) is None:  # e.g. a kind this version does not install
             log.warning("schedule %s: no kind %r is installed", schedule.id, schedule.kind)
             continue
-        options = dict(schedule.options or {})
-        watermark = options.get("planned_until")
-        start = datetime.fromisoformat(watermark) if watermark else schedule.created_at
-        start = max(start, now - LOOKBACK)
+        start = max(schedule.planned_until or schedule.created_at, now - LOOKBACK)
         if start >= now:
             continue
-        candidates = list(deliveries_between(schedule, workspace, start, now))
-        if candidates and workspace.id not in periods:  # most ticks find nothing due
-            periods[workspace.id] = periods_of(session, workspace.id)
+        try:
+            upcoming = deliveries_between(schedule, workspace, start, now + NEXT_LOOK)
+        except ValueError:  # a rule that no longer parses plans nothing; looked at daily
+            log.warning("schedule %s: its rule %r does not parse", schedule.id, schedule.rule)
+            upcoming = []
+        later = [p.due_at for p in upcoming if p.due_at > now]
+        looked.append((schedule, workspace, [p for p in upcoming if p.due_at <= now]))
+        marks.append(
+            {"sid": schedule.id, "until": now, "next": later[0] if later else now + NEXT_LOOK}
+        )
+    periods = periods_by_workspace(session, {w.id for _, w, due in looked if due})
+    values: list[dict] = []
+    for schedule, workspace, candidates in looked:
         due = [
             p
             for p in candidates
             if has_channel(schedule, workspace)
-            and in_season(schedule, workspace, p, periods[workspace.id])
+            and in_season(schedule, workspace, p, periods.get(workspace.id, []))
         ]
         useful = [p for p in due if still_useful(schedule, p, now)]
         send = {useful[-1].key} if useful else set()
         for planned in due:
             state = DeliveryState.PENDING if planned.key in send else DeliveryState.MISSED
-            inserted = insert_ignoring_conflicts(
-                session,
-                Delivery,
+            values.append(
                 {
                     "workspace_id": workspace.id,
                     "schedule_id": schedule.id,
@@ -148,17 +162,67 @@ def plan(
                     "attempts": 0,
                     "created_at": now,
                     "error": None if state == DeliveryState.PENDING else "too late after downtime",
-                },
-                ["schedule_id", "occurrence_key"],
+                }
             )
-            if inserted:
-                (report.pending if state == DeliveryState.PENDING else report.missed).append(
-                    (schedule.id, planned.key)
-                )
-        options["planned_until"] = now.isoformat()
-        schedule.options = options
-    session.flush()
+    for schedule_id, key, state in insert_all_ignoring_conflicts(session, values):
+        (report.pending if state == DeliveryState.PENDING else report.missed).append(
+            (schedule_id, key)
+        )
+    if marks:
+        session.connection().execute(_MARK, marks)
+        for schedule, _, _ in looked:  # the objects in hand agree with what was written
+            set_committed_value(schedule, "planned_until", now)
     return report
+
+
+# How far ahead the planner looks for a schedule's next due time; one with nothing due in
+# that long (a monthly ritual) is looked at again after it anyway. A week and a day: a weekly
+# schedule is read once a week.
+NEXT_LOOK = timedelta(days=8)
+INSERT_ROWS = 500
+
+_MARK = (
+    update(Schedule)
+    .where(Schedule.id == bindparam("sid"))
+    .values(planned_until=bindparam("until"), next_due_at=bindparam("next"))
+    .execution_options(synchronize_session=False)
+)
+
+
+def periods_by_workspace(session: Session, workspace_ids: set[int]) -> dict[int, list[Period]]:
+    """The periods of these workspaces (those with something due), in one query."""
+    found: dict[int, list[Period]] = {}
+    if workspace_ids:
+        for period in session.scalars(
+            select(Period)
+            .where(Period.workspace_id.in_(workspace_ids))
+            .order_by(Period.workspace_id, Period.start_date, Period.end_date)
+        ):
+            found.setdefault(period.workspace_id, []).append(period)
+    return found
+
+
+def insert_all_ignoring_conflicts(
+    session: Session, values: list[dict]
+) -> list[tuple[int, str, str]]:
+    """INSERT the deliveries ... ON CONFLICT DO NOTHING in one statement; the (schedule id,
+    key, state) of those inserted: an occurrence another clock planned first is left out."""
+    if not values:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    inserted = []
+    for start in range(0, len(values), INSERT_ROWS):  # within the drivers' parameter limits
+        statement = (
+            insert(Delivery)
+            .values(values[start : start + INSERT_ROWS])
+            .on_conflict_do_nothing(index_elements=["schedule_id", "occurrence_key"])
+            .returning(Delivery.schedule_id, Delivery.occurrence_key, Delivery.state)
+        )
+        inserted += [tuple(row) for row in session.connection().execute(statement)]
+    return inserted
 
 
 _KEY = re.compile(r"^(?P<base>.+?)(?:-(?P<days>\d+)d)?$")

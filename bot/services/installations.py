@@ -284,7 +284,7 @@ def _resume(session: Session, workspace: Workspace, now: datetime) -> None:
     workspace.purge_after = None
     for schedule in session.scalars(select(Schedule).where(Schedule.workspace_id == workspace.id)):
         # The planner's watermark (see bot.scheduling.planner): plan from now on.
-        schedule.options = {**(schedule.options or {}), "planned_until": now.isoformat()}
+        schedule.planned_until, schedule.next_due_at = now, None
     session.add(AuditEntry(workspace_id=workspace.id, action="workspace.reinstalled"))
 
 

@@ -295,6 +295,7 @@ def edit_schedule(
     schedule = get_schedule(session, workspace.id, schedule_id)
     if rule:
         schedule.rule = _check_rule(rule, now)
+        _plan_from(schedule, now)
     if channel_id:
         schedule.channel_id = _check_channel(channel_id)
     if text:
@@ -302,6 +303,13 @@ def edit_schedule(
     _audit(session, workspace.id, actor, "schedule.edit", schedule)
     session.flush()
     return view_of(schedule, workspace, now)
+
+
+def _plan_from(schedule: Schedule, now: datetime) -> None:
+    """A new rule or holiday policy applies from the change on: the planner does not look
+    for its occurrences before it (it plans after `planned_until`)."""
+    if schedule.planned_until is None or schedule.planned_until < now:
+        schedule.planned_until = now
 
 
 def set_holiday_policy(
@@ -325,6 +333,7 @@ def set_holiday_policy(
         )
     schedule = get_schedule(session, workspace.id, schedule_id)
     schedule.holiday_policy = policy
+    _plan_from(schedule, now)
     _audit(session, workspace.id, actor, "schedule.holidays", schedule)
     session.flush()
     return view_of(schedule, workspace, now)

@@ -136,7 +136,7 @@ def accept_holidays(
     result = session.execute(
         update(Schedule)
         .where(Schedule.workspace_id == workspace.id, Schedule.holiday_policy == "none")
-        .values(holiday_policy="next_working_day")
+        .values(holiday_policy="next_working_day", next_due_at=None)
         .execution_options(synchronize_session=False)
     )
     session.flush()
