@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from alembic import command
+from sqlalchemy import event, func, select, text
 
+from bot.db import alembic_config, create_db_engine, make_session_factory
 from bot.runtime import Runtime
 from bot.scheduling.planner import INSERT_ROWS, plan
 from bot.scheduling.tick import tick
@@ -16,6 +18,7 @@ from bot.services.schedules import edit_schedule
 from bot.services.settings import change_config
 from bot.services.workspaces import ensure_workspace
 from models import Delivery, Schedule, Workspace
+from tests.test_database import _drop_database, _fresh_database_url
 from tests.test_scheduling import at, no_pacing, posts, schedule
 
 
@@ -149,3 +152,57 @@ def test_many_due_schedules_are_planned_once_in_a_few_statements(runtime, worksp
         nexts = set(session.scalars(select(Schedule.next_due_at)))
     assert nexts == {at("2025-03-10T09:00:00+00:00")}
     assert timedelta(0) < min(nexts) - now
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_revision_0015_moves_the_watermark_out_of_the_options(backend, tmp_path):
+    url = _fresh_database_url(backend, tmp_path)
+    try:
+        config = alembic_config(url)
+        command.upgrade(config, "0014")
+        engine = create_db_engine(url)
+        stamp = "2025-01-01 00:00:00+00:00"
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO workspaces (id, team_id, timezone, admin_user_ids, settings,"
+                    " created_at, updated_at) VALUES (1, 'T1', 'UTC', '[]', '{}', :at, :at)"
+                ),
+                {"at": stamp},
+            )
+            for id_, options in (
+                (1, '{"planned_until": "2025-03-03T09:00:10+00:00", "roster": ["U1"]}'),
+                (2, "{}"),
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO schedules (id, workspace_id, kind, rule, options,"
+                        " holiday_policy, enabled, consecutive_failures, source, created_at,"
+                        " updated_at) VALUES (:id, 1, 'reminder', 'every monday 09:00',"
+                        " :options, 'none', :yes, 0, 'user', :at, :at)"
+                    ),
+                    {"id": id_, "options": options, "at": stamp, "yes": True},
+                )
+        engine.dispose()
+        command.upgrade(config, "head")
+        engine = create_db_engine(url)
+        with make_session_factory(engine)() as session:
+            rows = [
+                (s.id, s.options, s.planned_until, s.next_due_at)
+                for s in session.scalars(select(Schedule).order_by(Schedule.id))
+            ]
+        engine.dispose()
+        assert rows == [
+            (1, {"roster": ["U1"]}, at("2025-03-03T09:00:10+00:00"), None),
+            (2, {}, None, None),
+        ]
+        command.downgrade(config, "0014")
+        engine = create_db_engine(url)
+        with engine.connect() as connection:
+            options = connection.execute(text("SELECT options FROM schedules WHERE id = 1"))
+            assert "planned_until" in str(options.scalar())
+        engine.dispose()
+        command.upgrade(config, "head")
+        command.check(config)
+    finally:
+        _drop_database(url)
