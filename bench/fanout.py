@@ -344,11 +344,15 @@ def check(fake: FakeSlack, channels: list[str], expected: tuple[str, ...]) -> di
         duplicates += max(0, len(tops) - 1) + sum(c - 1 for c in parts.values() if c > 1)
         losses += (0 if tops else 1) + sum(1 for p in expected if parts[p] == 0)
     times = sorted(float(m["ts"]) for m in stored)
+    summaries = sorted(float(m["ts"]) for m in stored if m.get("thread_ts") in (None, m["ts"]))
     return {
         "duplicates": duplicates,
         "losses": losses,
         "stored": len(stored),
         "first_to_last_s": round(times[-1] - times[0], 2) if times else None,
+        # How long the clocks took to start every digest (its summary out): the rest of the
+        # first-to-last time is the thread's one-a-second parts.
+        "summaries_spread_s": round(summaries[-1] - times[0], 2) if summaries else None,
     }
 
 
@@ -383,6 +387,7 @@ def one_run(
         "clock_start_to_settled_s": round(run["waited"], 2),
         "finished": run["finished"],
         "first_to_last_post_s": outcome["first_to_last_s"],
+        "summaries_spread_s": outcome["summaries_spread_s"],
         # The summary and its parts in one channel: a one-second gap before each part.
         "rate_limit_minimum_s": len(parts) / PER_CHANNEL_PER_SECOND,
         "posts_per_digest": 1 + len(parts),
@@ -481,6 +486,7 @@ def print_digest_table(results: list[dict]) -> None:
             r["workspaces"],
             r["clocks"],
             r["first_to_last_post_s"],
+            r["summaries_spread_s"],
             r["clock_start_to_settled_s"],
             r["rate_limit_minimum_s"] if r["limits"] else "-",
             round(r["first_to_last_post_s"] / r["rate_limit_minimum_s"], 1)
@@ -508,6 +514,7 @@ def print_digest_table(results: list[dict]) -> None:
             "workspaces",
             "clocks",
             "first→last post s",
+            "all summaries out s",
             "clock start→all settled s",
             "rate-limit min s",
             "ratio",

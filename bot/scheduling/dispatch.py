@@ -148,46 +148,71 @@ class Dispatcher:
                     every = self.heartbeat_every
                     timeout = every if timeout is None else min(timeout, every)
                 try:
-                    job, call = self._done.get(timeout=timeout)
+                    job, call, slot = self._done.get(timeout=timeout)
                 except queue.Empty:
                     continue
                 busy -= 1
                 if call is None:
                     running -= 1
                 else:
-                    slot = (
-                        self.pacer.book(call.channel, call.workspace, call.lane)
-                        if call.channel
-                        else now
-                    )
                     heapq.heappush(ready, (slot, next(self._order), job, call))
 
-    def _call(self, job: Job, call: Call) -> None:
+    def _slot(self, call: Call) -> float:
+        """Book the call's slot: paced calls on the pacer, reads at once."""
+        if call.channel:
+            return self.pacer.book(call.channel, call.workspace, call.lane)
+        return self.pacer.clock()
+
+    def _run(self, call: Call) -> tuple[bool, Any] | None:
+        """Make the call now: its outcome, or None when a 429 holds it (it goes again after
+        the hold, booked anew)."""
+        if call.channel:
+            self.pacer.started(call.channel, call.workspace, call.lane)
         try:
-            if call.channel:
-                self.pacer.started(call.channel, call.workspace, call.lane)
-            try:
-                outcome: tuple[bool, Any] = (True, call.run())
-            except Exception as error:
-                if _hold_after_429(self.pacer, call, error):
-                    self._done.put((job, call))  # booked again, after the hold
-                    return
-                outcome = (False, error)
+            return (True, call.run())
+        except Exception as error:
+            if _hold_after_429(self.pacer, call, error):
+                return None
+            return (False, error)
+
+    def _call(self, job: Job, call: Call) -> None:
+        """A call whose slot came, on a pool thread; then its job carries on here."""
+        try:
+            outcome = self._run(call)
         except BaseException:  # never leave the loop waiting for a task that died
             log.exception("a Slack call failed unexpectedly")
-            self._done.put((job, None))
+            self._done.put((job, None, None))
             raise
+        if outcome is None:
+            self._done.put((job, call, self._slot(call)))
+            return
         self._advance(job, outcome)
 
     def _advance(self, job: Job, outcome: tuple[bool, Any]) -> None:
-        """Resume the job with a call's outcome, up to its next call (or its end). Always
-        reports back, whatever happens, or the loop would wait for it forever."""
-        call = None
+        """Resume the job with a call's outcome and make its next calls here, in this thread,
+        while they may go at once (reads, and posts whose slot has come: a digest's summary
+        right after its composition); report back the first call that must wait for its
+        slot, or the job's end. Always reports back, whatever happens, or the loop would wait
+        for it forever. (Every call went through the loop before: under load the loop's
+        thread, waiting for the GIL at each hand-over, was what held the fan-out back.)"""
+        report: tuple[Job, Call | None, float | None] = (job, None, None)
         try:
-            call = job.send(outcome[1]) if outcome[0] else job.throw(outcome[1])
-        except StopIteration:
-            pass
-        except Exception:  # a job's own failure: its delivery stays claimed, recovery finds it
-            log.exception("delivery job failed")
+            while True:
+                try:
+                    call = job.send(outcome[1]) if outcome[0] else job.throw(outcome[1])
+                except StopIteration:
+                    return
+                except Exception:  # its own failure: its delivery stays claimed, recovery finds it
+                    log.exception("delivery job failed")
+                    return
+                slot = self._slot(call)
+                if slot > self.pacer.clock():
+                    report = (job, call, slot)
+                    return
+                held = self._run(call)
+                if held is None:
+                    report = (job, call, self._slot(call))
+                    return
+                outcome = held
         finally:
-            self._done.put((job, call))
+            self._done.put(report)
