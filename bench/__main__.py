@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import sys
 
-from bench import charts, compose, fanout, footprint, grammar, import_roadmap, requests
+from bench import (
+    charts,
+    compose,
+    fanout,
+    footprint,
+    grammar,
+    idle_tick,
+    import_roadmap,
+    requests,
+)
 
 
 def main() -> int:
     status = 0
-    for module in (import_roadmap, charts, compose, grammar, requests, fanout, footprint):
+    for module in (
+        import_roadmap,
+        charts,
+        compose,
+        grammar,
+        requests,
+        fanout,
+        idle_tick,
+        footprint,
+    ):
         print(f"\n=== {module.__name__} ===", flush=True)
         sys.argv = [module.__name__]
         status |= module.main()

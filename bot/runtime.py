@@ -7,6 +7,7 @@ import threading
 import time
 from concurrent import futures
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
@@ -96,6 +97,9 @@ class Runtime:
     # Single-token mode: whether this process has asked Slack (auth.test) if a workspace
     # marked inactive works again with SLACK_BOT_TOKEN; once per process ("at clock start").
     token_checked: bool = False
+    # The `now` of this process's previous clock tick (None: none yet), so the local-time
+    # pass knows a first tick or skipped ones, and catches up (bot.scheduling.local_gate).
+    last_tick_at: datetime | None = None
     _token_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod

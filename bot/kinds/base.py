@@ -45,7 +45,7 @@ class Sent:
 @dataclass
 class LocalPass:
     """A workspace, as the clock's pass over kinds that ask people at their own local time
-    sees it on every tick (bot.scheduling.local_time). `client` is made on first use, so a
+    sees it on a tick (bot.scheduling.local_time). `client` is made on first use, so a
     pass that finds nobody due costs no token lookup."""
 
     factory: sessionmaker[Session]
@@ -105,9 +105,14 @@ class Kind:
     needs_running_roadmap: bool = False
     closes_period: bool = False
     # A kind that asks each person at the schedule's local time in *their* zone (check-in
-    # prompts, the pulse): the clock calls this on every tick for each workspace with an
-    # enabled schedule of the kind; the Job asks whoever is due and returns how many.
+    # prompts, the pulse): the clock calls this, on a tick, for each workspace with an
+    # enabled schedule of the kind where someone may be due (bot.scheduling.local_gate: an
+    # occurrence in some person's zone, within the last day); the Job asks whoever is due
+    # and returns how many.
     asks_at_local_time: Callable[[LocalPass], Job] | None = None
+    # With it: the workspaces where that pass has work now whatever the schedule's
+    # occurrences say (the pulse's reminders, a day after each DM), one query for them all.
+    local_work_due: Callable[[Session, datetime], set[int]] | None = None
 
     def offsets(self, options: dict | None) -> list[int]:
         """Days before the occurrence at which it is announced, latest first (0 = the day)."""

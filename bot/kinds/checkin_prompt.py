@@ -338,7 +338,7 @@ def send(sending: Sending) -> Job:
 
 
 def ask_at_local_time(local: LocalPass) -> Job:
-    """The clock's pass (every tick): ask the people whose local prompt time has come (Tokyo
+    """The clock's pass: ask the people whose local prompt time has come (Tokyo
     at its 10:00, New York at its). Returns how many were asked."""
     with local.factory() as session:
         workspace = session.get(Workspace, local.workspace_id)

@@ -3,7 +3,7 @@ time (default the first Monday of the month at 11:00) in their own time zone, an
 anonymously with buttons 1–5 (bot.services.pulse). The round opens with the first person
 asked and closes 3 days after the last one was, or once everyone answered: either way by the
 next daily team-metrics refresh, which publishes the result at a fixed time (never on the
-last person's click, which would point at them). The clock asks people on every tick, as
+last person's click, which would point at them). The clock asks people as
 their local time comes, and reminds each once a day after their DM at that same local hour;
 the schedule's own occurrence (in the workspace's zone) runs the same pass."""
 
@@ -91,7 +91,7 @@ def send(sending: Sending) -> Job:
 
 
 def ask_at_local_time(local: LocalPass) -> Job:
-    """On every tick: ask whoever's local time has come, and remind (once) whoever was asked
+    """The clock's pass: ask whoever's local time has come, and remind (once) whoever was asked
     a day ago and has not answered, so the reminder too comes at the survey's hour in their
     own zone (not at the daily refresh's, which is the middle of the night somewhere)."""
     yield from remind_due(local)
@@ -160,4 +160,5 @@ KIND = Kind(
     needs_channel=False,
     shows_text=True,
     asks_at_local_time=ask_at_local_time,
+    local_work_due=pulse.workspaces_with_chases_due,
 )

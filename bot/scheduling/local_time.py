@@ -1,8 +1,9 @@
 """The clock's pass for kinds that ask each person at the schedule's local time in their own
-time zone (check-in prompts, the pulse survey): on every tick, in every workspace with an
-enabled schedule of such a kind, the kind asks whoever's local time has come. Each kind
-claims a person by a unique key before it posts, so two clocks or a re-run tick ask nobody
-twice (bot.services.local_time says who is due)."""
+time zone (check-in prompts, the pulse survey): on every tick, in the workspaces with an
+enabled schedule of such a kind where someone may be due (bot.scheduling.local_gate), the
+kind asks whoever's local time has come. Each kind claims a person by a unique key before it
+posts, so two clocks or a re-run tick ask nobody twice (bot.services.local_time says who is
+due)."""
 
 from __future__ import annotations
 
@@ -11,34 +12,16 @@ from collections.abc import Callable
 from datetime import datetime
 
 from slack_sdk import WebClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import kinds
 from bot.kinds.base import LocalPass
 from bot.scheduling.dispatch import run_calls
+from bot.scheduling.local_gate import PassWindow, workspaces_to_visit
 from bot.scheduling.pacing import Pacer
-from models import Schedule, Workspace
+from models import Workspace
 
 log = logging.getLogger(__name__)
-
-
-def _workspaces(factory: sessionmaker[Session], kind: str) -> list[Workspace]:
-    with factory() as session:
-        return list(
-            session.scalars(
-                select(Workspace)
-                .where(
-                    Workspace.uninstalled_at.is_(None),
-                    Workspace.id.in_(
-                        select(Schedule.workspace_id).where(
-                            Schedule.kind == kind, Schedule.enabled.is_(True)
-                        )
-                    ),
-                )
-                .order_by(Workspace.id)
-            )
-        )
 
 
 def ask_due_people(
@@ -48,15 +31,19 @@ def ask_due_people(
     now: datetime,
     pacer: Pacer | None = None,
     skip_teams: frozenset[str] = frozenset(),
+    window: PassWindow | None = None,
 ) -> int:
-    """Run every such kind in every workspace that has it (but those in `skip_teams`: the
-    console's local one when Slack is configured); returns how many people were asked. One
-    kind or workspace failing does not keep the others from theirs."""
+    """Run every such kind in each workspace with an enabled schedule of it where someone
+    may be due (`window`: which ones, bot.scheduling.local_gate; by default every workspace
+    with an occurrence within LATE_LIMIT), but those in `skip_teams` (the console's local one
+    when Slack is configured); returns how many people were asked. One kind or workspace
+    failing does not keep the others from theirs."""
+    local_kinds = [kind for kind in kinds.all_kinds() if kind.asks_at_local_time is not None]
+    with factory() as session:
+        visits = workspaces_to_visit(session, local_kinds, window or PassWindow(now))
     asked = 0
-    for kind in kinds.all_kinds():
-        if kind.asks_at_local_time is None:
-            continue
-        for workspace in _workspaces(factory, kind.name):
+    for kind in local_kinds:
+        for workspace in visits.get(kind.name, ()):
             if workspace.team_id in skip_teams:
                 continue
             job = kind.asks_at_local_time(
@@ -70,6 +57,6 @@ def ask_due_people(
             )
             try:
                 asked += run_calls(job, pacer or Pacer(per_workspace=0)) or 0
-            except Exception:  # the next tick tries again
+            except Exception:  # the next tick (or sweep) tries again
                 log.exception("%s at local time failed in %s", kind.label, workspace.team_id)
     return asked

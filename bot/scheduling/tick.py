@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import telemetry
 from bot.runtime import Runtime
+from bot.scheduling.local_gate import PassWindow
 from bot.scheduling.local_time import ask_due_people
 from bot.scheduling.notices import roadmap_end_notices
 from bot.scheduling.pacing import Pacer
@@ -128,6 +129,9 @@ def tick(
     )
     report.sent = sender.run(now)
     if stopping is None or not stopping.is_set():
+        # A one-shot tick (`python -m bot tick`) has a Runtime of its own: a first tick.
+        window = PassWindow.after(runtime.last_tick_at, now)
+        runtime.last_tick_at = now
         try:  # each person's check-in and pulse at the schedule's time in their own zone
             report.asked = ask_due_people(
                 factory=factory,
@@ -137,6 +141,7 @@ def tick(
                 now=now,
                 pacer=pacer,
                 skip_teams=local_teams(runtime),
+                window=window,
             )
         except Exception:  # the deliveries above are done; the next tick tries again
             log.exception("asking people at their local time failed")

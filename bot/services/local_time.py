@@ -4,8 +4,9 @@ The check-in prompts and the pulse survey ask each person once per occurrence, a
 schedule's wall-clock time evaluated in *that person's* zone (Slack's `tz`, cached by the
 people directory; the schedule's zone when it is unknown): Tokyo at its 11:00, Los Angeles
 at its. This module only says who is due now. Each kind claims a person once, by a unique key
-in the database, before it posts; the clock runs every such kind on every tick
-(bot.scheduling.local_time), and a kind's own scheduled delivery runs the same pass.
+in the database, before it posts; the clock runs every such kind on its ticks
+(bot.scheduling.local_time, in the workspaces bot.scheduling.local_gate finds someone may be
+due in), and a kind's own scheduled delivery runs the same pass.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.services.people import timezones
-from bot.services.schedule_rules import occurrences_with_holidays
-from bot.services.schedules import rule_of, schedule_zone
+from bot.services.schedule_rules import occurrences_with_holidays, parse_rule
+from bot.services.schedules import schedule_zone
 from models import Schedule, Workspace
 
 # A person is still asked this long after their local time (after downtime).
@@ -57,6 +58,43 @@ def enabled_schedules(session: Session, workspace_id: int, kind: str) -> list[Sc
     )
 
 
+@dataclass(frozen=True)
+class Timing:
+    """What a schedule's occurrences in a given zone depend on: schedules (of any workspace)
+    with equal timings fall due at the same instants there."""
+
+    rule: str
+    anchor: str | None
+    holiday_region: str | None
+    holiday_policy: str
+
+
+def timing_of(schedule: Schedule, workspace: Workspace) -> Timing:
+    anchor = (schedule.options or {}).get("anchor")
+    return Timing(schedule.rule, anchor, workspace.holiday_region, schedule.holiday_policy)
+
+
+def latest_in_zone(timing: Timing, zone: ZoneInfo, now: datetime) -> datetime | None:
+    """The latest occurrence within the last day (LATE_LIMIT) in `zone`; None when none fell
+    due, or when the rule no longer parses (it asks nobody)."""
+    try:
+        anchor = date.fromisoformat(timing.anchor) if timing.anchor else None
+        occurrences = list(
+            occurrences_with_holidays(
+                parse_rule(timing.rule, anchor=anchor),
+                now - LATE_LIMIT,
+                zone,
+                timing.holiday_region,
+                timing.holiday_policy,
+                limit=50,
+                until=now,
+            )
+        )
+    except ValueError:
+        return None
+    return occurrences[-1] if occurrences else None
+
+
 def latest_occurrence(
     schedules: list[Schedule], workspace: Workspace, timezone: str | None, now: datetime
 ) -> tuple[datetime, date] | None:
@@ -65,22 +103,9 @@ def latest_occurrence(
     latest = None
     for schedule in schedules:
         zone = zone_named(timezone) or schedule_zone(schedule, workspace)
-        try:
-            occurrences = list(
-                occurrences_with_holidays(
-                    rule_of(schedule),
-                    now - LATE_LIMIT,
-                    zone,
-                    workspace.holiday_region,
-                    schedule.holiday_policy,
-                    limit=50,
-                    until=now,
-                )
-            )
-        except ValueError:  # a rule that no longer parses asks nobody
-            continue
-        if occurrences and (latest is None or occurrences[-1] > latest[0]):
-            latest = (occurrences[-1], occurrences[-1].astimezone(zone).date())
+        at = latest_in_zone(timing_of(schedule, workspace), zone, now)
+        if at is not None and (latest is None or at > latest[0]):
+            latest = (at, at.astimezone(zone).date())
     return latest
 
 

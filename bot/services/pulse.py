@@ -242,6 +242,30 @@ class Chase:
     closes_at: datetime  # answers are refused from then on
 
 
+def _chase_due(now: datetime) -> tuple:
+    """A marker to remind now: asked a day ago or more, not answered, not chased yet, in a
+    round still open."""
+    return (
+        PulseRound.closed_at.is_(None),
+        PulseMarker.asked_at <= now - timedelta(days=1),
+        PulseRound.closes_at > now,
+        PulseMarker.answered.is_(False),
+        PulseMarker.chased.is_(False),
+    )
+
+
+def workspaces_with_chases_due(session: Session, now: datetime) -> set[int]:
+    """The workspaces where chase_list would remind somebody now (one query for them all)."""
+    return set(
+        session.scalars(
+            select(PulseRound.workspace_id)
+            .distinct()
+            .join(PulseMarker, PulseMarker.round_id == PulseRound.id)
+            .where(*_chase_due(now))
+        )
+    )
+
+
 def chase_list(session: Session, workspace_id: int, now: datetime) -> list[Chase]:
     """Whom to remind once, now: people asked a day ago or more (so, run on every tick, at the
     survey's hour in their own zone the day after their DM) who have not answered and were
@@ -256,14 +280,7 @@ def chase_list(session: Session, workspace_id: int, now: datetime) -> list[Chase
             PulseRound.closes_at,
         )
         .join(PulseRound, PulseRound.id == PulseMarker.round_id)
-        .where(
-            PulseRound.workspace_id == workspace_id,
-            PulseRound.closed_at.is_(None),
-            PulseMarker.asked_at <= now - timedelta(days=1),
-            PulseRound.closes_at > now,
-            PulseMarker.answered.is_(False),
-            PulseMarker.chased.is_(False),
-        )
+        .where(PulseRound.workspace_id == workspace_id, *_chase_due(now))
         .order_by(PulseMarker.id)
     ).all()
     if rows:
