@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    Connection,
+    Date,
+    Float,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from bot.services.measured_by import BOTS_OWN, first_measured_by
@@ -39,7 +50,7 @@ from models import (
     ScheduleKind,
     Workspace,
 )
-from models.base import insert_ignoring_conflicts
+from models.base import UTCDateTime, insert_ignoring_conflicts
 
 AUTOMATIC_SOURCES = tuple(str(s) for s in BOTS_OWN)
 EXPLAINED = {
@@ -243,40 +254,48 @@ def measure(session: Session, workspace: Workspace, source: str, now: datetime):
 MONTHLY = Cadence(1, "month", "monthly")
 
 
-def held_points(
-    session: Session, workspace: Workspace, now: datetime
-) -> list[tuple[datetime, float]]:
-    """The knowledge-sharing sessions marked held up to `now`, one occurrence each at the
-    start of its day."""
-    days = session.scalars(
-        select(RitualOccurrence.occurrence_date).where(
-            RitualOccurrence.workspace_id == workspace.id,
-            RitualOccurrence.kind == ScheduleKind.KNOWLEDGE_SHARING,
-            RitualOccurrence.state == "held",
-            RitualOccurrence.occurrence_date <= workspace_today(workspace, now),
-        )
-    )
-    return [(start_of(day, workspace), 1.0) for day in sorted(days)]
+# The sessions a cadence metric counts, in one statement built once (every weekly digest
+# reads it): the knowledge-sharing sessions marked held, one a day, and the readings people
+# recorded themselves. Not the metric's other readings: the held clicks (one per held
+# session, already counted) and the bot's daily running totals would count sessions twice.
+_SESSIONS = union_all(
+    select(
+        RitualOccurrence.occurrence_date.label("day"),
+        cast(null(), UTCDateTime()).label("at"),
+        cast(literal(1.0), Float).label("value"),
+    ).where(
+        RitualOccurrence.workspace_id == bindparam("workspace"),
+        RitualOccurrence.kind == literal(str(ScheduleKind.KNOWLEDGE_SHARING)),
+        RitualOccurrence.state == literal("held"),
+        RitualOccurrence.occurrence_date <= bindparam("today", type_=Date()),
+    ),
+    select(cast(null(), Date()), MetricReading.recorded_at, MetricReading.value).where(
+        MetricReading.workspace_id == bindparam("workspace"),
+        MetricReading.metric_id == bindparam("metric"),
+        MetricReading.source.not_in([literal("ritual"), literal("rituals")]),
+        MetricReading.recorded_at <= bindparam("now", type_=UTCDateTime()),
+    ),
+)
 
 
 def session_points(
-    session: Session, workspace: Workspace, metric: Metric | None, now: datetime
+    session: Session | Connection, workspace: Workspace, metric: Metric | None, now: datetime
 ) -> list[tuple[datetime, float]]:
-    """The knowledge-sharing sessions up to `now`: those marked held, and those people
-    recorded themselves (`/roadmap metric knowledge-sharing 1`). Not the metric's other
-    readings: the held clicks (one per held session, already counted) and the bot's daily
-    running totals would count sessions twice."""
-    points = held_points(session, workspace, now)
-    if metric is not None:
-        points += session.execute(
-            select(MetricReading.recorded_at, MetricReading.value).where(
-                MetricReading.workspace_id == workspace.id,
-                MetricReading.metric_id == metric.id,
-                MetricReading.source.not_in(("ritual", "rituals")),
-                MetricReading.recorded_at <= now,
-            )
-        ).all()
-    return sorted((at, value) for at, value in points)
+    """The knowledge-sharing sessions up to `now`: those marked held (each at the start of
+    its day) and those people recorded themselves (`/roadmap metric knowledge-sharing 1`)."""
+    rows = session.execute(
+        _SESSIONS,
+        {
+            "workspace": workspace.id,
+            "today": workspace_today(workspace, now),
+            "metric": metric.id if metric is not None else None,
+            "now": now,
+        },
+    )
+    return sorted(
+        (start_of(day, workspace), 1.0) if day is not None else (at, value)
+        for day, at, value in rows
+    )
 
 
 def occurrence_points(
