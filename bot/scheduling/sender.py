@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import kinds
@@ -64,6 +64,15 @@ class SendReport:
     uncertain: list[int] = field(default_factory=list)
     recovered: list[int] = field(default_factory=list)
     parked: list[int] = field(default_factory=list)  # their workspace's token was refused
+
+
+# A digest's summary is out: its ts, written before the thread (prebuilt: once per digest).
+_RECORD_TS = (
+    update(Delivery)
+    .where(Delivery.id == bindparam("delivery"))
+    .values(message_ts=bindparam("ts"))
+    .execution_options(synchronize_session=False)
+)
 
 
 class Uncertain(Exception):
@@ -367,8 +376,8 @@ class Sender:
 
         def record_ts(ts: str) -> None:  # before a thread: a crash then resumes, not reposts
             posted["ts"] = ts  # a failure below still knows it, even if this write fails
-            with self.factory() as session, session.begin():
-                release(session, delivery_id, state=State.CLAIMED, message_ts=ts)
+            with self.factory.kw["bind"].begin() as connection:  # one per digest: no ORM
+                connection.execute(_RECORD_TS, {"delivery": delivery_id, "ts": ts})
 
         sending = Sending(
             factory=self.factory,
