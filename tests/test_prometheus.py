@@ -186,7 +186,6 @@ def test_a_bound_uptime_metric_reads_the_exporters_value_through_slack_and_the_c
             schedule.enabled = schedule.kind == ScheduleKind.METRIC_SOURCES
             # bound yesterday: today's 06:00 has come, whatever the time now
             schedule.created_at = utcnow() - timedelta(days=1)
-            schedule.options = {}
 
     report = tick(running_app.runtime, now=utcnow(), pacer=no_pacing())
     assert len(report.sent.sent) == 1, report.summary()
@@ -214,7 +213,9 @@ def test_a_bound_uptime_metric_reads_the_exporters_value_through_slack_and_the_c
     with running_app.runtime.session_factory() as session, session.begin():
         session.execute(MetricSource.__table__.update().values(last_error_reported_on=None))
         for schedule in session.scalars(select(Schedule)):
-            schedule.options = {}
+            # Forget what was planned (the planner's watermark and next due time): plan again
+            # from created_at.
+            schedule.planned_until = schedule.next_due_at = None
             schedule.created_at = utcnow() - timedelta(days=2)
         from models import Delivery
 
