@@ -13,6 +13,7 @@ from bench import (
     idle_tick,
     import_roadmap,
     requests,
+    statements,
 )
 
 
@@ -25,6 +26,7 @@ def main() -> int:
         grammar,
         requests,
         fanout,
+        statements,
         idle_tick,
         footprint,
     ):
