@@ -154,6 +154,21 @@ def test_many_due_schedules_are_planned_once_in_a_few_statements(runtime, worksp
     assert timedelta(0) < min(nexts) - now
 
 
+def test_a_rule_firing_often_after_a_week_down_is_looked_at_its_next_time(
+    runtime, workspace_id, slack
+):
+    """More occurrences since the last look than one evaluation returns (every 15 minutes for
+    a week): the next due time is still the next quarter hour, not days away."""
+    sid = schedule(
+        runtime, workspace_id, "*/15 * * * *", tz="UTC", created="2025-03-01T00:00:00+00:00"
+    )
+    tick(runtime, now=at("2025-03-10T12:05:00+00:00"), pacer=no_pacing())
+    assert marks(runtime, sid)[1] == at("2025-03-10T12:15:00+00:00")
+    before = len(posts(slack))
+    report = tick(runtime, now=at("2025-03-10T12:15:20+00:00"), pacer=no_pacing())
+    assert len(report.sent.sent) == 1 and len(posts(slack)) == before + 1
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_revision_0015_moves_the_watermark_out_of_the_options(backend, tmp_path):
     url = _fresh_database_url(backend, tmp_path)

@@ -130,14 +130,20 @@ def plan(
         if start >= now:
             continue
         try:
-            upcoming = deliveries_between(schedule, workspace, start, now + NEXT_LOOK)
-        except ValueError:  # a rule that no longer parses plans nothing; looked at daily
+            # Two windows, each within the rule's occurrence limit: what came due (however
+            # long the clock was down), and the next due time (however often the rule fires).
+            candidates = deliveries_between(schedule, workspace, start, now)
+            later = deliveries_between(schedule, workspace, now, now + NEXT_LOOK)[:1]
+        except ValueError:  # a rule that no longer parses plans nothing; looked at again later
             log.warning("schedule %s: its rule %r does not parse", schedule.id, schedule.rule)
-            upcoming = []
-        later = [p.due_at for p in upcoming if p.due_at > now]
-        looked.append((schedule, workspace, [p for p in upcoming if p.due_at <= now]))
+            candidates, later = [], []
+        looked.append((schedule, workspace, candidates))
         marks.append(
-            {"sid": schedule.id, "until": now, "next": later[0] if later else now + NEXT_LOOK}
+            {
+                "sid": schedule.id,
+                "until": now,
+                "next": later[0].due_at if later else now + NEXT_LOOK,
+            }
         )
     periods = periods_by_workspace(session, {w.id for _, w, due in looked if due})
     values: list[dict] = []
