@@ -55,6 +55,15 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+def _insert(session):
+    """The dialect's INSERT, which has ON CONFLICT DO NOTHING (PostgreSQL or SQLite)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def insert_ignoring_conflicts(
     session, model: type[Base], values: dict, conflict: list[str]
 ) -> bool:
@@ -62,16 +71,31 @@ def insert_ignoring_conflicts(
 
     This, not a lock held by one process, is what lets several processes race safely.
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     key = next(iter(model.__table__.primary_key.columns))
     statement = (
-        insert(model)
+        _insert(session)(model)
         .values(**values)
         .on_conflict_do_nothing(index_elements=conflict)
         .returning(key)
     )
     return session.execute(statement).first() is not None
+
+
+INSERT_ROWS = 500  # rows a statement: within both drivers' limits on bound parameters
+
+
+def insert_all_ignoring_conflicts(
+    session, model: type[Base], rows: list[dict], conflict: list[str], returning: list
+) -> list[tuple]:
+    """insert_ignoring_conflicts for many rows, INSERT_ROWS to a statement (rows of the same
+    columns): the `returning` columns of the rows inserted, those that conflicted left out."""
+    inserted: list[tuple] = []
+    for start in range(0, len(rows), INSERT_ROWS):
+        statement = (
+            _insert(session)(model)
+            .values(rows[start : start + INSERT_ROWS])
+            .on_conflict_do_nothing(index_elements=conflict)
+            .returning(*returning)
+        )
+        inserted += [tuple(row) for row in session.connection().execute(statement)]
+    return inserted

@@ -11,13 +11,14 @@ from sqlalchemy import event, func, select, text
 
 from bot.db import alembic_config, create_db_engine, make_session_factory
 from bot.runtime import Runtime
-from bot.scheduling.planner import INSERT_ROWS, plan
+from bot.scheduling.planner import plan
 from bot.scheduling.tick import tick
 from bot.services.actors import Actor
 from bot.services.schedules import edit_schedule
 from bot.services.settings import change_config
 from bot.services.workspaces import ensure_workspace
 from models import Delivery, Schedule, Workspace
+from models.base import INSERT_ROWS
 from tests.test_database import _drop_database, _fresh_database_url
 from tests.test_scheduling import at, no_pacing, posts, schedule
 

@@ -18,6 +18,7 @@ from bot.services.schedule_rules import occurrence_key, occurrences_with_holiday
 from bot.services.schedules import in_season as occurrence_in_season
 from bot.services.schedules import rule_of, schedule_zone
 from models import Delivery, DeliveryState, Period, Schedule, Workspace
+from models.base import insert_all_ignoring_conflicts
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +171,14 @@ def plan(
                     "error": None if state == DeliveryState.PENDING else "too late after downtime",
                 }
             )
-    for schedule_id, key, state in insert_all_ignoring_conflicts(session, values):
+    inserted = insert_all_ignoring_conflicts(
+        session,
+        Delivery,
+        values,
+        ["schedule_id", "occurrence_key"],
+        [Delivery.schedule_id, Delivery.occurrence_key, Delivery.state],
+    )
+    for schedule_id, key, state in inserted:
         (report.pending if state == DeliveryState.PENDING else report.missed).append(
             (schedule_id, key)
         )
@@ -185,7 +193,6 @@ def plan(
 # that long (a monthly ritual) is looked at again after it anyway. A week and a day: a weekly
 # schedule is read once a week.
 NEXT_LOOK = timedelta(days=8)
-INSERT_ROWS = 500
 
 _MARK = (
     update(Schedule)
@@ -206,29 +213,6 @@ def periods_by_workspace(session: Session, workspace_ids: set[int]) -> dict[int,
         ):
             found.setdefault(period.workspace_id, []).append(period)
     return found
-
-
-def insert_all_ignoring_conflicts(
-    session: Session, values: list[dict]
-) -> list[tuple[int, str, str]]:
-    """INSERT the deliveries ... ON CONFLICT DO NOTHING in one statement; the (schedule id,
-    key, state) of those inserted: an occurrence another clock planned first is left out."""
-    if not values:
-        return []
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    inserted = []
-    for start in range(0, len(values), INSERT_ROWS):  # within the drivers' parameter limits
-        statement = (
-            insert(Delivery)
-            .values(values[start : start + INSERT_ROWS])
-            .on_conflict_do_nothing(index_elements=["schedule_id", "occurrence_key"])
-            .returning(Delivery.schedule_id, Delivery.occurrence_key, Delivery.state)
-        )
-        inserted += [tuple(row) for row in session.connection().execute(statement)]
-    return inserted
 
 
 _KEY = re.compile(r"^(?P<base>.+?)(?:-(?P<days>\d+)d)?$")
