@@ -61,6 +61,18 @@ def _fresh_database_url(backend: str, tmp_path) -> str:
     return make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
 
 
+def _insert_workspace_row(connection, stamp: str) -> None:
+    """Workspace 1 ('T1', UTC), written as SQL: a migration test seeds the schema of an older
+    revision, which the models no longer describe."""
+    connection.execute(
+        text(
+            "INSERT INTO workspaces (id, team_id, timezone, admin_user_ids, settings,"
+            " created_at, updated_at) VALUES (1, 'T1', 'UTC', '[]', '{}', :at, :at)"
+        ),
+        {"at": stamp},
+    )
+
+
 def _drop_database(url: str) -> None:
     if url.startswith("sqlite"):
         return

@@ -19,7 +19,7 @@ from bot.services.workspaces import ensure_workspace
 from handlers.grammar import parse_command
 from models import Metric, Workspace
 from tests.conftest import SAMPLE_ROADMAP
-from tests.test_database import _drop_database, _fresh_database_url
+from tests.test_database import _drop_database, _fresh_database_url, _insert_workspace_row
 from tests.test_team_metrics import ask, said, world  # noqa: F401 (a fixture)
 
 
@@ -197,13 +197,7 @@ def test_revision_0012_fills_the_source_from_the_name(backend, tmp_path):
             (5, "innovation-projects", "Innovation projects"),
         ]
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO workspaces (id, team_id, timezone, admin_user_ids, settings,"
-                    " created_at, updated_at) VALUES (1, 'T1', 'UTC', '[]', '{}', :at, :at)"
-                ),
-                {"at": stamp},
-            )
+            _insert_workspace_row(connection, stamp)
             for id_, key, name in metrics:
                 connection.execute(
                     text(

@@ -19,7 +19,7 @@ from bot.services.settings import change_config
 from bot.services.workspaces import ensure_workspace
 from models import Delivery, Schedule, Workspace
 from models.base import INSERT_ROWS
-from tests.test_database import _drop_database, _fresh_database_url
+from tests.test_database import _drop_database, _fresh_database_url, _insert_workspace_row
 from tests.test_scheduling import at, no_pacing, posts, schedule
 
 
@@ -179,13 +179,7 @@ def test_revision_0015_moves_the_watermark_out_of_the_options(backend, tmp_path)
         engine = create_db_engine(url)
         stamp = "2025-01-01 00:00:00+00:00"
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO workspaces (id, team_id, timezone, admin_user_ids, settings,"
-                    " created_at, updated_at) VALUES (1, 'T1', 'UTC', '[]', '{}', :at, :at)"
-                ),
-                {"at": stamp},
-            )
+            _insert_workspace_row(connection, stamp)
             for id_, options in (
                 (1, '{"planned_until": "2025-03-03T09:00:10+00:00", "roster": ["U1"]}'),
                 (2, "{}"),

@@ -437,6 +437,7 @@ def test_revision_0004_keeps_the_occurrences_both_ways(tmp_path):
     from sqlalchemy import text
 
     from bot.db import alembic_config
+    from tests.test_database import _insert_workspace_row
 
     url = f"sqlite:///{tmp_path / 'rename.db'}"
     config = alembic_config(url)
@@ -444,13 +445,7 @@ def test_revision_0004_keeps_the_occurrences_both_ways(tmp_path):
     engine = create_db_engine(url)
     stamp = "2025-01-01 00:00:00"
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO workspaces (id, team_id, timezone, admin_user_ids, settings,"
-                " created_at, updated_at) VALUES (1, 'T1', 'UTC', '[]', '{}', :at, :at)"
-            ),
-            {"at": stamp},
-        )
+        _insert_workspace_row(connection, stamp)
         connection.execute(
             text(
                 "INSERT INTO schedules (id, workspace_id, kind, rule, options, holiday_policy,"
