@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,6 +49,7 @@ def create_db_engine(database_url: str, *, echo: bool = False) -> Engine:
         url, echo=echo, pool_size=POOL_SIZE, max_overflow=15 - POOL_SIZE, pool_recycle=1800
     )
     _ping_when_idle(engine)
+    _end_reads_with_commit(engine)
     return engine
 
 
@@ -71,6 +74,43 @@ def _ping_when_idle(engine: Engine) -> None:
         except Exception as error:
             # The pool discards this connection and those opened before it, and connects anew.
             raise exc.InvalidatePoolError(f"connection lost while idle: {error}") from error
+
+
+def _end_reads_with_commit(engine: Engine) -> None:
+    """End a PostgreSQL transaction that only read with COMMIT where SQLAlchemy would roll it
+    back (a Session closed without commit, `engine.connect()`, the pool's reset).
+
+    psycopg forgets every prepared statement at a ROLLBACK (and deallocates them on the
+    server), so a process whose reads end in rollbacks never keeps one: each statement was
+    parsed and planned anew every time, most of PostgreSQL's work in the clock's fan-out
+    (bench/fanout.py). For a transaction that wrote nothing the two are the same; one that
+    ran anything but a SELECT (or failed) is rolled back as before."""
+    wrote: weakref.WeakSet = weakref.WeakSet()  # psycopg connections that may have written
+    dialect = engine.dialect
+    roll_back, commit = dialect.do_rollback, dialect.do_commit
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def note_writes(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        if statement[:6].upper() != "SELECT":
+            wrote.add(conn.connection.driver_connection)
+
+    def do_rollback(dbapi_connection) -> None:
+        raw = getattr(dbapi_connection, "driver_connection", dbapi_connection)
+        if raw in wrote or raw.info.transaction_status != TransactionStatus.INTRANS:
+            wrote.discard(raw)
+            roll_back(dbapi_connection)
+            return
+        try:
+            raw.commit()
+        except Exception:
+            roll_back(dbapi_connection)
+
+    def do_commit(dbapi_connection) -> None:
+        wrote.discard(getattr(dbapi_connection, "driver_connection", dbapi_connection))
+        commit(dbapi_connection)
+
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
 
 
 def _tune_sqlite(engine: Engine) -> None:
