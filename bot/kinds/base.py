@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks.message import Message
 from bot.kinds.posting import post_message
 from bot.scheduling.dispatch import Call, Job
+from models import Workspace
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class Sending:
     metadata: dict  # tags every post, so a lost answer can be found again
     posted_ts: str | None = None  # what a cut run already posted (a digest resumes its thread)
     record_ts: Callable[[str], None] = lambda ts: None  # remember the main post at once
+    # The workspace as the claim read it (detached): a digest composes with it rather than
+    # loading it again, which cost more than any of the digest's own queries.
+    workspace: Workspace | None = None
 
 
 @dataclass(frozen=True)

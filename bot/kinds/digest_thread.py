@@ -133,6 +133,7 @@ def digest_job(calls: Callable[..., Job], sending: Sending) -> Job:
         session_factory=sending.factory,
         client=sending.client,
         workspace_id=sending.workspace_id,
+        workspace=sending.workspace,
         channel_id=sending.channel,
         now=sending.event_at,
         metadata=sending.metadata,

@@ -15,7 +15,7 @@ from bot.scheduling.dispatch import Job, run_calls
 from bot.scheduling.pacing import Pacer
 from bot.services.digests import quarterly_digest
 from bot.services.digests.common import load_workspace, snapshot
-from models import ScheduleKind
+from models import ScheduleKind, Workspace
 
 
 def quarterly_digest_calls(
@@ -25,13 +25,15 @@ def quarterly_digest_calls(
     workspace_id: int,
     channel_id: str,
     now: datetime,
+    workspace: Workspace | None = None,
     period_label: str | None = None,
     **options,
 ) -> Job:
     """Compose the quarterly digest and its charts, then make its calls."""
     with session_factory() as session:
         snapshot(session)  # one snapshot for every part (REPEATABLE READ on PostgreSQL)
-        workspace = load_workspace(session, workspace_id)
+        if workspace is None or workspace.id != workspace_id:
+            workspace = load_workspace(session, workspace_id)
         team_id = workspace.team_id
         digest = quarterly_digest(
             session=session, workspace=workspace, period_label=period_label, now=now

@@ -14,7 +14,7 @@ from bot.scheduling.dispatch import Job, run_calls
 from bot.scheduling.pacing import Pacer
 from bot.services.digests import weekly_digest
 from bot.services.digests.common import load_workspace, snapshot
-from models import ScheduleKind
+from models import ScheduleKind, Workspace
 
 
 def weekly_digest_calls(
@@ -24,13 +24,15 @@ def weekly_digest_calls(
     workspace_id: int,
     channel_id: str,
     now: datetime,
+    workspace: Workspace | None = None,
     since: datetime | None = None,
     **options,
 ) -> Job:
     """Compose the weekly digest, then make its calls (see digest_calls for the options)."""
     with session_factory() as session:
         snapshot(session)  # one snapshot for every part (REPEATABLE READ on PostgreSQL)
-        workspace = load_workspace(session, workspace_id)
+        if workspace is None or workspace.id != workspace_id:
+            workspace = load_workspace(session, workspace_id)
         team_id = workspace.team_id
         digest = weekly_digest(session=session, workspace=workspace, now=now, since=since)
     summary, details = weekly_digest_messages(digest)
