@@ -205,3 +205,29 @@ def test_an_error_without_a_response_object_does_not_hang_the_loop():
     out: list = []
     Dispatcher(Pacer(per_channel=0, per_workspace=0), threads=2).run(iterate(iter([job(out)])))
     assert out == ["not_in_channel"]
+
+
+def test_claimed_deliveries_start_before_due_calls_of_those_begun():
+    """Every later call of a delivery waits for its channel anyway: with one thread, the
+    twenty deliveries' first calls all go before any second call, however early those
+    came due."""
+    order: list[str] = []
+
+    def first_call(name: str):
+        def run():
+            busy_until = time.monotonic() + 0.01  # a composition's worth of work
+            while time.monotonic() < busy_until:
+                pass
+            order.append(f"{name}-1")
+
+        return run
+
+    def job(name: str):  # a workspace each: the pacer orders one workspace's bookings
+        yield Call(f"C-{name}", f"T-{name}", first_call(name))
+        yield Call(f"C-{name}", f"T-{name}", lambda: order.append(f"{name}-2"))
+
+    Dispatcher(Pacer(per_channel=0.001, per_workspace=0), threads=1, in_flight=100).run(
+        iterate(job(f"J{n:02}") for n in range(20))
+    )
+    assert len(order) == 40
+    assert all(call.endswith("-1") for call in order[:20]), order

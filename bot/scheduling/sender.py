@@ -153,7 +153,7 @@ class Sender:
         pacer: Pacer | None = None,
         *,
         threads: int = 8,
-        in_flight: int = 500,
+        in_flight: int = 1000,
         stopping: threading.Event | None = None,
     ):
         self.factory = factory
@@ -161,6 +161,8 @@ class Sender:
         self.worker = worker
         self.pacer = pacer or Pacer()
         self.threads = threads
+        # A delivery in hand costs a generator and its composed messages: a thousand let
+        # a clock keep a 1,000-workspace fan-out's channels all going at once.
         self.in_flight = in_flight
         self.stopping = stopping or threading.Event()
         # Workspaces whose token Slack refused during this run (→ the error code): no more
@@ -393,6 +395,7 @@ class Sender:
             metadata=_metadata(delivery_id),
             posted_ts=claimed.posted_ts,
             record_ts=record_ts,
+            workspace=workspace,
         )
         try:
             with timeouts_are_uncertain():
