@@ -32,3 +32,20 @@ def test_a_hold_after_429_keeps_the_channel_quiet():
     pacer.hold("C1", "T1", 30)
     pacer.wait("C1", "T1")
     assert clock.slept == [30.0]
+
+
+def test_a_channels_next_post_waits_a_gap_from_the_answer_not_from_the_departure():
+    """Slack counts a post when it arrives: one that took long to answer may have arrived
+    late, so the next waits a second from its answer (a fixed margin would 429 on a busy
+    machine)."""
+    clock = FakeClock()
+    pacer = Pacer(per_channel=1.0, per_workspace=0.0, clock=clock, sleep=clock.sleep)
+    pacer.wait("C1", "T1")
+    pacer.started("C1", "T1")
+    clock.now += 0.3  # the answer took 300 ms
+    pacer.answered("C1")
+    pacer.wait("C1", "T1")
+    assert clock.slept == [1.0]  # 1.3 s after the first left
+    pacer.wait("C2", "T1", lane="reaction")  # reactions count per minute: no such wait
+    pacer.answered("C2", lane="reaction")
+    assert clock.slept == [1.0]

@@ -7,9 +7,12 @@ import threading
 import time
 from collections.abc import Callable
 
-# Slack allows about one post a second; it counts arrivals and we count departures, so leave
-# a little room for a request that travels faster than the one before it.
-POST_GAP = 1.05
+# Slack allows about one post a second per channel. It counts arrivals and we see departures:
+# a channel's next post leaves a second after the previous one's answer came back (Slack had
+# counted that one by then), not only a second after it left. (A fixed margin of 50 ms after
+# departures was not enough on a busy machine, where a request can wait longer than that
+# between leaving and arriving: a 429, and a second lost for the channel.)
+POST_GAP = 1.0
 # Slack also keeps an unpublished workspace-wide limit ("several hundred a minute"): stay
 # well under it, about 170 posts a minute across a workspace's channels.
 WORKSPACE_GAP = 0.35
@@ -80,6 +83,15 @@ class Pacer:
             now = self.clock()
             for key, gap in limits:
                 following[key] = max(following.get(key, 0.0), now + gap)
+
+    def answered(self, channel: str, lane: str = POST) -> None:
+        """A paced post's answer came back now: the channel's next post waits a gap from
+        here (see POST_GAP)."""
+        if lane != POST:
+            return  # reactions are limited per minute: a request's travel time is noise
+        key = ("c", channel)
+        with self._lock:
+            self._next[key] = max(self._next.get(key, 0.0), self.clock() + self.per_channel)
 
     def hold(self, channel: str, workspace: str, seconds: float, lane: str = POST) -> None:
         """After a 429, keep the call's limits quiet for Retry-After seconds."""
