@@ -3,6 +3,8 @@ its rule or zone changes, and plans any number of due schedules in a few stateme
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -144,8 +146,9 @@ def test_many_due_schedules_are_planned_once_in_a_few_statements(runtime, worksp
     now = at("2025-03-03T09:00:10+00:00")
     with runtime.session_factory() as session, session.begin():
         found = statements_of(runtime, lambda: plan(session, now))
-        # Read the due schedules, their periods, two INSERTs, one UPDATE for all watermarks.
-        assert len(found) <= 6, found
+        # The planner lock (PostgreSQL), the due schedules, their periods, two INSERTs, one
+        # UPDATE for all watermarks.
+        assert len(found) <= 6 + (runtime.engine.dialect.name == "postgresql"), found
     with runtime.session_factory() as session, session.begin():
         assert plan(session, now).pending == []  # a second planner finds them planned
     with runtime.session_factory() as session:
@@ -153,6 +156,57 @@ def test_many_due_schedules_are_planned_once_in_a_few_statements(runtime, worksp
         nexts = set(session.scalars(select(Schedule.next_due_at)))
     assert nexts == {at("2025-03-10T09:00:00+00:00")}
     assert timedelta(0) < min(nexts) - now
+
+
+def test_two_clocks_ticking_together_plan_one_after_the_other(runtime, workspace_id, slack):
+    """The second clock waits for the first's plan, then finds nothing due: it does not
+    plan the same deliveries beside it (rows its INSERT would only throw away)."""
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's BEGIN IMMEDIATE already lets one writer in at a time")
+    schedule(runtime, workspace_id, "every monday 09:00", tz="UTC")
+    now = at("2025-03-10T09:00:20+00:00")
+    seen: dict[int, list[str]] = {}
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.setdefault(threading.get_ident(), []).append(statement.split(None, 1)[0])
+
+    event.listen(runtime.engine, "before_cursor_execute", note)
+    second: dict = {}
+
+    def second_clock():
+        with runtime.session_factory() as session, session.begin():
+            second["report"] = plan(session, now)
+            second["thread"] = threading.get_ident()
+
+    try:
+        with runtime.session_factory() as session, session.begin():
+            first = plan(session, now)  # holds the planner lock until this commit
+            waiter = threading.Thread(target=second_clock)
+            waiter.start()
+            deadline = time.monotonic() + 10
+            while not waiting_for_advisory_lock(runtime) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert waiting_for_advisory_lock(runtime), "the second clock did not wait"
+        waiter.join(10)
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", note)
+    assert len(first.pending) == 1 and second["report"].pending == []
+    assert "INSERT" not in seen[second["thread"]], seen[second["thread"]]
+
+
+def waiting_for_advisory_lock(runtime) -> bool:
+    engine = create_db_engine(runtime.settings.database_url)
+    try:
+        with engine.connect() as connection:
+            return bool(
+                connection.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                    )
+                )
+            )
+    finally:
+        engine.dispose()
 
 
 def test_a_rule_firing_often_after_a_week_down_is_looked_at_its_next_time(

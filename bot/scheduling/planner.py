@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -109,6 +109,8 @@ def plan(
     are inserted in one statement too.
     """
     report = PlanReport()
+    if session.get_bind().dialect.name == "postgresql":  # SQLite's BEGIN IMMEDIATE does it
+        session.execute(_ONE_PLANNER_AT_A_TIME)
     rows = session.execute(
         select(Schedule, Workspace)
         .join(Workspace, Workspace.id == Schedule.workspace_id)
@@ -188,6 +190,13 @@ def plan(
             set_committed_value(schedule, "planned_until", now)
     return report
 
+
+# Clocks plan one at a time: the second to tick waits for the first's commit, then finds
+# nothing left due, rather than planning every due schedule again beside it (rows that ON
+# CONFLICT throws away) while the first clock's deliveries already go out. Held until the
+# planning transaction ends.
+PLANNER_LOCK = 0x726F61646D6170  # "roadmap"
+_ONE_PLANNER_AT_A_TIME = select(func.pg_advisory_xact_lock(PLANNER_LOCK))
 
 # How far ahead the planner looks for a schedule's next due time; one with nothing due in
 # that long (a monthly ritual) is looked at again after it anyway. A week and a day: a weekly
