@@ -19,12 +19,15 @@ Scenarios (BENCH_FANOUT_SCENARIOS, default "digests,prompts"):
   minute per workspace); clock counts in BENCH_FANOUT_PROMPT_CLOCKS (default "2"). The
   minimum is what the reactions need (bench/fanout_prompts.minimum_seconds).
 
-Each run reports the time from the first post to the last against that minimum, duplicates
-and losses (checked message by message), the 429s received, the TCP connections the clocks
-opened per post, and the clocks' CPU per post (whole processes: start-up, planning and the
-sending). BENCH_FANOUT_WORKSPACES changes the 1,000 (smaller while iterating).
-BENCH_FANOUT_PROFILE=1 samples the first clock of the first digest run with py-spy (all
-threads, idle time left out) and writes its stacks and a summary by category to
+The clocks are started first and left to tick once with nothing due, as deployed clocks run
+before anything falls due; then the deliveries are made due and the clocks' next minute's
+tick plans and sends them. Each run reports the time from the first post to the last against
+that minimum, duplicates and losses (checked message by message), the 429s received, the TCP
+connections the clocks opened per post, the clocks' CPU per post (whole processes, start-up
+included, and from the due moment on), and the CPU of the fake Slack and of PostgreSQL's
+processes on this machine. BENCH_FANOUT_WORKSPACES changes the 1,000 (smaller while iterating).
+BENCH_FANOUT_PROFILE=1 samples the first clock of the first digest run with py-spy from the
+due moment on (all threads, idle time left out) and writes its stacks and a summary by category to
 bench/results/fanout-profile.{txt,json} (see bench/profile.py)."""
 
 from __future__ import annotations
@@ -228,18 +231,29 @@ def clock_env(url: str, fake: FakeSlack, key: str) -> dict:
 
 def startup_cpu(url: str, fake: FakeSlack, key: str) -> float:
     """CPU seconds one clock spends starting (imports, pools) and on its first tick with
-    nothing due (the roadmap-end check walks every workspace): the part of each run's clock
-    CPU that does not grow with the posts."""
+    nothing due (the roadmap-end check walks every workspace): what a clock costs before it
+    sends anything."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-startup-"))
     with clock_process(clock_env(url, fake, key), tmp, tmp / "clock.log") as proc:
-        started, seen = time.monotonic(), -1.0
-        while time.monotonic() - started < 120:
-            time.sleep(1.0)  # until its CPU stops growing: the tick is over
-            cpu = cpu_seconds(proc.pid)
-            if cpu == seen and time.monotonic() - started > 3:
-                return cpu
-            seen = cpu
-        return seen
+        return sum(until_idle([proc]))
+
+
+def until_idle(procs: list[subprocess.Popen]) -> list[float]:
+    """Wait until the clocks have started and ended their first tick (their CPU stops
+    growing); returns each one's CPU seconds by then."""
+    started, seen = time.monotonic(), None
+    while time.monotonic() - started < 120:
+        time.sleep(1.0)
+        cpu = [cpu_seconds(proc.pid) for proc in procs]
+        if cpu == seen and time.monotonic() - started > 3:
+            break
+        seen = cpu
+    return seen or []
+
+
+def next_minute() -> float:
+    """Seconds until the clocks' next tick (they tick at second 0 of every minute)."""
+    return 60 - time.time() % 60
 
 
 def run_clocks(
@@ -252,20 +266,28 @@ def run_clocks(
     profile: Path | None,
     schedule=schedule_digests,
 ) -> dict:
-    """Start the clocks, wait until every delivery is settled, stop them; returns timings."""
+    """Start the clocks and let them settle into ticking, as deployed clocks are when
+    something falls due; then make the deliveries due (at the minute under way: the clocks'
+    next tick finds them), wait until every one is settled, stop the clocks. Returns
+    timings; CPU counted from the due moment on, and in all."""
     env = clock_env(url, fake, key)
     fake.reset_calls()
-    schedule(url)
     logs = [tmp / f"clock-{n}.log" for n in range(clocks)]
     connections = fake.connections_opened
-    started = time.monotonic()
-    own_cpu = time.process_time()  # the fake Slack's work, mostly
     with ExitStack() as stack:
         if profile is not None:  # entered first, left last: it outlives the clock it samples
             spy = stack.enter_context(ExitStack())
         clocks = [stack.enter_context(clock_process(env, tmp, log)) for log in logs]
+        warm_cpu = sum(until_idle(clocks))
+        if next_minute() < 10:  # the schedules must be in before the tick that sends them
+            time.sleep(next_minute() + 1)
+        schedule(url)
+        time.sleep(max(0.0, next_minute() - 0.5))
         if profile is not None:
             spy.enter_context(sampled(clocks[0].pid, profile))
+        started = time.monotonic()
+        own_cpu = time.process_time()  # the fake Slack's work, mostly
+        server_cpu = postgres_cpu()
         while time.monotonic() - started < DEADLINE_SECONDS:
             states = settled(url)
             if sum(states.values()) >= count and not (
@@ -275,8 +297,9 @@ def run_clocks(
             time.sleep(0.25)  # polling the database for the clocks' progress
         waited = time.monotonic() - started
         clock_cpu = sum(cpu_seconds(c.pid) for c in clocks)
+        server_cpu = {p: cpu - server_cpu.get(p, 0.0) for p, cpu in postgres_cpu().items()}
         clock_peak_kb = max(peak_rss_kb(c.pid) for c in clocks)
-    own_cpu = time.process_time() - own_cpu
+        own_cpu = time.process_time() - own_cpu
     errors = [log.read_text(errors="replace")[-2000:] for log in logs]
     posts = fake.calls_to("chat.postMessage")
     return {
@@ -288,15 +311,17 @@ def run_clocks(
         "posts": posts,
         "stderr": errors,
         "clock_cpu_s": round(clock_cpu, 2),
+        "clock_cpu_from_due_s": round(clock_cpu - warm_cpu, 2),
         "clock_peak_rss_mib": round(clock_peak_kb / 1024),
         "fake_cpu_s": round(own_cpu, 1),
+        "postgres_cpu_s": round(sum(server_cpu.values()), 1),
     }
 
 
-def after_startup(run: dict, clocks: int, startup: float, outcome: dict) -> float:
-    """CPU per post once each clock's start-up (bench.fanout.startup_cpu) is taken out."""
-    cpu = max(0.0, run["clock_cpu_s"] - clocks * startup)
-    return round(cpu * 1000 / max(1, outcome["stored"]), 2)
+def after_startup(run: dict, outcome: dict) -> float:
+    """The clocks' CPU per post from the moment the deliveries fell due (their start-up and
+    first idle tick left out)."""
+    return round(run["clock_cpu_from_due_s"] * 1000 / max(1, outcome["stored"]), 2)
 
 
 def peak_rss_kb(pid: int) -> int:
@@ -305,6 +330,24 @@ def peak_rss_kb(pid: int) -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     return 0
+
+
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds of each PostgreSQL process on this machine (server and backends), by pid;
+    empty when the server runs elsewhere. Backends that exit mid-run are not counted, but the
+    clocks keep theirs pooled."""
+    used = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended while we looked
+            continue
+        if text.split(" (", 1)[1].startswith("postgres)"):
+            fields = text.rsplit(")", 1)[1].split()
+            used[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf(
+                "SC_CLK_TCK"
+            )
+    return used
 
 
 def cpu_seconds(pid: int) -> float:
@@ -400,10 +443,11 @@ def one_run(
         # Per message Slack stored (429s and retries are part of the cost of a post).
         "clock_cpu_ms_per_post": round(run["clock_cpu_s"] * 1000 / max(1, outcome["stored"]), 2),
         "clock_startup_cpu_s": startup,
-        "clock_cpu_ms_per_post_after_startup": after_startup(run, clocks, startup, outcome),
+        "clock_cpu_ms_per_post_after_startup": after_startup(run, outcome),
         "connections_opened": run["connections"],
         "connections_per_post": round(run["connections"] / max(1, outcome["stored"]), 4),
         "fake_slack_cpu_s": run["fake_cpu_s"],
+        "postgres_cpu_s": run["postgres_cpu_s"],
         "clock_peak_rss_mib": run["clock_peak_rss_mib"],
         "states": run["states"],
     }
@@ -501,6 +545,7 @@ def print_digest_table(results: list[dict]) -> None:
             r["clock_cpu_ms_per_post_after_startup"],
             r["connections_per_post"],
             r["fake_slack_cpu_s"],
+            r["postgres_cpu_s"],
             r["clock_peak_rss_mib"],
         ]
         for r in results
@@ -527,6 +572,7 @@ def print_digest_table(results: list[dict]) -> None:
             "after start-up",
             "new conns/post",
             "fake CPU s",
+            "PostgreSQL CPU s",
             "clock peak MiB",
         ],
         rows,

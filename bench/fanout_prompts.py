@@ -200,10 +200,11 @@ def prompt_run(
         "clocks_cpu_s": run["clock_cpu_s"],
         "clock_cpu_ms_per_post": round(run["clock_cpu_s"] * 1000 / max(1, outcome["stored"]), 2),
         "clock_cpu_ms_per_call": round(run["clock_cpu_s"] * 1000 / max(1, calls), 2),
-        "clock_cpu_ms_per_post_after_startup": after_startup(run, clocks, startup, outcome),
+        "clock_cpu_ms_per_post_after_startup": after_startup(run, outcome),
         "connections_opened": run["connections"],
         "connections_per_post": round(run["connections"] / max(1, outcome["stored"]), 4),
         "fake_slack_cpu_s": run["fake_cpu_s"],
+        "postgres_cpu_s": run["postgres_cpu_s"],
         "clock_peak_rss_mib": run["clock_peak_rss_mib"],
         "states": run["states"],
     }
