@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Delivery, Schedule, Workspace
@@ -46,6 +46,47 @@ def _default_channel(delivery: Delivery, schedule: Schedule, workspace: Workspac
     return delivery.channel_id or schedule.channel_id or workspace.roadmap_channel_id, False
 
 
+def _due(locking: bool, among_ids: bool) -> Select:
+    """The due deliveries' select, built once per shape: building it (and its cache key) on
+    every claim cost more than running it."""
+    query = (
+        select(Delivery, Schedule, Workspace)
+        .join(Schedule, Schedule.id == Delivery.schedule_id)
+        .join(Workspace, Workspace.id == Delivery.workspace_id)
+        .where(
+            Delivery.state == State.PENDING,
+            Workspace.inactive_since.is_(None),  # Slack refused its token: it waits
+            Delivery.due_at <= bindparam("now"),
+            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= bindparam("now")),
+        )
+        .order_by(Delivery.due_at, Delivery.id)
+        .limit(bindparam("limit"))
+    )
+    if among_ids:
+        query = query.where(Delivery.id.in_(bindparam("ids", expanding=True)))
+    if locking:
+        query = query.with_for_update(skip_locked=True, of=Delivery)
+    return query
+
+
+_DUE = {(locking, ids): _due(locking, ids) for locking in (False, True) for ids in (False, True)}
+# One executemany for the batch: each row its own channel (None keeps the recorded one).
+_CLAIM = (
+    update(Delivery.__table__)
+    .where(Delivery.__table__.c.id == bindparam("claim_id"))
+    .values(
+        state=State.CLAIMED,
+        claimed_by=bindparam("worker"),
+        claimed_at=bindparam("at", type_=Delivery.__table__.c.claimed_at.type),
+        attempts=Delivery.__table__.c.attempts + 1,
+        channel_id=func.coalesce(
+            bindparam("channel", type_=Delivery.__table__.c.channel_id.type),
+            Delivery.__table__.c.channel_id,
+        ),
+    )
+)
+
+
 def claim_batch(
     factory: sessionmaker[Session],
     worker: str,
@@ -62,7 +103,8 @@ def claim_batch(
     first post (recovery looks there). `ids`: only among these (a manual post sends its own
     deliveries, nothing else). `before(session)` runs first in the same transaction (the
     sender settles the deliveries it finished since the last claim there).
-    Two statements however many are claimed: the locking SELECT and one UPDATE."""
+    Two statements however many are claimed: the locking SELECT and one UPDATE (run for
+    each row)."""
     engine = factory.kw["bind"]
     sqlite = engine.dialect.name == "sqlite"
     if sqlite:
@@ -71,31 +113,24 @@ def claim_batch(
     with Session(bind=engine, expire_on_commit=False) as session, session.begin():
         if before is not None:
             before(session)
-        query = (
-            select(Delivery, Schedule, Workspace)
-            .join(Schedule, Schedule.id == Delivery.schedule_id)
-            .join(Workspace, Workspace.id == Delivery.workspace_id)
-            .where(
-                Delivery.state == State.PENDING,
-                Workspace.inactive_since.is_(None),  # Slack refused its token: it waits
-                Delivery.due_at <= now,
-                or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
-            )
-            .order_by(Delivery.due_at, Delivery.id)
-            .limit(limit)
-        )
+        params: dict = {"now": now, "limit": limit}
         if ids is not None:
-            query = query.where(Delivery.id.in_(list(ids)))
-        if not sqlite:
-            query = query.with_for_update(skip_locked=True, of=Delivery)
-        rows = session.execute(query).all()
+            params["ids"] = list(ids)
+        rows = session.execute(_DUE[(not sqlite, ids is not None)], params).all()
         if not rows:
             return []
-        claimed, record = [], {}
+        claimed, marks = [], []
         for delivery, schedule, workspace in rows:
             channel, save = channel_for(delivery, schedule, workspace)
-            if save and channel and channel != delivery.channel_id:
-                record[delivery.id] = channel
+            record = save and channel and channel != delivery.channel_id
+            marks.append(
+                {
+                    "claim_id": delivery.id,
+                    "worker": worker,
+                    "at": claimed_at or now,
+                    "channel": channel if record else None,
+                }
+            )
             claimed.append(
                 Claimed(
                     id=delivery.id,
@@ -109,20 +144,7 @@ def claim_batch(
                     workspace=workspace,
                 )
             )
-        values = {
-            "state": State.CLAIMED,
-            "claimed_by": worker,
-            "claimed_at": claimed_at or now,
-            "attempts": Delivery.attempts + 1,
-        }
-        if record:
-            values["channel_id"] = case(record, value=Delivery.id, else_=Delivery.channel_id)
-        session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_([c.id for c in claimed]))
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+        session.connection().execute(_CLAIM, marks)  # Core: no ORM bulk-update machinery
         return claimed
 
 
