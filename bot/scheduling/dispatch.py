@@ -123,8 +123,7 @@ class Dispatcher:
         processes claim in proportion to how fast each starts them, and a claim (a database
         transaction) serves a batch of deliveries, not one per finished job."""
         ready: list[tuple[float, int, Job, Call]] = []  # (slot time, order, job, call)
-        running = busy = 0  # jobs begun and not ended; tasks given to the threads
-        starts_given = 0
+        running = starts_given = 0  # jobs begun and not ended; START tasks given
         exhausted = False
         beat = self.pacer.clock()
         batch = max(1, min(self.threads, self.in_flight))
@@ -159,7 +158,6 @@ class Dispatcher:
                     exhausted = not fresh
                     for job in fresh:
                         running += 1
-                        busy += 1
                         starts_given += 1
                         self._give(START, self._advance, job, (True, None))
                 if running == 0 and exhausted:
@@ -167,7 +165,6 @@ class Dispatcher:
                 # After the claim: a thread that frees up meanwhile takes a start first.
                 while ready and ready[0][0] <= now:
                     _, _, job, call = heapq.heappop(ready)
-                    busy += 1
                     self._give(DUE, self._call, job, call)
                 timeout = max(0.0, ready[0][0] - now) if ready else None
                 if self.heartbeat:
@@ -177,7 +174,6 @@ class Dispatcher:
                     job, call, slot = self._done.get(timeout=timeout)
                 except queue.Empty:
                     continue
-                busy -= 1
                 if call is None:
                     running -= 1
                 else:
