@@ -6,13 +6,15 @@ passed in) and signed HTTP button clicks against the fake Slack."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.scheduling.local_time import ask_due_people
 from bot.scheduling.pacing import Pacer
-from bot.scheduling.tick import tick
+from bot.scheduling.tick import tick, writer_sessions
 from models import (
     Delivery,
     Goal,
@@ -335,3 +337,69 @@ def test_a_full_check_in_message_with_the_question_stays_within_slack_limits():
         assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in message["blocks"])
         question = json.dumps(message["blocks"][-2:])
         assert "innovation:30" in question and ("*30%* noted" in question) == private
+
+
+def test_the_local_time_pass_asks_side_by_side_not_one_after_another(
+    team, running_app, frozen_time, roadmap
+):
+    """The clock's pass runs its kinds and workspaces on the dispatcher: the pulse and the
+    check-in due at alice's same hour are both under way at once (one after the other, the
+    first would wait at the barrier alone and fail), and each still reaches her once."""
+    slack, factory = team
+    runtime = running_app.runtime
+    with factory() as session, session.begin():
+        pulse = session.scalar(select(Schedule).where(Schedule.kind == "pulse"))
+        pulse.rule = "first monday of the month 10:00"  # the check-in's hour
+    both_started = threading.Barrier(2, timeout=10)
+    first_posts = iter(range(2))
+
+    def client_for(workspace):
+        client = runtime.client_for(workspace, wait_on_rate_limit=False)
+        call_slack = client.api_call
+
+        def api_call(method, **kwargs):
+            if method == "chat.postMessage" and next(first_posts, None) is not None:
+                both_started.wait()  # the other kind's first post must arrive meanwhile
+            return call_slack(method, **kwargs)
+
+        client.api_call = api_call
+        return client
+
+    instant = "2025-03-03T09:00:30+00:00"  # the first Monday of March, 10:00 in Berlin
+    frozen_time.move_to(instant)
+    asked = ask_due_people(
+        factory=writer_sessions(runtime), client_for=client_for, now=at(instant), pacer=no_pacing()
+    )
+    assert not both_started.broken
+    # alice by each kind; kenji's pulse too (10:00 in Tokyo is hours ago, within the late
+    # limit: nobody ticked then), his check-in not (the roster's goals are not his).
+    assert asked == 3
+    assert len(dms(slack, slack.alice, "Team pulse:")) == 1
+    assert len(dms(slack, slack.alice, "Check-in")) == 1
+    assert len(dms(slack, slack.kenji, "Team pulse:")) == 1
+    assert not dms(slack, slack.bob, "Check-in")  # 10:00 in New York is later
+
+
+def test_a_stopping_clock_starts_no_more_local_time_asks(team, running_app, frozen_time):
+    """Once the clock is told to stop, the pass starts nobody new (the next clock asks them)."""
+    slack, _factory = team
+    runtime = running_app.runtime
+    stopping = threading.Event()
+    stopping.set()
+    instant = "2025-03-03T09:00:30+00:00"
+    frozen_time.move_to(instant)
+    asked = ask_due_people(
+        factory=writer_sessions(runtime),
+        client_for=lambda workspace: runtime.client_for(workspace, wait_on_rate_limit=False),
+        now=at(instant),
+        pacer=no_pacing(),
+        stopping=stopping,
+    )
+    assert asked == 0 and not dms(slack, slack.alice, "Check-in")
+    assert ask_due_people(  # not stopping: she is asked
+        factory=writer_sessions(runtime),
+        client_for=lambda workspace: runtime.client_for(workspace, wait_on_rate_limit=False),
+        now=at(instant),
+        pacer=no_pacing(),
+    )
+    assert len(dms(slack, slack.alice, "Check-in")) == 1

@@ -7,8 +7,10 @@ due)."""
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from slack_sdk import WebClient
@@ -16,12 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import kinds
 from bot.kinds.base import LocalPass
-from bot.scheduling.dispatch import run_calls
+from bot.scheduling.dispatch import Dispatcher, Job
 from bot.scheduling.local_gate import PassWindow, workspaces_to_visit
 from bot.scheduling.pacing import Pacer
 from models import Workspace
 
 log = logging.getLogger(__name__)
+
+IN_FLIGHT = 1000  # workspaces asked at once (their calls on the dispatcher's few threads)
 
 
 def ask_due_people(
@@ -32,6 +36,7 @@ def ask_due_people(
     pacer: Pacer | None = None,
     skip_teams: frozenset[str] = frozenset(),
     window: PassWindow | None = None,
+    stopping: threading.Event | None = None,
 ) -> int:
     """Run every such kind in each workspace with an enabled schedule of it where someone
     may be due (`window`: which ones, bot.scheduling.local_gate; by default every workspace
@@ -42,21 +47,39 @@ def ask_due_people(
     with factory() as session:
         visits = workspaces_to_visit(session, local_kinds, window or PassWindow(now))
     asked = 0
-    for kind in local_kinds:
-        for workspace in visits.get(kind.name, ()):
-            if workspace.team_id in skip_teams:
-                continue
-            job = kind.asks_at_local_time(
-                LocalPass(
+    counted = threading.Lock()
+
+    def counting(job: Job, label: str, team_id: str) -> Job:
+        nonlocal asked
+        try:
+            people = yield from job
+        except Exception:  # the next tick (or sweep) tries again
+            log.exception("%s at local time failed in %s", label, team_id)
+            return
+        with counted:
+            asked += people or 0
+
+    def passes() -> Iterator[Job]:
+        for kind in local_kinds:
+            for workspace in visits.get(kind.name, ()):
+                if workspace.team_id in skip_teams:
+                    continue
+                local = LocalPass(
                     factory,
                     workspace.id,
                     workspace.team_id,
                     now,
                     lambda w=workspace: client_for(w),
                 )
-            )
-            try:
-                asked += run_calls(job, pacer or Pacer(per_workspace=0)) or 0
-            except Exception:  # the next tick (or sweep) tries again
-                log.exception("%s at local time failed in %s", kind.label, workspace.team_id)
+                yield counting(kind.asks_at_local_time(local), kind.label, workspace.team_id)
+
+    # Side by side, paced per channel and workspace like the deliveries: a big check-in
+    # hour asks its thousands of people in minutes, not one workspace after another.
+    waiting = passes()
+    stopping = stopping or threading.Event()
+
+    def more(room: int) -> list[Job]:  # none once the clock is stopping: those in hand finish
+        return [] if stopping.is_set() else list(itertools.islice(waiting, room))
+
+    Dispatcher(pacer or Pacer(per_workspace=0), in_flight=IN_FLIGHT).run(more)
     return asked

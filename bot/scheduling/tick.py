@@ -142,6 +142,7 @@ def tick(
                 pacer=pacer,
                 skip_teams=local_teams(runtime),
                 window=window,
+                stopping=stopping,
             )
         except Exception:  # the deliveries above are done; the next tick tries again
             log.exception("asking people at their local time failed")
