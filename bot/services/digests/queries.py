@@ -184,6 +184,10 @@ _PREVIOUS_DIGEST = (
     .where(
         Schedule.workspace_id == WORKSPACE,
         Schedule.kind == bindparam("kind"),
+        # By the workspace's own index (ix_deliveries_workspace_state_due): with the
+        # statistics of a table whose rows just came (a fresh install, a big fan-out planned
+        # a moment ago) PostgreSQL otherwise walked every workspace's sent deliveries.
+        Delivery.workspace_id == WORKSPACE,
         Delivery.state == DeliveryState.SENT,
         Delivery.due_at < instant("before"),
         Delivery.due_at > instant("after"),
