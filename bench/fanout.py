@@ -396,6 +396,11 @@ def check(fake: FakeSlack, channels: list[str], expected: tuple[str, ...]) -> di
         # How long the clocks took to start every digest (its summary out): the rest of the
         # first-to-last time is the thread's one-a-second parts.
         "summaries_spread_s": round(summaries[-1] - times[0], 2) if summaries else None,
+        # Thread parts that went out while summaries were still to come: CPU they took then
+        # delayed the last summary, whose five parts end the run.
+        "parts_before_last_summary": sum(1 for t in times if summaries and t < summaries[-1])
+        - len(summaries)
+        + 1,
     }
 
 
@@ -431,6 +436,7 @@ def one_run(
         "finished": run["finished"],
         "first_to_last_post_s": outcome["first_to_last_s"],
         "summaries_spread_s": outcome["summaries_spread_s"],
+        "parts_before_last_summary": outcome["parts_before_last_summary"],
         # The summary and its parts in one channel: a one-second gap before each part.
         "rate_limit_minimum_s": len(parts) / PER_CHANNEL_PER_SECOND,
         "posts_per_digest": 1 + len(parts),

@@ -16,6 +16,7 @@ from bot.kinds.checkin_prompt import send_chases
 from bot.runtime import Runtime
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.tick import local_teams, tick
+from bot.scheduling.warm_up import warm_up
 from bot.services.installations import purge_expired
 from bot.services.periods import roadmap_lifecycle
 from models import Workspace, utcnow
@@ -98,6 +99,7 @@ def run_clock(runtime: Runtime) -> int:
     signal.signal(signal.SIGINT, stop)
     scheduler = build_scheduler(runtime, stopping)
     log.info("clock started: ticking every minute")
+    warm_up(runtime.session_factory, utcnow())
     run_tick(runtime, scheduler.get_job("tick").args[1], stopping)
     scheduler.start()
     while not stopping.wait(0.5):
