@@ -10,16 +10,14 @@ from datetime import UTC
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import select
 
-from bot.kinds.checkin_prompt import send_chases
 from bot.runtime import Runtime
+from bot.scheduling.chases import send_due_chases
 from bot.scheduling.pacing import Pacer
 from bot.scheduling.tick import local_teams, tick
 from bot.scheduling.warm_up import warm_up
 from bot.services.installations import purge_expired
-from bot.services.periods import roadmap_lifecycle
-from models import Workspace, utcnow
+from models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -33,26 +31,19 @@ def run_tick(runtime: Runtime, pacer: Pacer, stopping: threading.Event) -> None:
         log.exception("tick failed")
 
 
-def run_chases(runtime: Runtime) -> None:
+def run_chases(runtime: Runtime, pacer: Pacer, stopping: threading.Event) -> None:
+    """The hour's check-in reminders, paced with the tick's own posts (one pacer)."""
     try:
-        now = utcnow()
-        skip = local_teams(runtime)
-        with runtime.session_factory() as session:
-            workspaces = [
-                w
-                for w in session.scalars(
-                    select(Workspace).where(Workspace.uninstalled_at.is_(None))
-                )
-                # Reminders belong to the period under way: none in a gap or after the end.
-                if w.team_id not in skip and roadmap_lifecycle(session, w, now).running
-            ]
-        for workspace in workspaces:
-            send_chases(
-                factory=runtime.session_factory,
-                client=runtime.client_for(workspace),  # its own token in OAuth mode
-                workspace_id=workspace.id,
-                now=utcnow(),
-            )
+        sent = send_due_chases(
+            factory=runtime.session_factory,
+            client_for=lambda workspace: runtime.client_for(workspace, wait_on_rate_limit=False),
+            now=utcnow(),
+            pacer=pacer,
+            skip_teams=local_teams(runtime),
+            stopping=stopping,
+        )
+        if sent:
+            log.info("sent %d check-in reminder(s)", sent)
     except Exception:
         log.exception("check-in reminders failed")
 
@@ -80,7 +71,12 @@ def build_scheduler(runtime: Runtime, stopping: threading.Event) -> BackgroundSc
         args=(runtime, pacer, stopping),
         id="tick",
     )
-    scheduler.add_job(run_chases, CronTrigger(minute=17, timezone=UTC), args=(runtime,), id="chase")
+    scheduler.add_job(
+        run_chases,
+        CronTrigger(minute=17, timezone=UTC),
+        args=(runtime, pacer, stopping),
+        id="chase",
+    )
     scheduler.add_job(
         run_purge, CronTrigger(hour=3, minute=41, timezone=UTC), args=(runtime,), id="purge"
     )

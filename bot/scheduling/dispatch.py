@@ -13,7 +13,7 @@ import itertools
 import logging
 import queue
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -263,3 +263,43 @@ class Dispatcher:
                 outcome = held
         finally:
             self._done.put(report)
+
+
+class Tally:
+    """Adds up what side-by-side jobs return (people asked, reminders sent); a job that
+    fails is logged and counts nothing, and the others go on."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self._lock = threading.Lock()
+
+    def counted(self, job: Job, failure: str) -> Job:
+        """`job`, its result added to the total; `failure` is logged if it raises (the next
+        pass tries again)."""
+        try:
+            result = yield from job
+        except Exception:
+            log.exception(failure)
+            return
+        with self._lock:
+            self.total += result or 0
+
+
+def run_side_by_side(
+    jobs: Iterable[Job],
+    pacer: Pacer,
+    *,
+    in_flight: int,
+    stopping: threading.Event | None = None,
+) -> None:
+    """Run a pass's jobs (one a workspace) on a Dispatcher, paced per channel and workspace
+    like the deliveries, so a big hour's thousands of messages go out in minutes rather than
+    one workspace after another. Once `stopping` is set no new job starts; those begun
+    finish."""
+    waiting = iter(jobs)
+    stopping = stopping or threading.Event()
+
+    def more(room: int) -> list[Job]:
+        return [] if stopping.is_set() else list(itertools.islice(waiting, room))
+
+    Dispatcher(pacer, in_flight=in_flight).run(more)

@@ -7,7 +7,6 @@ due)."""
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import kinds
 from bot.kinds.base import LocalPass
-from bot.scheduling.dispatch import Dispatcher, Job
+from bot.scheduling.dispatch import Job, Tally, run_side_by_side
 from bot.scheduling.local_gate import PassWindow, workspaces_to_visit
 from bot.scheduling.pacing import Pacer
 from models import Workspace
@@ -46,18 +45,7 @@ def ask_due_people(
     local_kinds = [kind for kind in kinds.all_kinds() if kind.asks_at_local_time is not None]
     with factory() as session:
         visits = workspaces_to_visit(session, local_kinds, window or PassWindow(now))
-    asked = 0
-    counted = threading.Lock()
-
-    def counting(job: Job, label: str, team_id: str) -> Job:
-        nonlocal asked
-        try:
-            people = yield from job
-        except Exception:  # the next tick (or sweep) tries again
-            log.exception("%s at local time failed in %s", label, team_id)
-            return
-        with counted:
-            asked += people or 0
+    tally = Tally()
 
     def passes() -> Iterator[Job]:
         for kind in local_kinds:
@@ -71,15 +59,10 @@ def ask_due_people(
                     now,
                     lambda w=workspace: client_for(w),
                 )
-                yield counting(kind.asks_at_local_time(local), kind.label, workspace.team_id)
+                failure = f"{kind.label} at local time failed in {workspace.team_id}"
+                yield tally.counted(kind.asks_at_local_time(local), failure)
 
-    # Side by side, paced per channel and workspace like the deliveries: a big check-in
-    # hour asks its thousands of people in minutes, not one workspace after another.
-    waiting = passes()
-    stopping = stopping or threading.Event()
-
-    def more(room: int) -> list[Job]:  # none once the clock is stopping: those in hand finish
-        return [] if stopping.is_set() else list(itertools.islice(waiting, room))
-
-    Dispatcher(pacer or Pacer(per_workspace=0), in_flight=IN_FLIGHT).run(more)
-    return asked
+    run_side_by_side(
+        passes(), pacer or Pacer(per_workspace=0), in_flight=IN_FLIGHT, stopping=stopping
+    )
+    return tally.total
