@@ -68,7 +68,9 @@ class Delivery(WorkspaceScoped, Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("schedule_id", "occurrence_key"),
-        Index("ix_deliveries_state_due", "state", "due_at"),
+        # The claim's order: it walks the index and stops at the rows it locks, instead of
+        # sorting every pending delivery (migration 0017).
+        Index("ix_deliveries_state_due_id", "state", "due_at", "id"),
         # A workspace's deliveries in a state over a time span (the last digest sent): the
         # one plan that reads only the workspace's rows, whatever the statistics say (this
         # also serves every lookup by workspace, in place of the mixin's own index).
