@@ -121,3 +121,99 @@ def test_bolt_clients_are_counted_and_pooled(settings, slack):
     for n in range(5):
         wrapped.chat_postMessage(channel=slack.channel, text=str(n))
     assert slack.fake.connections_opened - before <= 1
+
+
+def _self_signed(directory) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key, as PEM files."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+def test_https_calls_keep_one_verified_connection(tmp_path):
+    """Slack is HTTPS: the TLS handshake happens once, the certificate is checked, and a
+    client that does not trust it is refused before anything is sent."""
+    import json
+    import ssl
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from bot.slack_http import PooledWebClient, clear_pools
+
+    cert, key = _self_signed(tmp_path)
+    seen = {"connections": 0, "posts": []}
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self):
+            seen["connections"] += 1
+            super().setup()
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            seen["posts"].append((self.path, json.loads(body)["text"]))
+            answer = json.dumps({"ok": True, "channel": "C0TLS", "ts": "1.000001"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    serving = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    serving.load_cert_chain(cert, key)
+    server.socket = serving.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"https://127.0.0.1:{server.server_address[1]}/api/"
+    try:
+        trusting = ssl.create_default_context(cafile=cert)
+        for n in range(5):
+            client = PooledWebClient(token="xoxb-1", base_url=url, ssl=trusting)
+            assert client.chat_postMessage(channel="C0TLS", text=f"tls {n}")["ts"] == "1.000001"
+        assert seen["posts"] == [("/api/chat.postMessage", f"tls {n}") for n in range(5)]
+        assert seen["connections"] == 1
+
+        stranger = PooledWebClient(token="xoxb-1", base_url=url, ssl=ssl.create_default_context())
+        with pytest.raises(urllib.error.URLError) as raised:
+            stranger.chat_postMessage(channel="C0TLS", text="unverified")
+        assert isinstance(raised.value.reason, ssl.SSLCertVerificationError)
+        assert len(seen["posts"]) == 5
+    finally:
+        server.shutdown()
+        server.server_close()
+        clear_pools()
