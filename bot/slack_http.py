@@ -203,10 +203,8 @@ class PooledWebClient(WebClient):
         connection = origin.take(self.timeout)
         if connection.sock is None:
             try:
-                connection.connect()
-            except TimeoutError as error:
-                raise urllib.error.URLError(error) from error
-            except OSError as error:  # refused, unreachable, TLS: nothing was sent
+                connection.connect()  # with TCP_NODELAY, as urllib3's connections
+            except OSError as error:  # refused, unreachable, TLS, timed out: nothing was sent
                 connection.close()
                 raise urllib.error.URLError(error) from error
         try:

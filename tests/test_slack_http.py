@@ -25,6 +25,22 @@ def test_many_posts_open_one_connection(settings, slack):
     assert slack.fake.connections_opened - before <= 1
 
 
+def test_kept_connections_send_without_waiting_for_acks(settings, slack):
+    """TCP_NODELAY (http.client sets it, as urllib3 did): a body of several segments never
+    waits on the server's delayed ACK (up to 40 ms a call on a real network)."""
+    from bot.slack_http import origin_for
+
+    client = make_web_client(settings, slack.bot_token, wait_on_rate_limit=False)
+    client.chat_postMessage(channel=slack.channel, text="x" * 3000)
+    origin, path = origin_for(slack.fake.api_url + "chat.postMessage", None)
+    assert path == "/api/chat.postMessage"
+    connection = origin.take(timeout=1)
+    try:
+        assert connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        origin.give_back(connection)
+
+
 def test_threads_share_a_bounded_set_of_connections(settings, slack):
     before = slack.fake.connections_opened
     errors: list[Exception] = []
