@@ -8,8 +8,9 @@ process (per origin at most POOL_PER_HOST idle connections are kept). Through a 
 ProxyManager carries the calls instead (kept alive too).
 
 Why http.client and not urllib3 for direct calls: a digest-sized chat.postMessage through
-urllib3's PoolManager cost the calling thread 1.35x the CPU of the same call on a kept
-http.client connection (0.78 against 0.57 ms, `python -m bench.http_transport`, 2026-12-03),
+urllib3's PoolManager cost the calling thread 1.35-1.55x the CPU of the same call on a kept
+http.client connection (`python -m bench.http_transport`, 2026-12-03: 0.78 against 0.57 ms on
+a slow machine, 0.46 against 0.30 on a faster one),
 and a clock makes six calls a digest. The pool here does the little urllib3 did for us: it
 keeps idle connections, drops one the server has closed before reusing it, and never retries
 a request that may have been sent.
