@@ -4,27 +4,45 @@ When the roadmap ends (or ENDING_NOTICE before its last day, when nothing follow
 admin (else the roadmap channel) gets one message with an "Import the next roadmap" button.
 Once: the roadmap's last day is recorded on the workspace, under a row lock, before anyone is
 told; a new roadmap that ends on another day is noticed again.
+
+Every tick looks, so the look is one statement that finds only the workspaces whose notice may
+be due (`_candidates`): an ended roadmap already announced costs a tick nothing, however many
+workspaces there are.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.lifecycle import roadmap_end_notice
-from bot.services.periods import Lifecycle, lifecycle, roadmap_lifecycle, workspace_today
+from bot.services.periods import (
+    ENDING_NOTICE,
+    Lifecycle,
+    lifecycle,
+    roadmap_lifecycle,
+    workspace_today,
+)
 from bot.services.workspaces import workspace_admins
 from models import Period, Workspace
 
 log = logging.getLogger(__name__)
 
 NOTICE_KEY = "roadmap_end_noticed"  # in workspace.settings: the last day already announced
+
+# The first zone into each new date (the Line Islands, UTC+14): no workspace's today is later.
+FIRST_ZONE_OFFSET = timedelta(hours=14)
+
+
+def latest_date_anywhere(now: datetime) -> date:
+    """The date where it is latest on earth at `now`: no workspace's today is after it."""
+    return (now.astimezone(UTC) + FIRST_ZONE_OFFSET).date()
 
 
 def roadmap_end_notices(
@@ -36,19 +54,19 @@ def roadmap_end_notices(
 ) -> int:
     """Tell the admins of each workspace whose roadmap ended (or ends soon) once; returns
     how many messages were sent."""
-    with factory() as session:  # two reads for all: most ticks find nothing to say
-        active = (Workspace.uninstalled_at.is_(None), Workspace.team_id.not_in(skip_teams))
+    with factory() as session:  # one read: most ticks find nothing to say
+        candidates = _candidates(session, now, skip_teams)
         periods: dict[int, list[Period]] = {}
-        for period in session.scalars(
-            select(Period)
-            .join(Workspace, Workspace.id == Period.workspace_id)
-            .where(*active)
-            .order_by(Period.workspace_id, Period.start_date, Period.end_date)
-        ):
-            periods.setdefault(period.workspace_id, []).append(period)
+        if candidates:  # the whole rule, on the few that may be due
+            for period in session.scalars(
+                select(Period)
+                .where(Period.workspace_id.in_([workspace.id for workspace in candidates]))
+                .order_by(Period.workspace_id, Period.start_date, Period.end_date)
+            ):
+                periods.setdefault(period.workspace_id, []).append(period)
         ids = [
             workspace.id
-            for workspace in session.scalars(select(Workspace).where(*active))
+            for workspace in candidates
             if _to_tell(
                 workspace, lifecycle(periods.get(workspace.id, []), workspace_today(workspace, now))
             )
@@ -81,6 +99,34 @@ def roadmap_end_notices(
                     "could not tell %s the roadmap ends: %s", admin, error.response.get("error")
                 )
     return sent
+
+
+def _candidates(session: Session, now: datetime, skip_teams: frozenset[str]) -> list[Workspace]:
+    """The installed workspaces whose notice may be due, in one statement: a roadmap's last day
+    is always its latest period end (`Lifecycle.last_day`), so it must be past or within
+    ENDING_NOTICE of the latest date anywhere, and not the day already announced. A superset of
+    those `_to_tell` picks (a zone's date lags by up to a day); never fewer."""
+    ends = (
+        select(Period.workspace_id, func.max(Period.end_date).label("last_day"))
+        .group_by(Period.workspace_id)
+        .subquery()
+    )
+    announced = Workspace.settings[NOTICE_KEY].as_string()
+    return list(
+        session.scalars(
+            select(Workspace)
+            .join(ends, ends.c.workspace_id == Workspace.id)
+            .where(
+                Workspace.uninstalled_at.is_(None),
+                Workspace.team_id.not_in(skip_teams),
+                ends.c.last_day <= latest_date_anywhere(now) + ENDING_NOTICE,
+                # a date's text is its ISO form on both databases (PostgreSQL's DateStyle ISO;
+                # another style only makes more candidates, which the whole rule then drops)
+                or_(announced.is_(None), announced != cast(ends.c.last_day, String)),
+            )
+            .order_by(Workspace.id)
+        )
+    )
 
 
 def _to_tell(workspace: Workspace, life: Lifecycle) -> bool:
