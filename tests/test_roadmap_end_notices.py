@@ -15,9 +15,9 @@ from sqlalchemy import select
 from bot.runtime import make_web_client
 from bot.scheduling.notices import (
     NOTICE_KEY,
-    _candidates,
-    _to_tell,
     latest_date_anywhere,
+    notice_candidates,
+    notice_due,
     roadmap_end_notices,
 )
 from bot.services.periods import roadmap_lifecycle
@@ -102,7 +102,7 @@ def seed_grid(session) -> None:
 def the_whole_rule(session) -> set[int]:
     """Every installed workspace the notice is for, by the rule itself (no shortcut)."""
     installed = session.scalars(select(Workspace).where(Workspace.uninstalled_at.is_(None)))
-    return {w.id for w in installed if _to_tell(w, roadmap_lifecycle(session, w, NOW))}
+    return {w.id for w in installed if notice_due(w, roadmap_lifecycle(session, w, NOW))}
 
 
 def announced_days(session) -> dict[int, str | None]:
@@ -114,7 +114,7 @@ def test_the_one_look_finds_every_notice_due_and_each_is_told_once(session_facto
         seed_grid(session)
     with session_factory() as session:
         due = the_whole_rule(session)
-        looked_at = {w.id for w in _candidates(session, NOW, frozenset())}
+        looked_at = {w.id for w in notice_candidates(session, NOW, frozenset())}
         before = announced_days(session)
     current = {id_ for id_, day in before.items() if day not in (None, OLDER)}
     assert due and due <= looked_at  # never fewer than the rule
@@ -128,7 +128,7 @@ def test_the_one_look_finds_every_notice_due_and_each_is_told_once(session_facto
         after = announced_days(session)
         assert {id_ for id_ in after if after[id_] != before[id_]} == due
         assert not the_whole_rule(session)  # nothing left to tell
-        assert not {w.id for w in _candidates(session, NOW, frozenset())} & due
+        assert not {w.id for w in notice_candidates(session, NOW, frozenset())} & due
         told = session.get(Workspace, min(due))
         assert told.settings["language"] == "en"  # the other settings kept
 
@@ -138,5 +138,5 @@ def test_the_skipped_teams_are_not_looked_at(session_factory):
         add_workspace(session, 0, "UTC", [(date(2025, 1, 1), date(2025, 3, 31))], "never")
         add_workspace(session, 1, "UTC", [(date(2025, 1, 1), date(2025, 3, 31))], "never")
     with session_factory() as session:
-        found = _candidates(session, NOW, frozenset({"T0END00000"}))
+        found = notice_candidates(session, NOW, frozenset({"T0END00000"}))
         assert [w.team_id for w in found] == ["T0END00001"]

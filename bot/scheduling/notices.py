@@ -5,9 +5,9 @@ admin (else the roadmap channel) gets one message with an "Import the next roadm
 Once: the roadmap's last day is recorded on the workspace, under a row lock, before anyone is
 told; a new roadmap that ends on another day is noticed again.
 
-Every tick looks, so the look is one statement that finds only the workspaces whose notice may
-be due (`_candidates`): an ended roadmap already announced costs a tick nothing, however many
-workspaces there are.
+Every tick looks, so the look is one statement that finds only the workspaces whose notice
+may be due (`notice_candidates`): an ended roadmap already announced costs a tick nothing,
+however many workspaces there are.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def roadmap_end_notices(
     """Tell the admins of each workspace whose roadmap ended (or ends soon) once; returns
     how many messages were sent."""
     with factory() as session:  # one read: most ticks find nothing to say
-        candidates = _candidates(session, now, skip_teams)
+        candidates = notice_candidates(session, now, skip_teams)
         periods: dict[int, list[Period]] = {}
         if candidates:  # the whole rule, on the few that may be due
             for period in session.scalars(
@@ -67,7 +67,7 @@ def roadmap_end_notices(
         ids = [
             workspace.id
             for workspace in candidates
-            if _to_tell(
+            if notice_due(
                 workspace, lifecycle(periods.get(workspace.id, []), workspace_today(workspace, now))
             )
         ]
@@ -76,7 +76,7 @@ def roadmap_end_notices(
         with factory() as session, session.begin():
             workspace = session.get(Workspace, workspace_id, with_for_update=True)
             life = roadmap_lifecycle(session, workspace, now)  # again, under the lock: once
-            if not _to_tell(workspace, life):
+            if not notice_due(workspace, life):
                 continue
             last_day = life.last_day.isoformat()
             workspace.settings = {**(workspace.settings or {}), NOTICE_KEY: last_day}
@@ -101,11 +101,13 @@ def roadmap_end_notices(
     return sent
 
 
-def _candidates(session: Session, now: datetime, skip_teams: frozenset[str]) -> list[Workspace]:
+def notice_candidates(
+    session: Session, now: datetime, skip_teams: frozenset[str]
+) -> list[Workspace]:
     """The installed workspaces whose notice may be due, in one statement: a roadmap's last day
     is always its latest period end (`Lifecycle.last_day`), so it must be past or within
     ENDING_NOTICE of the latest date anywhere, and not the day already announced. A superset of
-    those `_to_tell` picks (a zone's date lags by up to a day); never fewer."""
+    those `notice_due` picks (a zone's date lags by up to a day); never fewer."""
     ends = (
         select(Period.workspace_id, func.max(Period.end_date).label("last_day"))
         .group_by(Period.workspace_id)
@@ -129,7 +131,7 @@ def _candidates(session: Session, now: datetime, skip_teams: frozenset[str]) -> 
     )
 
 
-def _to_tell(workspace: Workspace, life: Lifecycle) -> bool:
+def notice_due(workspace: Workspace, life: Lifecycle) -> bool:
     """Whether the roadmap's end is to be announced now (not yet, or not this last day)."""
     if not life.ending_soon() or life.last_day is None:
         return False
