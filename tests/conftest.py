@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -132,10 +133,11 @@ class SlackWorld:
 
 
 @pytest.fixture
-def fake_slack():
+def fake_slack(request):
     from bot.fakeslack import FakeSlack
 
-    with FakeSlack() as fake:
+    # Ids seeded from the test's name: each test sees the same ids on every run.
+    with FakeSlack(seed=zlib.crc32(request.node.nodeid.encode())) as fake:
         yield fake
     assert not fake.internal_errors, "the fake Slack itself failed:\n" + "\n".join(
         fake.internal_errors

@@ -84,7 +84,7 @@ def test_each_workspace_is_reminded_once_and_side_by_side(asked, fake_slack):
     assert sent == 2
     for team in both:
         (reminder,) = reminders(fake_slack, team)
-        assert "G1" in reminder.params["text"] and "G2" not in reminder.params["text"]
+        assert "*G1*" in reminder.params["text"] and "*G2*" not in reminder.params["text"]
     again = send_due_chases(
         factory=runtime.session_factory,
         client_for=lambda w: runtime.client_for(w, wait_on_rate_limit=False),

@@ -28,8 +28,8 @@ _REGISTERED = (m_apps, m_chat, m_conv, m_files, m_views)  # importing them regis
 class FakeSlack(Workspace):
     """In-process fake of Slack's Web API; see the package docstring for the test API."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, seed: int | None = None) -> None:
+        super().__init__(seed)
         self._faults = Faults()
         self._limiter = RateLimiter()
         self._server: ThreadingHTTPServer | None = None

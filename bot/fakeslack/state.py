@@ -114,10 +114,11 @@ def invalid_arguments(*messages: str) -> SlackError:
 class Store:
     """Data of the fake workspace(s). Callers hold `self.lock` while touching it."""
 
-    def __init__(self) -> None:
+    def __init__(self, seed: int | None = None) -> None:
         self.lock = threading.RLock()
         self.clock: Callable[[], float] = time.time
-        self._rng = random.Random()
+        # Seeded, the ids and tokens it hands out are the same on every run (tests pass one).
+        self._rng = random.Random(seed)
         self._used_ids: set[str] = set()
         self._last_us = 0
         self._base_url: str | None = None

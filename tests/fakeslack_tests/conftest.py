@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -42,8 +43,9 @@ class Env:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as server:
+def fake(request) -> Iterator[FakeSlack]:
+    # Ids seeded from the test's name: each test sees the same ids on every run.
+    with FakeSlack(seed=zlib.crc32(request.node.nodeid.encode())) as server:
         yield server
         assert server.internal_errors == []
 
